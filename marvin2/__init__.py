@@ -1,0 +1,1 @@
+"""marvin2: CloudStack integration testing on pytest."""
