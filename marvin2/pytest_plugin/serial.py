@@ -1,0 +1,209 @@
+"""``@pytest.mark.serial``: tests that change global state never overlap another test.
+
+How: a readers/writer lock shared by the xdist workers of a run, kept as a
+small JSON state file in the run's ``shared_dir`` and guarded by a file
+mutex (``filelock`` has no shared locks). Every test holds the lock from the
+start of its setup to the end of its teardown: a serial test exclusively
+(writer), any other test shared (reader). Writers are preferred: once a
+serial test waits, no new test starts until it has run, so serial tests
+cannot be starved by a steady stream of parallel ones.
+
+Why a lock rather than "run serial tests after the parallel part": with
+``--dist loadscope`` a module's tests stay on one worker in file order, and
+fixtures (module-scoped networks and VMs) are shared by the tests of a
+module; moving serial tests to the end would split their module apart and
+set its fixtures up twice. The lock keeps the order and costs one small
+file update per test, and only in xdist runs that contain a serial test.
+
+A worker that dies while holding the lock is noticed (its process id is
+gone) and its entry dropped; every wait ends after ``marvin_serial_timeout``
+seconds with an error naming what it waited for.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from filelock import FileLock, Timeout
+
+from marvin2.pytest_plugin.options import get_option
+from marvin2.pytest_plugin.session import run_context_of
+
+__all__ = ["RunLock", "SerialLockTimeout", "is_serial"]
+
+_ENABLED = pytest.StashKey[bool]()
+_HELD = pytest.StashKey[object]()
+_LOCK = pytest.StashKey["RunLock"]()
+
+
+class SerialLockTimeout(Exception):
+    """Waited longer than the timeout for the run lock."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class _Holder:
+    token: str
+    mode: str  # "shared" or "exclusive"
+
+
+class RunLock:
+    """A readers/writer lock over files in ``directory``, for processes of one machine.
+
+    ``state.json`` = ``{"readers": {token: info}, "writer": [token, info] | null,
+    "waiting": {token: info}}``, where ``info`` = ``{"pid": int, "what": str}``.
+    It is only read or written while holding the ``state.lock`` file mutex.
+    """
+
+    def __init__(self, directory: Path, *, timeout: float, poll: float = 0.02, max_poll: float = 0.2):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.state_path = directory / "state.json"
+        self.mutex = FileLock(str(directory / "state.lock"))
+        self.timeout = timeout
+        self.poll = poll
+        self.max_poll = max_poll
+        self._counter = 0
+
+    # state file -------------------------------------------------------------
+    def _load(self) -> dict:
+        try:
+            state = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            state = {}
+        state.setdefault("readers", {})
+        state.setdefault("writer", None)
+        state.setdefault("waiting", {})
+        # Entries of processes that died (a crashed worker) would block everyone.
+        state["readers"] = {t: i for t, i in state["readers"].items() if _alive(i["pid"])}
+        state["waiting"] = {t: i for t, i in state["waiting"].items() if _alive(i["pid"])}
+        if state["writer"] and not _alive(state["writer"][1]["pid"]):
+            state["writer"] = None
+        return state
+
+    def _save(self, state: dict) -> None:
+        temporary = self.state_path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(temporary, self.state_path)
+
+    @contextmanager
+    def _locked_state(self, deadline: float) -> Iterator[dict]:
+        try:
+            self.mutex.acquire(timeout=max(0.0, deadline - time.monotonic()))
+        except Timeout:
+            raise SerialLockTimeout(f"could not take the run lock mutex {self.mutex.lock_file} "
+                                    f"within {self.timeout:g}s") from None
+        try:
+            state = self._load()
+            yield state
+            self._save(state)
+        finally:
+            self.mutex.release()
+
+    # public ------------------------------------------------------------------
+    def acquire(self, exclusive: bool, what: str) -> _Holder:
+        """Block until held; raises SerialLockTimeout naming the holders after ``timeout``."""
+        self._counter += 1
+        token = f"{os.getpid()}-{self._counter}"
+        info = {"pid": os.getpid(), "what": what}
+        deadline = time.monotonic() + self.timeout
+        delay = self.poll
+        while True:
+            with self._locked_state(deadline) as state:
+                if exclusive:
+                    if state["writer"] is None and not state["readers"]:
+                        state["waiting"].pop(token, None)
+                        state["writer"] = [token, info]
+                        return _Holder(token, "exclusive")
+                    state["waiting"][token] = info
+                elif state["writer"] is None and not state["waiting"]:
+                    state["readers"][token] = info
+                    return _Holder(token, "shared")
+                blockers = self._describe(state)
+            if time.monotonic() >= deadline:
+                if exclusive:
+                    with self._locked_state(time.monotonic() + 10) as state:
+                        state["waiting"].pop(token, None)
+                mode = "exclusively (serial test)" if exclusive else "alongside others"
+                raise SerialLockTimeout(
+                    f"{what}: waited {self.timeout:g}s to run {mode}; still blocked by {blockers} "
+                    f"(raise ini marvin_serial_timeout if such waits are expected)")
+            time.sleep(delay)
+            delay = min(delay * 1.5, self.max_poll)
+
+    def release(self, holder: _Holder) -> None:
+        with self._locked_state(time.monotonic() + self.timeout) as state:
+            state["readers"].pop(holder.token, None)
+            if state["writer"] and state["writer"][0] == holder.token:
+                state["writer"] = None
+
+    @staticmethod
+    def _describe(state: dict) -> str:
+        parts = []
+        if state["writer"]:
+            parts.append(f"serial test {state['writer'][1]['what']}")
+        if state["readers"]:
+            names = [i["what"] for i in state["readers"].values()]
+            parts.append(f"{len(names)} running test(s): {', '.join(names[:5])}")
+        if state["waiting"]:
+            names = [i["what"] for i in state["waiting"].values()]
+            parts.append(f"{len(names)} waiting serial test(s): {', '.join(names[:5])}")
+        return "; ".join(parts) or "nothing (it just cleared)"
+
+
+def is_serial(item: pytest.Item) -> bool:
+    return item.get_closest_marker("serial") is not None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "serial: never runs at the same time as any other test of the run (for tests that change "
+        "global settings); under xdist it waits for running tests to finish and holds the others back",
+    )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    config = session.config
+    context = run_context_of(config)
+    # Only xdist workers run tests side by side; without a serial test there is
+    # nothing to keep apart. Every worker collects the same items, so all agree.
+    enabled = not context.is_controller and any(is_serial(item) for item in session.items)
+    config.stash[_ENABLED] = enabled
+    if enabled:
+        timeout = float(get_option(config, "marvin_serial_timeout"))
+        config.stash[_LOCK] = RunLock(context.shared_dir / "serial", timeout=timeout)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item):
+    if item.config.stash.get(_ENABLED, False):
+        lock = item.config.stash[_LOCK]
+        # Raised here, a timeout is a setup error of this test, nothing worse.
+        item.stash[_HELD] = lock.acquire(exclusive=is_serial(item), what=item.nodeid)
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem):
+    try:
+        return (yield)  # every finalizer of this test has run when yield returns
+    finally:
+        holder = item.stash.get(_HELD, None)
+        if holder is not None:
+            del item.stash[_HELD]
+            item.config.stash[_LOCK].release(holder)
