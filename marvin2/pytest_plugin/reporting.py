@@ -103,13 +103,18 @@ class AllureApiSteps:
 
     def _call_step(self, reporter, event) -> None:
         params = mask_deep(dict(event.params_masked or {}))
-        params.pop("command", None)
+        for name in list(params):
+            if name.lower() in _WIRE_ONLY_PARAMS:
+                del params[name]
         parameters = {name: _text(value) for name, value in sorted(params.items())}
         parameters["endpoint"] = _public_endpoint(event.endpoint)
         if event.status is not None:
             parameters["http status"] = str(event.status)
         title = f"{event.command} ({event.duration * 1000:.0f} ms)"
-        self._step(reporter, title, parameters, event.duration, event.error, event.response, "response")
+        error = event.error
+        if error is None and event.status is not None and event.status >= 400:
+            error = _HttpErrorStatus(event.status, event.response)
+        self._step(reporter, title, parameters, event.duration, error, event.response, "response")
 
     def _job_step(self, reporter, event) -> None:
         parameters = {"job id": str(event.jobid), "status": str(event.status),
@@ -142,8 +147,26 @@ class AllureApiSteps:
             # An API error is the cloud saying no (failed); anything else broke the exchange.
             is_api_error = hasattr(error, "errorcode")
             status = "failed" if is_api_error else "broken"
-            details = StatusDetails(message=f"{type(error).__name__}: {error}")
+            name = "" if isinstance(error, _HttpErrorStatus) else f"{type(error).__name__}: "
+            details = StatusDetails(message=f"{name}{error}")
         reporter.stop_step(step_uuid, stop=stop, status=status, statusDetails=details)
+
+
+# Request plumbing rather than what the test asked for: left out of the steps.
+_WIRE_ONLY_PARAMS = frozenset({"command", "apikey", "response", "signature", "signatureversion", "expires",
+                               "sessionkey"})
+
+
+class _HttpErrorStatus(Exception):
+    """An error answer the client will raise after the event; shown on the step."""
+
+    def __init__(self, status: int, body: Any):
+        inner = body
+        if isinstance(body, Mapping) and len(body) == 1 and isinstance(next(iter(body.values())), Mapping):
+            inner = next(iter(body.values()))  # still in its envelope
+        text = inner.get("errortext", "") if isinstance(inner, Mapping) else ""
+        self.errorcode = status
+        super().__init__(f"HTTP {status}: {text}" if text else f"HTTP {status}")
 
 
 def _text(value: Any) -> str:
@@ -261,7 +284,13 @@ def environment_properties(config: pytest.Config) -> dict[str, str]:
         try:
             api = admin_api(config)
             capabilities = api.listCapabilities()
-            capabilities = capabilities.get("capability", capabilities) if isinstance(capabilities, Mapping) else {}
+            # The client unwraps it to a list of one record; tolerate the raw shapes too.
+            if isinstance(capabilities, list):
+                capabilities = capabilities[0] if capabilities else {}
+            if isinstance(capabilities, Mapping) and "capability" in capabilities:
+                capabilities = capabilities["capability"]
+            if not isinstance(capabilities, Mapping):
+                capabilities = {}
             env["cloudstack.version"] = str(capabilities.get("cloudstackversion", "unknown"))
             env["cloud.endpoint"] = _public_endpoint(getattr(api, "endpoint", None))
         except Exception as error:  # a report must still be written when the cloud is gone

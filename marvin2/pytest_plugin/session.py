@@ -263,13 +263,21 @@ def connect_api(config: pytest.Config, *, api_key: str | None = None, secret_key
     Without credentials it acts as the admin of the config (or of the embedded
     simulator). ``client_options`` go to ``marvin2.connect`` unchanged.
     """
-    import marvin2
+    from marvin2.client import connect  # the plain client: the endpoint and keys are resolved here
 
-    endpoint, admin_credentials, transport = _access(config).target()
+    access = _access(config)
+    endpoint, admin_credentials, transport = access.target()
     given = {"api_key": api_key, "secret_key": secret_key, "username": username, "password": password,
              "domain": domain}
     credentials = {k: v for k, v in given.items() if v is not None} or admin_credentials
-    api = marvin2.connect(endpoint, **credentials, **{**transport, **client_options})
+    cfg = access.marvin_config()
+    timeouts = _field(cfg, "timeouts") or {}
+    defaults: dict[str, Any] = {}
+    if "connect" in timeouts or "read" in timeouts:
+        defaults["timeout"] = {k: timeouts[k] for k in ("connect", "read") if k in timeouts}
+    if hasattr(cfg, "job_timeout"):
+        defaults["job_timeouts"] = cfg.job_timeout  # per-API job timeouts from the config
+    api = connect(endpoint, **credentials, **{**defaults, **transport, **client_options})
     for callback in config.stash.get(_LISTENERS, []):
         api.add_listener(callback)
     return api
