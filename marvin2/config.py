@@ -75,6 +75,8 @@ CAPABILITIES: Mapping[str, str] = {
 HYPERVISORS = ("KVM", "XenServer", "VMware", "Hyperv", "LXC", "Ovm", "Ovm3", "BareMetal", "Simulator", "Custom")
 ZONE_NETWORK_TYPES = ("Advanced", "Basic")
 SIMULATOR_PROFILES = ("instant", "fast", "realistic")
+# Seeds built into the simulator ("empty"/null = no zone at all, or a YAML file path).
+BUILTIN_SEEDS = ("default", "basic")
 
 # Seconds. `connect`/`read` are HTTP timeouts, `job` the default wait for an
 # async job; each family below defaults to `job` unless the config says otherwise.
@@ -516,7 +518,8 @@ class ManagementServer:
 
 @dataclass(frozen=True)
 class SimulatorSettings:
-    """How to start the embedded simulator: timing profile, seed ("default", None = empty, or a file), database."""
+    """How to start the embedded simulator: timing profile, seed ("default", "basic",
+    None = empty, or an absolute file path), database (":memory:" or an absolute path)."""
 
     profile: str = "fast"
     seed: str | None = "default"
@@ -564,6 +567,39 @@ class Config:
             if family in self.timeouts:
                 return self.timeouts[family]
         return self.timeouts.get("job", DEFAULT_TIMEOUTS["job"])
+
+    def client_timeouts(self) -> dict[str, float]:
+        """The timeouts as ``marvin2.client.connect(timeout=...)`` understands them.
+
+        connect/read/job and exact API names as they are; each family the file set
+        becomes a glob (``deploy*``, ``*snapshot*``) so the client applies it to
+        every command of that family. Defaulted families are left out: they equal `job`.
+        """
+        out = {k: self.timeouts[k] for k in DEFAULT_TIMEOUTS if k in self.timeouts}
+        explicit = self.explicit_timeouts
+        for key, seconds in self.timeouts.items():
+            if key in DEFAULT_TIMEOUTS or key not in explicit:
+                continue
+            if key in JOB_FAMILY_NOUNS:
+                out["*iso" if key == "iso" else f"*{key}*"] = seconds
+            elif key in JOB_FAMILY_VERBS:
+                out[f"{key}*"] = seconds
+            else:
+                out[key] = seconds  # an exact API name
+        return out
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``marvin2.client.connect``: every server (failover) and the timeouts.
+
+        A simulator config has no servers until started: use
+        :meth:`with_simulator_endpoint` first.
+        """
+        if not self.management_servers:
+            raise ConfigError(self.source, [Problem("management_servers", "no management server to connect to (a simulator config must be started first)")])
+        from marvin2.client import ServerSettings  # the client is the only marvin2 layer this module uses
+
+        servers = [ServerSettings(**{f.name: getattr(s, f.name) for f in dataclasses.fields(s)}) for s in self.management_servers]
+        return {"servers": servers, "timeout": self.client_timeouts()}
 
     def with_simulator_endpoint(self, endpoint: str, api_key: str, secret_key: str) -> "Config":
         """This config pointed at a started simulator (its admin keys), simulator settings kept."""
@@ -742,8 +778,8 @@ def _read_simulator(read: Reader, value: Any) -> SimulatorSettings:
     seed: str | None
     if seed_value is None or str(seed_value).lower() == "empty":
         seed = None
-    elif str(seed_value).lower() == "default":
-        seed = "default"
+    elif str(seed_value).lower() in BUILTIN_SEEDS:
+        seed = str(seed_value).lower()
     else:
         seed = read.path_value(seed_value, path + ("seed",))
     db_value = read.string(item.get("db"), path + ("db",), default=":memory:") or ":memory:"
