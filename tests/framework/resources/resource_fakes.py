@@ -37,7 +37,9 @@ LISTS = {"listVirtualMachines": "vm", "listVolumes": "volume", "listSnapshots": 
          "listVMSnapshot": "vm_snapshot", "listTemplates": "template", "listNetworks": "network",
          "listVPCs": "vpc", "listPublicIpAddresses": "public_ip", "listFirewallRules": "firewall_rule",
          "listPortForwardingRules": "port_forwarding_rule", "listLoadBalancerRules": "lb_rule",
-         "listAccounts": "account", "listUsers": "user", "listDomains": "domain"}
+         "listAccounts": "account", "listUsers": "user", "listDomains": "domain", "listZones": "zone",
+         "listServiceOfferings": "service_offering", "listDiskOfferings": "disk_offering",
+         "listNetworkOfferings": "network_offering", "listVPCOfferings": "vpc_offering", "listOsTypes": "os_type"}
 DELETES = {"deleteVolume": ("volume", False), "deleteSnapshot": ("snapshot", True),
            "deleteVMSnapshot": ("vm_snapshot", True), "deleteTemplate": ("template", True),
            "deleteNetwork": ("network", True), "deleteVPC": ("vpc", True),
@@ -102,6 +104,24 @@ class FakeCloud:
         if status == "fail":
             raise value
         return value
+
+    @classmethod
+    def seeded(cls) -> "FakeCloud":
+        """A cloud with what discovery looks for, with fixed ids (same in every process)."""
+        cloud = cls()
+        cloud.add("zone", id="zone-1", name="Sandbox-simulator", networktype="Advanced")
+        cloud.add("domain", id="domain-root", name="ROOT", path="ROOT", level=0)
+        cloud.add("template", id="tmpl-1", name="CentOS 5.6 (64-bit) no GUI (Simulator)", isready=True,
+                  ostypeid="os-1", zoneid="zone-1")
+        cloud.add("service_offering", id="so-small", name="Small Instance")
+        cloud.add("service_offering", id="so-medium", name="Medium Instance")
+        cloud.add("disk_offering", id="do-small", name="Small")
+        cloud.add("network_offering", id="no-iso", name="DefaultIsolatedNetworkOfferingWithSourceNatService")
+        cloud.add("vpc_offering", id="vo-1", name="Default VPC offering")
+        return cloud
+
+    def close(self) -> None:
+        pass
 
     # --- helpers for tests -------------------------------------------------------------
     def add(self, kind: str, **fields: Any) -> Record:
