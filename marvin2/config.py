@@ -153,7 +153,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"line {self.line}: " if self.line else ""
-        return f"{where}{self.path or '(top level)'}: {self.message}"
+        return f"{where}{self.path}: {self.message}" if self.path else f"{where}{self.message}"
 
 
 class ConfigError(ValueError):
@@ -257,9 +257,10 @@ def parse_yaml_text(text: str, source: Path, problems: list[Problem] | None = No
         data = _construct(loader, node, (), lines, problems) if node is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        column = f", column {mark.column + 1}" if mark else ""
         reason = getattr(error, "problem", None) or str(error)
-        raise ConfigError(source, f"{where}invalid YAML: {reason}") from None
+        hint = " (quote values containing ${...} inside {...} or [...])" if "{" in reason or "}" in reason else ""
+        raise ConfigError(source, [Problem("", f"invalid YAML{column}: {reason}{hint}", mark.line + 1 if mark else None)]) from None
     finally:
         loader.dispose()
     return YamlDocument(source, data, lines)
@@ -823,12 +824,21 @@ def _read_test_data(read: Reader, value: Any) -> dict:
         if key not in TEST_DATA_KEYS:
             continue
         if key == "custom":
-            data[key] = dict(read.mapping(raw, path + (key,), raw.keys() if isinstance(raw, dict) else ()))
+            data[key] = _plain(read.mapping(raw, path + (key,), raw.keys() if isinstance(raw, dict) else ()))
         elif key == "ssh_private_key":
             data[key] = read.path_value(raw, path + (key,))
         else:
             data[key] = read.string(raw, path + (key,))
     return data
+
+
+def _plain(value: Any) -> Any:
+    """Free-form data with interpolation markers removed (plain str, dict, list)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, _Interpolated) else value
 
 
 _API_NAME = re.compile(r"^[a-z]+[A-Z][A-Za-z0-9]*$")

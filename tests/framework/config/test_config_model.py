@@ -385,3 +385,20 @@ def test_with_simulator_endpoint_keeps_settings():
 
 def test_every_capability_has_a_description():
     assert all(isinstance(v, str) and v for v in CAPABILITIES.values())
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_config_loads(path):
+    env = {name: "placeholder" for name in ("CS_API_KEY", "CS_SECRET_KEY", "CS_USERNAME", "CS_PASSWORD")}
+    config = load_config(path, environ=env)
+    assert config.simulator is not None or config.management_servers
+
+
+def test_shipped_layouts_load():
+    from marvin2.datacenter import load_layout
+
+    layouts = sorted((CONFIGS / "datacenter").glob("*.yaml"))
+    assert len(layouts) >= 2
+    for path in layouts:
+        layout = load_layout(path, environ={})
+        assert layout.zones and all(zone.pods for zone in layout.zones)
