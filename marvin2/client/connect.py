@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from marvin2.client.api import API
 from marvin2.client.errors import MarvinError
@@ -66,6 +66,7 @@ def connect(
     client_cert: str | None = None,
     client_key: str | None = None,
     timeout: float | tuple[float, float] | Mapping[str, float] | None = None,
+    job_timeouts: float | Mapping[str, float] | Callable[[str], float] | None = None,
     servers: Sequence[ServerSettings] | None = None,
     signature_version: int | None = 3,
     expires_in: float = 300.0,
@@ -86,10 +87,12 @@ def connect(
     when both keys and a user name are given. ``timeout`` is seconds for
     connect and read, a ``(connect, read)`` pair, or a mapping with
     ``connect``, ``read``, ``job``/``default`` and per-API job timeouts
-    (``{"deployVirtualMachine": 900}``). ``spec`` skips listApis (a Spec or
+    (``{"deployVirtualMachine": 900}``). ``job_timeouts`` gives job timeouts
+    on their own: seconds, a mapping like the above, or a function of the
+    command name (``Config.job_timeout``). ``spec`` skips listApis (a Spec or
     a listApis JSON file). ``cache_dir`` overrides ``$MARVIN2_CACHE_DIR``.
     """
-    connect_t, read_t, job_timeouts = _http_timeouts(timeout)
+    connect_t, read_t, http_mapping = _http_timeouts(timeout)
     if servers is None:
         if endpoint is None:
             raise ValueError("connect: give an endpoint URL (or a list of them), servers=..., or config=...")
@@ -114,7 +117,12 @@ def connect(
         expires_in=expires_in,
         retries=retries,
     )
-    timeouts = JobTimeouts(job_timeouts)
+    if callable(job_timeouts):
+        timeouts = JobTimeouts(http_mapping, resolver=job_timeouts)
+    elif job_timeouts is not None:
+        timeouts = JobTimeouts(job_timeouts)
+    else:
+        timeouts = JobTimeouts(http_mapping)
     schedule = PollSchedule(first=poll_first, ratio=poll_ratio, cap=poll_cap)
     listeners = Listeners()
     transport = Transport(list(servers), options, listeners)

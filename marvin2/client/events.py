@@ -74,7 +74,7 @@ class Listeners:
         self._callbacks = self._callbacks + (callback,)
 
     def remove(self, callback: Listener) -> None:
-        self._callbacks = tuple(c for c in self._callbacks if c is not callback)
+        self._callbacks = tuple(c for c in self._callbacks if c != callback)
 
     def __bool__(self) -> bool:
         return bool(self._callbacks)

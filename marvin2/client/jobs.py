@@ -33,10 +33,20 @@ class JobTimeouts:
     ignored here, ``default`` or ``job`` is the fallback.
     """
 
-    def __init__(self, timeouts: float | Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        timeouts: float | Mapping[str, float] | None = None,
+        resolver: Callable[[str], float] | None = None,
+    ) -> None:
+        # resolver: a function of the command name (e.g. marvin2.config's
+        # Config.job_timeout, which knows API families), asked after the
+        # exact names and patterns of ``timeouts``.
         self.default = DEFAULT_JOB_TIMEOUT
         self._exact: dict[str, float] = {}
         self._patterns: list[tuple[str, float]] = []
+        self._resolver = resolver
+        if resolver is not None and not callable(resolver):
+            raise ValueError(f"job timeout resolver must be callable, got {type(resolver).__name__}")
         if timeouts is None:
             return
         if isinstance(timeouts, (int, float)) and not isinstance(timeouts, bool):
@@ -64,6 +74,8 @@ class JobTimeouts:
             for pattern, seconds in self._patterns:
                 if fnmatch.fnmatchcase(lowered, pattern):
                     return seconds
+            if self._resolver is not None:
+                return _positive(f"job timeout for {command}", self._resolver(command))
         return self.default
 
 

@@ -166,14 +166,15 @@ def _parse_params(api_name: str, raw_params: Any) -> tuple[ParamSpec, ...]:
             merged[key] = param
         else:
             # A parameter listed twice: the server dispatches on one field,
-            # so treat it as required if any copy says so.
+            # so it is required if any copy says so. Every other choice is
+            # order-independent (captures come in arbitrary order).
             merged[key] = ParamSpec(
-                name=previous.name,
-                type=previous.type,
+                name=min(previous.name, param.name),
+                type=min(previous.type, param.type),
                 required=previous.required or param.required,
-                description=previous.description or param.description,
+                description=min((d for d in (previous.description, param.description) if d), default=""),
                 length=max(previous.length, param.length),
-                since=previous.since or param.since,
+                since=min((v for v in (previous.since, param.since) if v), default=None),
                 related=tuple(sorted(set(previous.related) | set(param.related))),
             )
     return tuple(sorted(merged.values(), key=lambda p: p.name.lower()))
@@ -187,15 +188,22 @@ def _parse_response(raw_fields: Any) -> tuple[ResponseField, ...]:
         if not isinstance(raw, dict) or not raw.get("name"):
             continue  # real captures contain {} entries
         name = _text(raw["name"])
-        if name in fields:
-            continue
-        fields[name] = ResponseField(
+        candidate = ResponseField(
             name=name,
             type=_text(raw.get("type")),
             description=_text(raw.get("description")),
             fields=_parse_response(raw.get("response")),
         )
+        previous = fields.get(name)
+        # Some APIs describe a field twice; keep the richer description,
+        # chosen the same way whatever the order of the capture.
+        if previous is None or _richness(candidate) > _richness(previous):
+            fields[name] = candidate
     return tuple(sorted(fields.values(), key=lambda f: f.name))
+
+
+def _richness(f: ResponseField) -> tuple:
+    return (len(f.fields), len(f.description), f.description, f.type)
 
 
 def _parse_api(raw: Mapping[str, Any]) -> ApiSpec:

@@ -252,7 +252,7 @@ class Transport:
             if server.auth == "session" and server.sessionkey:
                 try:
                     self._exchange(server, "logout", {}, "POST", internal=True)
-                except (_Failure, MarvinError) as error:
+                except (_Failure, MarvinError, requests.RequestException) as error:
                     log.debug("logout from %s failed: %s", server.url, error)
                 server.sessionkey = None
             server.session.close()
@@ -264,15 +264,15 @@ class Transport:
         if server.auth == "session" and server.sessionkey is None:
             self._login(server, None)
         method = "GET" if read_only else "POST"
-        status, inner = self._exchange(server, command, params, method, internal)
+        status, inner, error = self._exchange(server, command, params, method, internal)
         if status == 401 and server.auth == "session":
             # The session expired (or the server restarted): log in again
             # once and repeat once; a 401 means the server did not run it.
             log.info("session on %s expired; logging in again", server.url)
             self._login(server, server.sessionkey)
-            status, inner = self._exchange(server, command, params, method, internal)
-        if status != 200:
-            raise self._error(command, status, inner, params, server)
+            status, inner, error = self._exchange(server, command, params, method, internal)
+        if error is not None:
+            raise error
         return inner
 
     def _login(self, server: _Server, stale_key: str | None) -> None:
@@ -283,9 +283,9 @@ class Transport:
             server.session.cookies.clear()
             s = server.settings
             params = {"username": s.username or "", "password": s.password or "", "domain": s.domain or "/"}
-            status, inner = self._exchange(server, "login", params, "POST", internal=True)
-            if status != 200:
-                raise self._error("login", status, inner, params, server)
+            status, inner, error = self._exchange(server, "login", params, "POST", internal=True)
+            if error is not None:
+                raise error
             key = inner.get("sessionkey") if isinstance(inner, dict) else None
             key = key or server.session.cookies.get("sessionkey")
             if not key:
@@ -308,8 +308,11 @@ class Transport:
             full["sessionkey"] = server.sessionkey or ""
         return full
 
-    def _exchange(self, server: _Server, command: str, params: Mapping[str, str], method: str, internal: bool) -> tuple[int, Any]:
-        """One HTTP request; returns (status, decoded inner) or raises _Failure."""
+    def _exchange(self, server: _Server, command: str, params: Mapping[str, str], method: str, internal: bool) -> tuple[int, Any, Exception | None]:
+        """One HTTP request: (status, decoded inner, error for a non-200 answer).
+
+        Raises _Failure when no usable answer came back.
+        """
         full = self._wire_params(server, command, params)
         encode = wire.java_urlencode
         body = "&".join(f"{encode(k)}={encode(v)}" for k, v in full.items())
@@ -334,7 +337,10 @@ class Transport:
                 raise self._classify(error, server) from None
             status = response.status_code
             inner = self._decode(command, response, server)
-            return status, inner
+            if status != 200:
+                problem = self._error(command, status, inner, params, server)
+                inner = _redacted_error_body(problem)
+            return status, inner, problem  # type: ignore[return-value]
         except BaseException as error:
             problem = error
             raise
@@ -382,7 +388,10 @@ class Transport:
         return _Failure("maybe_sent", f"connection to {server.url} failed after sending: {reason}")
 
     def _error(self, command: str, status: int, inner: Any, params: Mapping[str, str], server: _Server) -> Exception:
-        secrets = server.secrets()
+        # A server may quote a value back (a password in "invalid value ...").
+        secrets = server.secrets() + tuple(
+            str(v) for k, v in params.items() if k.lower() in wire.SECRET_PARAM_NAMES and v
+        )
         if isinstance(inner, dict):
             errorcode = inner.get("errorcode", status)
             errortext = inner.get("errortext") or f"HTTP {status}"
@@ -411,7 +420,7 @@ class Transport:
         shown.pop("signature", None)
         error = problem
         if isinstance(problem, _Failure):
-            error = problem.error or TransportError(command, problem.reason, endpoints=[server.url], maybe_sent=problem.kind == "maybe_sent")
+            error = problem.error if problem.error is not None else TransportError(command, problem.reason, endpoints=[server.url], maybe_sent=problem.kind == "maybe_sent")
         log.debug("%s %s -> %s in %.3fs on %s", command, shown, status, duration, server.url)
         if self.listeners:
             response = mask_response(inner) if inner is not None else None
@@ -440,6 +449,17 @@ def _root_cause(error: BaseException) -> BaseException:
             break
         current = nested
     return current
+
+
+def _redacted_error_body(problem: Exception) -> Record:
+    """An error answer as the server sent it, but with the redacted text."""
+    error = problem.error if isinstance(problem, _Failure) else problem
+    if not isinstance(error, CloudStackError):
+        return Record()
+    body = Record(errorcode=error.errorcode, errortext=error.errortext)
+    if error.cserrorcode is not None:
+        body["cserrorcode"] = error.cserrorcode
+    return body
 
 
 def _snippet(content: bytes, limit: int = 200) -> str:

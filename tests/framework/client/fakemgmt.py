@@ -160,6 +160,7 @@ class FakeCloud:
         self.zones: list[dict] = [{"id": str(uuid.UUID(int=i + 1)), "name": f"zone{i}"} for i in range(2)]
         self.lock = threading.Lock()
         self._server: socketserver.BaseServer | None = None
+        self.connections: set[socket.socket] = set()
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ---------------------------------------------------------------
@@ -179,10 +180,18 @@ class FakeCloud:
         return self
 
     def stop(self) -> None:
+        """Stop listening and cut open keep-alive connections (like a dead server)."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self.lock:
+            connections, self.connections = list(self.connections), set()
+        for sock in connections:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def __enter__(self) -> "FakeCloud":
         return self.start()
@@ -346,6 +355,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        with self.fake.lock:
+            self.fake.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.fake.lock:
+            self.fake.connections.discard(self.connection)
+        super().finish()
 
     def do_GET(self) -> None:
         self._serve("GET")
