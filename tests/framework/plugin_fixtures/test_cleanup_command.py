@@ -1,0 +1,98 @@
+"""`marvin2 cleanup` on a fake cloud: sources, order, dry run, exit codes, ledger updates."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "resources"))
+from resource_fakes import FakeCloud  # noqa: E402
+
+import marvin2  # noqa: E402
+from marvin2 import cli, resources as r  # noqa: E402
+from marvin2.client.errors import CloudStackError  # noqa: E402
+from marvin2.resources import ledger as L  # noqa: E402
+
+RUN = "20260102-030405-cafe01"
+CONFIG = """\
+management_servers:
+  - url: http://127.0.0.1:9/client/api
+    api_key: k
+    secret_key: s
+timeouts:
+  job: 7
+"""
+
+
+@pytest.fixture
+def setup(tmp_path, monkeypatch):
+    cloud = FakeCloud()
+    monkeypatch.setattr(marvin2, "connect", lambda **kw: cloud)
+    config = tmp_path / "cloud.yaml"
+    config.write_text(CONFIG)
+    results = tmp_path / "runs" / RUN
+    with L.LedgerWriter(results, run_id=RUN, worker="gw0") as writer:
+        def record(created):
+            writer.record(L.CREATED, kind=created.kind, resource_id=created.id, name=created.name)
+        account = r.create_account(cloud, run_id=RUN, on_created=record)
+        net = r.create_network(cloud, zoneid="z", networkofferingid="o", run_id=RUN, on_created=record)
+        vm = r.deploy_vm(cloud, zoneid="z", serviceofferingid="s", templateid="t", networkids=[net.id], run_id=RUN,
+                         on_created=record)
+    vol = r.create_volume(cloud, zoneid="z", diskofferingid="d", run_id=RUN)  # never reached the ledger
+    other = cloud.add("network", name="not-ours")
+    return cloud, config, results, {"account": account, "network": net, "vm": vm, "volume": vol, "other": other}
+
+
+def test_deletes_leftovers_in_order_and_records_them(setup, capsys):
+    cloud, config, results, made = setup
+    code = cli.main(["cleanup", "--run-id", RUN, "--results-dir", str(results), "--config", str(config)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"run {RUN}: ledger in {results}: 3 resource(s) recorded, 3 not deleted" in out
+    lines = [line.split()[:2] for line in out.splitlines() if line.startswith("  ")]
+    assert lines == [["deleted", "vm"], ["deleted", "volume"], ["deleted", "network"], ["deleted", "account"]]
+    assert "done: 4 deleted, 0 already gone, 0 failed" in out
+    assert {k: v for k, v in ((k, cloud.ids(k)) for k in ("vm", "volume", "network", "account"))} == {
+        "vm": set(), "volume": set(), "network": {made["other"].id}, "account": set()}
+    assert L.outstanding(L.read_ledger(results, run_id=RUN)) == []
+    # a second run finds nothing
+    assert cli.main(["cleanup", "--run-id", RUN, "--results-dir", str(results), "--config", str(config)]) == 0
+    assert "nothing left to delete" in capsys.readouterr().out
+
+
+def test_dry_run_lists_and_keeps(setup, capsys):
+    cloud, config, results, made = setup
+    assert cli.main(["cleanup", "--results-dir", str(results.parent), "--config", str(config), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"run {RUN}:" in out  # the latest run of the directory
+    assert "dry run: 4 would be deleted" in out
+    assert made["vm"].id in cloud.ids("vm")
+
+
+def test_failure_gives_exit_1_and_the_rest_is_deleted(setup, capsys):
+    cloud, config, results, made = setup
+    cloud.fail_call[("deleteNetwork", made["network"].id)] = CloudStackError("deleteNetwork", 530, "busy router")
+    code = cli.main(["cleanup", "--run-id", RUN, "--results-dir", str(results), "--config", str(config)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAILED     network" in out and "busy router" in out
+    assert cloud.ids("vm") == cloud.ids("account") == set()
+
+
+def test_no_search_uses_the_ledger_only(setup, capsys):
+    cloud, config, results, made = setup
+    assert cli.main(["cleanup", "--run-id", RUN, "--results-dir", str(results), "--config", str(config), "--no-search"]) == 0
+    assert made["volume"].id in cloud.ids("volume")  # only names/tags knew it
+
+
+def test_unknown_directory_is_a_clear_error(tmp_path, capsys):
+    code = cli.main(["cleanup", "--results-dir", str(tmp_path / "nope"), "--config", str(tmp_path / "x.yaml")])
+    assert code == 2
+    assert "no results directory" in capsys.readouterr().err
+
+
+def test_in_memory_simulator_config_has_nothing_to_clean(tmp_path, capsys):
+    config = tmp_path / "sim.yaml"
+    config.write_text("simulator:\n  profile: instant\n")
+    assert cli.main(["cleanup", "--run-id", RUN, "--results-dir", str(tmp_path), "--config", str(config)]) == 0
+    assert "in-memory database" in capsys.readouterr().out
