@@ -266,9 +266,8 @@ def skip_reason(item: pytest.Item) -> str | None:
     Raises MarvinSessionError when the config cannot be read.
     """
     config = item.config
-    needs = {name: item.get_closest_marker(name) for name in
-             ("required_hardware", "requires", "zone_type", "hypervisor", "hypervisor_not")}
-    if not any(needs.values()):
+    needs = {name: item.get_closest_marker(name) for name in ("requires", "zone_type", "hypervisor", "hypervisor_not")}
+    if not any(needs.values()) and not required_hardware_of(item):
         return None  # most tests: no need to read the config at all
     cfg = marvin_config_of(config)
     where = _config_name(config)

@@ -1,0 +1,115 @@
+"""Under xdist: serial tests never overlap another test; --dist loadscope keeps modules together.
+
+pytest 9.2 broke ``--dist loadgroup``; marvin2 relies on ``loadscope`` (one
+worker per module, so module-scoped fixtures are made once). Keep the
+loadscope test: it catches a regression of that kind.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
+
+# Every test records (nodeid, worker, serial?, start, end) from the start of
+# its setup to the end of its teardown, the span the run lock must cover.
+RECORDING_CONFTEST = """
+    import json, os, time
+    import pytest
+
+    @pytest.fixture(autouse=True)
+    def record_span(request):
+        start = time.time()
+        yield
+        entry = {"id": request.node.nodeid, "worker": os.environ.get("PYTEST_XDIST_WORKER", "master"),
+                 "serial": request.node.get_closest_marker("serial") is not None,
+                 "start": start, "end": time.time()}
+        with open(os.environ["SPANS_FILE"], "a") as spans:
+            spans.write(json.dumps(entry) + "\\n")
+"""
+
+MODULE = """
+    import time
+    import pytest
+
+    @pytest.mark.parametrize("i", range(4))
+    def test_parallel(i):
+        time.sleep(0.04)
+
+    @pytest.mark.serial
+    def test_changes_global_settings():
+        time.sleep(0.08)
+
+    @pytest.mark.parametrize("i", range(2))
+    def test_parallel_after(i):
+        time.sleep(0.04)
+"""
+
+
+def read_spans(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def overlaps(spans: list[dict]) -> list[tuple[str, str]]:
+    """Pairs (serial test, other test) whose spans intersect."""
+    found = []
+    for serial in (s for s in spans if s["serial"]):
+        for other in spans:
+            if other is not serial and other["start"] < serial["end"] and serial["start"] < other["end"]:
+                found.append((serial["id"], other["id"]))
+    return found
+
+
+def run_pack(pytester, pack, monkeypatch, *extra):
+    pack(conftest=RECORDING_CONFTEST, test_alpha=MODULE, test_beta=MODULE, test_gamma=MODULE)
+    spans_file = pytester.path / "spans.jsonl"
+    spans_file.unlink(missing_ok=True)
+    monkeypatch.setenv("SPANS_FILE", str(spans_file))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "3", "--dist", "loadscope", *extra,
+                                           timeout=120)
+    return result, read_spans(spans_file)
+
+
+def test_serial_tests_never_overlap_any_other_test(pytester, pack, monkeypatch):
+    result, spans = run_pack(pytester, pack, monkeypatch)
+    result.assert_outcomes(passed=21)
+    assert len(spans) == 21
+    assert len({s["worker"] for s in spans}) > 1, "the run was not parallel, so it proves nothing"
+    assert overlaps(spans) == []
+    # --dist loadscope: every module ran on exactly one worker
+    workers_of = {}
+    for span in spans:
+        workers_of.setdefault(span["id"].split("::")[0], set()).add(span["worker"])
+    assert all(len(workers) == 1 for workers in workers_of.values()), workers_of
+
+
+def test_the_overlap_check_sees_overlaps_without_the_lock(pytester, pack, monkeypatch):
+    # Control: the same pack with the serial module disabled must overlap,
+    # otherwise the test above could pass without the lock doing anything.
+    result, spans = run_pack(pytester, pack, monkeypatch, "-p", "no:marvin2.serial", "-W", "ignore::pytest.PytestUnknownMarkWarning")
+    result.assert_outcomes(passed=21)
+    assert overlaps(spans) != []
+
+
+def test_loadscope_keeps_each_module_on_one_worker(pytester, pack, monkeypatch):
+    modules = {f"test_mod{n}": """
+        import os, time
+
+        def test_a(): time.sleep(0.02)
+        def test_b(): time.sleep(0.02)
+        def test_c(): time.sleep(0.02)
+        def test_d(): time.sleep(0.02)
+    """ for n in range(5)}
+    pack(conftest=RECORDING_CONFTEST, **modules)
+    spans_file = pytester.path / "spans.jsonl"
+    monkeypatch.setenv("SPANS_FILE", str(spans_file))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--dist", "loadscope", timeout=120)
+    result.assert_outcomes(passed=20)
+    spans = read_spans(spans_file)
+    workers_of = {}
+    for span in spans:
+        workers_of.setdefault(span["id"].split("::")[0], set()).add(span["worker"])
+    assert len(workers_of) == 5
+    assert all(len(workers) == 1 for workers in workers_of.values()), workers_of
+    assert len(set().union(*workers_of.values())) == 2, "both workers should have had modules"
