@@ -9,6 +9,10 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
+# The example pack is run by test_simulator_pack.py in a subprocess of its own
+# (it is its own rootdir); the framework's test run must not collect it.
+collect_ignore = ["example_pack"]
+
 HERE = Path(__file__).resolve().parent
 RESOURCES_TESTS = HERE.parent / "resources"
 
