@@ -104,8 +104,11 @@ class CloudStackError(MarvinError):
 
 
 
-class UnknownApiError(MarvinError, ValueError):
-    """An API name the connected server does not offer (raised before sending)."""
+class UnknownApiError(MarvinError, ValueError, AttributeError):
+    """An API name the connected server does not offer (raised before sending).
+
+    Also an AttributeError, so that ``hasattr(api, "noSuchApi")`` is False.
+    """
 
     def __init__(self, name: str, suggestions: Iterable[str] = (), *, version: str | None = None) -> None:
         self.name = name

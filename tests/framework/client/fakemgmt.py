@@ -158,6 +158,7 @@ class FakeCloud:
         self.jobs: dict[str, Job] = {}
         self.sessions: dict[str, str] = {}  # JSESSIONID -> sessionkey
         self.zones: list[dict] = [{"id": str(uuid.UUID(int=i + 1)), "name": f"zone{i}"} for i in range(2)]
+        self.vms: list[dict] = []
         self.lock = threading.Lock()
         self._server: socketserver.BaseServer | None = None
         self.connections: set[socket.socket] = set()
@@ -323,6 +324,9 @@ class FakeCloud:
 
     def _builtin_listZones(self, request: Recorded) -> dict:
         return self.page(request, "zone", self.zones)
+
+    def _builtin_listVirtualMachines(self, request: Recorded) -> dict:
+        return self.page(request, "virtualmachine", self.vms)
 
     def _builtin_queryAsyncJobResult(self, request: Recorded) -> dict:
         jobid = request.params.get("jobid", "")
