@@ -17,6 +17,9 @@ ACCOUNT = register(ResourceKind(
 USER = register(ResourceKind(
     name="user", label="user", list_api="listUsers", delete=simple_delete("deleteUser", is_async=False),
     rank=85, state_field="state",
+    # Users made by these helpers belong to an account made with them, and go
+    # with it; a sweep must not try to delete an account's last user first.
+    name_searchable=False,
 ))
 
 DOMAIN = register(ResourceKind(

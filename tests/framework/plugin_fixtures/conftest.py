@@ -96,7 +96,7 @@ class FakePack:
         if files:
             self.pytester.makepyfile(**{k: textwrap.dedent(v) for k, v in files.items()})
         return self.pytester.runpytest("--marvin-config", "marvin.yaml", "--results-dir", str(self.results),
-                                       "--run-id", "fake-run", "-p", "no:cacheprovider",
+                                       "--run-id", "fake-run", "-p", "no:cacheprovider", "-p", "no:benchmark",
                                        *(() if leak_check else ("--no-leak-check",)), *args)
 
     def state(self, worker: str = "master") -> dict:

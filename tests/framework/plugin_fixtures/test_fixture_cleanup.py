@@ -200,3 +200,19 @@ _ledger.cloud_started = lambda config: True
     assert leaks["leaks"][0]["test"].endswith("::test_leaky")
     summary = json.loads((fake_pack.results / "ledger-summary.json").read_text())
     assert summary["leaks"] == 1 and summary["created"] == 3
+
+
+def test_discovery_happens_once_per_run_under_xdist_and_each_worker_gets_its_account(fake_pack):
+    wanted = "zone, domain, template, service_offering, network_offering, test_account"
+    files = {f"test_m{i}": f"def test_x({wanted}):\n    assert template.name.startswith('CentOS')\n" for i in range(6)}
+    fake_pack.run("-n", "3", files=files).assert_outcomes(passed=6)
+    log = fake_pack.results / "shared" / "discovery" / "lookups.log"
+    keys = [json.loads(line)["key"] for line in log.read_text().splitlines()]
+    assert sorted(keys) == sorted(set(keys)) and len(keys) == 5
+    workers = [p.name[len("fake-state-"):-len(".json")] for p in fake_pack.pytester.path.glob("fake-state-gw*.json")]
+    assert len(workers) == 3
+    lookups = [c for w in workers for c, _ in fake_pack.state(w)["calls"]
+               if c in ("listZones", "listTemplates", "listServiceOfferings", "listNetworkOfferings")]
+    assert sorted(lookups) == ["listNetworkOfferings", "listServiceOfferings", "listTemplates", "listZones"]
+    accounts = [n for w in workers for c, n in fake_pack.created(w) if c == "createAccount"]
+    assert len(accounts) == 3 and all(fake_pack.remaining(w) == {} for w in workers)
