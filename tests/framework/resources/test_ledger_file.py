@@ -85,6 +85,7 @@ def test_run_filter_and_run_ids(tmp_path):
     for run in ("old", "new"):
         with L.LedgerWriter(tmp_path / run, run_id=run, worker="master") as writer:
             writer.record(L.CREATED, kind="vpc", resource_id=f"{run}-vpc")
+        time.sleep(0.01)  # event times have millisecond resolution
     assert L.run_ids(tmp_path) == ["old", "new"]
     assert [r.id for r in L.read_ledger(tmp_path, run_id="new")] == ["new-vpc"]
 
