@@ -109,8 +109,9 @@ def create_async(
         # A client (or fake) that already waited: the answer is the entity.
         record = unwrap_result(answer, *result_keys)
     else:
+        # command= lets the client name the API in its errors and pick its timeout.
         wait_kwargs = {"timeout": timeout} if timeout is not None else {}
-        record = unwrap_result(api.wait_for_job(jobid, **wait_kwargs), *result_keys)
+        record = unwrap_result(api.wait_for_job(jobid, command=command, **wait_kwargs), *result_keys)
     if not early_id:
         created = Created(kind, str(record["id"]), command, record.get("name"), record)
         _notify(on_created, created)

@@ -99,7 +99,7 @@ class FakeCloud:
             raise CloudStackError(command, 432, f"Unknown API command: {command}")
         return method(wait=wait, **params)
 
-    def wait_for_job(self, jobid: str, timeout: float | None = None) -> Any:
+    def wait_for_job(self, jobid: str, timeout: float | None = None, **_: Any) -> Any:
         status, value = self.jobs.pop(jobid)
         if status == "fail":
             raise value

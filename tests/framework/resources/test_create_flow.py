@@ -27,10 +27,10 @@ def test_on_created_is_called_before_the_job_is_waited_for():
     cloud = FakeCloud()
     order = []
     original = cloud.wait_for_job
-    cloud.wait_for_job = lambda jobid, **kw: (order.append("wait"), original(jobid))[1]
+    cloud.wait_for_job = lambda jobid, **kw: (order.append(("wait", kw.get("command"))), original(jobid))[1]
     r.create_volume(cloud, zoneid="z", diskofferingid="d", run_id="run1",
                     on_created=lambda created: order.append(("created", created.kind, created.command)))
-    assert order == [("created", "volume", "createVolume"), "wait"]
+    assert order == [("created", "volume", "createVolume"), ("wait", "createVolume")]
 
 
 def test_async_create_without_early_id_reports_after_the_job():
