@@ -436,7 +436,7 @@ def _leak_lines(results_dir: Path) -> list[str] | None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    if not _is_reporting_process(config):
+    if not _is_reporting_process(config) or config.option.collectonly:
         return
     outcomes: _Outcomes = config.stash[_OUTCOMES]
     context = run_context_of(config)

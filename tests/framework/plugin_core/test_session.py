@@ -1,0 +1,151 @@
+"""The run context, the embedded simulator (once per run, stopped at the end), admin access."""
+from __future__ import annotations
+
+import json
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
+
+# The pack records what each process sees; a listener registered the
+# documented way counts the calls; the controller uses admin_api at the end.
+SESSION_CONFTEST = """
+    import json, os
+    import pytest
+    from marvin2.pytest_plugin import session
+
+    EVENTS = []
+
+    def pytest_configure(config):
+        session.add_api_listener(config, lambda event: EVENTS.append(type(event).__name__))
+
+    @pytest.fixture(autouse=True)
+    def record(request, run_context):
+        yield
+        entry = {"test": request.node.name, "worker": run_context.worker_id, "run_id": run_context.run_id,
+                 "results_dir": str(run_context.results_dir), "shared_dir": str(run_context.shared_dir),
+                 "events": list(EVENTS)}
+        with open(os.environ["RECORD_FILE"], "a") as out:
+            out.write(json.dumps(entry) + "\\n")
+
+    def pytest_sessionfinish(session):
+        config = session.config
+        if session.config.stash[session_module().RUN_CONTEXT].is_controller and session_module().cloud_started(config):
+            zones = session_module().admin_api(config).listZones()
+            with open(os.environ["RECORD_FILE"] + ".controller", "w") as out:
+                json.dump({"zones": [z.name for z in zones], "endpoint": session_module().admin_api(config).endpoint}, out)
+
+    def session_module():
+        return session
+"""
+
+CLOUD_TESTS = """
+    import json, os
+
+    def test_zone(cloud, marvin2_config):
+        assert [z.name for z in cloud.listZones()] == [marvin2_config.zone]
+        with open(os.environ["RECORD_FILE"] + ".endpoints", "a") as out:
+            out.write(cloud.endpoint + "\\n")
+
+    def test_another(cloud):
+        assert cloud.listZones()
+        with open(os.environ["RECORD_FILE"] + ".endpoints", "a") as out:
+            out.write(cloud.endpoint + "\\n")
+"""
+
+
+def _refuses_connections(endpoint: str) -> bool:
+    parts = urlsplit(endpoint)
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=2):
+            return False
+    except OSError:
+        return True
+
+
+def _records(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_one_simulator_per_run_shared_by_xdist_workers(pytester, pack, simulator_config, monkeypatch):
+    pack(conftest=SESSION_CONFTEST, test_one=CLOUD_TESTS, test_two=CLOUD_TESTS)
+    record_file = pytester.path / "records.jsonl"
+    monkeypatch.setenv("RECORD_FILE", str(record_file))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--marvin-config",
+                                           str(simulator_config), timeout=120)
+    result.assert_outcomes(passed=4)
+
+    records = _records(record_file)
+    assert {r["worker"] for r in records} <= {"gw0", "gw1"} and len(records) == 4
+    assert len({r["run_id"] for r in records}) == 1
+    assert len({r["results_dir"] for r in records}) == 1 and len({r["shared_dir"] for r in records}) == 1
+    run_id = records[0]["run_id"]
+    assert records[0]["results_dir"] == str(pytester.path / ".marvin2" / "runs" / run_id)
+    # the listener saw the calls of every worker's admin API
+    assert all("CallEvent" in r["events"] for r in records)
+
+    endpoints = set((pytester.path / "records.jsonl.endpoints").read_text().split())
+    assert len(endpoints) == 1, "every worker must talk to the one simulator of the run"
+    controller = json.loads((pytester.path / "records.jsonl.controller").read_text())
+    assert controller == {"zones": ["Sandbox-simulator"], "endpoint": endpoints.pop()}
+    # stopped at the end of the run
+    assert _refuses_connections(controller["endpoint"])
+    assert (pytester.path / ".marvin2" / "runs" / run_id / "shared" / "simulator.log").is_file()
+
+
+def test_run_id_and_results_dir_options(pytester, pack, simulator_config, monkeypatch):
+    pack(conftest=SESSION_CONFTEST, test_one=CLOUD_TESTS)
+    record_file = pytester.path / "records.jsonl"
+    monkeypatch.setenv("RECORD_FILE", str(record_file))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--marvin-config", str(simulator_config),
+                                           "--run-id", "nightly-42", "--results-dir", "out", timeout=120)
+    result.assert_outcomes(passed=2)
+    records = _records(record_file)
+    assert {(r["worker"], r["run_id"], r["results_dir"]) for r in records} == {
+        ("master", "nightly-42", str(pytester.path / "out"))}
+    assert (pytester.path / "out" / "shared" / "simulator.log").is_file()
+    controller = json.loads((pytester.path / "records.jsonl.controller").read_text())
+    assert _refuses_connections(controller["endpoint"])
+
+
+def test_a_simulator_that_cannot_start_fails_the_tests_with_its_stderr(pytester, pack):
+    (pytester.path / "broken-seed.yaml").write_text("zones: [this is: not valid\n")
+    (pytester.path / "broken.yaml").write_text("simulator:\n  profile: instant\n  seed: broken-seed.yaml\n")
+    pack(test_one="""
+        def test_needs_cloud(cloud): pass
+
+        def test_needs_nothing(): pass
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--marvin-config", "broken.yaml", timeout=120)
+    result.assert_outcomes(passed=1, errors=1)
+    text = result.stdout.str()
+    assert "the embedded simulator (config " in text and "did not start" in text
+    # the simulator's own complaint, from its stderr, follows
+    stderr_part = text.split("simulator stderr", 1)[1]
+    assert "(empty)" not in stderr_part.splitlines()[1]
+    assert "Error" in stderr_part
+
+
+def test_usage_errors_name_the_option(pytester, pack):
+    pack(test_one="def test_x(): pass")
+    result = pytester.runpytest_inprocess("--marvin-config", "missing.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"--marvin-config {pytester.path / 'missing.yaml'}: no such file" in result.stderr.str()
+    result = pytester.runpytest_inprocess("--run-id", "bad id/..")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--run-id 'bad id/..': use 1-64 letters" in result.stderr.str()
+    result = pytester.runpytest_inprocess("--account-scope", "class")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_a_missing_default_config_fails_only_tests_that_need_the_cloud(pytester, pack):
+    pack(test_one="""
+        def test_needs_cloud(cloud): pass
+
+        def test_needs_nothing(): pass
+    """)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    assert "configs/simulator.yaml does not exist (the default; choose one with --marvin-config" in result.stdout.str()
