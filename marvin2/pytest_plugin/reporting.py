@@ -411,27 +411,40 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def _leak_lines(results_dir: Path) -> list[str] | None:
+    """Lines about leaks from the ledger's files (docs/internals.md): ``leaks.json``
+    exists only when something was left behind; ``ledger-summary.json`` always
+    has the counts when the leak check ran. None when neither exists."""
     path = results_dir / LEAKS_FILE
     if not path.is_file():
-        return None
+        summary = results_dir / "ledger-summary.json"
+        try:
+            data = json.loads(summary.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, Mapping):
+            return None
+        return [f"{data.get('created', '?')} resource(s) created, none left behind"]
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, ValueError) as error:
         return [f"cannot read {path}: {error}"]
     leaks = data.get("leaks", []) if isinstance(data, Mapping) else data
+    if not isinstance(leaks, list):
+        return [f"unexpected content in {path}"]
     lines = []
     for leak in leaks[:20]:
         if isinstance(leak, Mapping):
-            kind = leak.get("kind") or leak.get("type") or "resource"
-            name = leak.get("name") or ""
-            ident = leak.get("id") or ""
-            test = leak.get("test") or ""
-            text = f"{kind} {name} ({ident})".replace(" ()", "")
+            kind = leak.get("kind") or "resource"
+            text = f"{kind} {leak.get('name') or ''} ({leak.get('id') or '?'})".replace("  ", " ")
+            test = leak.get("test")
             lines.append(f"{text}, created by {test}" if test else text)
         else:
             lines.append(str(leak))
     if len(leaks) > 20:
         lines.append(f"... and {len(leaks) - 20} more (see {path})")
+    command = data.get("cleanup_command") if isinstance(data, Mapping) else None
+    if command:
+        lines.append(f"remove them with: {command}")
     return [f"{len(leaks)} resource(s) left behind:"] + lines if leaks else ["no resources left behind"]
 
 
@@ -463,7 +476,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
     leaks = _leak_lines(context.results_dir)
     if leaks is not None:
-        terminalreporter.section("marvin2: resource leaks", red=leaks[0].endswith(":"))
+        terminalreporter.section("marvin2: resource leaks", red=leaks[0].endswith(":"), green=not leaks[0].endswith(":"))
         for line in leaks:
             write(line)
 
