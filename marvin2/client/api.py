@@ -92,7 +92,7 @@ def describe(spec: ApiSpec) -> str:
         lines.append("Parameters:")
         for p in sorted(spec.params, key=lambda p: (not p.required, p.name)):
             flag = "required" if p.required else "optional"
-            lines.append(f"  {p.name} ({p.type}, {flag}): {p.description}")
+            lines.append(f"  {p.name} ({p.type}, {flag}): {p.description}".rstrip())
     if spec.response:
         lines.append("")
         lines.append("Response fields: " + ", ".join(f.name for f in spec.response))
@@ -143,6 +143,11 @@ class API:
     @property
     def endpoints(self) -> tuple[str, ...]:
         return self._transport.endpoints
+
+    @property
+    def identity(self) -> str:
+        """Who calls (``key:<api key>`` or ``user:<domain>:<name>``), never a secret."""
+        return self._transport.identity
 
     @property
     def version(self) -> str | None:
