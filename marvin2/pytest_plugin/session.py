@@ -312,7 +312,7 @@ def pytest_configure(config: pytest.Config) -> None:
             results_dir=Path(shared["results_dir"]),
             worker_id=workerinput.get("workerid", "gw?"),
             shared_dir=Path(shared["shared_dir"]),
-            config_path=path,
+            config_path=Path(shared.get("config_path", path)),  # resolved once, by the controller
         )
         simulator = SimulatorEndpoint.from_wire(shared["simulator"]) if shared.get("simulator") else None
         config.stash[RUN_CONTEXT] = context
@@ -355,6 +355,7 @@ def pytest_configure_node(node) -> None:
         "run_id": context.run_id,
         "results_dir": str(context.results_dir),
         "shared_dir": str(context.shared_dir),
+        "config_path": str(context.config_path),
     }
     try:
         if access.uses_simulator():

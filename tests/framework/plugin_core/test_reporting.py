@@ -46,7 +46,6 @@ def labels(result: dict, name: str) -> list[str]:
     return [label["value"] for label in result["labels"] if label["name"] == name]
 
 
-@pytest.fixture
 def reported_run(pytester, pack, simulator_config):
     pack(test_zones=REPORTED_PACK)
     (pytester.path / "out").mkdir()
@@ -59,8 +58,14 @@ def reported_run(pytester, pack, simulator_config):
     return result, pytester.path / "out"
 
 
-def test_allure_steps_labels_environment_and_categories(reported_run):
-    result, out = reported_run
+def test_allure_reports_and_terminal_summary(pytester, pack, simulator_config):
+    # One run (xdist, embedded simulator) checked two ways: it takes seconds.
+    result, out = reported_run(pytester, pack, simulator_config)
+    check_allure(result, out)
+    check_terminal_summary(result, out)
+
+
+def check_allure(result, out):
     result.assert_outcomes(passed=2, failed=1, skipped=1)
     allure_dir = out / "allure"
     by_name = results(allure_dir)
@@ -101,8 +106,7 @@ def test_allure_steps_labels_environment_and_categories(reported_run):
     assert [c["name"] for c in categories] == [c["name"] for c in CATEGORIES]
 
 
-def test_terminal_summary(reported_run):
-    result, out = reported_run
+def check_terminal_summary(result, out):
     result.stdout.fnmatch_lines([
         "*marvin2: outcomes per tag*",
         "tag * passed * failed * skipped",

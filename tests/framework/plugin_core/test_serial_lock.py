@@ -1,0 +1,85 @@
+"""The readers/writer run lock behind @pytest.mark.serial, on its own."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from marvin2.pytest_plugin.serial import RunLock, SerialLockTimeout
+
+
+def test_shared_holders_coexist_and_exclusive_waits_for_them(tmp_path):
+    lock = RunLock(tmp_path, timeout=5)
+    first = lock.acquire(exclusive=False, what="test_a")
+    second = lock.acquire(exclusive=False, what="test_b")
+    acquired_at = []
+
+    def serial():
+        holder = lock.acquire(exclusive=True, what="test_serial")
+        acquired_at.append(time.monotonic())
+        lock.release(holder)
+
+    thread = threading.Thread(target=serial)
+    thread.start()
+    time.sleep(0.2)
+    assert not acquired_at, "exclusive must wait while shared holders run"
+    lock.release(first)
+    time.sleep(0.2)
+    assert not acquired_at
+    released_at = time.monotonic()
+    lock.release(second)
+    thread.join(5)
+    assert acquired_at and acquired_at[0] >= released_at
+
+
+def test_a_waiting_serial_test_holds_new_tests_back(tmp_path):
+    lock = RunLock(tmp_path, timeout=0.3)
+    reader = lock.acquire(exclusive=False, what="test_running")
+    outcome = []
+
+    def serial():
+        try:
+            lock.acquire(exclusive=True, what="test_serial")
+            outcome.append("acquired")
+        except SerialLockTimeout:
+            outcome.append("timed out")
+
+    waiter = threading.Thread(target=serial)
+    waiter.start()
+    time.sleep(0.1)
+    with pytest.raises(SerialLockTimeout) as caught:
+        RunLock(tmp_path, timeout=0.1).acquire(exclusive=False, what="test_new")
+    assert "waiting serial test(s): test_serial" in str(caught.value)
+    waiter.join(5)
+    assert outcome == ["timed out"]  # the reader never let go
+    lock.release(reader)
+    # the timed-out writer withdrew: new tests run again
+    lock.release(lock.acquire(exclusive=False, what="test_after"))
+
+
+def test_timeout_names_what_blocks(tmp_path):
+    lock = RunLock(tmp_path, timeout=0.2)
+    lock.acquire(exclusive=False, what="tests/test_x.py::test_slow")
+    with pytest.raises(SerialLockTimeout) as caught:
+        lock.acquire(exclusive=True, what="tests/test_y.py::test_settings")
+    message = str(caught.value)
+    assert message.startswith("tests/test_y.py::test_settings: waited 0.2s to run exclusively (serial test)")
+    assert "1 running test(s): tests/test_x.py::test_slow" in message
+    assert "marvin_serial_timeout" in message
+
+
+def test_entries_of_dead_processes_are_dropped(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    (tmp_path / "state.json").write_text(json.dumps({
+        "readers": {f"{gone.pid}-1": {"pid": gone.pid, "what": "test_of_a_crashed_worker"}},
+        "writer": None, "waiting": {}}))
+    lock = RunLock(tmp_path, timeout=1)
+    holder = lock.acquire(exclusive=True, what="test_serial")
+    lock.release(holder)
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state == {"readers": {}, "writer": None, "waiting": {}}
