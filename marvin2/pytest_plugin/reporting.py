@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import platform
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,8 @@ class AllureApiSteps:
 
     def __init__(self, config: pytest.Config):
         self.config = config
+        # allure's reporter is not thread-safe; tests may call APIs from threads.
+        self._lock = threading.Lock()
 
     def __call__(self, event: Any) -> None:
         if getattr(event, "internal", False):
@@ -96,10 +99,11 @@ class AllureApiSteps:
         listener = _allure_listener(self.config)
         if listener is None:
             return
-        if hasattr(event, "jobid") and not hasattr(event, "params_masked"):
-            self._job_step(listener.allure_logger, event)
-        else:
-            self._call_step(listener.allure_logger, event)
+        with self._lock:
+            if hasattr(event, "jobid") and not hasattr(event, "params_masked"):
+                self._job_step(listener.allure_logger, event)
+            else:
+                self._call_step(listener.allure_logger, event)
 
     def _call_step(self, reporter, event) -> None:
         params = mask_deep(dict(event.params_masked or {}))

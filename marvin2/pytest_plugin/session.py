@@ -320,7 +320,8 @@ def pytest_configure(config: pytest.Config) -> None:
         return
 
     if explicit and not path.is_file() and not _information_only(config):
-        raise pytest.UsageError(f"--marvin-config {path}: no such file")
+        source = "--marvin-config" if config.getoption("marvin_config", default=None) else "ini marvin_config"
+        raise pytest.UsageError(f"{source} {path}: no such file")
     run_id = config.getoption("marvin_run_id", default=None) or _new_run_id()
     if not _RUN_ID_PATTERN.match(run_id):
         raise pytest.UsageError(

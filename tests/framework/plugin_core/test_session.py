@@ -149,3 +149,46 @@ def test_a_missing_default_config_fails_only_tests_that_need_the_cloud(pytester,
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, errors=1)
     assert "configs/simulator.yaml does not exist (the default; choose one with --marvin-config" in result.stdout.str()
+
+
+def test_option_precedence_command_line_then_ini_then_default(pytester, pack):
+    pytester.makeini("""
+        [pytest]
+        marvin_account_scope = module
+        marvin_serial_timeout = 12
+        marvin_keep_resources = true
+        marvin_config = configs/other.yaml
+    """)
+    pack(test_options="""
+        import json
+        from marvin2.pytest_plugin.options import get_option, config_path
+
+        def test_dump(pytestconfig):
+            names = ("marvin_account_scope", "marvin_serial_timeout", "marvin_keep_resources", "marvin_leak_check",
+                     "marvin_simulator_timeout", "marvin_tags", "marvin_required_hardware")
+            values = {name: get_option(pytestconfig, name) for name in names}
+            values["config_path"] = [str(p) if i == 0 else p for i, p in enumerate(config_path(pytestconfig))]
+            print("OPTIONS=" + json.dumps(values))
+    """)
+
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"ini marvin_config {pytester.path / 'configs' / 'other.yaml'}: no such file" in result.stderr.str()
+    (pytester.path / "configs").mkdir()
+    (pytester.path / "configs" / "other.yaml").write_text("simulator: {}\n")
+
+    def options(*args):
+        result = pytester.runpytest_inprocess("-s", "-p", "no:cacheprovider", *args)
+        line = next(l for l in result.outlines if "OPTIONS=" in l)
+        return json.loads(line.split("OPTIONS=", 1)[1])
+
+    from_ini = options()
+    assert from_ini == {
+        "marvin_account_scope": "module", "marvin_serial_timeout": 12.0, "marvin_keep_resources": True,
+        "marvin_leak_check": True, "marvin_simulator_timeout": 60.0, "marvin_tags": [],
+        "marvin_required_hardware": None,
+        "config_path": [str(pytester.path / "configs" / "other.yaml"), True]}
+    from_command_line = options("--account-scope", "worker", "--no-leak-check", "--required-hardware", "false")
+    assert from_command_line["marvin_account_scope"] == "worker"
+    assert from_command_line["marvin_leak_check"] is False
+    assert from_command_line["marvin_required_hardware"] is False
