@@ -23,6 +23,19 @@ from pathlib import Path
 from typing import Any, Mapping
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: have the kernel SIGTERM the simulator if pytest itself is killed
+    (kill -9, OOM), so no orphan server keeps a port and memory."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 class SimulatorStartError(RuntimeError):
     """The embedded simulator did not come up; the message says why."""
 
@@ -109,6 +122,7 @@ class SimulatorProcess:
             self.process = subprocess.Popen(
                 self.command(ready_file), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
             )
             self.endpoint = self._wait_ready(ready_file, timeout)
             return self.endpoint
