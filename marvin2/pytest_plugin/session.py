@@ -99,6 +99,10 @@ def _field(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
+_TLS_FIELDS = ("verify", "ca_bundle", "client_cert", "client_key")
+_SERVER_FIELDS = ("url", "api_key", "secret_key", "username", "password", "domain") + _TLS_FIELDS
+
+
 class _CloudAccess:
     """Per-process access to the cloud under test (lazy: nothing happens until asked)."""
 
@@ -170,22 +174,29 @@ class _CloudAccess:
             return False
 
     # connection parameters
-    def target(self) -> tuple[str | list[str], dict[str, Any], dict[str, Any]]:
-        """``(endpoint(s), admin credentials, transport options)``."""
+    def target(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        """Keyword arguments for ``marvin2.client.connect``: where, and as whom.
+
+        With ``credentials`` (a user's keys or login) every management server
+        is tried with them, over the first server's TLS settings; without,
+        each server keeps its own admin credentials and TLS settings.
+        """
         if self.uses_simulator():
             sim = self.simulator()
-            return sim.endpoint, {"api_key": sim.api_key, "secret_key": sim.secret_key}, {}
+            return {"endpoint": sim.endpoint, **(credentials or {"api_key": sim.api_key, "secret_key": sim.secret_key})}
         servers = _field(self.marvin_config(), "management_servers") or []
         if not servers:
             raise MarvinSessionError(
                 f"marvin2 config {self.context.config_path} has neither `simulator:` nor `management_servers:`")
-        first = servers[0]
+        if not credentials:
+            from marvin2.client import ServerSettings
+
+            return {"servers": [ServerSettings(**{f: _field(server, f) for f in _SERVER_FIELDS
+                                                  if _field(server, f) is not None})
+                                for server in servers]}
         endpoints = [_field(server, "url") for server in servers]
-        credentials = {name: _field(first, name) for name in ("api_key", "secret_key", "username", "password", "domain")}
-        credentials = {k: v for k, v in credentials.items() if v is not None}
-        transport = {name: _field(first, name) for name in ("verify", "ca_bundle", "client_cert", "client_key")}
-        transport = {k: v for k, v in transport.items() if v is not None}
-        return (endpoints[0] if len(endpoints) == 1 else endpoints), credentials, transport
+        transport = {f: _field(servers[0], f) for f in _TLS_FIELDS if _field(servers[0], f) is not None}
+        return {"endpoint": endpoints[0] if len(endpoints) == 1 else endpoints, **credentials, **transport}
 
     def admin_api(self):
         if self._admin_api is None:
@@ -266,10 +277,9 @@ def connect_api(config: pytest.Config, *, api_key: str | None = None, secret_key
     from marvin2.client import connect  # the plain client: the endpoint and keys are resolved here
 
     access = _access(config)
-    endpoint, admin_credentials, transport = access.target()
     given = {"api_key": api_key, "secret_key": secret_key, "username": username, "password": password,
              "domain": domain}
-    credentials = {k: v for k, v in given.items() if v is not None} or admin_credentials
+    target = access.target({k: v for k, v in given.items() if v is not None})
     cfg = access.marvin_config()
     timeouts = _field(cfg, "timeouts") or {}
     defaults: dict[str, Any] = {}
@@ -277,7 +287,7 @@ def connect_api(config: pytest.Config, *, api_key: str | None = None, secret_key
         defaults["timeout"] = {k: timeouts[k] for k in ("connect", "read") if k in timeouts}
     if hasattr(cfg, "job_timeout"):
         defaults["job_timeouts"] = cfg.job_timeout  # per-API job timeouts from the config
-    api = connect(endpoint, **credentials, **{**defaults, **transport, **client_options})
+    api = connect(**{**target, **defaults, **client_options})
     for callback in config.stash.get(_LISTENERS, []):
         api.add_listener(callback)
     return api

@@ -192,3 +192,41 @@ def test_option_precedence_command_line_then_ini_then_default(pytester, pack):
     assert from_command_line["marvin_account_scope"] == "worker"
     assert from_command_line["marvin_leak_check"] is False
     assert from_command_line["marvin_required_hardware"] is False
+
+
+def test_real_cloud_config_with_failover_and_user_credentials(pytester, pack, monkeypatch):
+    # A "real cloud" config: the first management server is down, the second
+    # (a simulator started here) answers; each server keeps its own admin keys.
+    from marvin2.simulator import start_simulator
+
+    sim = start_simulator(port=0, profile="instant")
+    try:
+        monkeypatch.setenv("FAILOVER_SECRET", sim.admin_secret_key)
+        (pytester.path / "cloud.yaml").write_text(
+            "management_servers:\n"
+            "  - url: http://127.0.0.1:9/client/api\n"
+            "    api_key: dead-key\n"
+            "    secret_key: dead-secret\n"
+            f"  - url: {sim.endpoint}\n"
+            f"    api_key: {sim.admin_api_key}\n"
+            "    secret_key: ${FAILOVER_SECRET}\n"
+            "zone: Sandbox-simulator\n")
+        pack(test_cloud="""
+            from marvin2.pytest_plugin.session import connect_api
+
+            def test_admin_fails_over(cloud):
+                assert [z.name for z in cloud.listZones()] == ["Sandbox-simulator"]
+                assert cloud.endpoint.endswith("/client/api") and ":9/" not in cloud.endpoint
+
+            def test_explicit_credentials_win(pytestconfig):
+                try:
+                    connect_api(pytestconfig, api_key="nobody", secret_key="nothing").listZones()
+                except Exception as error:
+                    assert "errorcode 401" in str(error), error
+                else:
+                    raise AssertionError("wrong keys were accepted: the admin keys must have been used")
+        """)
+        result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--marvin-config", "cloud.yaml")
+        result.assert_outcomes(passed=2)
+    finally:
+        sim.stop()
