@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import random
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -41,6 +42,25 @@ _MAX_GET_URL = 4000
 # HTTP statuses after which repeating a read is sensible (proxies, API limit).
 _RETRYABLE_READ_STATUSES = frozenset({429, 502, 503, 504})
 _FORM = "application/x-www-form-urlencoded; charset=UTF-8"
+
+
+class _RedactUrls(logging.Filter):
+    """urllib3 logs request URLs at DEBUG; ours carry signatures and session keys."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is not ours to fix
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+_URL_LOGGER = logging.getLogger("urllib3.connectionpool")
+if not any(isinstance(f, _RedactUrls) for f in _URL_LOGGER.filters):
+    _URL_LOGGER.addFilter(_RedactUrls())
 
 
 @dataclass(frozen=True)
@@ -373,12 +393,13 @@ class Transport:
     def _classify(self, error: requests.exceptions.RequestException, server: _Server) -> _Failure:
         secrets = server.secrets()
         root = _root_cause(error)
-        reason = redact(f"{type(root).__name__}: {root}", secrets)
+        text = str(root)
+        # urllib3 prefixes the connection object's repr; keep the useful part.
+        text = text.split("Failed to establish a new connection: ", 1)[-1]
+        reason = redact(f"{type(root).__name__}: {text}", secrets)
         if isinstance(error, requests.exceptions.SSLError):
             return _Failure("fatal", f"TLS failure with {server.url}: {reason}")
-        if isinstance(error, requests.exceptions.ConnectTimeout) or isinstance(
-            root, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError, ConnectionRefusedError)
-        ):
+        if isinstance(error, requests.exceptions.ConnectTimeout) or any(isinstance(e, _NOT_SENT) for e in _chain(error)):
             # The request never left the client: safe to send anywhere again.
             return _Failure("not_sent", f"cannot connect to {server.url}: {reason}")
         if isinstance(error, requests.exceptions.ReadTimeout):
@@ -431,24 +452,33 @@ class Transport:
         return base * random.uniform(0.8, 1.2)
 
 
-def _root_cause(error: BaseException) -> BaseException:
-    """The innermost exception (urllib3's reason inside requests' wrapper)."""
-    seen = set()
-    current: BaseException = error
-    while id(current) not in seen:
-        seen.add(id(current))
-        nested = None
+def _chain(error: BaseException) -> list[BaseException]:
+    """``error`` and the exceptions it wraps (urllib3's reason inside requests' wrapper...)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
         reason = getattr(current, "reason", None)
         if isinstance(reason, BaseException):
-            nested = reason
+            current = reason
         elif current.args and isinstance(current.args[0], BaseException):
-            nested = current.args[0]
-        elif current.__cause__ is not None:
-            nested = current.__cause__
-        if nested is None:
-            break
-        current = nested
-    return current
+            current = current.args[0]
+        else:
+            current = current.__cause__ or current.__context__
+    return chain
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    return _chain(error)[-1]
+
+
+# Failures that happen before a request leaves the client.
+_NOT_SENT = (
+    urllib3.exceptions.NewConnectionError,
+    urllib3.exceptions.ConnectTimeoutError,
+    ConnectionRefusedError,
+    socket.gaierror,
+)
 
 
 def _redacted_error_body(problem: Exception) -> Record:

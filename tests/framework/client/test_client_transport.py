@@ -309,3 +309,31 @@ def test_requests_session_never_retries_on_its_own(fake):
     assert adapter.max_retries.total == 0
     assert isinstance(adapter, requests.adapters.HTTPAdapter)
     api.close()
+
+
+def test_urllib3_debug_logs_do_not_show_signatures(fake, caplog):
+    import logging
+
+    api = _connect(fake.url)
+    with caplog.at_level(logging.DEBUG):
+        api.listZones(name="zone0")
+    urllib3_lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]
+    assert any("command=listZones" in line for line in urllib3_lines), "urllib3 logged the request"
+    assert all("signature=********" in line for line in urllib3_lines if "signature=" in line)
+    sent = fake.calls[-1].params["signature"]
+    assert sent not in caplog.text and wire_encode(sent) not in caplog.text
+    api.close()
+
+
+def wire_encode(text):
+    from marvin2 import wire
+
+    return wire.java_urlencode(text)
+
+
+def test_an_unknown_host_counts_as_never_sent_so_creates_fail_over(fake):
+    fake.on("createNetwork", {"network": {"id": "n1"}})
+    api = _connect(["http://no-such-host.invalid:8080/client/api", fake.url])
+    assert api.createNetwork(name="n", zoneid="z").id == "n1"
+    assert api.endpoint == fake.url and fake.count("createNetwork") == 1
+    api.close()
