@@ -391,11 +391,25 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class SpecCache:
-    """Spec files on disk: one per (endpoint, identity, server version)."""
+    """Spec files on disk: one per (endpoint, identity, server version).
 
-    def __init__(self, directory: str | os.PathLike | None = None, *, lock_timeout: float = 120.0) -> None:
+    Test runs make short-lived users, each with its own cache entry, so the
+    directory is pruned when a file is written: entries unused for
+    ``max_age`` seconds go, and only the ``max_files`` most recently used stay.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike | None = None,
+        *,
+        lock_timeout: float = 120.0,
+        max_files: int = 64,
+        max_age: float = 30 * 86400,
+    ) -> None:
         self.directory = Path(directory).expanduser() if directory is not None else default_cache_dir()
         self.lock_timeout = lock_timeout
+        self.max_files = max_files
+        self.max_age = max_age
 
     def path_for(self, endpoint: str, version: str, identity: str = "") -> Path:
         # The readable part helps a human; the hash keeps distinct endpoints
@@ -415,10 +429,15 @@ class SpecCache:
             log.warning("cannot read spec cache %s: %s", path, error)
             return None
         try:
-            return Spec.from_document(json.loads(data), source=str(path))
+            spec = Spec.from_document(json.loads(data), source=str(path))
         except (ValueError, SpecError) as error:
             log.warning("ignoring a damaged spec cache file %s: %s", path, error)
             return None
+        try:
+            os.utime(path)  # "recently used", for pruning
+        except OSError:
+            pass
+        return spec
 
     def store(self, path: Path, spec: Spec) -> None:
         """Write atomically: readers see the old file or the new one, never half."""
@@ -434,6 +453,33 @@ class SpecCache:
             except OSError:
                 pass
             raise
+        self.prune(keep=path)
+
+    def prune(self, keep: Path | None = None) -> list[Path]:
+        """Remove stale entries (best effort); returns what was removed."""
+        import time
+
+        try:
+            entries = []
+            for candidate in self.directory.glob("spec-*.json"):
+                try:
+                    entries.append((candidate.stat().st_mtime, candidate))
+                except OSError:
+                    continue
+        except OSError:
+            return []
+        entries.sort(reverse=True)  # most recently used first
+        horizon = time.time() - self.max_age
+        doomed = [p for i, (mtime, p) in enumerate(entries) if p != keep and (i >= self.max_files or mtime < horizon)]
+        removed = []
+        for victim in doomed:
+            for extra in (victim, victim.with_name(victim.name + ".lock")):
+                try:
+                    extra.unlink()
+                except OSError:
+                    continue
+            removed.append(victim)
+        return removed
 
     def get_or_fetch(
         self,

@@ -169,3 +169,29 @@ def test_eight_processes_starting_together_fetch_the_spec_once(tmp_path):
         assert cloud.count("listApis") == 1
         assert len(list(cache_dir.glob("spec-*.json"))) == 1
         assert not list(cache_dir.glob("*.tmp"))
+
+
+def test_stale_and_excess_entries_are_pruned_on_write(tmp_path):
+    cache = SpecCache(tmp_path, max_files=3, max_age=3600)
+    spec = Spec([{"name": "listZones"}], version="1.0")
+    paths = [cache.path_for(f"http://h{i}/client/api", "1.0", f"key:{i}") for i in range(5)]
+    for age, path in enumerate(paths):
+        cache.store(path, spec)
+        os.utime(path, (time.time() - 100 * (10 - age),) * 2)  # later paths were used more recently
+    remaining = sorted(p.name for p in tmp_path.glob("spec-*.json"))
+    assert remaining == sorted(p.name for p in paths[-3:]), "only the 3 most recently used stay"
+    os.utime(paths[-1], (time.time() - 7200,) * 2)  # unused for two hours: too old
+    fresh = cache.path_for("http://new/client/api", "1.0")
+    cache.store(fresh, spec)
+    names = {p.name for p in tmp_path.glob("spec-*.json")}
+    assert fresh.name in names and paths[-1].name not in names
+    assert cache.load(paths[-2]) is not None
+
+
+def test_loading_marks_an_entry_as_used(tmp_path):
+    cache = SpecCache(tmp_path)
+    path = cache.path_for("http://x/client/api", "1.0")
+    cache.store(path, Spec([{"name": "listZones"}], version="1.0"))
+    os.utime(path, (1, 1))
+    cache.load(path)
+    assert path.stat().st_mtime > time.time() - 60
