@@ -44,28 +44,45 @@ def __dir__() -> list[str]:
 def connect(
     endpoint: str | Sequence[str] | None = None,
     *,
+    api_key: str | None = None,
+    secret_key: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    domain: str = "/",
+    verify: bool = True,
+    timeout: float | tuple[float, float] | Mapping[str, float] | None = None,
     config: str | os.PathLike | None = None,
     **options: Any,
 ) -> "API":
     """Connect to a CloudStack management server and return the API object.
 
     ``marvin2.connect(URL, api_key=..., secret_key=...)``, or with
-    ``username=``/``password=``/``domain=`` for a session login; ``endpoint``
-    may be a list of URLs (failover). Other options: ``verify``,
-    ``ca_bundle``, ``client_cert``, ``client_key``, ``timeout``,
-    ``job_timeouts``, ``cache_dir``, ``signature_version``... (see
-    ``marvin2.client.connect``).
+    ``username=``/``password=``/``domain=`` for a session login (API keys win
+    when both are given); ``endpoint`` may be a list of URLs (failover, in
+    order). ``timeout``: seconds, a ``(connect, read)`` pair, or a mapping
+    with ``connect``, ``read``, ``job`` and per-API job timeouts. More options
+    (``ca_bundle``, ``client_cert``, ``client_key``, ``job_timeouts``,
+    ``cache_dir``, ``signature_version``, ``retries``...): see
+    ``marvin2.client.connect`` and docs/internals.md.
 
     ``marvin2.connect(config="configs/simulator.yaml")`` reads a marvin2
-    config: its management servers and timeouts, or, when it says
-    ``simulator:``, starts the embedded simulator, which ``api.close()`` stops.
+    config: its management servers (each with its own credentials and TLS
+    settings) and timeouts, or, when it says ``simulator:``, starts the
+    embedded simulator, which ``api.close()`` stops.
     """
     from marvin2 import client
 
     if config is None:
-        return client.connect(endpoint, **options)
-    if endpoint is not None:
-        raise ValueError("connect: give either an endpoint or config=..., not both")
+        return client.connect(
+            endpoint, api_key=api_key, secret_key=secret_key, username=username, password=password,
+            domain=domain, verify=verify, timeout=timeout, **options,
+        )
+    given = {"endpoint": endpoint, "api_key": api_key, "secret_key": secret_key, "username": username, "password": password}
+    clashing = sorted(name for name, value in given.items() if value is not None)
+    if clashing:
+        raise ValueError(f"connect: config=... already says where and who; do not also give {', '.join(clashing)}")
+    if timeout is not None:
+        options["timeout"] = timeout
     from marvin2.config import load_config
 
     cfg = load_config(config)

@@ -66,8 +66,10 @@ management_servers:
 
 
 def test_config_and_endpoint_together_is_an_error(fake, tmp_path):
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ValueError, match="do not also give endpoint"):
         marvin2.connect(fake.url, config=tmp_path / "x.yaml")
+    with pytest.raises(ValueError, match="api_key, secret_key"):
+        marvin2.connect(config=tmp_path / "x.yaml", api_key="K", secret_key="S")
 
 
 class _FakeSimulatorHandle:
