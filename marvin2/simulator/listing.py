@@ -1,0 +1,144 @@
+"""Generic list support: filters, account scoping, tags, pagination.
+
+``ctx.list(kind, render, ...)`` answers most list APIs in one line::
+
+    return ctx.list("zone", render_zone, filters={"networktype": "networktype"})
+
+It applies, when the API declares them: ``id``/``ids``, ``name`` (exact,
+case-insensitive), ``keyword`` (substring of name/displaytext), ``tags``,
+the ``filters`` mapping (parameter -> row field, equality), and for owned
+rows (rows with ``accountid``) the account scope of the caller (``listall``,
+``isrecursive``, ``account``, ``domainid``), then sorts by creation order and
+paginates. Removed rows (``removed`` set) are never listed.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from marvin2.simulator import errors
+from marvin2.simulator.context import Context, ListResult, domain_in_subtree
+
+MAX_PAGE_SIZE_DEFAULT = 500
+
+
+def list_rows(ctx: Context, kind: str, render: Callable[[dict], dict], *, filters: dict[str, str] | None = None,
+              match: Callable[[dict], bool] | None = None, keyword_fields: tuple[str, ...] = ("name", "displaytext"),
+              owned: bool | None = None, rows: list[dict] | None = None, resource_type: str | None = None) -> ListResult:
+    """List ``kind`` rows visible to the caller; see the module docstring."""
+    equal: dict[str, Any] = {}
+    for param, row_field in (filters or {}).items():
+        if ctx.has(param):
+            equal[row_field] = ctx.get(param)
+    if ctx.has("id") and "id" in ctx.api.by_param:
+        equal["id"] = ctx.get("id")
+    if rows is None:
+        rows = ctx.store.find(kind, **equal)
+    else:
+        rows = [r for r in rows if all(r.get(k) == v for k, v in equal.items())]
+    rows = [r for r in rows if not r.get("removed")]
+
+    if ctx.has("ids") and "ids" in ctx.api.by_param:
+        wanted = {i.lower() for i in ctx.get("ids")}
+        rows = [r for r in rows if r["id"] in wanted]
+    if ctx.has("name") and "name" in ctx.api.by_param:
+        name = ctx.get("name").lower()
+        rows = [r for r in rows if str(r.get("name", "")).lower() == name]
+    if ctx.has("keyword"):
+        keyword = ctx.get("keyword").lower()
+        rows = [r for r in rows if any(keyword in str(r.get(f) or "").lower() for f in keyword_fields)]
+    if owned is None:
+        owned = any("accountid" in r for r in rows[:1])
+    if owned:
+        allowed = owner_filter(ctx)
+        rows = [r for r in rows if allowed(r)]
+    if ctx.has("tags"):
+        from marvin2.simulator.tagging import has_tags
+
+        rows = [r for r in rows if has_tags(ctx, r["id"], ctx.get("tags"))]
+    if match is not None:
+        rows = [r for r in rows if match(r)]
+    page = paginate(ctx, rows)
+    return ListResult([render(r) for r in page.items], page.count)
+
+
+def page_window(ctx: Context) -> tuple[int, int | None]:
+    """``(offset, limit)`` from ``page``/``pagesize``; limit None = unlimited. Raises the real 431s."""
+    page, pagesize = ctx.get("page"), ctx.get("pagesize")
+    max_size = int(ctx.config("default.page.size", MAX_PAGE_SIZE_DEFAULT) or MAX_PAGE_SIZE_DEFAULT)
+    if pagesize is not None:
+        if pagesize == -1:
+            return 0, None
+        if page is None:
+            raise errors.invalid_value('"page" parameter is required when "pagesize" is specified')
+        if pagesize > max_size:
+            raise errors.invalid_value(f"Page size can't exceed max allowed page size value: {max_size}")
+        if pagesize < 1:
+            raise errors.invalid_value(f"Page size must be at least 1 (or -1 for all), got {pagesize}")
+    else:
+        pagesize = max_size
+    page = page or 1
+    if page < 1:
+        raise errors.invalid_value(f"Page number must be at least 1, got {page}")
+    return (page - 1) * pagesize, pagesize
+
+
+def paginate(ctx: Context, items: list) -> ListResult:
+    offset, limit = page_window(ctx)
+    window = items[offset:] if limit is None else items[offset:offset + limit]
+    return ListResult(window, len(items))
+
+
+def owner_filter(ctx: Context) -> Callable[[dict], bool]:
+    """Which owned rows a list shows, as a real server scopes them.
+
+    - user: its own account only (``listall`` changes nothing);
+    - admins: their own account's rows unless ``listall``/``domainid``/``account``
+      widen it; ``domainid`` (with ``isrecursive`` for the subtree) and
+      ``account`` (+``domainid``) narrow to what they name, which must lie in the
+      caller's domain subtree (else 531).
+    """
+    caller = ctx.caller
+    if caller is None:
+        return lambda row: True
+    account_name, domain_id = ctx.get("account"), ctx.get("domainid")
+    listall, recursive = bool(ctx.get("listall")), bool(ctx.get("isrecursive"))
+    store = ctx.store
+
+    if not caller.is_admin:
+        if account_name and account_name != caller.account["name"]:
+            raise errors.permission_denied(
+                f"Account {caller.account['name']} does not have permission to access account {account_name}")
+        if domain_id and domain_id != caller.domain_id:
+            raise errors.permission_denied(
+                f"Account {caller.account['name']} does not have permission to access domain {domain_id}")
+        own = caller.account_id
+        return lambda row: row.get("accountid") == own
+
+    if domain_id:
+        domain = store.get("domain", domain_id)
+        if domain is None or not domain_in_subtree(domain, caller.domain):
+            raise errors.permission_denied(
+                f"Account {caller.account['name']} does not have permission to access domain {domain_id}")
+    if account_name:
+        target_domain = domain_id or caller.domain_id
+        account = store.find_one("account", name=account_name, domainid=target_domain, removed=None)
+        if account is None:
+            raise errors.invalid_value(f"Unable to find account by name {account_name} in domain {target_domain}")
+        account_id = account["id"]
+        return lambda row: row.get("accountid") == account_id
+    if domain_id:
+        domain = store.get("domain", domain_id)
+        if recursive or listall:
+            return _in_subtree(store, domain)
+        return lambda row: row.get("domainid") == domain_id
+    if listall:
+        if caller.is_root_admin:
+            return lambda row: True
+        return _in_subtree(store, caller.domain)
+    own = caller.account_id
+    return lambda row: row.get("accountid") == own
+
+
+def _in_subtree(store, ancestor: dict) -> Callable[[dict], bool]:
+    inside = {d["id"] for d in store.all("domain") if domain_in_subtree(d, ancestor)}
+    return lambda row: row.get("domainid") in inside

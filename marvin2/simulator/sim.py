@@ -1,0 +1,140 @@
+"""The simulator object: state, job engine, faults, sessions and the HTTP server."""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Iterable
+
+from marvin2.simulator import auth, model, timing
+from marvin2.simulator.configs import configuration_rows
+from marvin2.simulator.declare import ADMIN, DOMAIN_ADMIN, REGISTRY, RESOURCE_ADMIN, USER
+from marvin2.simulator.faults import Faults
+from marvin2.simulator.jobs import JobEngine
+from marvin2.simulator.server import RequestPipeline, SimulatorHTTPServer, serve_in_thread
+from marvin2.simulator.store import Store
+
+log = logging.getLogger("marvin2.simulator")
+
+SCHEMA_VERSION = 1
+DEFAULT_ROLES = (
+    ("Root Admin", ADMIN, "Default root admin role"),
+    ("Resource Admin", RESOURCE_ADMIN, "Default resource admin role"),
+    ("Domain Admin", DOMAIN_ADMIN, "Default domain admin role"),
+    ("User", USER, "Default user role"),
+)
+ADMIN_USERNAME, ADMIN_PASSWORD = "admin", "password"
+
+
+class Simulator(RequestPipeline):
+    """An embedded CloudStack management server (see docs/internals.md for the handle contract)."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, db: str = ":memory:", profile: str = "fast",
+                 seed: str | None = "default", faults: Iterable[dict[str, Any]] = (), fault_seed: int = 0):
+        from marvin2.simulator import apis
+
+        apis.load_all()
+        self.registry = REGISTRY
+        self.profile = timing.check_profile(profile)
+        self.store = Store(db)
+        self.store.index("user", "apikey")
+        self.faults = Faults(fault_seed, faults)
+        self.sessions = auth.Sessions()
+        self.jobs = JobEngine(self)
+        self.stopped = False
+        self._config_cache: dict[str, Any] = {}
+        self.bootstrap(seed)
+        self.interrupted_jobs = self.jobs.fail_interrupted()
+        self.httpd = SimulatorHTTPServer((host, port), self)
+        self.host, self.port = self.httpd.server_address[:2]
+        self._http_thread: threading.Thread | None = None
+
+    # --- the handle ------------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        host = f"[{self.host}]" if ":" in str(self.host) else self.host
+        return f"http://{host}:{self.port}/client/api"
+
+    @property
+    def admin_user(self) -> dict:
+        admin = self.store.find_one("user", username=ADMIN_USERNAME, isdefault=True)
+        assert admin is not None, "the simulator database lost its admin user"
+        return admin
+
+    @property
+    def admin_api_key(self) -> str:
+        return self.admin_user["apikey"]
+
+    @property
+    def admin_secret_key(self) -> str:
+        return self.admin_user["secretkey"]
+
+    def __repr__(self) -> str:
+        return f"<Simulator {self.endpoint} profile={self.profile} db={self.store.path!r}>"
+
+    def start(self) -> "Simulator":
+        self.jobs.start()
+        self._http_thread = serve_in_thread(self.httpd)
+        return self
+
+    def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        if self._http_thread is not None:      # shutdown() blocks forever if serve_forever never ran
+            self.httpd.shutdown()
+        self.httpd.server_close()
+        self.jobs.stop()
+        with self.store.lock:
+            self.store.close()
+
+    def __enter__(self) -> "Simulator":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # --- settings -------------------------------------------------------------------------------
+
+    def config_value(self, name: str, default: Any = None) -> Any:
+        row = self.store.get("configuration", name)
+        return row["value"] if row is not None else default
+
+    # --- first start ----------------------------------------------------------------------------
+
+    def bootstrap(self, seed: str | None) -> None:
+        """Fill an empty database: roles, ROOT, admin, settings, then the seed (if any)."""
+        store = self.store
+        with store.transaction():
+            if store.get_meta("schema_version") is not None:
+                return
+            roles = {}
+            for name, role_type, description in DEFAULT_ROLES:
+                roles[role_type] = store.insert("role", {"name": name, "type": role_type, "description": description,
+                                                         "isdefault": True, "custom": False})
+            root = store.insert("domain", {"name": "ROOT", "path": "ROOT", "level": 0, "state": "Active",
+                                           "parentdomainid": None, "internalid": 1})
+            account = store.insert("account", {"name": "admin", "domainid": root["id"], "accounttype": 1,
+                                               "roleid": roles[ADMIN]["id"], "state": "enabled"})
+            store.insert("user", {"username": ADMIN_USERNAME, "password": auth.hash_password(ADMIN_PASSWORD),
+                                  "accountid": account["id"], "domainid": root["id"], "firstname": "Admin",
+                                  "lastname": "User", "email": "admin@mailprovider.com", "state": "enabled",
+                                  "apikey": auth.new_api_key(), "secretkey": model.random_secret(),
+                                  "usersource": "native", "isdefault": True})
+            for row in configuration_rows():
+                store.insert("configuration", row)
+            if seed is not None:
+                model.load_seed(store, seed, account)
+            store.set_meta("schema_version", SCHEMA_VERSION)
+            store.set_meta("seed", seed)
+
+
+def start_simulator(host: str = "127.0.0.1", port: int = 0, db: str = ":memory:", profile: str = "fast",
+                    seed: str | None = "default", faults: Iterable[dict[str, Any]] = (), fault_seed: int = 0) -> Simulator:
+    """Start a simulator in background threads and return its handle (``.endpoint``, keys, ``.stop()``).
+
+    ``seed``: ``"default"`` (advanced zone), ``"basic"`` (Basic zone with
+    security groups), a YAML file path, or None for an empty cloud (admin only).
+    ``faults``: fault rules to start with (see faults.FaultRule), randomness seeded by ``fault_seed``.
+    """
+    return Simulator(host=host, port=port, db=db, profile=profile, seed=seed, faults=faults, fault_seed=fault_seed).start()

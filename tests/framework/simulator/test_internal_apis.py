@@ -1,0 +1,77 @@
+"""Internal APIs other modules use: limits, IP allocator, store transactions."""
+from __future__ import annotations
+
+import pytest
+
+from marvin2.simulator import errors, ipalloc, limits
+from marvin2.simulator.sim import Simulator
+
+
+@pytest.fixture()
+def bare():
+    sim = Simulator(db=":memory:", profile="instant", seed="default")
+    yield sim
+    sim.stop()
+
+
+def _user_account(store):
+    admin = store.find_one("account", name="admin")
+    role = store.find_one("role", type="User")
+    return store.insert("account", {"name": "u1", "domainid": admin["domainid"], "accounttype": 0,
+                                    "roleid": role["id"], "state": "enabled"})
+
+
+def test_limits_charge_and_532(bare):
+    store = bare.store
+    with store.transaction():
+        account = _user_account(store)
+        limits.set_limit(store, account=account, resource_type="user_vm", maximum=2)
+        limits.charge(store, account, "user_vm")
+        limits.charge(store, account, "user_vm")
+        with pytest.raises(errors.ApiError) as caught:
+            limits.charge(store, account, "user_vm")
+        assert caught.value.errorcode == 532 and "user_vm" in caught.value.errortext
+        assert limits.account_count(store, account["id"], "user_vm") == 2
+        limits.release(store, account, "user_vm")
+        limits.charge(store, account, 0)          # numeric type accepted
+        assert limits.account_count(store, account["id"], "user_vm") == 2
+
+
+def test_domain_limit_applies_to_accounts(bare):
+    store = bare.store
+    with store.transaction():
+        account = _user_account(store)
+        root = store.get("domain", account["domainid"])
+        limits.set_limit(store, domain=root, resource_type="cpu", maximum=3)
+        limits.charge(store, account, "cpu", 2)
+        with pytest.raises(errors.ApiError) as caught:
+            limits.charge(store, account, "cpu", 2)
+        assert caught.value.errorcode == 532 and "Domain" in caught.value.errortext
+
+
+def test_ip_allocator_no_duplicates_and_exhaustion(bare):
+    store = bare.store
+    with store.transaction():
+        account = _user_account(store)
+        limits.set_limit(store, account=account, resource_type="public_ip", maximum=-1)
+        zone = store.find_one("zone", name="Sandbox-simulator")
+        total = ipalloc.free_count(store, zone["id"])
+        assert total == 199
+        seen = {ipalloc.allocate(store, zone["id"], account)["ipaddress"] for _ in range(total)}
+        assert len(seen) == total
+        with pytest.raises(errors.ApiError) as caught:
+            ipalloc.allocate(store, zone["id"], account)
+        assert caught.value.errorcode == 533
+        some = store.find_one("publicipaddress", ipaddress="192.168.2.10")
+        ipalloc.release(store, some["id"])
+        assert ipalloc.allocate(store, zone["id"], account)["ipaddress"] == "192.168.2.10"
+        assert limits.account_count(store, account["id"], "public_ip") == total
+
+
+def test_transaction_rolls_back_on_error(bare):
+    store = bare.store
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.insert("thing", {"id": "x1"})
+            raise RuntimeError("boom")
+    assert store.get("thing", "x1") is None
