@@ -1,0 +1,176 @@
+"""Helpers shared by the network API modules (networks, vpc, addresses, rules,
+security groups, offerings): error shapes, CIDR arithmetic, events that name
+their resource, and small renderers.
+
+No API is declared here. Error helpers mirror how a real 4.18 server reports
+each failure:
+
+- a check made while a request is being parsed or in a create-style command's
+  synchronous ``create()`` phase answers at once with the exception's own code
+  (``errors.invalid_value`` 431/4350, ``errors.permission_denied`` 531 ...);
+- a ``ServerApiException`` raised by a command (rule conflicts, resource in
+  use) keeps its HTTP code but carries cserrorcode 9999;
+- an exception raised while an async job runs ``execute()`` ends the job with
+  errorcode 530 whatever its Java type (the async dispatcher maps every
+  non-ServerApiException to INTERNAL_ERROR), hence ``job_error``.
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Iterable
+
+from marvin2.simulator import errors
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def conflict(text: str) -> errors.ApiError:
+    """537 NetworkRuleConflictException, re-thrown by the command as a ServerApiException."""
+    return errors.ApiError(537, text, errors.CS_SERVER)
+
+
+def in_use(text: str) -> errors.ApiError:
+    """536 ResourceInUseException wrapped in a ServerApiException by the command."""
+    return errors.ApiError(536, text, errors.CS_SERVER)
+
+
+def job_error(text: str) -> errors.ApiError:
+    """A business-rule failure inside an async job: the job ends with errorcode 530."""
+    return errors.internal_error(text)
+
+
+def capacity(text: str) -> errors.ApiError:
+    """533 from an InsufficientCapacityException (mapped by the command)."""
+    return errors.ApiError(533, text, errors.CS_SERVER)
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+def event(ctx, event_type: str, description: str, *, resource: dict | None = None, resource_type: str | None = None,
+          account: dict | None = None) -> dict:
+    """Record an event, naming the resource it is about (listEvents resourceid/resourcetype)."""
+    if account is None and resource is not None and resource.get("accountid"):
+        account = ctx.store.get("account", resource["accountid"])
+    row = ctx.event(event_type, description, account=account)
+    if resource is not None:
+        row = ctx.store.update("event", row["id"], resourceid=resource["id"], resourcetype=resource_type)
+    return row
+
+
+# --- IPv4 arithmetic -------------------------------------------------------------------------------
+
+
+def parse_ip(text: str | None, what: str) -> ipaddress.IPv4Address:
+    try:
+        return ipaddress.IPv4Address(str(text).strip())
+    except (ipaddress.AddressValueError, ValueError):
+        raise errors.invalid_value(f"Invalid format for the {what}: {text!r} is not an IPv4 address") from None
+
+
+def cidr_of(gateway: str, netmask: str) -> str:
+    """``10.1.1.1`` + ``255.255.255.0`` -> ``10.1.1.0/24`` (431 when either is malformed)."""
+    gw = parse_ip(gateway, "gateway")
+    try:
+        net = ipaddress.IPv4Network(f"{gw}/{netmask}", strict=False)
+    except (ValueError, ipaddress.NetmaskValueError):
+        raise errors.invalid_value(f"Invalid netmask {netmask!r}") from None
+    return str(net)
+
+
+def parse_cidr(text: str, what: str = "CIDR") -> ipaddress.IPv4Network:
+    try:
+        return ipaddress.IPv4Network(str(text).strip(), strict=False)
+    except ValueError:
+        raise errors.invalid_value(f"Invalid {what} specified {text}") from None
+
+
+def is_valid_cidr(text: str) -> bool:
+    try:
+        ipaddress.IPv4Network(str(text).strip(), strict=False)
+        return "/" in str(text)
+    except ValueError:
+        return False
+
+
+def netmask_of(cidr: str) -> str:
+    return str(ipaddress.IPv4Network(cidr, strict=False).netmask)
+
+
+def first_host(cidr: str) -> str:
+    return str(ipaddress.IPv4Network(cidr, strict=False).network_address + 1)
+
+
+def within(inner: str, outer: str) -> bool:
+    a, b = ipaddress.IPv4Network(inner, strict=False), ipaddress.IPv4Network(outer, strict=False)
+    return a.subnet_of(b)
+
+
+def overlaps(a: str, b: str) -> bool:
+    return ipaddress.IPv4Network(a, strict=False).overlaps(ipaddress.IPv4Network(b, strict=False))
+
+
+def is_private(cidr: str) -> bool:
+    net = ipaddress.IPv4Network(cidr, strict=False)
+    return any(net.subnet_of(ipaddress.IPv4Network(p)) for p in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
+
+
+def check_cidr_list(cidrs: Iterable[str] | None, label: str = "Source CIDRs") -> list[str]:
+    """Validate a cidrlist parameter like a rule command does (431 ``... formatting error <cidr>``)."""
+    out = []
+    for cidr in cidrs or []:
+        if not is_valid_cidr(cidr):
+            raise errors.param_error(f"{label} formatting error {cidr}")
+        out.append(cidr)
+    return out
+
+
+# --- rendering -------------------------------------------------------------------------------------
+
+
+def zone_fields(store, zone_id: str | None) -> dict:
+    zone = store.get("zone", zone_id) if zone_id else None
+    return {"zoneid": zone_id, "zonename": zone["name"] if zone else None}
+
+
+def service_list(services: list[dict] | None) -> list[dict]:
+    """An offering's ``service`` array: ``[{name, provider: [{name}], capability: [...]}]``."""
+    out = []
+    for svc in services or []:
+        entry: dict[str, Any] = {"name": svc["name"], "provider": [{"name": p["name"]} for p in svc.get("provider", [])]}
+        if svc.get("capability"):
+            entry["capability"] = svc["capability"]
+        out.append(entry)
+    return out
+
+
+def service_names(services: list[dict] | None) -> set[str]:
+    return {svc["name"] for svc in services or []}
+
+
+def providers_of(services: list[dict] | None) -> set[str]:
+    return {p["name"] for svc in services or [] for p in svc.get("provider", [])}
+
+
+def provider_for(services: list[dict] | None, service: str) -> str | None:
+    for svc in services or []:
+        if svc["name"].lower() == service.lower():
+            providers = svc.get("provider") or []
+            return providers[0]["name"] if providers else None
+    return None
+
+
+def supports_all(services: list[dict] | None, wanted: Iterable[str]) -> bool:
+    have = {name.lower() for name in service_names(services)}
+    return all(w.lower() in have for w in wanted)
+
+
+def next_sequence(store, name: str, start: int = 1) -> int:
+    """A server-wide counter (router names r-<n>-VM ...), kept in the store's meta area."""
+    value = int(store.get_meta(f"seq.{name}", start - 1)) + 1
+    store.set_meta(f"seq.{name}", value)
+    return value
+
+
+def account_label(account: dict | None) -> str:
+    return f"Acct[{account['id']}-{account['name']}]" if account else "Acct[unknown]"

@@ -1,0 +1,367 @@
+"""Network offerings and VPC offerings (list/create/update/delete).
+
+The seed creates the default offerings with their real names (see
+seeds/default.yaml); rows live in the ``networkoffering`` and ``vpcoffering``
+kinds. Offerings made by createNetworkOffering/createVPCOffering start
+``Disabled`` unless ``enable=true``, as in 4.18.
+"""
+from __future__ import annotations
+
+from marvin2.simulator import errors
+from marvin2.simulator.apis import netcommon as nc
+from marvin2.simulator.context import SUCCESS, Job
+from marvin2.simulator.declare import ADMIN_ONLY, PAGING, P, api, declare_object
+
+GUEST_TYPES = {"isolated": "Isolated", "shared": "Shared", "l2": "L2"}
+TRAFFIC_TYPES = {"public": "Public", "guest": "Guest", "management": "Management", "control": "Control",
+                 "vlan": "Vlan", "storage": "Storage"}
+AVAILABILITIES = {"required": "Required", "optional": "Optional", "unavailable": "Unavailable"}
+OFFERING_STATES = {"enabled": "Enabled", "disabled": "Disabled", "inactive": "Inactive"}
+KNOWN_SERVICES = ("Vpn", "Dhcp", "Dns", "SourceNat", "PortForwarding", "Lb", "UserData", "StaticNat", "NetworkACL",
+                  "Firewall", "Gateway", "SecurityGroup", "Connectivity", "BaremetalPxeService")
+KNOWN_PROVIDERS = ("VirtualRouter", "VpcVirtualRouter", "InternalLbVm", "ConfigDrive", "SecurityGroupProvider",
+                   "Netscaler", "F5BigIp", "JuniperSRX", "PaloAlto", "NiciraNvp", "BigSwitchBcf", "Ovs")
+
+declare_object("networkoffering", {
+    "id": "offering id", "name": "offering name", "displaytext": "description", "traffictype": "traffic type (Guest)",
+    "isdefault": ("boolean", "a default offering"), "specifyvlan": ("boolean", "networks must name a VLAN"),
+    "conservemode": ("boolean", "rules may share a public IP"), "specifyipranges": ("boolean", "networks must name IP ranges"),
+    "availability": "Required, Optional or Unavailable", "networkrate": ("integer", "rate limit (Mb/s)"),
+    "state": "Enabled, Disabled or Inactive", "guestiptype": "Isolated, Shared or L2",
+    "forvpc": ("boolean", "for VPC tiers"), "ispersistent": ("boolean", "networks are implemented at creation"),
+    "egressdefaultpolicy": ("boolean", "egress allowed by default"), "service": ("list", "services and their providers"),
+    "created": ("date", "creation time"), "tags": "host tags", "internetprotocol": "IPv4 or DualStack",
+})
+declare_object("vpcoffering", {
+    "id": "offering id", "name": "offering name", "displaytext": "description", "isdefault": ("boolean", "the default"),
+    "state": "Enabled or Disabled", "service": ("list", "services and their providers"),
+    "distributedvpcrouter": ("boolean", "distributed router"), "created": ("date", "creation time"),
+})
+
+
+def offering_services(offering: dict) -> list[dict]:
+    return offering.get("service") or []
+
+
+def offering_has(offering: dict, service: str) -> bool:
+    return service.lower() in {name.lower() for name in nc.service_names(offering_services(offering))}
+
+
+def uses_virtual_router(offering: dict) -> bool:
+    """A network of this offering gets a virtual router (any VR-provided service)."""
+    return bool(nc.providers_of(offering_services(offering)) & {"VirtualRouter", "VpcVirtualRouter"})
+
+
+def render_network_offering(ctx, row: dict) -> dict:
+    keys = ("id", "name", "displaytext", "traffictype", "isdefault", "specifyvlan", "conservemode", "specifyipranges",
+            "availability", "networkrate", "state", "guestiptype", "serviceofferingid", "forvpc", "ispersistent",
+            "egressdefaultpolicy", "tags", "created", "maxconnections")
+    out = {k: row.get(k) for k in keys}
+    out.update(supportsstrechedl2subnet=False, supportspublicaccess=False, fortungsten=False,
+               internetprotocol=row.get("internetprotocol", "IPv4"), hasannotations=False,
+               ispersistent=bool(row.get("ispersistent")), service=nc.service_list(offering_services(row)),
+               details=row.get("details") or None)
+    return out
+
+
+def render_vpc_offering(ctx, row: dict) -> dict:
+    out = {k: row.get(k) for k in ("id", "name", "displaytext", "isdefault", "state", "created")}
+    out.update(distributedvpcrouter=bool(row.get("distributedvpcrouter")), supportsregionLevelvpc=False,
+               internetprotocol=row.get("internetprotocol", "IPv4"), service=nc.service_list(offering_services(row)))
+    return out
+
+
+def _choice(value: str, allowed: dict[str, str], text: str) -> str:
+    found = allowed.get(str(value).lower())
+    if found is None:
+        raise errors.invalid_value(text)
+    return found
+
+
+def _services_from(ctx, default_provider: str) -> list[dict]:
+    """supportedservices + serviceproviderlist[i].service/.provider -> the ``service`` array."""
+    names = ctx.get("supportedservices") or []
+    providers: dict[str, list[str]] = {}
+    for entry in ctx.get("serviceproviderlist") or []:
+        lowered = {k.lower(): v for k, v in entry.items()}
+        if "service" not in lowered or "provider" not in lowered:
+            raise errors.invalid_value("serviceproviderlist entries need both .service and .provider")
+        providers.setdefault(lowered["service"].lower(), []).append(lowered["provider"])
+    canonical = {s.lower(): s for s in KNOWN_SERVICES}
+    known_providers = {p.lower(): p for p in KNOWN_PROVIDERS}
+    out = []
+    for name in names:
+        service = canonical.get(name.lower())
+        if service is None:
+            raise errors.invalid_value(f"Invalid service {name}")
+        chosen = []
+        for provider in providers.get(name.lower(), [default_provider if service != "SecurityGroup" else "SecurityGroupProvider"]):
+            proper = known_providers.get(provider.lower())
+            if proper is None:
+                raise errors.invalid_value(f"Invalid service provider: {provider}")
+            chosen.append({"name": proper})
+        out.append({"name": service, "provider": chosen})
+    for name in providers:
+        if name not in {n.lower() for n in names}:
+            raise errors.invalid_value(f"Cannot specify a provider for service {name}: it is not in supportedservices")
+    return out
+
+
+# --- network offerings ---------------------------------------------------------------------------
+
+
+@api("listNetworkOfferings", response="networkoffering", related="createNetworkOffering",
+     description="Lists network offerings: the defaults the seed creates and those made with createNetworkOffering.",
+     params=[*PAGING, P("id", "uuid", entity="networkoffering"), P("name"), P("displaytext"),
+             P("availability", description="Required, Optional or Unavailable"),
+             P("domainid", "uuid", description="offerings available to this domain"),
+             P("forvpc", "boolean", description="only offerings for VPC tiers (true) or not (false)"),
+             P("guestiptype", description="Isolated, Shared or L2"), P("isdefault", "boolean", description="default offerings"),
+             P("istagged", "boolean", description="offerings with host tags"),
+             P("networkid", "uuid", description="offerings the network may change to", entity="network"),
+             P("sourcenatsupported", "boolean", description="offerings with the SourceNat service"),
+             P("specifyipranges", "boolean", description="offerings whose networks name IP ranges"),
+             P("specifyvlan", "boolean", description="offerings whose networks name a VLAN"),
+             P("state", description="Enabled, Disabled or Inactive"),
+             P("supportedservices", "list", description="offerings supporting all these services"),
+             P("tags", description="offerings with these host tags"), P("traffictype", description="traffic type"),
+             P("zoneid", "uuid", description="offerings available in this zone")])
+def list_network_offerings(ctx):
+    network = ctx.store.get("network", ctx.get("networkid")) if ctx.has("networkid") else None
+
+    def text_eq(row, param, field):
+        return not ctx.has(param) or str(row.get(field, "")).lower() == str(ctx.get(param)).lower()
+
+    def match(row):
+        if row.get("issystem"):
+            return False
+        if not all(text_eq(row, p, f) for p, f in (("availability", "availability"), ("guestiptype", "guestiptype"),
+                                                   ("state", "state"), ("traffictype", "traffictype"),
+                                                   ("displaytext", "displaytext"), ("tags", "tags"))):
+            return False
+        for flag in ("forvpc", "isdefault", "specifyipranges", "specifyvlan"):
+            if ctx.has(flag) and bool(row.get(flag)) != ctx.get(flag):
+                return False
+        if ctx.has("istagged") and bool(row.get("tags")) != ctx.get("istagged"):
+            return False
+        if ctx.has("sourcenatsupported") and offering_has(row, "SourceNat") != ctx.get("sourcenatsupported"):
+            return False
+        if ctx.has("supportedservices") and not nc.supports_all(offering_services(row), ctx.get("supportedservices")):
+            return False
+        if ctx.has("zoneid") and row.get("zoneids") and ctx.get("zoneid") not in row["zoneids"]:
+            return False
+        if ctx.has("domainid") and row.get("domainids") and ctx.get("domainid") not in row["domainids"]:
+            return False
+        if network is not None:
+            # Offerings a network may be updated to: same guest type and VPC-ness, enabled.
+            return (row.get("guestiptype") == network.get("type") and bool(row.get("forvpc")) == bool(network.get("vpcid"))
+                    and row.get("state") == "Enabled")
+        return True
+
+    return ctx.list("networkoffering", lambda row: render_network_offering(ctx, row), match=match, owned=False)
+
+
+@api("createNetworkOffering", response="networkoffering", roles=ADMIN_ONLY, related="listNetworkOfferings",
+     description="Creates a network offering (Disabled unless enable=true).",
+     params=[P("name", "string", True, "offering name"), P("displaytext", "string", True, "description"),
+             P("guestiptype", "string", True, "Isolated, Shared or L2"), P("traffictype", "string", True, "Guest"),
+             P("availability", description="Required or Optional"), P("conservemode", "boolean", description="conserve mode"),
+             P("details", "map", description="extra details"), P("domainid", "list", description="domains allowed to use it"),
+             P("egressdefaultpolicy", "boolean", description="allow egress by default"),
+             P("enable", "boolean", description="create it Enabled"),
+             P("fortungsten", "boolean", description="for Tungsten Fabric"), P("forvpc", "boolean", description="for VPC tiers"),
+             P("internetprotocol", description="IPv4 or DualStack"), P("ispersistent", "boolean", description="persistent networks"),
+             P("keepaliveenabled", "boolean", description="LB keep-alive"), P("maxconnections", "integer", description="LB max connections"),
+             P("networkrate", "integer", description="rate limit (Mb/s)"),
+             P("servicecapabilitylist", "map", description="service capabilities"),
+             P("serviceofferingid", "uuid", description="router service offering", entity=""),
+             P("serviceproviderlist", "map", description="provider of each service: [i].service, [i].provider"),
+             P("specifyipranges", "boolean", description="networks name IP ranges"),
+             P("specifyvlan", "boolean", description="networks name a VLAN"),
+             P("supportedservices", "list", description="services of the offering"), P("tags", description="host tags"),
+             P("zoneid", "list", description="zones where it is available")])
+def create_network_offering(ctx):
+    guest = _choice(ctx.get("guestiptype"), GUEST_TYPES,
+                    'Invalid "type" parameter is given; can have Shared, Isolated and L2 values')
+    traffic = _choice(ctx.get("traffictype"), TRAFFIC_TYPES,
+                      "Invalid value for traffictype. Supported traffic types: Public, Management, Control, Guest, Vlan or Storage")
+    availability = _choice(ctx.get("availability", "Optional"), AVAILABILITIES,
+                           "Invalid value for Availability. Supported types: Required, Optional")
+    if ctx.store.find_one("networkoffering", name=ctx.get("name")):
+        raise errors.invalid_value(f"Network offering with name {ctx.get('name')} already exists")
+    forvpc = bool(ctx.get("forvpc"))
+    services = _services_from(ctx, "VpcVirtualRouter" if forvpc else "VirtualRouter")
+    if guest == "L2" and services:
+        raise errors.invalid_value("For L2 network offering no services can be specified")
+    if nc.service_names(services) & {"SourceNat"} and guest == "Shared":
+        raise errors.invalid_value("SourceNat service is not supported by Shared networks")
+    row = ctx.store.insert("networkoffering", {
+        "name": ctx.get("name"), "displaytext": ctx.get("displaytext"), "guestiptype": guest, "traffictype": traffic,
+        "availability": availability, "state": "Enabled" if ctx.get("enable") else "Disabled", "isdefault": False,
+        "specifyvlan": bool(ctx.get("specifyvlan")), "specifyipranges": bool(ctx.get("specifyipranges")),
+        "conservemode": ctx.get("conservemode", True), "issystem": False, "forvpc": forvpc,
+        "egressdefaultpolicy": bool(ctx.get("egressdefaultpolicy")), "ispersistent": bool(ctx.get("ispersistent")),
+        "networkrate": ctx.get("networkrate"), "tags": ctx.get("tags"), "service": services,
+        "zoneids": ctx.get("zoneid"), "domainids": ctx.get("domainid"), "maxconnections": ctx.get("maxconnections"),
+        "details": {k: v for entry in ctx.get("details") or [] for k, v in entry.items()} or None,
+    })
+    nc.event(ctx, "NETWORK.OFFERING.CREATE", f"Successfully created network offering {row['name']}", resource=row,
+             resource_type="NetworkOffering")
+    return render_network_offering(ctx, row)
+
+
+@api("updateNetworkOffering", response="networkoffering", roles=ADMIN_ONLY, related="listNetworkOfferings",
+     description="Changes a network offering's name, description, availability, state or tags.",
+     params=[P("id", "uuid", entity="networkoffering"), P("name"), P("displaytext"),
+             P("availability", description="Required or Optional"), P("domainid", description="domains (comma list, or public)"),
+             P("keepaliveenabled", "boolean", description="LB keep-alive"), P("maxconnections", "integer", description="LB max connections"),
+             P("sortkey", "integer", description="sort order"), P("state", description="Enabled, Disabled or Inactive"),
+             P("tags", description="host tags"), P("zoneid", description="zones (comma list, or all)")])
+def update_network_offering(ctx):
+    if not ctx.has("id"):
+        raise errors.invalid_value("Unable to find network offering: specify the id")
+    row = ctx.store.get("networkoffering", ctx.get("id"))
+    if row.get("issystem"):
+        raise errors.invalid_value("Can't update system network offerings")
+    changes = {}
+    for field in ("name", "displaytext", "tags", "sortkey", "maxconnections"):
+        if ctx.has(field):
+            changes[field] = ctx.get(field)
+    if ctx.has("state"):
+        changes["state"] = _choice(ctx.get("state"), OFFERING_STATES,
+                                   f"Incorrect state value: {ctx.get('state')}")
+    if ctx.has("availability"):
+        availability = _choice(ctx.get("availability"), AVAILABILITIES,
+                               "Invalid value for Availability. Supported types: Required, Optional")
+        if availability == "Required" and row.get("guestiptype") == "Isolated":
+            for other in ctx.store.find("networkoffering", availability="Required", guestiptype="Isolated"):
+                if other["id"] != row["id"] and offering_has(other, "SourceNat"):
+                    raise errors.invalid_value(
+                        f"Only one network offering can be of availability Required; offering {other['name']} already is")
+        changes["availability"] = availability
+    row = ctx.store.update("networkoffering", row["id"], **changes)
+    nc.event(ctx, "NETWORK.OFFERING.EDIT", f"Successfully updated network offering {row['name']}", resource=row,
+             resource_type="NetworkOffering")
+    return render_network_offering(ctx, row)
+
+
+@api("deleteNetworkOffering", response="success", roles=ADMIN_ONLY, related="listNetworkOfferings",
+     description="Deletes a network offering that no network uses (default offerings cannot be deleted).",
+     params=[P("id", "uuid", True, entity="networkoffering")])
+def delete_network_offering(ctx):
+    row = ctx.store.get("networkoffering", ctx.get("id"))
+    if row.get("isdefault"):
+        raise errors.invalid_value("Default network offering can't be deleted")
+    used = [n for n in ctx.store.find("network", networkofferingid=row["id"]) if not n.get("removed")]
+    if used:
+        raise errors.invalid_value(f"Can't delete network offering {row['id']} as its used by {len(used)} networks. "
+                                   "To make the network offering unavailable, disable it")
+    ctx.store.update("networkoffering", row["id"], removed=True, state="Inactive")
+    ctx.store.delete("networkoffering", row["id"])
+    nc.event(ctx, "NETWORK.OFFERING.DELETE", f"Successfully deleted network offering {row['name']}", resource=row,
+             resource_type="NetworkOffering")
+    return SUCCESS
+
+
+# --- VPC offerings --------------------------------------------------------------------------------
+
+
+@api("listVPCOfferings", response="vpcoffering", related="createVPCOffering",
+     description="Lists VPC offerings (the seed's Default VPC offering and those made with createVPCOffering).",
+     params=[*PAGING, P("id", "uuid", entity="vpcoffering"), P("name"), P("displaytext"),
+             P("domainid", "uuid", description="offerings available to this domain"),
+             P("isdefault", "boolean", description="the default offering"), P("state", description="Enabled or Disabled"),
+             P("supportedservices", "list", description="offerings supporting all these services"),
+             P("zoneid", "uuid", description="offerings available in this zone")])
+def list_vpc_offerings(ctx):
+    def match(row):
+        if ctx.has("state") and str(row.get("state")).lower() != ctx.get("state").lower():
+            return False
+        if ctx.has("displaytext") and row.get("displaytext") != ctx.get("displaytext"):
+            return False
+        if ctx.has("isdefault") and bool(row.get("isdefault")) != ctx.get("isdefault"):
+            return False
+        if ctx.has("supportedservices") and not nc.supports_all(offering_services(row), ctx.get("supportedservices")):
+            return False
+        if ctx.has("zoneid") and row.get("zoneids") and ctx.get("zoneid") not in row["zoneids"]:
+            return False
+        return True
+
+    return ctx.list("vpcoffering", lambda row: render_vpc_offering(ctx, row), match=match, owned=False)
+
+
+@api("createVPCOffering", is_async=True, response="vpcoffering", roles=ADMIN_ONLY, instance_type="None",
+     related="listVPCOfferings", description="Creates a VPC offering (Disabled unless enable=true).",
+     params=[P("name", "string", True, "offering name"), P("displaytext", "string", True, "description"),
+             P("supportedservices", "list", True, "services of the offering"),
+             P("domainid", "list", description="domains allowed to use it"), P("enable", "boolean", description="create it Enabled"),
+             P("internetprotocol", description="IPv4 or DualStack"),
+             P("servicecapabilitylist", "map", description="service capabilities"),
+             P("serviceofferingid", "uuid", description="router service offering", entity=""),
+             P("serviceproviderlist", "map", description="provider of each service: [i].service, [i].provider"),
+             P("zoneid", "list", description="zones where it is available")])
+def create_vpc_offering(ctx):
+    services = _services_from(ctx, "VpcVirtualRouter")
+    names = nc.service_names(services)
+    for bad in ("Firewall", "SecurityGroup"):
+        if bad in names:
+            raise errors.invalid_value(f"Service {bad} is not supported in VPC")
+    if "SourceNat" in names and "Gateway" not in names:
+        services.append({"name": "Gateway", "provider": [{"name": "VpcVirtualRouter"}]})
+    row = ctx.store.insert("vpcoffering", {
+        "name": ctx.get("name"), "displaytext": ctx.get("displaytext"), "state": "Disabled", "isdefault": False,
+        "service": services, "distributedvpcrouter": False, "zoneids": ctx.get("zoneid"), "domainids": ctx.get("domainid"),
+    })
+    enable = bool(ctx.get("enable"))
+
+    def run(jctx):
+        current = jctx.store.update("vpcoffering", row["id"], state="Enabled" if enable else "Disabled")
+        nc.event(jctx, "VPC.OFFERING.CREATE", f"Successfully created VPC offering {current['name']}", resource=current,
+                 resource_type="VpcOffering")
+        return render_vpc_offering(jctx, current)
+
+    return Job(run, entity_id=row["id"], instance_id=row["id"])
+
+
+@api("updateVPCOffering", is_async=True, response="vpcoffering", roles=ADMIN_ONLY, instance_type="None",
+     related="listVPCOfferings", description="Changes a VPC offering's name, description or state.",
+     params=[P("id", "uuid", True, entity="vpcoffering"), P("name"), P("displaytext"),
+             P("domainid", description="domains (comma list, or public)"), P("sortkey", "integer", description="sort order"),
+             P("state", description="Enabled or Disabled"), P("zoneid", description="zones (comma list, or all)")])
+def update_vpc_offering(ctx):
+    row = ctx.store.get("vpcoffering", ctx.get("id"))
+    changes = {f: ctx.get(f) for f in ("name", "displaytext", "sortkey") if ctx.has(f)}
+    if ctx.has("state"):
+        state = OFFERING_STATES.get(ctx.get("state").lower())
+        if state not in ("Enabled", "Disabled"):
+            raise errors.invalid_value(f"Incorrect state value: {ctx.get('state')}")
+        changes["state"] = state
+
+    def run(jctx):
+        current = jctx.store.update("vpcoffering", row["id"], **changes)
+        nc.event(jctx, "VPC.OFFERING.UPDATE", f"Successfully updated VPC offering {current['name']}", resource=current,
+                 resource_type="VpcOffering")
+        return render_vpc_offering(jctx, current)
+
+    return Job(run, instance_id=row["id"])
+
+
+@api("deleteVPCOffering", is_async=True, response="success", roles=ADMIN_ONLY, instance_type="None",
+     related="listVPCOfferings", description="Deletes a VPC offering no VPC uses (not the default one).",
+     params=[P("id", "uuid", True, entity="vpcoffering")])
+def delete_vpc_offering(ctx):
+    row = ctx.store.get("vpcoffering", ctx.get("id"))
+
+    def run(jctx):
+        if row.get("isdefault"):
+            raise nc.job_error("Cannot delete default VPC offering")
+        used = [v for v in jctx.store.find("vpc", vpcofferingid=row["id"]) if not v.get("removed")]
+        if used:
+            raise nc.job_error(f"Can't delete Vpc offering {row['id']} as its used by {len(used)} vpcs. "
+                               "To make the network offering unavailable, disable it")
+        jctx.store.delete("vpcoffering", row["id"])
+        nc.event(jctx, "VPC.OFFERING.DELETE", f"Successfully deleted VPC offering {row['name']}", resource=row,
+                 resource_type="VpcOffering")
+        return SUCCESS
+
+    return Job(run, instance_id=row["id"])
