@@ -21,6 +21,8 @@ def allocate(store, zone_id: str, account: dict, *, network_id: str | None = Non
     candidates = store.find("publicipaddress", zoneid=zone_id, state="Free")
     if vlan_id:
         candidates = [c for c in candidates if c["vlanid"] == vlan_id]
+    else:     # guest ranges of shared networks are handed out by their network, not here
+        candidates = [c for c in candidates if c.get("forvirtualnetwork", True)]
     if address:
         candidates = [c for c in candidates if c["ipaddress"] == address]
         if not candidates:

@@ -145,3 +145,23 @@ def release(store, account: dict | str, resource_type: str, amount: int = 1) -> 
             return
     name = type_name(resource_type)
     _set_count(store, account, name, account_count(store, account["id"], name) - amount)
+
+
+# --- recounting (updateResourceCount) --------------------------------------------------------
+
+# resource type -> fn(store, account_id) -> the true amount in use; modules owning a
+# resource register one so updateResourceCount can repair counts.
+COUNTERS: dict[str, object] = {}
+
+
+def register_counter(resource_type: str, counter) -> None:
+    COUNTERS[type_name(resource_type)] = counter
+
+
+def recount(store, accounts: list[dict], resource_type: str) -> None:
+    name = type_name(resource_type)
+    counter = COUNTERS.get(name)
+    if counter is None:
+        return
+    for account in accounts:
+        _set_count(store, account, name, int(counter(store, account["id"])))

@@ -81,6 +81,21 @@ def provider_row(physnet: dict, name: str, state: str = "Enabled") -> dict:
             "canenableindividualservice": True}
 
 
+ELEMENT_KINDS = {"VirtualRouter": "virtualrouterelement", "VpcVirtualRouter": "virtualrouterelement",
+                 "InternalLbVm": "internallbelement"}
+DEFAULT_PROVIDERS = ("VirtualRouter", "VpcVirtualRouter", "InternalLbVm", "ConfigDrive", "SecurityGroupProvider")
+
+
+def add_provider(store: Store, physnet: dict, name: str, state: str = "Disabled") -> dict:
+    """A network service provider row, plus its element (VR / internal LB) as a real server keeps one."""
+    provider = store.insert("networkserviceprovider", provider_row(physnet, name, state))
+    kind = ELEMENT_KINDS.get(name)
+    if kind:
+        store.insert(kind, {"nspid": provider["id"], "providername": name, "enabled": state == "Enabled",
+                            "physicalnetworkid": physnet["id"]})
+    return provider
+
+
 def vlan_row(zone: dict, physnet: dict | None, startip: str, endip: str, gateway: str, netmask: str,
              vlan: str | None = None, **extra: Any) -> dict:
     tag = str(vlan) if vlan not in (None, "") else "untagged"
@@ -215,7 +230,7 @@ def _load_zone(store: Store, spec: dict, path: Path) -> None:
         for t in traffic:
             store.insert("traffictype", {"physicalnetworkid": physnet["id"], "traffictype": t})
         for p in providers:
-            store.insert("networkserviceprovider", provider_row(physnet, p))
+            add_provider(store, physnet, p, "Enabled")
     for r in ranges:
         vlan = store.insert("vlan", vlan_row(zone, first_physnet, r["startip"], r["endip"], r["gateway"], r["netmask"],
                                              r.get("vlan"), forvirtualnetwork=zone["networktype"] == "Advanced"))

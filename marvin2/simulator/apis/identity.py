@@ -108,3 +108,893 @@ def register_user_keys(ctx):
 def get_user_keys(ctx):
     user = _user_for_keys(ctx)
     return {"apikey": user.get("apikey"), "secretkey": user.get("secretkey")}
+
+
+# =====================================================================================
+# Domains, accounts, users, roles, resource limits
+# =====================================================================================
+
+from marvin2.simulator import limits, tagging  # noqa: E402
+from marvin2.simulator.context import (ACCOUNT_TYPE_ADMIN, ROLE_TYPE_BY_ACCOUNT_TYPE, SUCCESS, Job,  # noqa: E402
+                                       ListResult, domain_in_subtree)
+from marvin2.simulator.declare import (ADMIN, ADMIN_ONLY, DOMAIN_ADMINS, PAGING, ROLE_TYPES, USER,  # noqa: E402
+                                       declare_object as _declare)
+from marvin2.simulator.validation import map_as_dict  # noqa: E402
+
+# account/domain response prefix -> resource type (the vmlimit/vmtotal/vmavailable triplets)
+LIMIT_FIELDS = {"vm": "user_vm", "ip": "public_ip", "volume": "volume", "snapshot": "snapshot", "template": "template",
+                "project": "project", "network": "network", "vpc": "vpc", "cpu": "cpu", "memory": "memory",
+                "primarystorage": "primary_storage", "secondarystorage": "secondary_storage"}
+ACCOUNT_STATES = ("enabled", "disabled", "locked")
+ACCOUNT_CLEANUP_HOOKS: list = []   # fn(store, account_row): other modules free an account's resources on delete
+
+
+def register_account_cleanup(hook) -> None:
+    """Modules that own per-account resources register ``hook(store, account)`` to clean them on deleteAccount."""
+    ACCOUNT_CLEANUP_HOOKS.append(hook)
+
+
+def _limit_fields() -> dict:
+    out = {}
+    for prefix, name in LIMIT_FIELDS.items():
+        out[f"{prefix}limit"] = f"the {name} limit (Unlimited when none)"
+        out[f"{prefix}total"] = ("long", f"the {name} in use")
+        out[f"{prefix}available"] = f"the {name} still available"
+    return out
+
+
+_declare("domain", {"id": "domain id", "name": "domain name", "level": ("integer", "depth below ROOT"),
+                    "parentdomainid": "parent domain id", "parentdomainname": "parent domain name",
+                    "haschild": ("boolean", "whether it has sub-domains"), "path": "the domain path (ROOT/a/b)",
+                    "state": "Active or Inactive", "networkdomain": "network domain", "created": ("date", "creation"),
+                    **_limit_fields()})
+_declare("account", {"id": "account id", "name": "account name", "accounttype": ("integer", "0 user, 1 root admin, 2 domain admin"),
+                     "roleid": "role id", "rolename": "role name", "roletype": "role type", "domainid": "domain id",
+                     "domain": "domain name", "domainpath": "domain path", "state": "enabled, disabled or locked",
+                     "networkdomain": "network domain", "created": ("date", "creation"), "isdefault": ("boolean", "built-in"),
+                     "user": ("list", "the account's users"), "accountdetails": ("map", "details"), **_limit_fields()})
+_declare("user", {"id": "user id", "username": "user name", "firstname": "first name", "lastname": "last name",
+                  "email": "e-mail", "created": ("date", "creation"), "state": "enabled, disabled or locked",
+                  "account": "account name", "accountid": "account id", "accounttype": ("integer", "account type"),
+                  "roleid": "role id", "rolename": "role name", "roletype": "role type", "domainid": "domain id",
+                  "domain": "domain name", "apikey": "API key", "timezone": "time zone", "isdefault": ("boolean", "built-in"),
+                  "usersource": "native, ldap, saml2 ...", "is2faenabled": ("boolean", "2FA on"),
+                  "iscallerchilddomain": ("boolean", "user is in a sub-domain of the caller")})
+_declare("role", {"id": "role id", "name": "role name", "type": "Admin, ResourceAdmin, DomainAdmin or User",
+                  "description": "what the role is for", "isdefault": ("boolean", "one of the four built-in roles")})
+_declare("rolepermission", {"id": "rule id", "roleid": "role id", "rolename": "role name", "rule": "API name or wildcard",
+                            "permission": "allow or deny", "description": "what the rule is for"})
+_declare("resourcelimit", {"account": "account name", "domainid": "domain id", "domain": "domain name",
+                           "resourcetype": "resource type number", "resourcetypename": "resource type name",
+                           "max": ("long", "the limit, -1 for unlimited")})
+_declare("resourcecount", {"account": "account name", "domainid": "domain id", "domain": "domain name",
+                           "resourcetype": "resource type number", "resourcetypename": "resource type name",
+                           "resourcecount": ("long", "amount in use")})
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _limit_triplets(store, *, account: dict | None = None, domain: dict | None = None) -> dict:
+    out = {}
+    for prefix, name in LIMIT_FIELDS.items():
+        if account is not None:
+            limit = limits.account_limit(store, account, name)
+            total = limits.account_count(store, account["id"], name)
+        else:
+            limit = limits.domain_limit(store, domain, name)
+            total = limits.domain_count(store, domain, name)
+        out[f"{prefix}limit"] = "Unlimited" if limit < 0 else str(limit)
+        out[f"{prefix}total"] = total
+        out[f"{prefix}available"] = "Unlimited" if limit < 0 else str(max(0, limit - total))
+    return out
+
+
+def render_domain(ctx, row: dict) -> dict:
+    store = ctx.store
+    parent = store.get("domain", row.get("parentdomainid")) if row.get("parentdomainid") else None
+    children = [d for d in store.find("domain", parentdomainid=row["id"]) if not d.get("removed")]
+    out = {"id": row["id"], "name": row["name"], "level": row["level"], "path": row["path"], "state": row.get("state", "Active"),
+           "networkdomain": row.get("networkdomain"), "haschild": bool(children), "created": row.get("created"),
+           "parentdomainid": parent["id"] if parent else None, "parentdomainname": parent["name"] if parent else None,
+           "hasannotations": False}
+    out.update(_limit_triplets(store, domain=row))
+    return out
+
+
+def render_user(ctx, row: dict, account: dict | None = None) -> dict:
+    store = ctx.store
+    account = account or store.get("account", row["accountid"])
+    role = store.get("role", account.get("roleid")) or {}
+    domain = store.get("domain", row["domainid"]) or {}
+    caller_domain = ctx.caller.domain if ctx.caller else None
+    return {"id": row["id"], "username": row["username"], "firstname": row.get("firstname"), "lastname": row.get("lastname"),
+            "email": row.get("email"), "created": row.get("created"), "state": row.get("state"),
+            "account": account["name"], "accountid": account["id"], "accounttype": account["accounttype"],
+            "roleid": role.get("id"), "rolename": role.get("name"), "roletype": role.get("type"),
+            "domainid": domain.get("id"), "domain": domain.get("name"), "apikey": row.get("apikey"),
+            "timezone": row.get("timezone"), "isdefault": bool(row.get("isdefault")), "usersource": row.get("usersource", "native"),
+            "is2faenabled": False, "is2famandated": False,
+            "iscallerchilddomain": bool(caller_domain and domain and domain["id"] != caller_domain["id"]
+                                        and domain_in_subtree(domain, caller_domain))}
+
+
+def render_account(ctx, row: dict) -> dict:
+    store = ctx.store
+    role = store.get("role", row.get("roleid")) or {}
+    domain = store.get("domain", row["domainid"]) or {}
+    users = [u for u in store.find("user", accountid=row["id"]) if not u.get("removed")]
+    out = {"id": row["id"], "name": row["name"], "accounttype": row["accounttype"], "roleid": role.get("id"),
+           "rolename": role.get("name"), "roletype": role.get("type"), "domainid": domain.get("id"),
+           "domain": domain.get("name"), "domainpath": domain.get("path"), "state": row.get("state"),
+           "networkdomain": row.get("networkdomain"), "created": row.get("created"),
+           "isdefault": bool(row.get("isdefault")), "iscleanuprequired": False,
+           "accountdetails": row.get("accountdetails") or None,
+           "user": [render_user(ctx, u, row) for u in users]}
+    out.update(_limit_triplets(store, account=row))
+    return out
+
+
+def _identity_scope(ctx, *, own_id_field: str):
+    """Accounts/users a list shows: the generic account scope (own account unless listall/domainid/account)."""
+    from marvin2.simulator.listing import owner_filter
+
+    allowed = owner_filter(ctx)
+    return lambda row: allowed({"accountid": row.get(own_id_field), "domainid": row.get("domainid")})
+
+
+def _account_by_name_or_id(ctx, *, required: bool = True) -> dict | None:
+    if ctx.has("id"):
+        account = ctx.store.get("account", ctx.get("id"))
+    elif ctx.has("account"):
+        domain_id = ctx.get("domainid") or ctx.caller.domain_id
+        account = ctx.store.find_one("account", name=ctx.get("account"), domainid=domain_id, removed=None)
+        if account is None:
+            raise errors.invalid_value(f"Unable to find account by name {ctx.get('account')} in domain {domain_id}")
+    else:
+        if required:
+            raise errors.invalid_value("Either id or account name (with domainid) must be specified")
+        return None
+    if account is None or account.get("removed"):
+        raise errors.invalid_value(f"Unable to find the account {ctx.get('id') or ctx.get('account')}")
+    ctx.check_access(account, "account")
+    return account
+
+
+def _guard_default_account(ctx, account: dict, action: str) -> None:
+    if account.get("isdefault") or account["id"] == ctx.caller.account_id:
+        raise errors.invalid_value(f"The account {account['name']} cannot be {action}: it is the built-in admin or the caller's own")
+
+
+def _role_for(ctx, roleid: str | None, accounttype: int | None) -> tuple[dict, int]:
+    store = ctx.store
+    if roleid:
+        role = store.get("role", roleid)
+        account_type = {"Admin": 1, "DomainAdmin": 2, "ResourceAdmin": 3, "User": 0}[role["type"]]
+        if accounttype is not None and accounttype != account_type:
+            raise errors.invalid_value(f"Role {role['name']} is of type {role['type']}, which does not match account type {accounttype}")
+        return role, account_type
+    if accounttype is None:
+        raise errors.invalid_value("Either account type or role ID must be passed")
+    if accounttype not in ROLE_TYPE_BY_ACCOUNT_TYPE:
+        raise errors.invalid_value(f"Invalid account type {accounttype}: use 0 (user), 1 (root admin), 2 (domain admin) or 3 (resource admin)")
+    role = store.find_one("role", type=ROLE_TYPE_BY_ACCOUNT_TYPE[accounttype], isdefault=True)
+    return role, accounttype
+
+
+def _check_may_grant(ctx, role: dict) -> None:
+    caller = ctx.caller
+    rank = {ADMIN: 3, "ResourceAdmin": 2, "DomainAdmin": 1, USER: 0}
+    if not caller.is_root_admin and rank[role["type"]] > rank[caller.role_type]:
+        raise errors.permission_denied(f"Account {caller.account['name']} may not create accounts of role type {role['type']}")
+
+
+def _new_user(ctx, account: dict, *, username: str, password: str, email: str, firstname: str, lastname: str,
+              timezone: str | None, userid: str | None) -> dict:
+    store = ctx.store
+    for user in store.find("user", username=username):
+        if not user.get("removed") and user["domainid"] == account["domainid"]:
+            raise errors.invalid_value(f"The user {username} already exists in domain {account['domainid']}")
+    return store.insert("user", {**({"id": userid} if userid else {}), "username": username,
+                                 "password": auth.hash_password(password), "accountid": account["id"],
+                                 "domainid": account["domainid"], "firstname": firstname, "lastname": lastname,
+                                 "email": email, "timezone": timezone, "state": "enabled", "usersource": "native",
+                                 "isdefault": False})
+
+
+# --- domains -----------------------------------------------------------------------------
+
+
+@api("createDomain", response="domain", roles=ADMIN_ONLY,
+     description="Creates a sub-domain (under ROOT unless a parent is given).",
+     params=[P("name", "string", True, "name of the new domain"), P("parentdomainid", "uuid", description="the parent (default ROOT)"),
+             P("networkdomain", description="network domain of the domain's guest networks"),
+             P("domainid", description="id to give the new domain (a UUID)")])
+def create_domain(ctx):
+    store = ctx.store
+    parent = store.get("domain", ctx.get("parentdomainid")) if ctx.has("parentdomainid") else ctx.caller.domain
+    if parent.get("removed"):
+        raise errors.invalid_value(f"Unable to find the parent domain {parent['id']}")
+    ctx.check_access({"domainid": parent["id"]}, "domain")
+    name = ctx.get("name")
+    for sibling in store.find("domain", parentdomainid=parent["id"]):
+        if sibling["name"].lower() == name.lower() and not sibling.get("removed"):
+            raise errors.invalid_value(f"Domain with name {name} already exists for the parent id={parent['id']}")
+    if ctx.has("domainid") and (not _is_uuid(ctx.get("domainid")) or store.get("domain", ctx.get("domainid"))):
+        raise errors.invalid_value(f"Invalid or already used domain id {ctx.get('domainid')}")
+    row = store.insert("domain", {**({"id": ctx.get("domainid").lower()} if ctx.has("domainid") else {}), "name": name,
+                                  "path": f"{parent['path']}/{name}", "level": parent["level"] + 1, "state": "Active",
+                                  "parentdomainid": parent["id"], "networkdomain": ctx.get("networkdomain"),
+                                  "internalid": store.count("domain") + 1})
+    ctx.event("DOMAIN.CREATE", f"created domain {row['path']}")
+    return render_domain(ctx, row)
+
+
+def _is_uuid(text: str) -> bool:
+    from marvin2.simulator.validation import is_uuid
+
+    return is_uuid(text)
+
+
+def _visible_domains(ctx) -> list[dict]:
+    caller = ctx.caller
+    rows = [d for d in ctx.store.all("domain") if not d.get("removed")]
+    return [d for d in rows if domain_in_subtree(d, caller.domain)]
+
+
+@api("listDomains", response="domain", roles=DOMAIN_ADMINS,
+     description="Lists domains: the caller's own, or its whole subtree with listall=true.",
+     params=[*PAGING, P("id", "uuid", entity="domain"), P("name"), P("level", "integer", description="only domains at this depth"),
+             P("listall", "boolean"), P("details", "list", description="min or all (limits are always included)"),
+             P("showicon", "boolean")])
+def list_domains(ctx):
+    rows = _visible_domains(ctx)
+    if not (ctx.get("listall") or ctx.has("id") or ctx.has("name") or ctx.has("level") or ctx.has("keyword")):
+        rows = [d for d in rows if d["id"] == ctx.caller.domain_id]
+    level = ctx.get("level")
+    return ctx.list("domain", lambda r: render_domain(ctx, r), rows=rows, owned=False,
+                    match=(lambda r: r["level"] == level) if level is not None else None, keyword_fields=("name",))
+
+
+@api("listDomainChildren", response="domain", roles=DOMAIN_ADMINS,
+     description="Lists the sub-domains of a domain (the caller's by default); isrecursive for all levels.",
+     params=[*PAGING, P("id", "uuid", entity="domain", description="the parent domain"), P("name"),
+             P("isrecursive", "boolean"), P("listall", "boolean"), P("showicon", "boolean")])
+def list_domain_children(ctx):
+    parent = ctx.store.get("domain", ctx.get("id")) if ctx.has("id") else ctx.caller.domain
+    if not domain_in_subtree(parent, ctx.caller.domain):
+        raise errors.permission_denied(f"Account {ctx.caller.account['name']} does not have permission to access domain {parent['id']}")
+    recursive = ctx.get("isrecursive") or ctx.get("listall")
+    rows = [d for d in _visible_domains(ctx) if d["id"] != parent["id"] and domain_in_subtree(d, parent)
+            and (recursive or d.get("parentdomainid") == parent["id"])]
+    if ctx.has("name"):
+        rows = [d for d in rows if d["name"].lower() == ctx.get("name").lower()]
+    if ctx.has("keyword"):
+        rows = [d for d in rows if ctx.get("keyword").lower() in d["name"].lower()]
+    page = ctx.paginate(rows)
+    return ListResult([render_domain(ctx, r) for r in page.items], page.count)
+
+
+@api("updateDomain", response="domain", roles=DOMAIN_ADMINS,
+     description="Renames a domain or changes its network domain.",
+     params=[P("id", "uuid", True, entity="domain"), P("name", description="new name"),
+             P("networkdomain", description="new network domain")])
+def update_domain(ctx):
+    store = ctx.store
+    row = store.get("domain", ctx.get("id"))
+    ctx.check_access({"domainid": row["id"]}, "domain")
+    changes = {}
+    if ctx.has("name") and ctx.get("name") != row["name"]:
+        if row["level"] == 0:
+            raise errors.invalid_value("The ROOT domain cannot be renamed")
+        parent = store.get("domain", row["parentdomainid"])
+        old_path, new_path = row["path"], f"{parent['path']}/{ctx.get('name')}"
+        for d in store.all("domain"):
+            if d["path"].startswith(old_path + "/"):
+                store.update("domain", d["id"], path=new_path + d["path"][len(old_path):])
+        changes.update(name=ctx.get("name"), path=new_path)
+    if ctx.has("networkdomain"):
+        changes["networkdomain"] = ctx.get("networkdomain")
+    row = store.update("domain", row["id"], **changes) if changes else row
+    ctx.event("DOMAIN.UPDATE", f"updated domain {row['path']}")
+    return render_domain(ctx, row)
+
+
+@api("deleteDomain", is_async=True, response="success", roles=DOMAIN_ADMINS, instance_type="Domain",
+     description="Deletes a domain; with cleanup=true also its sub-domains and accounts.",
+     params=[P("id", "uuid", True, entity="domain"), P("cleanup", "boolean", description="also delete what the domain contains")])
+def delete_domain(ctx):
+    store = ctx.store
+    row = store.get("domain", ctx.get("id"))
+    if row.get("removed"):
+        raise errors.invalid_value(f"Unable to find domain {row['id']}")
+    if row["level"] == 0:
+        raise errors.permission_denied("The ROOT domain cannot be deleted")
+    ctx.check_access({"domainid": row["id"]}, "domain")
+    if row["id"] == ctx.caller.domain_id:
+        raise errors.permission_denied("A domain admin cannot delete its own domain")
+    inside = [d for d in store.all("domain") if domain_in_subtree(d, row) and not d.get("removed")]
+    accounts = [a for a in store.all("account") if a["domainid"] in {d["id"] for d in inside} and not a.get("removed")]
+    if (len(inside) > 1 or accounts) and not ctx.get("cleanup"):
+        raise errors.internal_error(f"Failed to delete domain {row['name']}, because it still has "
+                                    f"{len(inside) - 1} sub-domain(s) and {len(accounts)} account(s); use cleanup=true")
+
+    def run(jctx):
+        for account in accounts:
+            _remove_account(jctx, store.get("account", account["id"]))
+        for domain in sorted(inside, key=lambda d: -d["level"]):
+            store.update("domain", domain["id"], removed=wire_now(), state="Inactive")
+            limits_rows = store.find("resourcelimit", domainid=domain["id"], accountid=None)
+            for limit in limits_rows:
+                store.delete("resourcelimit", limit["id"])
+        jctx.event("DOMAIN.DELETE", f"deleted domain {row['path']}")
+        return SUCCESS
+
+    return Job(run, instance_id=row["id"])
+
+
+def wire_now() -> str:
+    from marvin2 import wire
+
+    return wire.now_text()
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+
+@api("createAccount", response="account", roles=DOMAIN_ADMINS,
+     description="Creates an account with its first user (type from accounttype or roleid).",
+     params=[P("username", "string", True, "the first user's name"), P("password", "string", True, "its password"),
+             P("email", "string", True, "its e-mail"), P("firstname", "string", True, "its first name"),
+             P("lastname", "string", True, "its last name"),
+             P("account", description="account name (default: the user name)"),
+             P("accounttype", "integer", description="0 user, 1 root admin, 2 domain admin"),
+             P("roleid", "uuid", description="role of the account (instead of accounttype)"),
+             P("domainid", "uuid", description="domain of the account (default: the caller's)"),
+             P("networkdomain"), P("timezone", description="the user's time zone"),
+             P("accountdetails", "map", description="details of the account"),
+             P("accountid", description="id to give the account"), P("userid", description="id to give the user")])
+def create_account(ctx):
+    store = ctx.store
+    domain = store.get("domain", ctx.get("domainid")) if ctx.has("domainid") else ctx.caller.domain
+    if domain.get("removed"):
+        raise errors.invalid_value(f"Unable to find domain {domain['id']}")
+    ctx.check_access({"domainid": domain["id"], "accountid": None}, "domain") if ctx.caller.is_admin else None
+    role, account_type = _role_for(ctx, ctx.get("roleid"), ctx.get("accounttype"))
+    _check_may_grant(ctx, role)
+    name = ctx.get("account") or ctx.get("username")
+    if store.find_one("account", name=name, domainid=domain["id"], removed=None):
+        raise errors.invalid_value(f"The specified account: {name} already exists")
+    for given in ("accountid", "userid"):
+        if ctx.has(given) and not _is_uuid(ctx.get(given)):
+            raise errors.invalid_value(f"{given} must be a UUID, got {ctx.get(given)}")
+    details = map_as_dict(ctx.get("accountdetails")) if ctx.has("accountdetails") else None
+    account = store.insert("account", {**({"id": ctx.get("accountid").lower()} if ctx.has("accountid") else {}),
+                                       "name": name, "domainid": domain["id"], "accounttype": account_type,
+                                       "roleid": role["id"], "state": "enabled", "networkdomain": ctx.get("networkdomain"),
+                                       "accountdetails": details, "isdefault": False})
+    _new_user(ctx, account, username=ctx.get("username"), password=ctx.get("password"), email=ctx.get("email"),
+              firstname=ctx.get("firstname"), lastname=ctx.get("lastname"), timezone=ctx.get("timezone"),
+              userid=ctx.get("userid").lower() if ctx.has("userid") else None)
+    ctx.event("ACCOUNT.CREATE", f"created account {name}", account=account)
+    return render_account(ctx, account)
+
+
+@api("listAccounts", response="account",
+     description="Lists accounts: the caller's own for users; a domain's (subtree with listall/isrecursive) for admins.",
+     params=[*PAGING, P("id", "uuid", entity="account"), P("name"), P("domainid", "uuid"), P("listall", "boolean"),
+             P("isrecursive", "boolean"), P("accounttype", "integer", description="only accounts of this type"),
+             P("state", description="only accounts in this state"), P("iscleanuprequired", "boolean"),
+             P("details", "list", description="min or all"), P("showicon", "boolean")])
+def list_accounts(ctx):
+    scope = _identity_scope(ctx, own_id_field="id")
+
+    def match(row):
+        return (scope(row) and (not ctx.has("accounttype") or row["accounttype"] == ctx.get("accounttype"))
+                and (not ctx.has("state") or row.get("state", "").lower() == ctx.get("state").lower()))
+
+    return ctx.list("account", lambda r: render_account(ctx, r), match=match, owned=False, keyword_fields=("name",))
+
+
+@api("updateAccount", response="account", roles=DOMAIN_ADMINS,
+     description="Renames an account or changes its role, network domain or details.",
+     params=[P("id", "uuid", entity="account"), P("account", description="current account name (with domainid)"),
+             P("domainid", "uuid"), P("newname", description="new account name"), P("networkdomain"),
+             P("roleid", "uuid", description="new role (same role type)"), P("accountdetails", "map")])
+def update_account(ctx):
+    store = ctx.store
+    account = _account_by_name_or_id(ctx)
+    changes = {}
+    if ctx.has("newname") and ctx.get("newname") != account["name"]:
+        if store.find_one("account", name=ctx.get("newname"), domainid=account["domainid"], removed=None):
+            raise errors.invalid_value(f"The account name {ctx.get('newname')} is already in use in this domain")
+        changes["name"] = ctx.get("newname")
+    if ctx.has("roleid"):
+        role = store.get("role", ctx.get("roleid"))
+        current = store.get("role", account["roleid"])
+        if role["type"] != current["type"]:
+            raise errors.invalid_value(f"The new role must have the same type ({current['type']}) as the current one")
+        changes["roleid"] = role["id"]
+    if ctx.has("networkdomain"):
+        changes["networkdomain"] = ctx.get("networkdomain")
+    if ctx.has("accountdetails"):
+        changes["accountdetails"] = map_as_dict(ctx.get("accountdetails"))
+    account = store.update("account", account["id"], **changes) if changes else account
+    ctx.event("ACCOUNT.UPDATE", f"updated account {account['name']}", account=account)
+    return render_account(ctx, account)
+
+
+def _remove_account(ctx, account: dict) -> None:
+    store = ctx.store
+    for hook in ACCOUNT_CLEANUP_HOOKS:
+        hook(store, account)
+    for user in store.find("user", accountid=account["id"]):
+        store.update("user", user["id"], removed=wire_now(), state="disabled", apikey=None, secretkey=None)
+        ctx.sim.sessions.drop_user(user["id"])
+    for row in store.find("resourcelimit", accountid=account["id"]):
+        store.delete("resourcelimit", row["id"])
+    tagging.delete_tags_of(store, account["id"])
+    store.update("account", account["id"], removed=wire_now(), state="disabled")
+
+
+@api("deleteAccount", is_async=True, response="success", roles=DOMAIN_ADMINS, instance_type="Account",
+     description="Deletes an account, its users, and (through module hooks) its resources.",
+     params=[P("id", "uuid", True, entity="account")])
+def delete_account(ctx):
+    account = _account_by_name_or_id(ctx)
+    _guard_default_account(ctx, account, "deleted")
+
+    def run(jctx):
+        _remove_account(jctx, ctx.store.get("account", account["id"]))
+        jctx.event("ACCOUNT.DELETE", f"deleted account {account['name']}", account=account)
+        return SUCCESS
+
+    return Job(run, instance_id=account["id"])
+
+
+def _set_account_state(ctx, account: dict, state: str) -> dict:
+    account = ctx.store.update("account", account["id"], state=state)
+    if state != "enabled":
+        for user in ctx.store.find("user", accountid=account["id"]):
+            ctx.sim.sessions.drop_user(user["id"])
+    return account
+
+
+@api("disableAccount", is_async=True, response="account", roles=DOMAIN_ADMINS, instance_type="Account",
+     description="Disables an account (lock=true: locks it instead): its users can no longer call the API.",
+     params=[P("lock", "boolean", True, "true to lock (users locked out), false to disable (and stop its VMs)"),
+             P("id", "uuid", entity="account"), P("account"), P("domainid", "uuid")])
+def disable_account(ctx):
+    account = _account_by_name_or_id(ctx)
+    _guard_default_account(ctx, account, "disabled")
+    state = "locked" if ctx.get("lock") else "disabled"
+    if not ctx.get("lock"):    # takes effect at once: a disabled account's keys stop working before the job ends
+        account = _set_account_state(ctx, account, state)
+
+    def run(jctx):
+        row = _set_account_state(jctx, ctx.store.get("account", account["id"]), state)
+        jctx.event("ACCOUNT.DISABLE", f"{state} account {row['name']}", account=row)
+        return render_account(jctx, row)
+
+    return Job(run, instance_id=account["id"])
+
+
+@api("enableAccount", response="account", roles=DOMAIN_ADMINS,
+     description="Enables a disabled or locked account.",
+     params=[P("id", "uuid", entity="account"), P("account"), P("domainid", "uuid")])
+def enable_account(ctx):
+    account = _set_account_state(ctx, _account_by_name_or_id(ctx), "enabled")
+    ctx.event("ACCOUNT.ENABLE", f"enabled account {account['name']}", account=account)
+    return render_account(ctx, account)
+
+
+@api("lockAccount", response="account", roles=DOMAIN_ADMINS,
+     description="Locks an account: its users can no longer log in or call the API.",
+     params=[P("account", "string", True, "account name"), P("domainid", "uuid", True, "its domain")])
+def lock_account(ctx):
+    account = _account_by_name_or_id(ctx)
+    _guard_default_account(ctx, account, "locked")
+    account = _set_account_state(ctx, account, "locked")
+    return render_account(ctx, account)
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+@api("createUser", response="user", roles=DOMAIN_ADMINS,
+     description="Adds a user to an existing account.",
+     params=[P("account", "string", True, "the account"), P("username", "string", True, "user name"),
+             P("password", "string", True, "password"), P("email", "string", True, "e-mail"),
+             P("firstname", "string", True, "first name"), P("lastname", "string", True, "last name"),
+             P("domainid", "uuid", description="domain of the account (default: the caller's)"),
+             P("timezone"), P("userid", description="id to give the user")])
+def create_user(ctx):
+    store = ctx.store
+    domain_id = ctx.get("domainid") or ctx.caller.domain_id
+    account = store.find_one("account", name=ctx.get("account"), domainid=domain_id, removed=None)
+    if account is None:
+        raise errors.invalid_value(f"Unable to find account {ctx.get('account')} in domain id={domain_id} to create user")
+    ctx.check_access(account, "account")
+    if ctx.has("userid") and not _is_uuid(ctx.get("userid")):
+        raise errors.invalid_value(f"userid must be a UUID, got {ctx.get('userid')}")
+    user = _new_user(ctx, account, username=ctx.get("username"), password=ctx.get("password"), email=ctx.get("email"),
+                     firstname=ctx.get("firstname"), lastname=ctx.get("lastname"), timezone=ctx.get("timezone"),
+                     userid=ctx.get("userid").lower() if ctx.has("userid") else None)
+    ctx.event("USER.CREATE", f"created user {user['username']} in account {account['name']}", account=account)
+    return render_user(ctx, user, account)
+
+
+@api("listUsers", response="user",
+     description="Lists users: the caller's account's for users; a domain's (subtree with listall/isrecursive) for admins.",
+     params=[*PAGING, P("id", "uuid", entity="user"), P("username"), P("account"), P("domainid", "uuid"),
+             P("listall", "boolean"), P("isrecursive", "boolean"), P("accounttype", "integer"), P("state"),
+             P("showicon", "boolean")])
+def list_users(ctx):
+    scope = _identity_scope(ctx, own_id_field="accountid")
+    accounts = {a["id"]: a for a in ctx.store.all("account")}
+
+    def match(row):
+        account = accounts.get(row["accountid"], {})
+        return (scope(row) and (not ctx.has("username") or row["username"] == ctx.get("username"))
+                and (not ctx.has("account") or account.get("name") == ctx.get("account"))
+                and (not ctx.has("accounttype") or account.get("accounttype") == ctx.get("accounttype"))
+                and (not ctx.has("state") or row.get("state", "").lower() == ctx.get("state").lower()))
+
+    return ctx.list("user", lambda r: render_user(ctx, r, accounts.get(r["accountid"])), match=match, owned=False,
+                    keyword_fields=("username", "firstname", "lastname", "email"))
+
+
+def _user_row(ctx, *, action: str) -> dict:
+    user = ctx.store.get("user", ctx.get("id"))
+    if user.get("removed"):
+        raise errors.invalid_value(f"Unable to find active user by id {user['id']}")
+    if user["id"] != ctx.caller.user["id"] or action not in ("updated",):
+        if not ctx.caller.is_admin and user["id"] != ctx.caller.user["id"]:
+            raise errors.permission_denied(f"Account {ctx.caller.account['name']} does not have permission to access user {user['id']}")
+        ctx.check_access(user, "user")
+    if action in ("deleted", "disabled", "locked") and (user.get("isdefault") or user["id"] == ctx.caller.user["id"]):
+        raise errors.invalid_value(f"The user {user['username']} cannot be {action}: it is the built-in admin or the caller")
+    return user
+
+
+@api("updateUser", response="user",
+     description="Changes a user's names, e-mail, time zone, password (users give currentpassword) or API keys.",
+     params=[P("id", "uuid", True, entity="user"), P("username"), P("firstname"), P("lastname"), P("email"),
+             P("timezone"), P("password", description="new password"),
+             P("currentpassword", description="the current password (required when users change their own)"),
+             P("userapikey", description="new API key"), P("usersecretkey", description="new secret key"),
+             P("mandate2fa", "boolean", description="require two-factor authentication")])
+def update_user(ctx):
+    store = ctx.store
+    user = _user_row(ctx, action="updated")
+    changes = {k: ctx.get(k) for k in ("username", "firstname", "lastname", "email", "timezone") if ctx.has(k)}
+    if ctx.has("password"):
+        if not ctx.caller.is_admin or user["id"] == ctx.caller.user["id"] and not ctx.caller.is_root_admin:
+            if not ctx.has("currentpassword") or not auth.check_password(user.get("password"), ctx.get("currentpassword")):
+                raise errors.invalid_value("Current password is incorrect: give the right currentpassword to change the password")
+        changes["password"] = auth.hash_password(ctx.get("password"))
+    if ctx.has("userapikey") != ctx.has("usersecretkey"):
+        raise errors.invalid_value("Please provide both userapikey and usersecretkey")
+    if ctx.has("userapikey"):
+        other = store.find_one("user", apikey=ctx.get("userapikey"))
+        if other and other["id"] != user["id"]:
+            raise errors.invalid_value("The API key is already in use by another user")
+        changes.update(apikey=ctx.get("userapikey"), secretkey=ctx.get("usersecretkey"))
+    if "username" in changes:
+        for other in store.find("user", username=changes["username"], domainid=user["domainid"]):
+            if other["id"] != user["id"] and not other.get("removed"):
+                raise errors.invalid_value(f"The user {changes['username']} already exists in this domain")
+    user = store.update("user", user["id"], **changes) if changes else user
+    ctx.event("USER.UPDATE", f"updated user {user['username']}")
+    return render_user(ctx, user)
+
+
+@api("deleteUser", response="success", roles=DOMAIN_ADMINS,
+     description="Deletes a user (not the last user of the caller's account, nor the built-in admin).",
+     params=[P("id", "uuid", True, entity="user")])
+def delete_user(ctx):
+    user = _user_row(ctx, action="deleted")
+    ctx.store.update("user", user["id"], removed=wire_now(), state="disabled", apikey=None, secretkey=None)
+    ctx.sim.sessions.drop_user(user["id"])
+    ctx.event("USER.DELETE", f"deleted user {user['username']}")
+    return SUCCESS
+
+
+@api("disableUser", is_async=True, response="user", roles=DOMAIN_ADMINS, instance_type="User",
+     description="Disables a user: its keys and sessions stop working.",
+     params=[P("id", "uuid", True, entity="user")])
+def disable_user(ctx):
+    user = _user_row(ctx, action="disabled")
+    ctx.store.update("user", user["id"], state="disabled")
+    ctx.sim.sessions.drop_user(user["id"])
+
+    def run(jctx):
+        row = jctx.store.get("user", user["id"])
+        jctx.event("USER.DISABLE", f"disabled user {row['username']}")
+        return render_user(jctx, row)
+
+    return Job(run, instance_id=user["id"])
+
+
+@api("enableUser", response="user", roles=DOMAIN_ADMINS, description="Enables a disabled or locked user.",
+     params=[P("id", "uuid", True, entity="user")])
+def enable_user(ctx):
+    user = _user_row(ctx, action="enabled")
+    user = ctx.store.update("user", user["id"], state="enabled")
+    ctx.event("USER.ENABLE", f"enabled user {user['username']}")
+    return render_user(ctx, user)
+
+
+@api("lockUser", response="user", roles=DOMAIN_ADMINS, description="Locks a user out (like disable, by an admin).",
+     params=[P("id", "uuid", True, entity="user")])
+def lock_user(ctx):
+    user = _user_row(ctx, action="locked")
+    user = ctx.store.update("user", user["id"], state="locked")
+    ctx.sim.sessions.drop_user(user["id"])
+    return render_user(ctx, user)
+
+
+# --- roles -----------------------------------------------------------------------------------
+
+
+def render_role(row: dict) -> dict:
+    return {"id": row["id"], "name": row["name"], "type": row["type"], "description": row.get("description"),
+            "isdefault": bool(row.get("isdefault"))}
+
+
+def render_permission(ctx, row: dict) -> dict:
+    role = ctx.store.get("role", row["roleid"]) or {}
+    return {"id": row["id"], "roleid": row["roleid"], "rolename": role.get("name"), "rule": row["rule"],
+            "permission": row["permission"], "description": row.get("description")}
+
+
+def _role_type(text: str) -> str:
+    for role_type in ROLE_TYPES:
+        if role_type.lower() == text.lower():
+            return role_type
+    raise errors.invalid_value(f"Invalid role type {text}: use one of {', '.join(ROLE_TYPES)}")
+
+
+def _custom_role(ctx, role_id: str) -> dict:
+    role = ctx.store.get("role", role_id)
+    if role.get("isdefault"):
+        raise errors.permission_denied("Default roles cannot be updated")
+    return role
+
+
+@api("listRoles", response="role", since="4.9.0",
+     description="Lists the roles (the four built-in ones and any custom ones).",
+     params=[*PAGING, P("id", "uuid", entity="role"), P("name"), P("type", description="only roles of this type")])
+def list_roles(ctx):
+    caller = ctx.caller
+    rank = {ADMIN: 3, "ResourceAdmin": 2, "DomainAdmin": 1, USER: 0}
+
+    def match(row):
+        if not caller.is_root_admin and rank[row["type"]] > rank[caller.role_type]:
+            return False
+        return not ctx.has("type") or row["type"].lower() == ctx.get("type").lower()
+
+    return ctx.list("role", render_role, match=match, owned=False, keyword_fields=("name", "description"))
+
+
+@api("createRole", response="role", roles=ADMIN_ONLY, since="4.9.0",
+     description="Creates a custom role of a type, or a copy of an existing role (roleid) with its rules.",
+     params=[P("name", "string", True, "role name"), P("type", description="Admin, ResourceAdmin, DomainAdmin or User"),
+             P("roleid", "uuid", description="role to copy"), P("description")])
+def create_role(ctx):
+    store = ctx.store
+    if ctx.has("type") == ctx.has("roleid"):
+        raise errors.invalid_value("Either the type or the roleid parameter (but not both) must be given")
+    if store.find_one("role", name=ctx.get("name")):
+        raise errors.invalid_value(f"Role with name {ctx.get('name')} already exists")
+    source = store.get("role", ctx.get("roleid")) if ctx.has("roleid") else None
+    role_type = source["type"] if source else _role_type(ctx.get("type"))
+    row = store.insert("role", {"name": ctx.get("name"), "type": role_type, "description": ctx.get("description"),
+                                "isdefault": False, "custom": True})
+    for rule in sorted(store.find("rolepermission", roleid=source["id"]) if source else [], key=lambda r: r["sortorder"]):
+        store.insert("rolepermission", {**{k: rule[k] for k in ("rule", "permission", "description", "sortorder")},
+                                        "roleid": row["id"]})
+    ctx.event("ROLE.CREATE", f"created role {row['name']}")
+    return render_role(row)
+
+
+@api("updateRole", response="role", roles=ADMIN_ONLY, since="4.9.0",
+     description="Renames a custom role or changes its type or description.",
+     params=[P("id", "uuid", True, entity="role"), P("name"), P("type"), P("description")])
+def update_role(ctx):
+    role = _custom_role(ctx, ctx.get("id"))
+    changes = {k: ctx.get(k) for k in ("name", "description") if ctx.has(k)}
+    if ctx.has("type"):
+        changes["type"] = _role_type(ctx.get("type"))
+    return render_role(ctx.store.update("role", role["id"], **changes) if changes else role)
+
+
+@api("deleteRole", response="success", roles=ADMIN_ONLY, since="4.9.0",
+     description="Deletes a custom role that no account uses.",
+     params=[P("id", "uuid", True, entity="role")])
+def delete_role(ctx):
+    role = _custom_role(ctx, ctx.get("id"))
+    if any(a["roleid"] == role["id"] and not a.get("removed") for a in ctx.store.all("account")):
+        raise errors.invalid_value(f"Role {role['name']} is in use by an account and cannot be deleted")
+    ctx.store.delete_where("rolepermission", roleid=role["id"])
+    ctx.store.delete("role", role["id"])
+    return SUCCESS
+
+
+@api("listRolePermissions", response="rolepermission", roles=ADMIN_ONLY, since="4.9.0",
+     description="Lists the permission rules of a role (or of every role), in evaluation order.",
+     params=[P("roleid", "uuid", description="the role")])
+def list_role_permissions(ctx):
+    rows = ctx.store.find("rolepermission", roleid=ctx.get("roleid")) if ctx.has("roleid") else ctx.store.all("rolepermission")
+    rows.sort(key=lambda r: (r["roleid"], r.get("sortorder", 0)))
+    return ListResult([render_permission(ctx, r) for r in rows], len(rows))
+
+
+def _check_rule(rule: str) -> None:
+    import re
+
+    if not re.match(r"^[A-Za-z0-9*]+$", rule):
+        raise errors.invalid_value(f"Invalid rule {rule!r}: use an API name or a pattern with * wildcards")
+
+
+def _check_permission(text: str) -> str:
+    if text.lower() not in ("allow", "deny"):
+        raise errors.invalid_value("Values for permission parameter should be: allow or deny")
+    return text.lower()
+
+
+@api("createRolePermission", response="rolepermission", roles=ADMIN_ONLY, since="4.9.0",
+     description="Adds an allow/deny rule (API name or wildcard) at the end of a custom role's rules.",
+     params=[P("roleid", "uuid", True, "the role"), P("rule", "string", True, "API name or wildcard such as list*"),
+             P("permission", "string", True, "allow or deny"), P("description")])
+def create_role_permission(ctx):
+    role = _custom_role(ctx, ctx.get("roleid"))
+    _check_rule(ctx.get("rule"))
+    permission = _check_permission(ctx.get("permission"))
+    existing = ctx.store.find("rolepermission", roleid=role["id"])
+    if any(r["rule"] == ctx.get("rule") for r in existing):
+        raise errors.invalid_value(f"Rule {ctx.get('rule')} already exists in role {role['name']}")
+    row = ctx.store.insert("rolepermission", {"roleid": role["id"], "rule": ctx.get("rule"), "permission": permission,
+                                              "description": ctx.get("description"), "sortorder": len(existing)})
+    return render_permission(ctx, row)
+
+
+@api("updateRolePermission", response="success", roles=ADMIN_ONLY, since="4.9.0",
+     description="Reorders a role's rules (ruleorder) or changes one rule's permission (ruleid + permission).",
+     params=[P("roleid", "uuid", True, "the role"), P("ruleorder", "list", description="all rule ids in the new order"),
+             P("ruleid", "uuid", description="the rule to change", entity="rolepermission"),
+             P("permission", description="allow or deny")])
+def update_role_permission(ctx):
+    role = _custom_role(ctx, ctx.get("roleid"))
+    rules = {r["id"]: r for r in ctx.store.find("rolepermission", roleid=role["id"])}
+    if ctx.has("ruleorder"):
+        order = [r.lower() for r in ctx.get("ruleorder")]
+        if sorted(order) != sorted(rules):
+            raise errors.invalid_value("ruleorder must list every rule id of the role exactly once")
+        for index, rule_id in enumerate(order):
+            ctx.store.update("rolepermission", rule_id, sortorder=index)
+    elif ctx.has("ruleid") and ctx.has("permission"):
+        if ctx.get("ruleid") not in rules:
+            raise errors.invalid_value(f"Rule {ctx.get('ruleid')} does not belong to role {role['name']}")
+        ctx.store.update("rolepermission", ctx.get("ruleid"), permission=_check_permission(ctx.get("permission")))
+    else:
+        raise errors.invalid_value("Give either ruleorder, or ruleid and permission")
+    return SUCCESS
+
+
+@api("deleteRolePermission", response="success", roles=ADMIN_ONLY, since="4.9.0",
+     description="Removes a rule from a custom role.",
+     params=[P("id", "uuid", True, entity="rolepermission")])
+def delete_role_permission(ctx):
+    row = ctx.store.get("rolepermission", ctx.get("id"))
+    _custom_role(ctx, row["roleid"])
+    ctx.store.delete("rolepermission", row["id"])
+    return SUCCESS
+
+
+# --- resource limits ----------------------------------------------------------------------------
+
+
+def _limit_target(ctx) -> tuple[dict | None, dict | None]:
+    """(account, domain) that a limit call names: account+domainid, domainid alone, or the caller's account."""
+    store = ctx.store
+    if ctx.has("account"):
+        domain_id = ctx.get("domainid") or ctx.caller.domain_id
+        account = store.find_one("account", name=ctx.get("account"), domainid=domain_id, removed=None)
+        if account is None:
+            raise errors.invalid_value(f"Unable to find account {ctx.get('account')} in domain {domain_id}")
+        ctx.check_access(account, "account")
+        return account, None
+    if ctx.has("domainid"):
+        domain = store.get("domain", ctx.get("domainid"))
+        ctx.check_access({"domainid": domain["id"]}, "domain")
+        return None, domain
+    return ctx.caller.account, None
+
+
+def render_limit(ctx, *, account: dict | None, domain: dict | None, name: str, maximum: int) -> dict:
+    out = {"resourcetype": str(limits.RESOURCE_TYPES[name][0]), "resourcetypename": name, "max": maximum}
+    if account is not None:
+        out.update(ctx.owner_fields({"accountid": account["id"], "domainid": account["domainid"]}))
+    else:
+        out.update({"domainid": domain["id"], "domain": domain["name"]})
+    out.pop("domainpath", None)
+    return out
+
+
+@api("updateResourceLimit", response="resourcelimit", roles=DOMAIN_ADMINS,
+     description="Sets the limit of one resource type for an account (account+domainid) or a domain (domainid); -1 is unlimited.",
+     params=[P("resourcetype", "integer", True, "0 VMs, 1 public IPs, 2 volumes, 3 snapshots, 4 templates, 5 projects, "
+               "6 networks, 7 VPCs, 8 CPUs, 9 memory, 10 primary storage, 11 secondary storage"),
+             P("max", "long", description="the new limit (-1 unlimited)"), P("account"), P("domainid", "uuid"),
+             P("projectid", "uuid", entity="project")])
+def update_resource_limit(ctx):
+    name = limits.type_name(ctx.get("resourcetype"))
+    account, domain = _limit_target(ctx)
+    maximum = ctx.get("max", -1)
+    if maximum < -1:
+        raise errors.invalid_value("Please specify either '-1' for an infinite limit, or a limit that is at least '0'")
+    if account is not None and account.get("accounttype") == ACCOUNT_TYPE_ADMIN:
+        raise errors.invalid_value("Resource limits of root admin accounts cannot be changed")
+    if account is None and domain["level"] == 0:
+        raise errors.invalid_value("The ROOT domain's limits cannot be changed")
+    if ctx.caller.is_domain_admin and domain is not None and domain["id"] == ctx.caller.domain_id:
+        raise errors.permission_denied("Domain admins cannot change the limits of their own domain")
+    limits.set_limit(ctx.store, account=account, domain=domain, resource_type=name, maximum=maximum)
+    return render_limit(ctx, account=account, domain=domain, name=name, maximum=maximum)
+
+
+@api("listResourceLimits", response="resourcelimit",
+     description="Lists the resource limits of the caller's account, or of an account or domain it administers.",
+     params=[*PAGING, P("id", "long", description="the resource type number (same as resourcetype)"),
+             P("resourcetype", "integer", description="only this resource type number"),
+             P("resourcetypename", description="only this resource type name (user_vm, cpu ...)"),
+             P("account"), P("domainid", "uuid"), P("listall", "boolean"), P("isrecursive", "boolean"),
+             P("projectid", "uuid", entity="project")])
+def list_resource_limits(ctx):
+    account, domain = _limit_target(ctx)
+    wanted = None
+    for key in ("resourcetype", "id", "resourcetypename"):
+        if ctx.has(key):
+            wanted = limits.type_name(ctx.get(key))
+    items = []
+    for name in limits.RESOURCE_TYPES:
+        if wanted and name != wanted:
+            continue
+        maximum = limits.account_limit(ctx.store, account, name) if account else limits.domain_limit(ctx.store, domain, name)
+        items.append(render_limit(ctx, account=account, domain=domain, name=name, maximum=maximum))
+    return ctx.paginate(items)
+
+
+@api("updateResourceCount", response="resourcecount", roles=DOMAIN_ADMINS,
+     description="Recounts the resources of a domain (or of an account in it) and returns the counts.",
+     params=[P("domainid", "uuid", True, "the domain"), P("account"), P("resourcetype", "integer"),
+             P("projectid", "uuid", entity="project")])
+def update_resource_count(ctx):
+    store = ctx.store
+    domain = store.get("domain", ctx.get("domainid"))
+    ctx.check_access({"domainid": domain["id"]}, "domain")
+    wanted = limits.type_name(ctx.get("resourcetype")) if ctx.has("resourcetype") else None
+    if ctx.has("account"):
+        account = store.find_one("account", name=ctx.get("account"), domainid=domain["id"], removed=None)
+        if account is None:
+            raise errors.invalid_value(f"Unable to find account {ctx.get('account')} in domain {domain['id']}")
+        accounts = [account]
+    else:
+        accounts = [a for a in store.all("account") if not a.get("removed") and
+                    domain_in_subtree(store.get("domain", a["domainid"]), domain)]
+    items = []
+    for name in limits.RESOURCE_TYPES:
+        if wanted and name != wanted:
+            continue
+        limits.recount(store, accounts, name)
+        if ctx.has("account"):
+            count = limits.account_count(store, accounts[0]["id"], name)
+            fields = render_limit(ctx, account=accounts[0], domain=None, name=name, maximum=0)
+        else:
+            count = limits.domain_count(store, domain, name)
+            fields = render_limit(ctx, account=None, domain=domain, name=name, maximum=0)
+        fields.pop("max")
+        fields["resourcecount"] = count
+        items.append(fields)
+    return ListResult(items, len(items))

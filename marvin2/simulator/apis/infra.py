@@ -38,3 +38,1138 @@ def list_zones(ctx):
 
     return ctx.list("zone", lambda row: render_zone(ctx, row), filters={"networktype": "networktype"}, match=match,
                     owned=False)
+
+
+# =====================================================================================
+# Zones, pods, clusters, hosts, storage
+# =====================================================================================
+
+import ipaddress  # noqa: E402
+import re  # noqa: E402
+
+from marvin2 import wire  # noqa: E402
+from marvin2.simulator import errors, model, tagging  # noqa: E402
+from marvin2.simulator.context import SUCCESS, Job, ListResult  # noqa: E402
+from marvin2.simulator.declare import ADMIN_ONLY, ADMINS, DOMAIN_ADMINS  # noqa: E402
+
+ALLOCATION_STATES = ("Enabled", "Disabled")
+
+declare_object("pod", {"id": "pod id", "name": "pod name", "zoneid": "zone id", "zonename": "zone name",
+                       "gateway": "gateway", "netmask": "netmask", "startip": ("list", "start of the management IP range"),
+                       "endip": ("list", "end of the management IP range"), "allocationstate": "Enabled or Disabled"})
+declare_object("cluster", {"id": "cluster id", "name": "cluster name", "zoneid": "zone id", "zonename": "zone name",
+                           "podid": "pod id", "podname": "pod name", "hypervisortype": "hypervisor",
+                           "clustertype": "CloudManaged or ExternalManaged", "allocationstate": "Enabled or Disabled",
+                           "managedstate": "Managed or Unmanaged"})
+declare_object("host", {"id": "host id", "name": "host name", "zoneid": "zone id", "zonename": "zone name",
+                        "podid": "pod id", "podname": "pod name", "clusterid": "cluster id", "clustername": "cluster name",
+                        "hypervisor": "hypervisor", "type": "Routing, SecondaryStorageVM, ...", "state": "Up, Down, ...",
+                        "resourcestate": "Enabled, Disabled, Maintenance ...", "ipaddress": "IP address",
+                        "cpunumber": ("integer", "CPU cores"), "cpuspeed": ("long", "MHz per core"),
+                        "memorytotal": ("long", "memory in bytes"), "version": "agent version", "hosttags": "host tags",
+                        "created": ("date", "when added")})
+declare_object("storagepool", {"id": "pool id", "name": "pool name", "zoneid": "zone id", "zonename": "zone name",
+                               "podid": "pod id", "clusterid": "cluster id", "ipaddress": "server address",
+                               "path": "export path", "type": "storage type", "scope": "CLUSTER or ZONE",
+                               "state": "Up, Maintenance ...", "disksizetotal": ("long", "capacity in bytes"),
+                               "disksizeallocated": ("long", "allocated bytes"), "tags": "storage tags"})
+declare_object("imagestore", {"id": "store id", "name": "store name", "zoneid": "zone id", "zonename": "zone name",
+                              "url": "store URL", "protocol": "nfs, http ...", "providername": "NFS, S3 ...",
+                              "scope": "ZONE or REGION", "readonly": ("boolean", "read-only")})
+
+
+def _zone_name(ctx, zone_id: str | None) -> str | None:
+    zone = ctx.store.get("zone", zone_id) if zone_id else None
+    return zone["name"] if zone else None
+
+
+def _name_of(ctx, kind: str, row_id: str | None) -> str | None:
+    row = ctx.store.get(kind, row_id) if row_id else None
+    return row["name"] if row else None
+
+
+def _check_allocation(value: str | None) -> str | None:
+    if value is not None and value not in ALLOCATION_STATES:
+        raise errors.invalid_value(f"Invalid allocation state {value}: use Enabled or Disabled")
+    return value
+
+
+def _ip(text: str, what: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except ValueError:
+        raise errors.invalid_value(f"Please specify a valid {what}: {text} is not an IPv4 address") from None
+
+
+def _existing(ctx, kind: str, what: str) -> dict:
+    row = ctx.store.get(kind, ctx.get("id"))
+    if row is None or row.get("removed"):
+        raise errors.invalid_value(f"Unable to find {what} by id {ctx.get('id')}")
+    return row
+
+
+@api("createZone", response="zone", roles=ADMIN_ONLY,
+     description="Creates a zone, Advanced or Basic (securitygroupenabled for security groups); it starts Disabled.",
+     params=[P("name", "string", True, "zone name"), P("networktype", "string", True, "Basic or Advanced"),
+             P("dns1", "string", True, "first public DNS"), P("internaldns1", "string", True, "first internal DNS"),
+             P("dns2"), P("internaldns2"), P("ip6dns1"), P("ip6dns2"), P("guestcidraddress", description="guest CIDR (Advanced)"),
+             P("domain", description="network domain"), P("domainid", "uuid", description="dedicate to this domain"),
+             P("allocationstate", description="Enabled or Disabled (default Disabled)"),
+             P("securitygroupenabled", "boolean", description="use security groups"),
+             P("localstorageenabled", "boolean", description="allow local storage"),
+             P("isedge", "boolean", description="an edge zone")])
+def create_zone(ctx):
+    networktype = ctx.get("networktype")
+    if networktype.lower() not in ("basic", "advanced"):
+        raise errors.invalid_value(f"Invalid network type {networktype}: use Basic or Advanced")
+    networktype = networktype.capitalize()
+    if ctx.store.find_one("zone", name=ctx.get("name")):
+        raise errors.invalid_value(f"A zone with name {ctx.get('name')} already exists")
+    for key in ("dns1", "internaldns1", "dns2", "internaldns2"):
+        if ctx.has(key):
+            _ip(ctx.get(key), key)
+    if ctx.has("guestcidraddress"):
+        try:
+            ipaddress.IPv4Network(ctx.get("guestcidraddress"), strict=False)
+        except ValueError:
+            raise errors.invalid_value(f"Please enter a valid guest CIDR: {ctx.get('guestcidraddress')}") from None
+    row = ctx.store.insert("zone", model.zone_row(
+        ctx.get("name"), networktype, securitygroupenabled=bool(ctx.get("securitygroupenabled")) or networktype == "Basic",
+        allocationstate=_check_allocation(ctx.get("allocationstate")) or "Disabled", dns1=ctx.get("dns1"),
+        dns2=ctx.get("dns2"), internaldns1=ctx.get("internaldns1"), internaldns2=ctx.get("internaldns2"),
+        ip6dns1=ctx.get("ip6dns1"), ip6dns2=ctx.get("ip6dns2"), guestcidraddress=ctx.get("guestcidraddress"),
+        domain=ctx.get("domain"), domainid=ctx.get("domainid"), type="Edge" if ctx.get("isedge") else "Core"))
+    if ctx.get("localstorageenabled"):
+        row = ctx.store.update("zone", row["id"], localstorageenabled=True)
+    ctx.event("ZONE.CREATE", f"created zone {row['name']}")
+    return render_zone(ctx, row)
+
+
+@api("updateZone", response="zone", roles=ADMIN_ONLY,
+     description="Changes a zone's name, DNS servers, allocation state (Enabled/Disabled) and other settings.",
+     params=[P("id", "uuid", True, entity="zone"), P("name"), P("allocationstate"), P("dns1"), P("dns2"),
+             P("internaldns1"), P("internaldns2"), P("ip6dns1"), P("ip6dns2"), P("guestcidraddress"), P("domain"),
+             P("details", "map"), P("dhcpprovider"), P("dnssearchorder", "list"), P("ispublic", "boolean"),
+             P("localstorageenabled", "boolean"), P("sortkey", "integer")])
+def update_zone(ctx):
+    zone = _existing(ctx, "zone", "zone")
+    changes = {k: ctx.get(k) for k in ("name", "dns1", "dns2", "internaldns1", "internaldns2", "ip6dns1", "ip6dns2",
+                                       "guestcidraddress", "domain", "localstorageenabled", "sortkey", "dhcpprovider")
+               if ctx.has(k)}
+    if ctx.has("allocationstate"):
+        changes["allocationstate"] = _check_allocation(ctx.get("allocationstate"))
+    if "name" in changes and changes["name"] != zone["name"] and ctx.store.find_one("zone", name=changes["name"]):
+        raise errors.invalid_value(f"A zone with name {changes['name']} already exists")
+    zone = ctx.store.update("zone", zone["id"], **changes) if changes else zone
+    ctx.event("ZONE.EDIT", f"updated zone {zone['name']}")
+    return render_zone(ctx, zone)
+
+
+@api("deleteZone", response="success", roles=ADMIN_ONLY,
+     description="Deletes an empty zone (no pods, physical networks, IP ranges or storage left).",
+     params=[P("id", "uuid", True, entity="zone")])
+def delete_zone(ctx):
+    zone = _existing(ctx, "zone", "zone")
+    for kind, what in (("pod", "pods"), ("physicalnetwork", "physical networks"), ("vlan", "public IP ranges"),
+                       ("imagestore", "secondary storages"), ("storagepool", "primary storages")):
+        if any(not r.get("removed") for r in ctx.store.find(kind, zoneid=zone["id"])):
+            raise errors.internal_error(f"The zone {zone['name']} is not deletable because it still has {what}")
+    for vm in ctx.store.find("systemvm", zoneid=zone["id"]):
+        ctx.store.delete("systemvm", vm["id"])
+    tagging.delete_tags_of(ctx.store, zone["id"])
+    ctx.store.delete("zone", zone["id"])
+    ctx.event("ZONE.DELETE", f"deleted zone {zone['name']}")
+    return SUCCESS
+
+
+def render_pod(ctx, row: dict) -> dict:
+    out = {k: row.get(k) for k in ("id", "name", "zoneid", "gateway", "netmask", "startip", "endip", "allocationstate")}
+    out["zonename"] = _zone_name(ctx, row["zoneid"])
+    return out
+
+
+def _check_pod_range(ctx) -> None:
+    for key in ("gateway", "netmask", "startip", "endip"):
+        if ctx.has(key):
+            _ip(ctx.get(key), key)
+
+
+@api("createPod", response="pod", roles=ADMIN_ONLY,
+     description="Creates a pod in a zone, with its management IP range.",
+     params=[P("name", "string", True, "pod name"), P("zoneid", "uuid", True, "the zone"), P("gateway"), P("netmask"),
+             P("startip", description="first management IP"), P("endip", description="last management IP"),
+             P("allocationstate")])
+def create_pod(ctx):
+    zone = ctx.store.get("zone", ctx.get("zoneid"))
+    _check_pod_range(ctx)
+    if zone["networktype"] == "Advanced" and not (ctx.has("gateway") and ctx.has("netmask") and ctx.has("startip")):
+        raise errors.invalid_value("gateway, netmask and startip are required for a pod of an Advanced zone")
+    if any(p["name"] == ctx.get("name") for p in ctx.store.find("pod", zoneid=zone["id"])):
+        raise errors.invalid_value(f"A pod with name {ctx.get('name')} already exists in zone {zone['name']}")
+    row = model.pod_row(zone, ctx.get("name"), ctx.get("gateway"), ctx.get("netmask"), ctx.get("startip"), ctx.get("endip"))
+    row["allocationstate"] = _check_allocation(ctx.get("allocationstate")) or "Enabled"
+    row = ctx.store.insert("pod", row)
+    ctx.event("POD.CREATE", f"created pod {row['name']}")
+    return render_pod(ctx, row)
+
+
+@api("listPods", response="pod", roles=ADMINS, description="Lists pods.",
+     params=[*PAGING, P("id", "uuid", entity="pod"), P("name"), P("zoneid", "uuid"), P("allocationstate"),
+             P("showcapacities", "boolean")])
+def list_pods(ctx):
+    return ctx.list("pod", lambda r: render_pod(ctx, r), filters={"zoneid": "zoneid", "allocationstate": "allocationstate"},
+                    owned=False)
+
+
+@api("updatePod", response="pod", roles=ADMIN_ONLY, description="Renames a pod or changes its IP range or allocation state.",
+     params=[P("id", "uuid", True, entity="pod"), P("name"), P("gateway"), P("netmask"), P("startip"), P("endip"),
+             P("allocationstate")])
+def update_pod(ctx):
+    pod = _existing(ctx, "pod", "pod")
+    _check_pod_range(ctx)
+    changes = {k: ctx.get(k) for k in ("name", "gateway", "netmask") if ctx.has(k)}
+    for key in ("startip", "endip"):
+        if ctx.has(key):
+            changes[key] = [ctx.get(key)]
+    if ctx.has("allocationstate"):
+        changes["allocationstate"] = _check_allocation(ctx.get("allocationstate"))
+    pod = ctx.store.update("pod", pod["id"], **changes) if changes else pod
+    return render_pod(ctx, pod)
+
+
+@api("deletePod", response="success", roles=ADMIN_ONLY, description="Deletes a pod that has no clusters left.",
+     params=[P("id", "uuid", True, entity="pod")])
+def delete_pod(ctx):
+    pod = _existing(ctx, "pod", "pod")
+    if ctx.store.find("cluster", podid=pod["id"]):
+        raise errors.internal_error(f"The pod {pod['name']} is not deletable because it still has clusters")
+    ctx.store.delete("pod", pod["id"])
+    return SUCCESS
+
+
+def render_cluster(ctx, row: dict) -> dict:
+    out = {k: row.get(k) for k in ("id", "name", "zoneid", "podid", "hypervisortype", "clustertype", "allocationstate",
+                                    "managedstate")}
+    out.update(zonename=_zone_name(ctx, row["zoneid"]), podname=_name_of(ctx, "pod", row["podid"]), cpuovercommitratio="1.0",
+               memoryovercommitratio="1.0")
+    return out
+
+
+def _check_hypervisor(text: str) -> str:
+    if text.lower() != "simulator":
+        raise errors.invalid_value(f"Unable to add hypervisor type {text}: this simulator only runs the Simulator hypervisor")
+    return "Simulator"
+
+
+@api("addCluster", response="cluster", roles=ADMIN_ONLY,
+     description="Adds a cluster of hosts of one hypervisor to a pod.",
+     params=[P("clustername", "string", True, "cluster name"), P("clustertype", "string", True, "CloudManaged or ExternalManaged"),
+             P("hypervisor", "string", True, "hypervisor type (Simulator)"), P("podid", "uuid", True, "the pod"),
+             P("zoneid", "uuid", True, "the zone"), P("allocationstate"), P("url"), P("username"), P("password"),
+             P("guestvswitchname"), P("guestvswitchtype"), P("publicvswitchname"), P("publicvswitchtype"),
+             P("vsmipaddress"), P("vsmusername"), P("vsmpassword"), P("ovm3cluster"), P("ovm3pool"), P("ovm3vip")])
+def add_cluster(ctx):
+    pod = ctx.store.get("pod", ctx.get("podid"))
+    if pod["zoneid"] != ctx.get("zoneid"):
+        raise errors.invalid_value(f"Pod {pod['name']} does not belong to zone {ctx.get('zoneid')}")
+    hypervisor = _check_hypervisor(ctx.get("hypervisor"))
+    if ctx.get("clustertype") not in ("CloudManaged", "ExternalManaged"):
+        raise errors.invalid_value(f"Invalid cluster type {ctx.get('clustertype')}: use CloudManaged or ExternalManaged")
+    if any(c["name"] == ctx.get("clustername") for c in ctx.store.find("cluster", podid=pod["id"])):
+        raise errors.invalid_value(f"A cluster with name {ctx.get('clustername')} already exists in pod {pod['name']}")
+    row = model.cluster_row(pod, ctx.get("clustername"), hypervisor)
+    row.update(clustertype=ctx.get("clustertype"), allocationstate=_check_allocation(ctx.get("allocationstate")) or "Enabled")
+    row = ctx.store.insert("cluster", row)
+    ctx.event("CLUSTER.CREATE", f"added cluster {row['name']}")
+    return ListResult([render_cluster(ctx, row)], 1)
+
+
+@api("listClusters", response="cluster", roles=ADMINS, description="Lists clusters.",
+     params=[*PAGING, P("id", "uuid", entity="cluster"), P("name"), P("zoneid", "uuid"), P("podid", "uuid"),
+             P("hypervisor"), P("clustertype"), P("allocationstate"), P("managedstate"), P("showcapacities", "boolean")])
+def list_clusters(ctx):
+    return ctx.list("cluster", lambda r: render_cluster(ctx, r), owned=False,
+                    filters={"zoneid": "zoneid", "podid": "podid", "hypervisor": "hypervisortype", "clustertype": "clustertype",
+                             "allocationstate": "allocationstate", "managedstate": "managedstate"})
+
+
+@api("updateCluster", response="cluster", roles=ADMIN_ONLY, description="Renames a cluster or changes its states.",
+     params=[P("id", "uuid", True, entity="cluster"), P("clustername"), P("clustertype"), P("hypervisor"),
+             P("allocationstate"), P("managedstate")])
+def update_cluster(ctx):
+    cluster = _existing(ctx, "cluster", "cluster")
+    changes = {}
+    if ctx.has("clustername"):
+        changes["name"] = ctx.get("clustername")
+    if ctx.has("allocationstate"):
+        changes["allocationstate"] = _check_allocation(ctx.get("allocationstate"))
+    if ctx.has("managedstate"):
+        changes["managedstate"] = ctx.get("managedstate")
+    cluster = ctx.store.update("cluster", cluster["id"], **changes) if changes else cluster
+    return render_cluster(ctx, cluster)
+
+
+@api("deleteCluster", response="success", roles=ADMIN_ONLY, description="Deletes a cluster with no hosts or storage left.",
+     params=[P("id", "uuid", True, entity="cluster")])
+def delete_cluster(ctx):
+    cluster = _existing(ctx, "cluster", "cluster")
+    if ctx.store.find("host", clusterid=cluster["id"]) or ctx.store.find("storagepool", clusterid=cluster["id"]):
+        raise errors.internal_error(f"The cluster {cluster['name']} is not deletable because it still has hosts or primary storage")
+    ctx.store.delete("cluster", cluster["id"])
+    return SUCCESS
+
+
+def render_host(ctx, row: dict) -> dict:
+    out = {k: row.get(k) for k in ("id", "name", "zoneid", "podid", "clusterid", "hypervisor", "type", "state",
+                                    "resourcestate", "ipaddress", "cpunumber", "cpuspeed", "memorytotal", "version",
+                                    "hosttags", "created", "hahost")}
+    out.update(zonename=_zone_name(ctx, row.get("zoneid")), podname=_name_of(ctx, "pod", row.get("podid")),
+               clustername=_name_of(ctx, "cluster", row.get("clusterid")), clustertype="CloudManaged",
+               islocalstorageactive=False, events="PingTimeout; AgentDisconnected; HostDown; ShutdownRequested; Remove; "
+               "StartAgentRebalance; Ping; AgentConnected; ManagementServerDown",
+               hostha={"haenable": False, "hastate": "Disabled"}, outofbandmanagement={"enabled": False, "powerstate": "Disabled"},
+               lastpinged=row.get("created"), managementserverid="1", disconnected=row.get("created"))
+    return out
+
+
+@api("addHost", response="host", roles=ADMIN_ONLY,
+     description="Adds a hypervisor host to a cluster (Simulator hosts: URLs like http://sim/c0/h0).",
+     params=[P("hypervisor", "string", True, "hypervisor type (Simulator)"), P("podid", "uuid", True, "the pod"),
+             P("url", "string", True, "host URL"), P("zoneid", "uuid", True, "the zone"),
+             P("clusterid", "uuid", description="the cluster"), P("clustername", description="the cluster, by name"),
+             P("username"), P("password"), P("hosttags", "list", description="host tags"), P("allocationstate")])
+def add_host(ctx):
+    store = ctx.store
+    hypervisor = _check_hypervisor(ctx.get("hypervisor"))
+    if ctx.has("clusterid"):
+        cluster = store.get("cluster", ctx.get("clusterid"))
+    elif ctx.has("clustername"):
+        cluster = store.find_one("cluster", name=ctx.get("clustername"), podid=ctx.get("podid"))
+        if cluster is None:
+            raise errors.invalid_value(f"Unable to find cluster {ctx.get('clustername')} in pod {ctx.get('podid')}")
+    else:
+        raise errors.invalid_value("A cluster (clusterid or clustername) is required to add a Simulator host")
+    if cluster["podid"] != ctx.get("podid") or cluster["zoneid"] != ctx.get("zoneid"):
+        raise errors.invalid_value("The cluster does not belong to the given pod and zone")
+    if cluster["hypervisortype"] != hypervisor:
+        raise errors.invalid_value(f"Cannot add a {hypervisor} host to a {cluster['hypervisortype']} cluster")
+    url = ctx.get("url")
+    if not re.match(r"^https?://", url):
+        url = "http://" + url
+    if store.find_one("host", url=url):
+        raise errors.invalid_value(f"A host with URL {url} already exists")
+    row = model.host_row(cluster, url, store.count("host"))
+    row["hosttags"] = ",".join(ctx.get("hosttags") or []) or None
+    if ctx.get("allocationstate") == "Disabled":
+        row["resourcestate"] = "Disabled"
+    row = store.insert("host", row)
+    ctx.event("HOST.ADD", f"added host {row['name']}")
+    return ListResult([render_host(ctx, row)], 1)
+
+
+@api("listHosts", response="host", roles=ADMINS, description="Lists hosts.",
+     params=[*PAGING, P("id", "uuid", entity="host"), P("name"), P("zoneid", "uuid"), P("podid", "uuid"),
+             P("clusterid", "uuid"), P("type"), P("state"), P("resourcestate"), P("hypervisor"),
+             P("virtualmachineid", "uuid", entity="", description="the host running this VM"), P("hahost", "boolean"),
+             P("details", "list"), P("outofbandmanagementenabled", "boolean"), P("outofbandmanagementpowerstate")])
+def list_hosts(ctx):
+    match = None
+    if ctx.has("virtualmachineid"):
+        vm = ctx.store.get("virtualmachine", ctx.get("virtualmachineid")) or {}
+        match = lambda row: row["id"] == vm.get("hostid")  # noqa: E731
+    return ctx.list("host", lambda r: render_host(ctx, r), owned=False, match=match,
+                    filters={"zoneid": "zoneid", "podid": "podid", "clusterid": "clusterid", "type": "type", "state": "state",
+                             "resourcestate": "resourcestate", "hypervisor": "hypervisor"})
+
+
+@api("updateHost", response="host", roles=ADMIN_ONLY, description="Renames a host, changes its tags or enables/disables it.",
+     params=[P("id", "uuid", True, entity="host"), P("name"), P("allocationstate", description="Enable or Disable"),
+             P("hosttags", "list"), P("oscategoryid", "uuid", entity="oscategory"), P("annotation"), P("url")])
+def update_host(ctx):
+    host = _existing(ctx, "host", "host")
+    changes = {}
+    if ctx.has("name"):
+        changes["name"] = ctx.get("name")
+    if ctx.has("hosttags"):
+        changes["hosttags"] = ",".join(ctx.get("hosttags"))
+    if ctx.has("allocationstate"):
+        state = ctx.get("allocationstate")
+        if state not in ("Enable", "Disable"):
+            raise errors.invalid_value(f"Invalid allocation state {state}: use Enable or Disable")
+        changes["resourcestate"] = "Enabled" if state == "Enable" else "Disabled"
+    host = ctx.store.update("host", host["id"], **changes) if changes else host
+    return render_host(ctx, host)
+
+
+@api("deleteHost", response="success", roles=ADMIN_ONLY, description="Removes a host (forced=true even with VMs on it).",
+     params=[P("id", "uuid", True, entity="host"), P("forced", "boolean"), P("forcedestroylocalstorage", "boolean")])
+def delete_host(ctx):
+    host = _existing(ctx, "host", "host")
+    running = [vm for vm in ctx.store.find("virtualmachine", hostid=host["id"]) if vm.get("state") not in ("Expunging", "Destroyed")]
+    if running and not ctx.get("forced"):
+        raise errors.resource_in_use(f"Host {host['name']} still has {len(running)} VM(s); use forced=true")
+    ctx.store.delete("host", host["id"])
+    return SUCCESS
+
+
+def render_pool(ctx, row: dict) -> dict:
+    out = {k: row.get(k) for k in ("id", "name", "zoneid", "podid", "clusterid", "ipaddress", "path", "type", "scope",
+                                    "state", "disksizetotal", "disksizeallocated", "disksizeused", "tags", "hypervisor",
+                                    "created", "provider")}
+    out.update(zonename=_zone_name(ctx, row["zoneid"]), podname=_name_of(ctx, "pod", row.get("podid")),
+               clustername=_name_of(ctx, "cluster", row.get("clusterid")), overprovisionfactor="2.0",
+               provider=row.get("provider") or "DefaultPrimary", managed=False, hasannotations=False)
+    return out
+
+
+@api("createStoragePool", response="storagepool", roles=ADMIN_ONLY,
+     description="Adds primary storage to a cluster (scope CLUSTER, the default) or a whole zone (scope ZONE).",
+     params=[P("name", "string", True, "pool name"), P("url", "string", True, "e.g. nfs://server/path"),
+             P("zoneid", "uuid", True, "the zone"), P("podid", "uuid"), P("clusterid", "uuid"),
+             P("scope", description="CLUSTER or ZONE"), P("hypervisor"), P("tags", description="storage tags"),
+             P("provider"), P("managed", "boolean"), P("capacitybytes", "long"), P("capacityiops", "long"),
+             P("details", "map")])
+def create_storage_pool(ctx):
+    store = ctx.store
+    scope = (ctx.get("scope") or ("CLUSTER" if ctx.has("clusterid") else "ZONE")).upper()
+    if scope not in ("CLUSTER", "ZONE", "HOST"):
+        raise errors.invalid_value(f"Invalid scope {scope}: use CLUSTER or ZONE")
+    if not re.match(r"^[a-zA-Z0-9+]+://", ctx.get("url")):
+        raise errors.invalid_value(f"{ctx.get('url')} is not a valid storage URL (expected e.g. nfs://server/path)")
+    zone = store.get("zone", ctx.get("zoneid"))
+    if scope == "CLUSTER":
+        if not (ctx.has("clusterid") and ctx.has("podid")):
+            raise errors.invalid_value("podid and clusterid are required for a CLUSTER-scope primary storage")
+        cluster = store.get("cluster", ctx.get("clusterid"))
+        if cluster["podid"] != ctx.get("podid"):
+            raise errors.invalid_value("The cluster does not belong to the given pod")
+    else:
+        cluster = {"zoneid": zone["id"]}
+    if store.find_one("storagepool", name=ctx.get("name"), zoneid=zone["id"]):
+        raise errors.invalid_value(f"A storage pool named {ctx.get('name')} already exists in zone {zone['name']}")
+    row = model.storagepool_row(cluster, ctx.get("name"), ctx.get("url"), scope=scope)
+    row.update(tags=ctx.get("tags"), provider=ctx.get("provider"))
+    if ctx.has("capacitybytes"):
+        row["disksizetotal"] = ctx.get("capacitybytes")
+    row = store.insert("storagepool", row)
+    ctx.event("STORAGE.POOL.CREATE", f"created primary storage {row['name']}")
+    return render_pool(ctx, row)
+
+
+@api("listStoragePools", response="storagepool", roles=ADMINS, description="Lists primary storage pools.",
+     params=[*PAGING, P("id", "uuid", entity="storagepool"), P("name"), P("zoneid", "uuid"), P("podid", "uuid"),
+             P("clusterid", "uuid"), P("ipaddress"), P("path"), P("scope")])
+def list_storage_pools(ctx):
+    return ctx.list("storagepool", lambda r: render_pool(ctx, r), owned=False,
+                    filters={"zoneid": "zoneid", "podid": "podid", "clusterid": "clusterid", "ipaddress": "ipaddress",
+                             "path": "path", "scope": "scope"})
+
+
+@api("deleteStoragePool", response="success", roles=ADMIN_ONLY, description="Removes a primary storage pool without volumes.",
+     params=[P("id", "uuid", True, entity="storagepool"), P("forced", "boolean")])
+def delete_storage_pool(ctx):
+    pool = _existing(ctx, "storagepool", "storage pool")
+    volumes = [v for v in ctx.store.find("volume", storageid=pool["id"]) if not v.get("removed")]
+    if volumes and not ctx.get("forced"):
+        raise errors.resource_in_use(f"Cannot delete pool {pool['name']} as there are associated non-destroyed volumes")
+    ctx.store.delete("storagepool", pool["id"])
+    return SUCCESS
+
+
+def render_image_store(ctx, row: dict) -> dict:
+    out = {k: row.get(k) for k in ("id", "name", "zoneid", "url", "protocol", "providername", "scope", "readonly")}
+    out["zonename"] = _zone_name(ctx, row.get("zoneid"))
+    return out
+
+
+@api("addImageStore", response="imagestore", roles=ADMIN_ONLY,
+     description="Adds secondary storage (NFS) to a zone.",
+     params=[P("provider", "string", True, "NFS (or S3, Swift)"), P("url", length=2048, description="e.g. nfs://server/path"),
+             P("zoneid", "uuid"), P("name"), P("details", "map")])
+def add_image_store(ctx):
+    if ctx.get("provider").upper() not in ("NFS", "S3", "SWIFT", "SMB"):
+        raise errors.invalid_value(f"Invalid image store provider {ctx.get('provider')}")
+    url = ctx.get("url") or ""
+    if ctx.get("provider").upper() == "NFS" and not url.startswith("nfs://"):
+        raise errors.invalid_value(f"Invalid NFS URL {url or '(none)'}: expected nfs://server/path")
+    zone = ctx.store.get("zone", ctx.get("zoneid")) if ctx.has("zoneid") else None
+    row = ctx.store.insert("imagestore", model.imagestore_row(zone, ctx.get("name") or url, url, ctx.get("provider")))
+    ctx.event("IMAGE.STORE.ADD", f"added secondary storage {row['name']}")
+    return render_image_store(ctx, row)
+
+
+@api("listImageStores", response="imagestore", roles=ADMINS, description="Lists secondary storage.",
+     params=[*PAGING, P("id", "uuid", entity="imagestore"), P("name"), P("zoneid", "uuid"), P("protocol"), P("provider"),
+             P("readonly", "boolean")])
+def list_image_stores(ctx):
+    return ctx.list("imagestore", lambda r: render_image_store(ctx, r), owned=False,
+                    filters={"zoneid": "zoneid", "protocol": "protocol", "provider": "providername", "readonly": "readonly"})
+
+
+@api("deleteImageStore", response="success", roles=ADMIN_ONLY, description="Removes a secondary storage.",
+     params=[P("id", "uuid", True, entity="imagestore")])
+def delete_image_store(ctx):
+    store_row = _existing(ctx, "imagestore", "image store")
+    ctx.store.delete("imagestore", store_row["id"])
+    return SUCCESS
+
+
+# =====================================================================================
+# Physical networks, traffic types, providers, public IP ranges
+# =====================================================================================
+
+declare_object("physicalnetwork", {"id": "physical network id", "name": "name", "zoneid": "zone id", "zonename": "zone name",
+                                   "state": "Enabled or Disabled", "isolationmethods": "VLAN, L3, GRE ...",
+                                   "vlan": "guest VLAN range", "broadcastdomainrange": "ZONE or POD", "tags": "tags",
+                                   "networkspeed": "speed", "domainid": "dedicated domain"})
+declare_object("traffictype", {"id": "traffic type id", "physicalnetworkid": "physical network", "traffictype": "Guest, Public, Management or Storage",
+                               "kvmnetworklabel": "KVM label", "xennetworklabel": "XenServer label", "vmwarenetworklabel": "VMware label",
+                               "hypervnetworklabel": "Hyper-V label", "ovm3networklabel": "OVM3 label", "isolationmethods": "isolation"})
+declare_object("networkserviceprovider", {"id": "provider id", "name": "provider name", "physicalnetworkid": "physical network",
+                                          "state": "Enabled, Disabled or Shutdown", "servicelist": ("list", "services offered"),
+                                          "destinationphysicalnetworkid": "destination physical network",
+                                          "canenableindividualservice": ("boolean", "services can be switched one by one")})
+declare_object("virtualrouterelement", {"id": "element id", "nspid": "its provider", "enabled": ("boolean", "enabled"),
+                                        "account": "owner", "domainid": "owner domain", "domain": "owner domain name"})
+declare_object("internalloadbalancerelement", {"id": "element id", "nspid": "its provider", "enabled": ("boolean", "enabled")})
+declare_object("vlan", {"id": "range id", "zoneid": "zone id", "podid": "pod id", "podname": "pod name",
+                        "physicalnetworkid": "physical network", "networkid": "guest network of a shared range",
+                        "vlan": "VLAN", "startip": "first address", "endip": "last address", "gateway": "gateway",
+                        "netmask": "netmask", "forvirtualnetwork": ("boolean", "public range (true) or guest range"),
+                        "forsystemvms": ("boolean", "reserved for system VMs"), "account": "dedicated account",
+                        "domainid": "dedicated domain", "domain": "dedicated domain name"})
+
+
+def render_physnet(ctx, row: dict) -> dict:
+    out = {k: row.get(k) for k in ("id", "name", "zoneid", "state", "isolationmethods", "vlan", "broadcastdomainrange",
+                                    "tags", "networkspeed", "domainid")}
+    out["zonename"] = _zone_name(ctx, row["zoneid"])
+    return out
+
+
+def _physnet_async(ctx, row_id: str, render):
+    return Job(lambda jctx: render(jctx, jctx.store.get(render.kind, row_id)), instance_id=row_id)
+
+
+@api("createPhysicalNetwork", is_async=True, response="physicalnetwork", roles=ADMIN_ONLY, instance_type="PhysicalNetwork",
+     description="Creates a physical network in a zone (Disabled until updated to Enabled), with its default providers.",
+     params=[P("name", "string", True, "name"), P("zoneid", "uuid", True, "the zone"),
+             P("isolationmethods", "list", description="VLAN, L3, GRE, VXLAN ..."), P("vlan", description="guest VLAN range, e.g. 100-200"),
+             P("broadcastdomainrange", description="ZONE or POD"), P("tags", "list"), P("networkspeed"),
+             P("domainid", "uuid", description="dedicate to this domain")])
+def create_physical_network(ctx):
+    zone = ctx.store.get("zone", ctx.get("zoneid"))
+    vlan = ctx.get("vlan")
+    if vlan and not re.match(r"^\d+(-\d+)?(,\d+(-\d+)?)*$", vlan):
+        raise errors.invalid_value(f"Invalid VLAN range {vlan}: expected e.g. 100-200")
+    row = ctx.store.insert("physicalnetwork", model.physicalnetwork_row(
+        zone, ctx.get("name"), state="Disabled", isolationmethods=",".join(ctx.get("isolationmethods") or ["VLAN"]),
+        vlan=vlan, tags=",".join(ctx.get("tags") or []) or None, networkspeed=ctx.get("networkspeed"),
+        domainid=ctx.get("domainid"), broadcastdomainrange=(ctx.get("broadcastdomainrange") or "ZONE").upper()))
+    for name in model.DEFAULT_PROVIDERS:
+        model.add_provider(ctx.store, row, name, "Enabled" if name in ("ConfigDrive", "SecurityGroupProvider") else "Disabled")
+    ctx.event("PHYSICAL.NETWORK.CREATE", f"created physical network {row['name']}")
+    return Job(lambda jctx: render_physnet(jctx, jctx.store.get("physicalnetwork", row["id"])), entity_id=row["id"])
+
+
+@api("listPhysicalNetworks", response="physicalnetwork", roles=ADMINS, description="Lists physical networks.",
+     params=[*PAGING, P("id", "uuid", entity="physicalnetwork"), P("name"), P("zoneid", "uuid")])
+def list_physical_networks(ctx):
+    return ctx.list("physicalnetwork", lambda r: render_physnet(ctx, r), owned=False, filters={"zoneid": "zoneid"})
+
+
+@api("updatePhysicalNetwork", is_async=True, response="physicalnetwork", roles=ADMIN_ONLY, instance_type="PhysicalNetwork",
+     description="Enables/disables a physical network or changes its VLAN range, tags or speed.",
+     params=[P("id", "uuid", True, entity="physicalnetwork"), P("state", description="Enabled or Disabled"), P("vlan"),
+             P("tags", "list"), P("networkspeed")])
+def update_physical_network(ctx):
+    row = _existing(ctx, "physicalnetwork", "physical network")
+    changes = {}
+    if ctx.has("state"):
+        if ctx.get("state") not in ("Enabled", "Disabled"):
+            raise errors.invalid_value(f"Invalid state {ctx.get('state')}: use Enabled or Disabled")
+        changes["state"] = ctx.get("state")
+    if ctx.has("vlan"):
+        changes["vlan"] = ctx.get("vlan")
+    if ctx.has("tags"):
+        changes["tags"] = ",".join(ctx.get("tags"))
+    if ctx.has("networkspeed"):
+        changes["networkspeed"] = ctx.get("networkspeed")
+
+    def run(jctx):
+        updated = jctx.store.update("physicalnetwork", row["id"], **changes) if changes else row
+        return render_physnet(jctx, updated)
+
+    return Job(run, instance_id=row["id"])
+
+
+@api("deletePhysicalNetwork", is_async=True, response="success", roles=ADMIN_ONLY, instance_type="PhysicalNetwork",
+     description="Deletes a physical network (and its traffic types and providers).",
+     params=[P("id", "uuid", True, entity="physicalnetwork")])
+def delete_physical_network(ctx):
+    row = _existing(ctx, "physicalnetwork", "physical network")
+    in_use = [n for n in ctx.store.find("network", physicalnetworkid=row["id"]) if not n.get("removed")]
+    if in_use:
+        raise errors.resource_in_use(f"Unable to remove the physical network {row['name']}: {len(in_use)} guest network(s) use it")
+
+    def run(jctx):
+        store = jctx.store
+        for kind in ("traffictype", "networkserviceprovider", "virtualrouterelement", "internallbelement"):
+            store.delete_where(kind, physicalnetworkid=row["id"])
+        store.delete("physicalnetwork", row["id"])
+        return SUCCESS
+
+    return Job(run, instance_id=row["id"])
+
+
+TRAFFIC_TYPES = ("Guest", "Public", "Management", "Storage")
+LABEL_FIELDS = ("kvmnetworklabel", "xennetworklabel", "vmwarenetworklabel", "hypervnetworklabel", "ovm3networklabel")
+
+
+def render_traffic(ctx, row: dict) -> dict:
+    return {k: row.get(k) for k in ("id", "physicalnetworkid", "traffictype", "isolationmethods", "vlan", *LABEL_FIELDS)}
+
+
+@api("addTrafficType", is_async=True, response="traffictype", roles=ADMIN_ONLY, instance_type="TrafficType",
+     description="Carries a traffic type (Guest, Public, Management, Storage) on a physical network.",
+     params=[P("physicalnetworkid", "uuid", True, "the physical network"), P("traffictype", "string", True, "the traffic type"),
+             P("isolationmethod"), P("vlan"), *(P(label) for label in LABEL_FIELDS)])
+def add_traffic_type(ctx):
+    traffic = ctx.get("traffictype").capitalize()
+    if traffic not in TRAFFIC_TYPES:
+        raise errors.invalid_value(f"Invalid traffic type {ctx.get('traffictype')}: use one of {', '.join(TRAFFIC_TYPES)}")
+    if ctx.store.find_one("traffictype", physicalnetworkid=ctx.get("physicalnetworkid"), traffictype=traffic):
+        raise errors.invalid_value(f"The traffic type {traffic} is already on this physical network")
+    row = ctx.store.insert("traffictype", {"physicalnetworkid": ctx.get("physicalnetworkid"), "traffictype": traffic,
+                                           "vlan": ctx.get("vlan"), "isolationmethods": ctx.get("isolationmethod"),
+                                           **{label: ctx.get(label) for label in LABEL_FIELDS}})
+    return Job(lambda jctx: render_traffic(jctx, jctx.store.get("traffictype", row["id"])), entity_id=row["id"])
+
+
+@api("listTrafficTypes", response="traffictype", roles=ADMINS, description="Lists the traffic types of a physical network.",
+     params=[*PAGING, P("physicalnetworkid", "uuid", True, "the physical network")])
+def list_traffic_types(ctx):
+    return ctx.list("traffictype", lambda r: render_traffic(ctx, r), owned=False,
+                    filters={"physicalnetworkid": "physicalnetworkid"}, keyword_fields=("traffictype",))
+
+
+@api("updateTrafficType", is_async=True, response="traffictype", roles=ADMIN_ONLY, instance_type="TrafficType",
+     description="Changes the hypervisor network labels of a traffic type.",
+     params=[P("id", "uuid", True, entity="traffictype"), *(P(label) for label in LABEL_FIELDS)])
+def update_traffic_type(ctx):
+    row = _existing(ctx, "traffictype", "traffic type")
+    changes = {label: ctx.get(label) for label in LABEL_FIELDS if ctx.has(label)}
+    return Job(lambda jctx: render_traffic(jctx, jctx.store.update("traffictype", row["id"], **changes) if changes else row),
+               instance_id=row["id"])
+
+
+@api("deleteTrafficType", is_async=True, response="success", roles=ADMIN_ONLY, instance_type="TrafficType",
+     description="Removes a traffic type from a physical network.",
+     params=[P("id", "uuid", True, entity="traffictype")])
+def delete_traffic_type(ctx):
+    row = _existing(ctx, "traffictype", "traffic type")
+
+    def run(jctx):
+        jctx.store.delete("traffictype", row["id"])
+        return SUCCESS
+
+    return Job(run, instance_id=row["id"])
+
+
+def render_provider(ctx, row: dict) -> dict:
+    return {k: row.get(k) for k in ("id", "name", "physicalnetworkid", "state", "servicelist", "destinationphysicalnetworkid",
+                                    "canenableindividualservice")}
+
+
+@api("listNetworkServiceProviders", response="networkserviceprovider", roles=ADMINS,
+     description="Lists the network service providers of physical networks.",
+     params=[*PAGING, P("name"), P("physicalnetworkid", "uuid"), P("state")])
+def list_network_service_providers(ctx):
+    return ctx.list("networkserviceprovider", lambda r: render_provider(ctx, r), owned=False,
+                    filters={"physicalnetworkid": "physicalnetworkid", "state": "state"})
+
+
+@api("addNetworkServiceProvider", is_async=True, response="networkserviceprovider", roles=ADMIN_ONLY,
+     instance_type="PhysicalNetworkServiceProvider",
+     description="Adds a network service provider (VirtualRouter, ...) to a physical network, Disabled.",
+     params=[P("name", "string", True, "provider name"), P("physicalnetworkid", "uuid", True, "the physical network"),
+             P("destinationphysicalnetworkid", "uuid", entity="physicalnetwork"), P("servicelist", "list")])
+def add_network_service_provider(ctx):
+    physnet = ctx.store.get("physicalnetwork", ctx.get("physicalnetworkid"))
+    if ctx.store.find_one("networkserviceprovider", physicalnetworkid=physnet["id"], name=ctx.get("name")):
+        raise errors.invalid_value(f"The provider {ctx.get('name')} is already on physical network {physnet['name']}")
+    row = model.add_provider(ctx.store, physnet, ctx.get("name"))
+    if ctx.has("servicelist"):
+        row = ctx.store.update("networkserviceprovider", row["id"], servicelist=ctx.get("servicelist"))
+    return Job(lambda jctx: render_provider(jctx, jctx.store.get("networkserviceprovider", row["id"])), entity_id=row["id"])
+
+
+@api("updateNetworkServiceProvider", is_async=True, response="networkserviceprovider", roles=ADMIN_ONLY,
+     instance_type="PhysicalNetworkServiceProvider",
+     description="Enables, disables or shuts down a network service provider, or changes its services.",
+     params=[P("id", "uuid", True, entity="networkserviceprovider"), P("state", description="Enabled, Disabled or Shutdown"),
+             P("servicelist", "list")])
+def update_network_service_provider(ctx):
+    row = _existing(ctx, "networkserviceprovider", "network service provider")
+    changes = {}
+    if ctx.has("state"):
+        if ctx.get("state") not in ("Enabled", "Disabled", "Shutdown"):
+            raise errors.invalid_value(f"Invalid state {ctx.get('state')}: use Enabled, Disabled or Shutdown")
+        kind = model.ELEMENT_KINDS.get(row["name"])
+        if ctx.get("state") == "Enabled" and kind:
+            element = ctx.store.find_one(kind, nspid=row["id"])
+            if element is not None and not element.get("enabled"):
+                raise errors.invalid_value(f"Provider {row['name']} is not ready: configure (enable) its element first")
+        changes["state"] = ctx.get("state")
+    if ctx.has("servicelist"):
+        changes["servicelist"] = ctx.get("servicelist")
+    return Job(lambda jctx: render_provider(jctx, jctx.store.update("networkserviceprovider", row["id"], **changes)
+                                            if changes else row), instance_id=row["id"])
+
+
+@api("deleteNetworkServiceProvider", is_async=True, response="success", roles=ADMIN_ONLY,
+     instance_type="PhysicalNetworkServiceProvider", description="Removes a network service provider.",
+     params=[P("id", "uuid", True, entity="networkserviceprovider")])
+def delete_network_service_provider(ctx):
+    row = _existing(ctx, "networkserviceprovider", "network service provider")
+
+    def run(jctx):
+        for kind in ("virtualrouterelement", "internallbelement"):
+            jctx.store.delete_where(kind, nspid=row["id"])
+        jctx.store.delete("networkserviceprovider", row["id"])
+        return SUCCESS
+
+    return Job(run, instance_id=row["id"])
+
+
+def render_element(ctx, row: dict) -> dict:
+    return {"id": row["id"], "nspid": row["nspid"], "enabled": bool(row.get("enabled"))}
+
+
+def _elements(ctx, kind: str):
+    def match(row):
+        return ((not ctx.has("nspid") or row["nspid"] == ctx.get("nspid"))
+                and (not ctx.has("enabled") or bool(row.get("enabled")) == ctx.get("enabled")))
+
+    return ctx.list(kind, lambda r: render_element(ctx, r), owned=False, match=match)
+
+
+def _configure_element(ctx, kind: str):
+    row = ctx.store.get(kind, ctx.get("id"))
+    enabled = ctx.get("enabled")
+    return Job(lambda jctx: render_element(jctx, jctx.store.update(kind, row["id"], enabled=enabled)), instance_id=row["id"])
+
+
+@api("listVirtualRouterElements", response="virtualrouterelement", roles=ADMIN_ONLY,
+     description="Lists the virtual router elements (one per VirtualRouter/VpcVirtualRouter provider).",
+     params=[*PAGING, P("id", "uuid", entity="virtualrouterelement"), P("nspid", "uuid", entity="networkserviceprovider"),
+             P("enabled", "boolean")])
+def list_virtual_router_elements(ctx):
+    return _elements(ctx, "virtualrouterelement")
+
+
+@api("configureVirtualRouterElement", is_async=True, response="virtualrouterelement", roles=ADMIN_ONLY,
+     instance_type="None", description="Enables or disables a virtual router element.",
+     params=[P("id", "uuid", True, entity="virtualrouterelement"), P("enabled", "boolean", True, "true to enable")])
+def configure_virtual_router_element(ctx):
+    return _configure_element(ctx, "virtualrouterelement")
+
+
+@api("listInternalLoadBalancerElements", response="internalloadbalancerelement", roles=ADMIN_ONLY,
+     description="Lists the internal load balancer elements (one per InternalLbVm provider).",
+     params=[*PAGING, P("id", "uuid", entity="internallbelement"), P("nspid", "uuid", entity="networkserviceprovider"),
+             P("enabled", "boolean")])
+def list_internal_lb_elements(ctx):
+    return _elements(ctx, "internallbelement")
+
+
+@api("configureInternalLoadBalancerElement", is_async=True, response="internalloadbalancerelement", roles=ADMIN_ONLY,
+     instance_type="None", description="Enables or disables an internal load balancer element.",
+     params=[P("id", "uuid", True, entity="internallbelement"), P("enabled", "boolean", True, "true to enable")])
+def configure_internal_lb_element(ctx):
+    return _configure_element(ctx, "internallbelement")
+
+
+def render_vlan(ctx, row: dict) -> dict:
+    out = {k: row.get(k) for k in ("id", "zoneid", "podid", "physicalnetworkid", "networkid", "vlan", "startip", "endip",
+                                    "gateway", "netmask", "forvirtualnetwork", "forsystemvms", "description")}
+    out["podname"] = _name_of(ctx, "pod", row.get("podid"))
+    out["description"] = f"{row['startip']}-{row['endip']}"
+    if row.get("accountid"):
+        out.update(ctx.owner_fields(row))
+        out.pop("domainpath", None)
+    elif row.get("domainid"):
+        out.update(domainid=row["domainid"], domain=_name_of(ctx, "domain", row["domainid"]))
+    return out
+
+
+def _overlaps(store, zone_id: str, start: str, end: str) -> dict | None:
+    low, high = int(ipaddress.IPv4Address(start)), int(ipaddress.IPv4Address(end))
+    for other in store.find("vlan", zoneid=zone_id):
+        if int(ipaddress.IPv4Address(other["startip"])) <= high and low <= int(ipaddress.IPv4Address(other["endip"])):
+            return other
+    return None
+
+
+@api("createVlanIpRange", response="vlan", roles=ADMIN_ONLY,
+     description="Adds a public IP range to a zone (or a guest range to a shared network), optionally dedicated to an account.",
+     params=[P("zoneid", "uuid"), P("podid", "uuid"), P("physicalnetworkid", "uuid"), P("networkid", "uuid", entity="network"),
+             P("startip"), P("endip"), P("gateway"), P("netmask"), P("vlan", description="VLAN id, vlan://id or untagged"),
+             P("forvirtualnetwork", "boolean", description="true for a public range"), P("forsystemvms", "boolean"),
+             P("account", description="dedicate to this account"), P("domainid", "uuid"), P("projectid", "uuid", entity="project"),
+             P("startipv6"), P("endipv6"), P("ip6gateway"), P("ip6cidr")])
+def create_vlan_ip_range(ctx):
+    store = ctx.store
+    network = store.get("network", ctx.get("networkid")) if ctx.has("networkid") else None
+    zone_id = ctx.get("zoneid") or (network or {}).get("zoneid")
+    if not zone_id:
+        raise errors.invalid_value("Please specify a zone (zoneid) or a network (networkid) for the IP range")
+    zone = store.get("zone", zone_id)
+    if not ctx.has("startip"):
+        raise errors.invalid_value("Please specify a start IP (startip) for the range")
+    start = _ip(ctx.get("startip"), "start IP")
+    end = _ip(ctx.get("endip") or start, "end IP")
+    gateway = ctx.get("gateway") or (network or {}).get("gateway")
+    netmask = ctx.get("netmask") or (network or {}).get("netmask")
+    if not gateway or not netmask:
+        raise errors.invalid_value("Gateway and netmask are required for an IP range")
+    _ip(gateway, "gateway")
+    _ip(netmask, "netmask")
+    if ipaddress.IPv4Address(end) < ipaddress.IPv4Address(start):
+        raise errors.invalid_value(f"Please specify a valid IP range: the end IP {end} is before the start IP {start}")
+    clash = _overlaps(store, zone["id"], start, end)
+    if clash:
+        raise errors.invalid_value(f"The IP range {start}-{end} overlaps with the existing range "
+                                   f"{clash['startip']}-{clash['endip']} of zone {zone['name']}")
+    physnet_id = ctx.get("physicalnetworkid") or (network or {}).get("physicalnetworkid")
+    if physnet_id is None:
+        first = store.find_one("physicalnetwork", zoneid=zone["id"])
+        physnet_id = first["id"] if first else None
+    owner = {}
+    if ctx.has("account"):
+        owner_account = ctx.resolve_owner()
+        owner = {"accountid": owner_account["id"], "domainid": owner_account["domainid"]}
+    elif ctx.has("domainid"):
+        owner = {"domainid": ctx.get("domainid")}
+    for_virtual = ctx.get("forvirtualnetwork")
+    if for_virtual is None:
+        for_virtual = network is None and zone["networktype"] == "Advanced"
+    physnet = store.get("physicalnetwork", physnet_id) if physnet_id else None
+    try:
+        row = model.vlan_row(zone, physnet, start, end, gateway, netmask, ctx.get("vlan"), forvirtualnetwork=bool(for_virtual),
+                             podid=ctx.get("podid"), networkid=network["id"] if network else None, **owner)
+        row["forsystemvms"] = bool(ctx.get("forsystemvms"))
+        model.ip_addresses(start, end)
+    except ValueError as exc:
+        raise errors.invalid_value(str(exc)) from None
+    row = store.insert("vlan", row)
+    model.add_public_ips(store, row)
+    ctx.event("VLAN.IP.RANGE.CREATE", f"created IP range {start}-{end}")
+    return render_vlan(ctx, row)
+
+
+@api("listVlanIpRanges", response="vlaniprange", roles=ADMIN_ONLY, description="Lists public and guest IP ranges.",
+     params=[*PAGING, P("id", "uuid", entity="vlan"), P("zoneid", "uuid"), P("podid", "uuid"), P("physicalnetworkid", "uuid"),
+             P("networkid", "uuid", entity="network"), P("vlan"), P("forvirtualnetwork", "boolean"), P("account"),
+             P("domainid", "uuid"), P("projectid", "uuid", entity="project")])
+def list_vlan_ip_ranges(ctx):
+    def match(row):
+        if ctx.has("vlan") and row.get("vlan") not in (ctx.get("vlan"), f"vlan://{ctx.get('vlan')}"):
+            return False
+        if ctx.has("account"):
+            account = ctx.store.find_one("account", name=ctx.get("account"), domainid=ctx.get("domainid") or ctx.caller.domain_id)
+            return bool(account) and row.get("accountid") == account["id"]
+        return not ctx.has("domainid") or row.get("domainid") == ctx.get("domainid")
+
+    return ctx.list("vlan", lambda r: render_vlan(ctx, r), owned=False, match=match,
+                    filters={"zoneid": "zoneid", "podid": "podid", "physicalnetworkid": "physicalnetworkid",
+                             "networkid": "networkid", "forvirtualnetwork": "forvirtualnetwork"})
+
+
+@api("deleteVlanIpRange", response="success", roles=ADMIN_ONLY, description="Deletes an IP range none of whose addresses is in use.",
+     params=[P("id", "uuid", True, entity="vlan")])
+def delete_vlan_ip_range(ctx):
+    row = ctx.store.get("vlan", ctx.get("id"))
+    used = [ip for ip in ctx.store.find("publicipaddress", vlanid=row["id"]) if ip["state"] != "Free"]
+    if used:
+        raise errors.resource_in_use(f"The IP range {row['startip']}-{row['endip']} cannot be deleted: "
+                                     f"{len(used)} of its addresses are in use (e.g. {used[0]['ipaddress']})")
+    ctx.store.delete_where("publicipaddress", vlanid=row["id"])
+    ctx.store.delete("vlan", row["id"])
+    ctx.event("VLAN.IP.RANGE.DELETE", f"deleted IP range {row['startip']}-{row['endip']}")
+    return SUCCESS
+
+
+# =====================================================================================
+# System VMs and routers
+# =====================================================================================
+
+declare_object("systemvm", {"id": "system VM id", "name": "name", "systemvmtype": "secondarystoragevm or consoleproxy",
+                            "zoneid": "zone id", "zonename": "zone name", "podid": "pod id", "hostid": "host id",
+                            "hostname": "host name", "state": "Starting, Running, Stopping, Stopped, Destroyed",
+                            "privateip": "private IP", "publicip": "public IP", "linklocalip": "link-local IP",
+                            "created": ("date", "creation"), "activeviewersessions": ("integer", "console sessions"),
+                            "hypervisor": "hypervisor"})
+declare_object("router", {"id": "router id", "name": "name", "zoneid": "zone id", "zonename": "zone name", "podid": "pod id",
+                          "hostid": "host id", "hostname": "host name", "state": "Running, Stopped ...",
+                          "account": "owner account", "domainid": "owner domain", "domain": "owner domain name",
+                          "guestnetworkid": "guest network", "vpcid": "VPC", "publicip": "public IP",
+                          "guestipaddress": "guest IP", "role": "VIRTUAL_ROUTER or INTERNAL_LB_VM",
+                          "isredundantrouter": ("boolean", "redundant"), "redundantstate": "PRIMARY, BACKUP or UNKNOWN",
+                          "version": "template version", "requiresupgrade": ("boolean", "needs upgrade"),
+                          "created": ("date", "creation")})
+
+
+def render_systemvm(ctx, row: dict) -> dict:
+    out = {k: row.get(k) for k in ("id", "name", "systemvmtype", "zoneid", "podid", "hostid", "state", "privateip",
+                                    "publicip", "linklocalip", "created", "activeviewersessions", "hypervisor")}
+    zone = ctx.store.get("zone", row["zoneid"]) or {}
+    out.update(zonename=zone.get("name"), hostname=_name_of(ctx, "host", row.get("hostid")), dns1=zone.get("dns1"),
+               gateway="192.168.2.1", isdynamicallyscalable=False, agentstate="Up" if row.get("state") == "Running" else None)
+    return out
+
+
+@api("listSystemVms", response="systemvm", roles=ADMINS, description="Lists the secondary storage and console proxy VMs.",
+     params=[*PAGING, P("id", "uuid", entity="systemvm"), P("name"), P("zoneid", "uuid"), P("podid", "uuid"),
+             P("hostid", "uuid"), P("state"), P("systemvmtype", description="secondarystoragevm or consoleproxy"),
+             P("storageid", "uuid")])
+def list_system_vms(ctx):
+    return ctx.list("systemvm", lambda r: render_systemvm(ctx, r), owned=False,
+                    filters={"zoneid": "zoneid", "podid": "podid", "hostid": "hostid", "state": "state",
+                             "systemvmtype": "systemvmtype"})
+
+
+def _systemvm_transition(ctx, *, allowed_from: tuple[str, ...], middle: str, final: str, event: str):
+    row = _existing(ctx, "systemvm", "system VM")
+    if row["state"] not in allowed_from:
+        raise errors.invalid_value(f"System VM {row['name']} is {row['state']}; this needs it {' or '.join(allowed_from)}")
+    ctx.store.update("systemvm", row["id"], state=middle)
+
+    def run(jctx):
+        changes = {"state": final}
+        if final == "Running" and not row.get("hostid"):
+            host = jctx.store.find_one("host", zoneid=row["zoneid"], state="Up")
+            changes["hostid"] = host["id"] if host else None
+        if final == "Stopped":
+            changes["hostid"] = None
+        updated = jctx.store.update("systemvm", row["id"], **changes)
+        if final == "Destroyed":
+            _replace_systemvm(jctx, updated)
+        jctx.event(event, f"{event.split('.')[-1].lower()} system VM {row['name']}")
+        return render_systemvm(jctx, updated)
+
+    def failed(jctx, error):
+        jctx.store.update("systemvm", row["id"], state=row["state"])
+
+    return Job(run, instance_id=row["id"], on_failure=failed)
+
+
+def _replace_systemvm(ctx, destroyed: dict) -> None:
+    """A real cloud re-creates a destroyed SSVM/CPVM; so does the simulator."""
+    ctx.store.update("systemvm", destroyed["id"], removed=wire.now_text())
+    prefix = "s" if destroyed["systemvmtype"] == "secondarystoragevm" else "v"
+    index = ctx.store.count("systemvm") + 1
+    host = ctx.store.find_one("host", zoneid=destroyed["zoneid"], state="Up")
+    ctx.store.insert("systemvm", {**{k: destroyed.get(k) for k in ("systemvmtype", "zoneid", "podid", "hypervisor")},
+                                  "name": f"{prefix}-{index}-VM", "state": "Running", "hostid": host["id"] if host else None,
+                                  "privateip": destroyed.get("privateip"), "linklocalip": f"169.254.9.{index % 250}",
+                                  "activeviewersessions": 0})
+
+
+@api("startSystemVm", is_async=True, response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
+     description="Starts a stopped system VM.", params=[P("id", "uuid", True, entity="systemvm")])
+def start_system_vm(ctx):
+    return _systemvm_transition(ctx, allowed_from=("Stopped",), middle="Starting", final="Running", event="SSVM.START")
+
+
+@api("stopSystemVm", is_async=True, response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
+     description="Stops a running system VM.", params=[P("id", "uuid", True, entity="systemvm"), P("forced", "boolean")])
+def stop_system_vm(ctx):
+    return _systemvm_transition(ctx, allowed_from=("Running",), middle="Stopping", final="Stopped", event="SSVM.STOP")
+
+
+@api("rebootSystemVm", is_async=True, response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
+     description="Reboots a running system VM.", params=[P("id", "uuid", True, entity="systemvm"), P("forced", "boolean")])
+def reboot_system_vm(ctx):
+    return _systemvm_transition(ctx, allowed_from=("Running",), middle="Starting", final="Running", event="SSVM.REBOOT")
+
+
+@api("destroySystemVm", is_async=True, response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
+     description="Destroys a system VM (a fresh one of the same type replaces it).",
+     params=[P("id", "uuid", True, entity="systemvm")])
+def destroy_system_vm(ctx):
+    return _systemvm_transition(ctx, allowed_from=("Running", "Stopped", "Error"), middle="Stopping", final="Destroyed",
+                                event="SSVM.DESTROY")
+
+
+def render_router(ctx, row: dict) -> dict:
+    out = {k: v for k, v in row.items() if k not in ("accountid", "removed", "internal")}
+    out.update(ctx.owner_fields(row))
+    out.pop("domainpath", None)
+    out.update(zonename=_zone_name(ctx, row.get("zoneid")), hostname=_name_of(ctx, "host", row.get("hostid")),
+               podname=_name_of(ctx, "pod", row.get("podid")))
+    out.setdefault("role", "VIRTUAL_ROUTER")
+    out.setdefault("requiresupgrade", False)
+    out.setdefault("isredundantrouter", False)
+    out.setdefault("redundantstate", "UNKNOWN")
+    out.setdefault("hypervisor", "Simulator")
+    return out
+
+
+@api("listRouters", response="router", roles=DOMAIN_ADMINS,
+     description="Lists virtual routers (created by the network and VPC modules).",
+     params=[*PAGING, P("id", "uuid", entity="router"), P("name"), P("zoneid", "uuid"), P("podid", "uuid"),
+             P("clusterid", "uuid"), P("hostid", "uuid"), P("networkid", "uuid", entity="network"),
+             P("vpcid", "uuid", entity="vpc"), P("state"), P("forvpc", "boolean"), P("version"),
+             P("account"), P("domainid", "uuid"), P("listall", "boolean"), P("isrecursive", "boolean"),
+             P("projectid", "uuid", entity="project"), P("fetchhealthcheckresults", "boolean"),
+             P("healthchecksfailed", "boolean")])
+def list_routers(ctx):
+    def match(row):
+        if ctx.has("networkid") and ctx.get("networkid") not in (row.get("guestnetworkid"), *(row.get("networkids") or [])):
+            return False
+        if ctx.has("forvpc") and bool(row.get("vpcid")) != ctx.get("forvpc"):
+            return False
+        if ctx.has("clusterid"):
+            host = ctx.store.get("host", row.get("hostid")) or {}
+            if host.get("clusterid") != ctx.get("clusterid"):
+                return False
+        return not row.get("internal")
+
+    return ctx.list("router", lambda r: render_router(ctx, r), owned=True, match=match,
+                    filters={"zoneid": "zoneid", "podid": "podid", "hostid": "hostid", "vpcid": "vpcid", "state": "state",
+                             "version": "version"})
+
+
+# =====================================================================================
+# Global settings and certificates
+# =====================================================================================
+
+from marvin2.simulator.configs import SETTINGS  # noqa: E402
+
+declare_object("configuration", {"name": "setting name", "value": "current value", "category": "category",
+                                 "description": "what it does", "scope": "scope of a scoped value (zone, account ...)",
+                                 "id": "id of the scope object", "isdynamic": ("boolean", "takes effect without restart"),
+                                 "defaultvalue": "default value", "type": "value type", "component": "owning component"})
+declare_object("customcertificate", {"message": "what happened"})
+SCOPES = (("zoneid", "zone"), ("clusterid", "cluster"), ("storageid", "storagepool"), ("accountid", "account"),
+          ("domainid", "domain"), ("imagestoreuuid", "imagestore"))
+
+
+def _scope_of(ctx) -> tuple[str, str] | None:
+    given = [(param, scope) for param, scope in SCOPES if ctx.has(param)]
+    if len(given) > 1:
+        raise errors.invalid_value("Give at most one scope (zoneid, clusterid, storageid, accountid, domainid, imagestoreuuid)")
+    return (given[0][1], ctx.get(given[0][0])) if given else None
+
+
+def render_configuration(row: dict, scope: tuple[str, str] | None = None) -> dict:
+    out = {k: row.get(k) for k in ("name", "value", "category", "description", "isdynamic", "defaultvalue", "type", "component")}
+    if scope is not None:
+        scope_name, scope_id = scope
+        out.update(value=(row.get("scoped") or {}).get(f"{scope_name}:{scope_id}", row.get("value")),
+                   scope="storagepool" if scope_name == "storagepool" else scope_name, id=scope_id)
+    return out
+
+
+@api("listConfigurations", response="configuration", roles=ADMIN_ONLY,
+     description="Lists global settings (or their values for a zone, cluster, account ... scope).",
+     params=[*PAGING, P("name", description="settings whose name contains this"), P("category"),
+             P("zoneid", "uuid"), P("clusterid", "uuid"), P("storageid", "uuid"), P("accountid", "uuid"),
+             P("domainid", "uuid"), P("imagestoreuuid", "uuid", entity="imagestore"), P("group"), P("subgroup"),
+             P("parent")])
+def list_configurations(ctx):
+    scope = _scope_of(ctx)
+    rows = ctx.store.all("configuration")
+    if ctx.has("name"):
+        rows = [r for r in rows if ctx.get("name").lower() in r["name"].lower()]
+    if ctx.has("category"):
+        rows = [r for r in rows if r.get("category", "").lower() == ctx.get("category").lower()]
+    if ctx.has("keyword"):
+        rows = [r for r in rows if ctx.get("keyword").lower() in r["name"].lower()]
+    page = ctx.paginate(rows)
+    return ListResult([render_configuration(r, scope) for r in page.items], page.count)
+
+
+@api("updateConfiguration", response="configuration", roles=ADMIN_ONLY,
+     description="Changes a global setting, or its value for one zone, cluster, pool, account or domain.",
+     params=[P("name", "string", True, "the setting"), P("value", length=4096, description="the new value"),
+             P("zoneid", "uuid"), P("clusterid", "uuid"), P("storageid", "uuid"), P("accountid", "uuid"),
+             P("domainid", "uuid"), P("imagestoreuuid", "uuid", entity="imagestore")])
+def update_configuration(ctx):
+    name = ctx.get("name")
+    row = ctx.store.get("configuration", name)
+    if row is None:
+        raise errors.invalid_value(f"Config parameter with name {name} doesn't exist")
+    value = ctx.get("value", "")
+    setting = SETTINGS.get(name)
+    if setting is not None and setting.check is not None and value != "":
+        problem = setting.check(value)
+        if problem:
+            raise errors.invalid_value(problem if name != "indirect.agent.lb.algorithm" else
+                                       f"Invalid algorithm {value}, valid values are: [static, roundrobin, shuffle]")
+    scope = _scope_of(ctx)
+    if scope is None:
+        row = ctx.store.update("configuration", name, value=value)
+    else:
+        scoped = dict(row.get("scoped") or {})
+        scoped[f"{scope[0]}:{scope[1]}"] = value
+        row = ctx.store.update("configuration", name, scoped=scoped)
+    ctx.event("CONFIGURATION.VALUE.EDIT", f"updated {name}")
+    return render_configuration(row, scope)
+
+
+_PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----\s*[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\s*$")
+_PEM_KEY = re.compile(r"-----BEGIN (RSA |EC )?PRIVATE KEY-----\s*[A-Za-z0-9+/=\s]+-----END (RSA |EC )?PRIVATE KEY-----\s*$")
+
+
+@api("uploadCustomCertificate", is_async=True, response="customcertificate", roles=ADMIN_ONLY, instance_type="None",
+     description="Uploads the console proxy / secondary storage certificate chain: the root and intermediate "
+                 "certificates first (with id and name), then the site certificate with its private key.",
+     params=[P("certificate", "string", True, "PEM certificate", length=65535),
+             P("domainsuffix", "string", True, "the DNS suffix the certificate covers, e.g. *.example.com"),
+             P("id", "integer", description="position in the chain (1 = root) for chain certificates"),
+             P("name", description="alias of a chain certificate"),
+             P("privatekey", length=65535, description="PEM private key of the site certificate")])
+def upload_custom_certificate(ctx):
+    certificate = ctx.get("certificate").replace("\\n", "\n").strip()
+    if not _PEM_CERT.match(certificate):
+        raise errors.invalid_value("Failed to pass certificate validation check: the certificate is not a PEM "
+                                   "-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE----- block")
+    suffix = ctx.get("domainsuffix")
+    chain = ctx.store.find("certificate", domainsuffix=suffix, kind="chain")
+    if ctx.has("id"):
+        position = ctx.get("id")
+        if not ctx.has("name"):
+            raise errors.invalid_value("A chain certificate (with id) needs a name")
+        if position < 1:
+            raise errors.invalid_value("The id of a chain certificate starts at 1 (the root)")
+        if position > 1 and not any(c["position"] == position - 1 for c in chain):
+            raise errors.invalid_value(f"Upload the chain in order: certificate {position - 1} of {suffix} is missing "
+                                       "(the root certificate is id=1)")
+        if ctx.has("privatekey"):
+            raise errors.invalid_value("A chain certificate (with id) takes no private key")
+        row = {"kind": "chain", "position": position, "name": ctx.get("name")}
+    else:
+        key = (ctx.get("privatekey") or "").replace("\\n", "\n").strip()
+        if not key:
+            raise errors.invalid_value("The site certificate (no id) needs its private key (privatekey)")
+        if not _PEM_KEY.match(key):
+            raise errors.invalid_value("Failed to pass certificate validation check: the private key is not a PEM "
+                                       "-----BEGIN PRIVATE KEY----- ... -----END PRIVATE KEY----- block")
+        row = {"kind": "site", "position": None, "name": "site"}
+
+    def run(jctx):
+        # The key itself is a secret: keep only that one was given.
+        jctx.store.insert("certificate", {**row, "domainsuffix": suffix, "certificate": certificate,
+                                          "haskey": row["kind"] == "site"})
+        if row["kind"] == "site":
+            for vm in jctx.store.all("systemvm"):
+                if vm.get("state") == "Running" and vm.get("systemvmtype") == "consoleproxy":
+                    jctx.store.update("systemvm", vm["id"], state="Running")
+        jctx.event("UPLOAD.CUSTOM.CERTIFICATE", f"uploaded {row['kind']} certificate for {suffix}")
+        return {"message": "Certificate has been successfully updated, if its the server certificate we would reboot all "
+                           "running console proxy VMs and secondary storage VMs to propagate the new certificate, please "
+                           "give a few minutes for console access and storage services service to be up and working again"}
+
+    return Job(run)
