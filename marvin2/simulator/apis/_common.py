@@ -1,0 +1,184 @@
+"""Helpers shared by the compute, storage, catalog and project modules.
+
+Not an API module (the leading underscore keeps ``apis.load_all`` from
+importing it as one). What lives here:
+
+- numbering: CloudStack shows internal numbers in names (``i-2-15-VM``,
+  ``ROOT-15``) and some error texts; ``next_number`` hands them out;
+- events with the resource they are about (listEvents ``resourceid``);
+- owned-row look-ups with the real "not found" / permission texts;
+- projects: a project owns resources through a hidden *project account*
+  (CloudStack's account type 5); ``owner_for_create``, ``owner_fields`` and
+  ``list_owned`` make ``projectid`` work on any owned kind.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from marvin2.simulator import errors
+
+GIB = 1024 ** 3
+MIB = 1024 ** 2
+PROJECT_ACCOUNT_TYPE = 5
+
+
+# --- numbering --------------------------------------------------------------------------------
+
+
+def next_number(store, sequence: str) -> int:
+    """The next value (1, 2, ...) of a named counter kept in the store (inside the request's transaction)."""
+    key = f"seq.{sequence}"
+    value = int(store.get_meta(key, 0)) + 1
+    store.set_meta(key, value)
+    return value
+
+
+def account_number(store, account: dict) -> int:
+    """A stable small number for an account (the ``2`` of ``i-2-15-VM``)."""
+    if account.get("internalid"):
+        return int(account["internalid"])
+    key = f"acctno.{account['id']}"
+    number = store.get_meta(key)
+    if number is None:
+        number = next_number(store, "account") + 1      # 1 is the admin account on a real server
+        if account.get("accounttype") == 1 and account.get("name") == "admin":
+            number = 2
+        store.set_meta(key, number)
+    return int(number)
+
+
+def epoch() -> float:
+    return time.time()
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+def record_event(ctx, event_type: str, description: str, *, resource_id: str | None = None,
+                 resource_type: str | None = None, account: dict | None = None, level: str = "INFO") -> dict:
+    """``ctx.event`` plus the resource the event is about (listEvents resourceid/resourcetype)."""
+    row = ctx.event(event_type, description, level=level, account=account)
+    if resource_id:
+        row = ctx.store.update("event", row["id"], resourceid=resource_id, resourcetype=resource_type)
+    return row
+
+
+# --- look-ups ---------------------------------------------------------------------------------------
+
+
+def get_live(ctx, kind: str, row_id: str, not_found: str) -> dict:
+    """A row that exists and is not removed, else 431 with ``not_found``."""
+    row = ctx.store.get(kind, row_id)
+    if row is None or row.get("removed"):
+        raise errors.invalid_value(not_found)
+    return row
+
+
+def check_owned(ctx, row: dict, what: str) -> dict:
+    """531 when the caller may not act on ``row``; project members act on project resources."""
+    if ctx.can_access(row):
+        return row
+    if is_project_member(ctx, row.get("accountid")):
+        return row
+    ctx.check_access(row, what)
+    return row
+
+
+def zone_name(store, zone_id: str | None) -> str | None:
+    zone = store.get("zone", zone_id) if zone_id else None
+    return zone["name"] if zone else None
+
+
+# --- projects ----------------------------------------------------------------------------------------
+
+
+def project_of_account(store, account_id: str | None) -> dict | None:
+    if not account_id:
+        return None
+    account = store.get("account", account_id)
+    if not account or account.get("accounttype") != PROJECT_ACCOUNT_TYPE:
+        return None
+    return store.get("project", account.get("projectid"))
+
+
+def is_project_member(ctx, account_id: str | None) -> bool:
+    project = project_of_account(ctx.store, account_id)
+    if project is None or project.get("removed") or ctx.caller is None:
+        return False
+    return ctx.store.find_one("projectaccount", projectid=project["id"], accountid=ctx.caller.account_id) is not None
+
+
+def project_for_param(ctx, project_id: str | None) -> dict | None:
+    """The project a ``projectid`` names, checking that the caller may use it (531 otherwise)."""
+    if not project_id:
+        return None
+    project = ctx.store.get("project", project_id)
+    if project is None or project.get("removed"):
+        raise errors.invalid_value(f"Unable to find project by id {project_id}")
+    caller = ctx.caller
+    if caller.is_root_admin or (caller.is_domain_admin and ctx.can_access(project)):
+        return project
+    if ctx.store.find_one("projectaccount", projectid=project["id"], accountid=caller.account_id) is None:
+        raise errors.permission_denied(
+            f"Account {caller.account['name']} does not have permission to access project {project['name']}")
+    if project.get("state") != "Active":
+        raise errors.permission_denied(f"Project {project['name']} is not active (state {project.get('state')})")
+    return project
+
+
+def owner_for_create(ctx) -> dict:
+    """The account a create acts for: the project's account (``projectid``), else ``account``+``domainid`` or the caller."""
+    if ctx.has("projectid"):
+        project = project_for_param(ctx, ctx.get("projectid"))
+        return ctx.store.get("account", project["projectaccountid"])
+    return ctx.resolve_owner()
+
+
+def owner_fields(ctx, row: dict) -> dict:
+    """``account``/``domainid``/``domain`` of a response, or ``projectid``/``project`` for project resources."""
+    out = ctx.owner_fields(row)
+    project = project_of_account(ctx.store, row.get("accountid"))
+    if project is not None:
+        out.pop("account", None)
+        out["projectid"] = project["id"]
+        out["project"] = project["name"]
+    return out
+
+
+def project_account_ids(store) -> set[str]:
+    return {a["id"] for a in store.find("account", accounttype=PROJECT_ACCOUNT_TYPE)}
+
+
+def list_owned(ctx, kind: str, render: Callable[[dict], dict], *, match: Callable[[dict], bool] | None = None,
+               rows: list[dict] | None = None, **options: Any):
+    """``ctx.list`` for owned kinds, with ``projectid``: a project's rows (members only), else no project rows."""
+    if ctx.has("projectid") and "projectid" in ctx.api.by_param:
+        project = project_for_param(ctx, ctx.get("projectid"))
+        source = rows if rows is not None else ctx.store.find(kind, accountid=project["projectaccountid"])
+        source = [r for r in source if r.get("accountid") == project["projectaccountid"]]
+        return ctx.list(kind, render, rows=source, owned=False, match=match, **options)
+    hidden = project_account_ids(ctx.store)
+    if hidden:
+        inner = match
+
+        def match(row):  # noqa: F811 - wraps the caller's filter
+            return row.get("accountid") not in hidden and (inner is None or inner(row))
+
+    return ctx.list(kind, render, rows=rows, owned=True, match=match, **options)
+
+
+def lower_details(entries: list[dict] | None) -> dict[str, str]:
+    """A ``details`` map parameter in the one-field-per-key convention → ``{key: value}``.
+
+    ``details[0].cpuNumber=2&details[0].memory=512`` → ``{"cpuNumber": "2", "memory": "512"}``;
+    also accepts the key/value convention (``details[0].key=k&details[0].value=v``).
+    """
+    out: dict[str, str] = {}
+    for entry in entries or []:
+        lowered = {k.lower(): v for k, v in entry.items()}
+        if set(lowered) <= {"key", "value"} and "key" in lowered:
+            out[lowered["key"]] = lowered.get("value", "")
+        else:
+            out.update(entry)
+    return out

@@ -1,0 +1,817 @@
+"""Virtual machines: deploy, the start/stop/reboot/destroy/recover/expunge life cycle, listing.
+
+States exactly as a real server's: Stopped → Starting → Running → Stopping →
+Stopped; Running → Migrating → Running; Stopped/Running → Destroyed →
+(recover) Stopped, or → Expunging → gone; a deploy that cannot be placed ends
+in Error. Destroyed VMs are expunged by a background sweep honouring
+``expunge.delay``/``expunge.interval`` (see ``_expunge.py``).
+
+How a deploy works, as on a real server: the request itself checks every
+parameter, charges the account's resource counts (an exceeded limit is an
+immediate 532), creates the VM (state ``Starting``, or ``Stopped`` with
+``startvm=false``), its volumes and its NICs (guest IPs and MACs allocated
+now: an exhausted network is an immediate 533), and answers ``id`` + ``jobid``.
+The job then picks a host with room (none: the job fails with the real 533
+and the VM goes to ``Error``), implements the network on its first VM, and
+makes the VM ``Running``.
+
+The ``virtualmachine`` kind (fields other modules may read): ``name``,
+``displayname``, ``instancename``, ``internalid``, ``state``, ``zoneid``,
+``podid``, ``hostid``, ``lasthostid``, ``templateid``, ``isoid``,
+``serviceofferingid``, ``cpunumber``, ``cpuspeed``, ``memory``,
+``accountid``, ``domainid``, ``userid``, ``affinitygroupids``, ``details``,
+``keypairs``, ``group``, ``removed`` (expunged). NICs are ``nic`` rows (see
+``_guestnet.py``), volumes ``volume`` rows (``storage.py``).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+import string
+from urllib.parse import unquote_plus
+
+from marvin2 import wire
+from marvin2.simulator import configs, errors, limits, tagging
+from marvin2.simulator.apis import _capacity, _guestnet, storage
+from marvin2.simulator.apis._common import (
+    GIB, account_number, check_owned, epoch, list_owned, next_number, owner_fields, owner_for_create, record_event,
+    zone_name, lower_details,
+)
+from marvin2.simulator.apis.catalog import can_use_template, is_iso, offering_for_vm, template_ready_in
+from marvin2.simulator.context import Job
+from marvin2.simulator.declare import ACCOUNT_SCOPE, ADMINS, PAGING, P, api, declare_object
+
+tagging.register_taggable("UserVm", "virtualmachine")
+
+# Settings this module reads, with a real server's defaults (added to listConfigurations).
+for _setting in (
+    configs.Setting("allow.user.expunge.recover.vm", "false", "Advanced", "Boolean",
+                    "whether users may expunge or recover their destroyed VMs", configs._bool_check),
+    configs.Setting("allow.user.view.destroyed.vm", "false", "Advanced", "Boolean",
+                    "whether users see their destroyed VMs in listVirtualMachines", configs._bool_check),
+    configs.Setting("enable.additional.vm.configuration", "false", "Advanced", "Boolean",
+                    "allow extraconfig on deploy/update of VMs", configs._bool_check),
+    configs.Setting("enable.dynamic.scale.vm", "false", "Advanced", "Boolean",
+                    "allow scaling the CPU/memory of running VMs", configs._bool_check),
+    configs.Setting("cpu.overprovisioning.factor", "1", "Advanced", "Float",
+                    "CPU capacity multiplier of every host", None),
+    configs.Setting("mem.overprovisioning.factor", "1", "Advanced", "Float",
+                    "memory capacity multiplier of every host", None),
+    configs.Setting("vm.password.length", "6", "Advanced", "Integer", "length of generated VM passwords",
+                    configs._int_check),
+):
+    configs.SETTINGS.setdefault(_setting.name, _setting)
+
+ACTIVE = _capacity.ACTIVE_STATES
+HOSTNAME = re.compile(r"^(?!-)(?![0-9])[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def _true(ctx, name: str) -> bool:
+    return str(ctx.config(name, "false")).lower() == "true"
+
+
+# --- rendering ----------------------------------------------------------------------------------------
+
+declare_object("virtualmachine", {
+    "id": "VM id", "name": "host name", "displayname": "display name", "state": "Running, Stopped, Destroyed ...",
+    "zoneid": "zone", "zonename": "zone name", "templateid": "template", "templatename": "template name",
+    "serviceofferingid": "compute offering", "serviceofferingname": "its name", "cpunumber": ("integer", "CPUs"),
+    "cpuspeed": ("integer", "MHz per CPU"), "memory": ("integer", "memory (MiB)"), "hostid": "host (admins)",
+    "hostname": "host name (admins)", "instancename": "instance name (admins)", "account": "owner", "domainid": "owner domain id",
+    "domain": "owner domain", "created": ("date", "created"), "nic": ("set", "NICs"), "password": "the password (deploy, reset)",
+    "passwordenabled": ("boolean", "password reset possible"), "details": ("map", "VM details"), "keypairs": "SSH key pairs",
+    "affinitygroup": ("set", "affinity groups"), "isoid": "attached ISO", "tags": ("set", "tags"), "group": "group",
+    "haenable": ("boolean", "HA enabled"), "userdata": "base64 user data (when asked for)",
+})
+
+
+def _cached(cache: dict, store, kind: str, row_id: str | None) -> dict | None:
+    if not row_id:
+        return None
+    key = (kind, row_id)
+    if key not in cache:
+        cache[key] = store.get(kind, row_id)
+    return cache[key]
+
+
+def render_nic(store, nic: dict, cache: dict) -> dict:
+    provided = _guestnet.render_nic(store, nic)
+    if provided is not None:
+        return provided
+    network = _cached(cache, store, "network", nic.get("networkid")) or {}
+    vpc = _cached(cache, store, "vpc", network.get("vpcid")) if network.get("vpcid") else None
+    return {
+        "id": nic["id"], "networkid": nic.get("networkid"), "networkname": network.get("name"),
+        "netmask": nic.get("netmask"), "gateway": nic.get("gateway"), "ipaddress": nic.get("ipaddress"),
+        "isolationuri": nic.get("isolationuri"), "broadcasturi": nic.get("broadcasturi"),
+        "traffictype": nic.get("traffictype", "Guest"), "type": nic.get("type"), "isdefault": bool(nic.get("isdefault")),
+        "macaddress": nic.get("macaddress"), "deviceid": str(nic.get("deviceid", 0)), "secondaryip": [],
+        "extradhcpoption": [], "vpcid": network.get("vpcid"), "vpcname": vpc.get("name") if vpc else None,
+    }
+
+
+def render_vm(ctx, row: dict, *, cache: dict | None = None, password: str | None = None, userdata: bool = False) -> dict:
+    store = ctx.store
+    cache = {} if cache is None else cache
+    admin = ctx.caller is None or ctx.caller.is_root_admin
+    offering = _cached(cache, store, "serviceoffering", row.get("serviceofferingid")) or {}
+    template = _cached(cache, store, "template", row.get("templateid")) or {}
+    iso = _cached(cache, store, "template", row.get("isoid")) if row.get("isoid") else None
+    disk_offering = _cached(cache, store, "diskoffering", row.get("diskofferingid")) if row.get("diskofferingid") else None
+    host = _cached(cache, store, "host", row.get("hostid")) if row.get("hostid") else None
+    ostype = _cached(cache, store, "ostype", row.get("ostypeid")) if row.get("ostypeid") else None
+    user = _cached(cache, store, "user", row.get("userid")) if row.get("userid") else None
+    store.index("nic", "virtualmachineid")
+    nics = sorted(store.find("nic", virtualmachineid=row["id"]), key=lambda n: n.get("deviceid", 0))
+    groups = []
+    for group_id in row.get("affinitygroupids") or []:
+        group = _cached(cache, store, "affinitygroup", group_id)
+        if group:
+            groups.append({"id": group["id"], "name": group["name"], "type": group["type"],
+                           "description": group.get("description"), **owner_fields(ctx, group)})
+    static_nat = store.find_one("publicipaddress", virtualmachineid=row["id"], isstaticnat=True)
+    details = dict(row.get("details") or {})
+    out = {
+        "id": row["id"], "name": row["name"], "displayname": row.get("displayname") or row["name"],
+        "userid": row.get("userid"), "username": user["username"] if user else None,
+        "created": row.get("created"), "lastupdated": row.get("lastupdated"), "state": row["state"],
+        "haenable": bool(row.get("haenable")), "group": row.get("group"), "groupid": row.get("groupid"),
+        "zoneid": row["zoneid"], "zonename": zone_name(store, row["zoneid"]),
+        "hostid": host["id"] if host and admin else None, "hostname": host["name"] if host and admin else None,
+        "hypervisor": row.get("hypervisor", "Simulator"), "instancename": row.get("instancename") if admin else None,
+        "templateid": template.get("id") or row.get("templateid"), "templatename": template.get("name"),
+        "templatedisplaytext": template.get("displaytext"), "passwordenabled": bool(template.get("passwordenabled")),
+        "isoid": iso["id"] if iso else None, "isoname": iso["name"] if iso else None,
+        "isodisplaytext": iso.get("displaytext") if iso else None,
+        "serviceofferingid": row.get("serviceofferingid"), "serviceofferingname": offering.get("name"),
+        "diskofferingid": disk_offering["id"] if disk_offering else None,
+        "diskofferingname": disk_offering["name"] if disk_offering else None,
+        "cpunumber": row.get("cpunumber"), "cpuspeed": row.get("cpuspeed"), "memory": row.get("memory"),
+        "guestosid": row.get("ostypeid"), "ostypeid": row.get("ostypeid"),
+        "osdisplayname": ostype["description"] if ostype else None,
+        "rootdeviceid": 0, "rootdevicetype": "ROOT", "securitygroup": row.get("securitygroups") or [],
+        "nic": [render_nic(store, n, cache) for n in nics], "affinitygroup": groups,
+        "displayvm": row.get("displayvm", True), "isdynamicallyscalable": bool(row.get("isdynamicallyscalable")),
+        "keypairs": row.get("keypairs"), "details": details or None, "boottype": "BIOS", "bootmode": "LEGACY",
+        "pooltype": "NetworkFilesystem", "hasannotations": False, "tags": ctx.tags_for(row["id"]),
+        "publicip": static_nat["ipaddress"] if static_nat else None, "publicipid": static_nat["id"] if static_nat else None,
+        "password": password, "userdata": row.get("userdata") if userdata else None,
+        "userdataid": row.get("userdataid"), "userdatapolicy": row.get("userdatapolicy"),
+    }
+    if ctx.caller is not None and not ctx.caller.is_root_admin:
+        out["readonlydetails"] = "dataDiskController,rootDiskController"
+    out.update(owner_fields(ctx, row))
+    return out
+
+
+# --- look-ups ----------------------------------------------------------------------------------------
+
+
+def get_vm(ctx, vm_id: str, *, allow_removed: bool = False) -> dict:
+    row = ctx.store.get("virtualmachine", vm_id)
+    if row is None or (row.get("removed") and not allow_removed):
+        number = row.get("internalid") if row else vm_id
+        raise errors.invalid_value(f"unable to find a virtual machine with id {number}")
+    return check_owned(ctx, row, "VM")
+
+
+def touch(store, vm_id: str, **changes) -> dict:
+    return store.update("virtualmachine", vm_id, lastupdated=wire.now_text(), **changes)
+
+
+def _new_password(ctx) -> str:
+    length = max(6, int(ctx.config("vm.password.length", "6") or 6))
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+# --- userdata and extraconfig -------------------------------------------------------------------------
+
+
+def check_userdata(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise errors.invalid_value("User data is not base64 encoded") from None
+    return text
+
+
+def extraconfig_details(ctx, text: str | None) -> dict[str, str]:
+    """extraconfig (URL-encoded) → ``extraconfig-<name>`` details, as a real server stores KVM/DPDK configs.
+
+    Blocks are separated by an empty line; a block whose first line is ``name:`` is stored under
+    ``extraconfig-name``, any other block under ``extraconfig-1``.
+    """
+    if not text:
+        return {}
+    if not _true(ctx, "enable.additional.vm.configuration"):
+        raise errors.invalid_value("attempted setting extraconfig but enable.additional.vm.configuration is disabled")
+    decoded = unquote_plus(text)
+    out: dict[str, str] = {}
+    for block in decoded.split("\n\n"):
+        if not block.strip():
+            continue
+        first, _, rest = block.partition("\n")
+        if re.fullmatch(r"\S+:", first):
+            out[f"extraconfig-{first[:-1]}"] = rest
+        else:
+            out["extraconfig-1"] = block
+    return out
+
+
+# --- deploy ---------------------------------------------------------------------------------------------
+
+
+def _resolve_networks(ctx, zone: dict, owner: dict) -> list[tuple[dict, str | None, str | None]]:
+    """[(network, requested ip, requested mac)] in NIC order; the first is the default NIC."""
+    store = ctx.store
+    entries: list[tuple[dict, str | None, str | None]] = []
+    if ctx.has("iptonetworklist"):
+        for entry in ctx.get("iptonetworklist"):
+            lowered = {k.lower(): v for k, v in entry.items()}
+            if not lowered.get("networkid"):
+                raise errors.invalid_value("iptonetworklist entries need a networkid (iptonetworklist[i].networkid=...)")
+            network = _guestnet.usable_network(ctx, lowered["networkid"].lower(), owner)
+            entries.append((network, lowered.get("ip"), lowered.get("mac")))
+    elif ctx.has("networkids"):
+        for index, network_id in enumerate(ctx.get("networkids")):
+            network = _guestnet.usable_network(ctx, network_id.lower(), owner)
+            if any(n["id"] == network["id"] for n, _, _ in entries):
+                raise errors.invalid_value(f"Network id={network['id']} is specified more than once")
+            entries.append((network, None, None))
+    else:
+        entries.append((_guestnet.default_network(ctx, zone, owner), None, None))
+    if ctx.has("ipaddress") or ctx.has("macaddress"):
+        network, ip, mac = entries[0]
+        entries[0] = (network, ip or ctx.get("ipaddress"), mac or ctx.get("macaddress"))
+    for network, _, _ in entries:
+        if network["zoneid"] != zone["id"]:
+            raise errors.invalid_value(f"Network {network['name']} is not in zone {zone['name']}")
+    return entries
+
+
+def _affinity_groups(ctx, owner: dict) -> list[str]:
+    store = ctx.store
+    found = []
+    for group_id in ctx.get("affinitygroupids") or []:
+        group = store.get("affinitygroup", group_id.lower())
+        if group is None or group.get("removed"):
+            raise errors.invalid_value(f"Unable to find affinity group by id {group_id}")
+        found.append(group)
+    for name in ctx.get("affinitygroupnames") or []:
+        group = store.find_one("affinitygroup", name=name, accountid=owner["id"])
+        if group is None:
+            raise errors.invalid_value(f"Unable to find affinity group {name}")
+        found.append(group)
+    for group in found:
+        if group.get("accountid") != owner["id"] and not group.get("domainlevel"):
+            raise errors.permission_denied(f"Affinity group {group['name']} does not belong to the VM's account "
+                                           f"{owner['name']}")
+    return [g["id"] for g in found]
+
+
+def _keypairs(ctx, owner: dict) -> list[dict]:
+    names = list(ctx.get("keypairs") or [])
+    if ctx.has("keypair"):
+        names.insert(0, ctx.get("keypair"))
+    found = []
+    for name in names:
+        pair = ctx.store.find_one("sshkeypair", name=name, accountid=owner["id"])
+        if pair is None:
+            raise errors.invalid_value(f"A key pair with name '{name}' was not found.")
+        found.append(pair)
+    return found
+
+
+@api("deployVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+     related="startVirtualMachine,destroyVirtualMachine,listVirtualMachines",
+     description="Creates a VM from a template (or ISO) and starts it unless startvm=false. Answers the new VM's id "
+                 "and the job id at once; the job result is the VM (with its password when the template has one).",
+     params=[P("serviceofferingid", "uuid", True, "compute offering"), P("templateid", "uuid", True, "template or ISO"),
+             P("zoneid", "uuid", True, "the zone"), P("account"), P("domainid", "uuid"), P("projectid", "uuid", entity="project"),
+             P("name", description="host name (default VM-<uuid>)"), P("displayname", description="display name"),
+             P("group", description="group name"), P("networkids", "list", description="networks, the first gets the default NIC"),
+             P("iptonetworklist", "map", description="iptonetworklist[i].networkid/.ip/.mac"),
+             P("ipaddress", description="IPv4 of the default NIC"), P("ip6address", description="IPv6 of the default NIC"),
+             P("macaddress", description="MAC of the default NIC"), P("diskofferingid", "uuid", description="data disk offering (root disk for an ISO)"),
+             P("size", "long", description="data disk size (GB) for a custom disk offering"),
+             P("rootdisksize", "long", description="root disk size (GB)"), P("startvm", "boolean", description="start it (default true)"),
+             P("userdata", description="base64 user data (send with POST when large)", length=1048576),
+             P("userdataid", "uuid", description="registered user data", entity=""), P("userdatadetails", "map", description="user data variables"),
+             P("keypair", description="SSH key pair name"), P("keypairs", "list", description="SSH key pair names"),
+             P("details", "map", description="details (custom offering: cpuNumber, cpuSpeed, memory)"),
+             P("extraconfig", description="URL-encoded additional hypervisor configuration", length=5120),
+             P("hostid", "uuid", description="host to start on (admins)"), P("podid", "uuid"), P("clusterid", "uuid"),
+             P("hypervisor", description="hypervisor type"), P("affinitygroupids", "list", description="affinity groups"),
+             P("affinitygroupnames", "list", description="affinity group names"),
+             P("securitygroupids", "list", description="security groups"), P("securitygroupnames", "list", description="security group names"),
+             P("displayvm", "boolean", description="show to the user"), P("keyboard", description="keyboard layout"),
+             P("customid", description="custom id"), P("deploymentplanner", description="deployment planner (admins)"),
+             P("dhcpoptionsnetworklist", "map", description="DHCP options per network"),
+             P("datadiskofferinglist", "map", description="data disks of a multi-disk template"),
+             P("nicnetworklist", "map", description="NIC to network mapping of a VMware template"),
+             P("properties", "map", description="vApp properties"), P("bootintosetup", "boolean", description="boot into setup"),
+             P("bootmode", description="secure or legacy"), P("boottype", description="BIOS or UEFI"),
+             P("copyimagetags", "boolean", description="copy the template's tags"),
+             P("dynamicscalingenabled", "boolean", description="allow scaling while running"),
+             P("iodriverpolicy", description="KVM IO driver policy"), P("iothreadsenabled", "boolean", description="KVM IO threads"),
+             P("overridediskofferingid", "uuid", description="root disk offering override", entity="diskoffering")])
+def deploy_virtual_machine(ctx):
+    store = ctx.store
+    caller = ctx.caller
+    zone = store.get("zone", ctx.get("zoneid"))
+    if zone.get("allocationstate") == "Disabled" and not caller.is_root_admin:
+        raise errors.permission_denied(f"Cannot perform this operation, Zone is currently disabled: {zone['id']}")
+    owner = owner_for_create(ctx)
+    if owner.get("state") not in (None, "enabled"):
+        raise errors.permission_denied(f"The owner of vm to deploy is disabled: {owner['name']}")
+    offering = store.get("serviceoffering", ctx.get("serviceofferingid"))
+    if offering.get("removed") or offering.get("state") == "Inactive":
+        raise errors.invalid_value(f"Unable to find service offering: {offering['id']}")
+    if offering.get("issystem"):
+        raise errors.invalid_value(f"Cannot use system service offering {offering['name']} for a user VM")
+    template = store.get("template", ctx.get("templateid"))
+    if template.get("removed"):
+        raise errors.invalid_value(f"Unable to use template {template['id']}")
+    if not can_use_template(ctx, template, owner):
+        raise errors.permission_denied(f"Account {owner['name']} does not have permission to use template {template['id']}")
+    if not template_ready_in(store, template, zone["id"], ctx.sim.profile):
+        raise errors.invalid_value(f"Template {template['id']} has not been completely downloaded to zone {zone['id']}")
+    from_iso = is_iso(template)
+    disk_offering = store.get("diskoffering", ctx.get("diskofferingid")) if ctx.has("diskofferingid") else None
+    if from_iso:
+        if not template.get("bootable", True):
+            raise errors.invalid_value("Installing from ISO requires an ISO that is bootable: " + template["id"])
+        if disk_offering is None:
+            raise errors.invalid_value("Installing from ISO requires a disk offering to be specified for the root disk.")
+    hypervisors = {c.get("hypervisortype") for c in store.find("cluster", zoneid=zone["id"])}
+    hypervisor = template.get("hypervisor") or "Simulator"
+    if ctx.has("hypervisor") and ctx.get("hypervisor").lower() != hypervisor.lower() and not from_iso:
+        raise errors.invalid_value(f"Hypervisor passed to the deployVm call, is different from the hypervisor type of "
+                                   f"the template")
+    if not from_iso and hypervisor not in hypervisors:
+        raise errors.invalid_value(f"Unable to find a cluster of hypervisor {hypervisor} in zone {zone['name']} for "
+                                   f"template {template['name']}")
+    details = lower_details(ctx.get("details"))
+    cpunumber, cpuspeed, memory = offering_for_vm(offering, details)
+
+    # Disks: the root from the template (or the ISO's disk offering), an optional data disk.
+    template_gb = max(1, int((template.get("size") or 0) // GIB))
+    root_gb = template_gb
+    if from_iso:
+        root_gb = int(disk_offering.get("disksize") or 0) or (ctx.get("size") or 0)
+        if root_gb <= 0:
+            raise errors.invalid_value("Disk offering of the ISO's root disk needs a size (size=GB for a custom offering)")
+    if ctx.has("rootdisksize"):
+        if ctx.get("rootdisksize") < template_gb:
+            raise errors.invalid_value(f"Root disk size {ctx.get('rootdisksize')}GB is less than the template size "
+                                       f"{template_gb}GB")
+        root_gb = ctx.get("rootdisksize")
+    data_gb = 0
+    if disk_offering is not None and not from_iso:
+        if disk_offering.get("removed") or disk_offering.get("state") == "Inactive":
+            raise errors.invalid_value(f"Unable to find disk offering {disk_offering['id']}")
+        if disk_offering.get("iscustomized"):
+            if not ctx.has("size"):
+                raise errors.invalid_value("This disk offering requires a custom size specified")
+            data_gb = ctx.get("size")
+        else:
+            data_gb = int(disk_offering.get("disksize") or 0)
+
+    name = ctx.get("name")
+    if name is not None and not HOSTNAME.match(name):
+        raise errors.invalid_value("Invalid name. Vm name can contain ASCII letters 'a' through 'z', the digits '0' "
+                                   "through '9', and the hyphen ('-'), must be between 1 and 63 characters long, and "
+                                   "can't start or end with \"-\" and can't start with digit")
+    networks = _resolve_networks(ctx, zone, owner)
+    if name is not None:
+        for network, _, _ in networks:
+            store.index("nic", "networkid")
+            peers = {n["virtualmachineid"] for n in store.find("nic", networkid=network["id"])}
+            for peer in peers:
+                other = store.get("virtualmachine", peer)
+                if other and not other.get("removed") and other["name"].lower() == name.lower():
+                    raise errors.invalid_value(f"The vm with hostName {name} already exists in the network domain: "
+                                               f"{network.get('networkdomain')}; network={network['name']}")
+    userdata = check_userdata(ctx.get("userdata"))
+    extra = extraconfig_details(ctx, ctx.get("extraconfig"))
+    groups = _affinity_groups(ctx, owner)
+    pairs = _keypairs(ctx, owner)
+    if ctx.has("hostid") and not caller.is_root_admin:
+        raise errors.permission_denied("Parameter hostid can only be specified by a Root Admin, permission denied")
+
+    # Limits: an exceeded one is an immediate 532, before anything is created.
+    limits.charge(store, owner, "user_vm")
+    limits.charge(store, owner, "cpu", cpunumber)
+    limits.charge(store, owner, "memory", memory)
+    storage.charge_volume(store, owner, root_gb * GIB)
+    if data_gb:
+        storage.charge_volume(store, owner, data_gb * GIB)
+
+    number = next_number(store, "vm")
+    vm_id = wire_uuid()
+    name = name or f"VM-{vm_id}"
+    start = ctx.get("startvm", True)
+    all_details = {**details, **extra}
+    if ctx.has("keyboard"):
+        all_details["keyboard"] = ctx.get("keyboard")
+    vm = store.insert("virtualmachine", {
+        "id": vm_id, "internalid": number, "name": name, "displayname": ctx.get("displayname") or name,
+        "instancename": f"i-{account_number(store, owner)}-{number}-VM", "state": "Starting" if start else "Stopped",
+        "zoneid": zone["id"], "templateid": template["id"] if not from_iso else template["id"],
+        "isoid": template["id"] if from_iso else None, "serviceofferingid": offering["id"],
+        "diskofferingid": disk_offering["id"] if disk_offering else None,
+        "rootdiskofferingid": disk_offering["id"] if from_iso and disk_offering else None,
+        "cpunumber": cpunumber, "cpuspeed": cpuspeed, "memory": memory, "hypervisor": hypervisor,
+        "ostypeid": template.get("ostypeid"), "userid": caller.user["id"], **ctx.owner_row_fields(owner),
+        "group": ctx.get("group"), "haenable": bool(offering.get("offerha")), "displayvm": ctx.get("displayvm", True),
+        "userdata": userdata, "details": all_details or None, "affinitygroupids": groups,
+        "keypairs": ",".join(p["name"] for p in pairs) or None, "publickeys": [p["publickey"] for p in pairs] or None,
+        "isdynamicallyscalable": bool(template.get("isdynamicallyscalable")) and ctx.get("dynamicscalingenabled", True),
+        "customid": ctx.get("customid"), "lastupdated": wire.now_text(),
+    })
+    store.index("virtualmachine", "accountid")
+    for group_id in groups:
+        group = store.get("affinitygroup", group_id)
+        store.update("affinitygroup", group_id, virtualmachineids=[*group.get("virtualmachineids", []), vm_id])
+    storage.new_root_volume(store, vm, root_gb * GIB, owner)
+    if data_gb:
+        storage.new_data_volume(store, name=f"DATA-{number}", zone_id=zone["id"], size=data_gb * GIB,
+                                offering=disk_offering, owner=owner, vm=vm, deviceid=1)
+    for index, (network, ip, mac) in enumerate(networks):
+        _guestnet.allocate_nic(ctx, network, vm, deviceid=index, isdefault=index == 0, requested_ip=ip, requested_mac=mac)
+    record_event(ctx, "VM.CREATE", f"Successfully created VM instance {vm['instancename']}", resource_id=vm_id,
+                 resource_type="VirtualMachine", account=owner)
+    host_id, pod_id, cluster_id = ctx.get("hostid"), ctx.get("podid"), ctx.get("clusterid")
+
+    def run(jctx):
+        current = jctx.store.get("virtualmachine", vm_id)
+        if not start:
+            return render_vm(jctx, current)
+        current, password = _start(jctx, current, host_id=host_id, pod_id=pod_id, cluster_id=cluster_id)
+        return render_vm(jctx, current, password=password)
+
+    def failed(jctx, error):
+        current = jctx.store.get("virtualmachine", vm_id)
+        if current is not None and current["state"] in ("Starting", "Stopped"):
+            current = _capacity.release(jctx.store, current)
+            touch(jctx.store, vm_id, state="Error", hostid=None)
+
+    return Job(run, entity_id=vm_id, instance_id=vm_id, on_failure=failed)
+
+
+def wire_uuid() -> str:
+    from marvin2.simulator.store import new_uuid
+
+    return new_uuid()
+
+
+def _start(jctx, vm: dict, *, host_id: str | None = None, pod_id: str | None = None,
+           cluster_id: str | None = None) -> tuple[dict, str | None]:
+    """Place the VM on a host (533/534 when impossible), implement its networks, make it Running."""
+    store = jctx.store
+    if not storage.volumes_of(store, vm["id"]) or not any(v["type"] == "ROOT" for v in storage.volumes_of(store, vm["id"])):
+        raise errors.invalid_value(f"Unable to start VM {vm['name']}: it has no root volume attached")
+    host = _capacity.choose_host(jctx, vm, host_id=host_id, pod_id=pod_id, cluster_id=cluster_id)
+    vm = _capacity.reserve(store, vm, host)
+    for nic in store.find("nic", virtualmachineid=vm["id"]):
+        network = store.get("network", nic["networkid"])
+        if network is not None and network.get("state") == "Allocated":
+            network = _guestnet.implement_network(jctx, network)
+        if network is not None:
+            _guestnet.refresh_nic(store, nic, network)
+    storage.mark_started(store, vm)
+    template = store.get("template", vm.get("templateid")) or {}
+    password = None
+    if template.get("passwordenabled") and not vm.get("password"):
+        password = _new_password(jctx)
+    changes = {"state": "Running", "hostid": host["id"], "lasthostid": host["id"], "podid": host.get("podid")}
+    if password:
+        changes["password"] = password
+    vm = touch(store, vm["id"], **changes)
+    record_event(jctx, "VM.START", f"Starting VM {vm['instancename']}", resource_id=vm["id"],
+                 resource_type="VirtualMachine", account=store.get("account", vm["accountid"]))
+    return vm, password
+
+
+def _stop(jctx, vm: dict) -> dict:
+    store = jctx.store
+    vm = _capacity.release(store, vm)
+    return touch(store, vm["id"], state="Stopped", hostid=None)
+
+
+# --- life cycle ---------------------------------------------------------------------------------------------
+
+
+@api("startVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+     description="Starts a stopped VM (Stopped → Starting → Running).",
+     params=[P("id", "uuid", True, "the VM", entity="virtualmachine"), P("hostid", "uuid", description="host (admins)"),
+             P("podid", "uuid"), P("clusterid", "uuid"), P("considerlasthost", "boolean", description="prefer the last host"),
+             P("deploymentplanner", description="planner (admins)"), P("bootintosetup", "boolean", description="boot into setup")])
+def start_virtual_machine(ctx):
+    vm = get_vm(ctx, ctx.get("id"))
+    if ctx.has("hostid") and not ctx.caller.is_root_admin:
+        raise errors.permission_denied("Parameter hostid can only be specified by a Root Admin, permission denied")
+    state = vm["state"]
+    if state == "Stopped":
+        touch(ctx.store, vm["id"], state="Starting")
+    host_id = ctx.get("hostid")
+    if host_id is None and ctx.get("considerlasthost", True) and vm.get("lasthostid"):
+        last = ctx.store.get("host", vm["lasthostid"])
+        if _capacity.usable_host(ctx.store, last) and _capacity.fits(ctx.store, last, vm):
+            host_id = last["id"]
+
+    def run(jctx):
+        if state == "Running":
+            raise errors.invalid_value(f"The virtual machine {vm['id']} ({vm['displayname']}) is already running")
+        if state != "Stopped":
+            raise errors.invalid_value(f"Unable to start VM instance {vm['name']}: it is in state {state}")
+        current, password = _start(jctx, jctx.store.get("virtualmachine", vm["id"]), host_id=host_id,
+                                   pod_id=jctx.get("podid"), cluster_id=jctx.get("clusterid"))
+        return render_vm(jctx, current, password=password)
+
+    def failed(jctx, error):
+        current = jctx.store.get("virtualmachine", vm["id"])
+        if current["state"] == "Starting":
+            touch(jctx.store, vm["id"], state="Stopped")
+
+    return Job(run, instance_id=vm["id"], on_failure=failed)
+
+
+@api("stopVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+     description="Stops a running VM (Running → Stopping → Stopped); stopping a stopped VM succeeds.",
+     params=[P("id", "uuid", True, "the VM", entity="virtualmachine"), P("forced", "boolean", description="force the stop")])
+def stop_virtual_machine(ctx):
+    vm = get_vm(ctx, ctx.get("id"))
+    state = vm["state"]
+    if state == "Running":
+        touch(ctx.store, vm["id"], state="Stopping")
+
+    def run(jctx):
+        current = jctx.store.get("virtualmachine", vm["id"])
+        if state in ("Running", "Error") or (state == "Starting" and jctx.get("forced")):
+            current = _stop(jctx, current)
+            record_event(jctx, "VM.STOP", f"Stopping VM {current['instancename']}", resource_id=current["id"],
+                         resource_type="VirtualMachine", account=jctx.store.get("account", current["accountid"]))
+        elif state != "Stopped":
+            raise errors.invalid_value(f"Unable to stop VM {current['name']} in state {state}")
+        return render_vm(jctx, current)
+
+    def failed(jctx, error):
+        current = jctx.store.get("virtualmachine", vm["id"])
+        if current["state"] == "Stopping":
+            touch(jctx.store, vm["id"], state="Running")
+
+    return Job(run, instance_id=vm["id"], on_failure=failed)
+
+
+@api("rebootVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+     description="Reboots a running VM (it stays Running).",
+     params=[P("id", "uuid", True, "the VM", entity="virtualmachine"), P("forced", "boolean", description="force"),
+             P("bootintosetup", "boolean", description="boot into setup")])
+def reboot_virtual_machine(ctx):
+    vm = get_vm(ctx, ctx.get("id"))
+
+    def run(jctx):
+        current = jctx.store.get("virtualmachine", vm["id"])
+        if current["state"] != "Running" or not current.get("hostid"):
+            raise errors.internal_error("Failed to reboot vm instance")
+        record_event(jctx, "VM.REBOOT", f"Rebooting VM {current['instancename']}", resource_id=current["id"],
+                     resource_type="VirtualMachine")
+        return render_vm(jctx, touch(jctx.store, current["id"]))
+
+    return Job(run, instance_id=vm["id"])
+
+
+def destroy_vm_rows(store, vm: dict, data_volume_ids: list[str] = ()) -> dict:
+    """Running/Stopped → Destroyed: off its host, counts released, ROOT (and listed data volumes) destroyed."""
+    vm = _capacity.release(store, vm)
+    for volume in storage.volumes_of(store, vm["id"]):
+        if volume["type"] == "ROOT":
+            storage.destroy_volume(store, volume)
+        elif volume["id"] in data_volume_ids:
+            store.update("volume", volume["id"], virtualmachineid=None, deviceid=None)
+            storage.destroy_volume(store, store.get("volume", volume["id"]))
+        else:
+            store.update("volume", volume["id"], virtualmachineid=None, deviceid=None, attached=None)
+    owner = vm["accountid"]
+    limits.release(store, owner, "user_vm")
+    limits.release(store, owner, "cpu", vm.get("cpunumber", 0))
+    limits.release(store, owner, "memory", vm.get("memory", 0))
+    return touch(store, vm["id"], state="Destroyed", hostid=None, destroyedat=epoch())
+
+
+def expunge_vm_rows(store, vm: dict) -> dict:
+    """Destroyed → Expunging → gone: NICs (IPs) released, volumes, snapshots, tags and group membership removed."""
+    vm = touch(store, vm["id"], state="Expunging")
+    vm = _capacity.release(store, vm)
+    for nic in store.find("nic", virtualmachineid=vm["id"]):
+        _guestnet.release_nic(store, nic)
+    for volume in store.find("volume", virtualmachineid=vm["id"]):
+        if volume.get("removed"):
+            continue
+        if volume["type"] == "ROOT":
+            storage.expunge_volume(store, volume)
+        else:
+            store.update("volume", volume["id"], virtualmachineid=None, deviceid=None, attached=None)
+    for volume in store.find("volume", state="Destroy"):
+        if volume.get("destroyedwith") == vm["id"]:
+            storage.expunge_volume(store, volume)
+    for snapshot in store.find("vmsnapshot", virtualmachineid=vm["id"]):
+        if not snapshot.get("removed"):
+            store.update("vmsnapshot", snapshot["id"], removed=wire.now_text(), state="Expunging")
+    for group_id in vm.get("affinitygroupids") or []:
+        group = store.get("affinitygroup", group_id)
+        if group:
+            store.update("affinitygroup", group_id,
+                         virtualmachineids=[v for v in group.get("virtualmachineids", []) if v != vm["id"]])
+    tagging.delete_tags_of(store, vm["id"])
+    for ip in store.find("publicipaddress", virtualmachineid=vm["id"]):
+        store.update("publicipaddress", ip["id"], virtualmachineid=None, isstaticnat=False, vmipaddress=None)
+    return touch(store, vm["id"], removed=wire.now_text(), affinitygroupids=[])
+
+
+def _may_expunge_or_recover(ctx) -> bool:
+    return ctx.caller.is_admin or _true(ctx, "allow.user.expunge.recover.vm")
+
+
+@api("destroyVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+     description="Destroys a VM (state Destroyed, recoverable until the expunge sweep) or, with expunge=true, removes it.",
+     params=[P("id", "uuid", True, "the VM", entity="virtualmachine"), P("expunge", "boolean", description="remove at once"),
+             P("volumeids", "list", description="data volumes to destroy with it")])
+def destroy_virtual_machine(ctx):
+    from marvin2.simulator.apis import _expunge
+
+    vm = get_vm(ctx, ctx.get("id"))
+    expunge = bool(ctx.get("expunge"))
+    volume_ids = [v.lower() for v in ctx.get("volumeids") or []]
+    for volume_id in volume_ids:
+        volume = ctx.store.get("volume", volume_id)
+        if volume is None or volume.get("virtualmachineid") != vm["id"] or volume["type"] != "DATADISK":
+            raise errors.invalid_value(f"Please specify volumes that belong to the VM: {volume_id} is not one of its "
+                                       "data volumes")
+    _expunge.ensure_running(ctx.sim)
+
+    def run(jctx):
+        store = jctx.store
+        if expunge and not _may_expunge_or_recover(jctx):
+            raise errors.permission_denied("Parameter expunge can be passed by Admin only. Or when the "
+                                           "allow.user.expunge.recover.vm key is set.")
+        current = store.get("virtualmachine", vm["id"])
+        if current.get("removed"):
+            raise errors.invalid_value(f"unable to find a virtual machine with id {current['internalid']}")
+        if current["state"] not in ("Destroyed", "Expunging"):
+            for volume_id in volume_ids:
+                store.update("volume", volume_id, destroyedwith=current["id"])
+            current = destroy_vm_rows(store, current, volume_ids)
+            record_event(jctx, "VM.DESTROY", f"Destroying VM {current['instancename']}", resource_id=current["id"],
+                         resource_type="VirtualMachine", account=store.get("account", current["accountid"]))
+        if expunge:
+            current = expunge_vm_rows(store, current)
+            record_event(jctx, "VM.EXPUNGE", f"Expunging VM {current['instancename']}", resource_id=current["id"],
+                         resource_type="VirtualMachine", account=store.get("account", current["accountid"]))
+        return render_vm(jctx, current)
+
+    return Job(run, instance_id=vm["id"])
+
+
+@api("expungeVirtualMachine", is_async=True, response="success", instance_type="VirtualMachine",
+     description="Removes a destroyed VM for good (admins, or users when allow.user.expunge.recover.vm is true).",
+     params=[P("id", "uuid", True, "the VM", entity="virtualmachine")])
+def expunge_virtual_machine(ctx):
+    vm = get_vm(ctx, ctx.get("id"), allow_removed=True)
+
+    def run(jctx):
+        store = jctx.store
+        if not _may_expunge_or_recover(jctx):
+            raise errors.permission_denied("Parameter expunge can be passed by Admin only. Or when the "
+                                           "allow.user.expunge.recover.vm key is set.")
+        current = store.get("virtualmachine", vm["id"])
+        if current.get("removed"):
+            raise errors.invalid_value(f"unable to find a virtual machine with id {current['internalid']}")
+        if current["state"] not in ("Destroyed", "Expunging"):
+            raise errors.invalid_value(f"Please destroy vm with uuid {current['id']} before expunging")
+        current = expunge_vm_rows(store, current)
+        record_event(jctx, "VM.EXPUNGE", f"Expunging VM {current['instancename']}", resource_id=current["id"],
+                     resource_type="VirtualMachine", account=store.get("account", current["accountid"]))
+        from marvin2.simulator.context import SUCCESS
+
+        return SUCCESS
+
+    return Job(run, instance_id=vm["id"])
+
+
+@api("recoverVirtualMachine", response="virtualmachine",
+     description="Brings a destroyed (not yet expunged) VM back as Stopped.",
+     params=[P("id", "uuid", True, "the VM", entity="virtualmachine")])
+def recover_virtual_machine(ctx):
+    store = ctx.store
+    vm = store.get("virtualmachine", ctx.get("id"))
+    check_owned(ctx, vm, "VM")
+    if not _may_expunge_or_recover(ctx):
+        raise errors.permission_denied("Recovering a vm can only be done by an Admin. Or when the "
+                                       "allow.user.expunge.recover.vm key is set.")
+    if vm.get("removed"):
+        raise errors.invalid_value(f"unable to find a virtual machine with id {vm['internalid']}")
+    if vm["state"] != "Destroyed":
+        raise errors.invalid_value(f"vm is not in the right state: {vm['internalid']}")
+    owner = store.get("account", vm["accountid"])
+    limits.charge(store, owner, "user_vm")
+    limits.charge(store, owner, "cpu", vm.get("cpunumber", 0))
+    limits.charge(store, owner, "memory", vm.get("memory", 0))
+    for volume in store.find("volume", virtualmachineid=vm["id"]):
+        if volume["type"] == "ROOT" and not volume.get("removed"):
+            storage.recover_volume(store, volume, owner)
+    vm = touch(store, vm["id"], state="Stopped", destroyedat=None)
+    record_event(ctx, "VM.RECOVER", f"Recovering VM {vm['instancename']}", resource_id=vm["id"],
+                 resource_type="VirtualMachine", account=owner)
+    return render_vm(ctx, vm)
+
+
+# --- list --------------------------------------------------------------------------------------------------------
+
+
+@api("listVirtualMachines", response="virtualmachine", related="deployVirtualMachine",
+     description="Lists the VMs the caller may see; state accepts Running, Stopped, Present (not destroyed), "
+                 "Destroyed, Expunged and the other VM states.",
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="virtualmachine"), P("ids", "list", description="VM ids"),
+             P("name"), P("state", description="VM state, or Present"), P("zoneid", "uuid"), P("podid", "uuid"),
+             P("clusterid", "uuid"), P("hostid", "uuid"), P("storageid", "uuid", entity="storagepool"),
+             P("templateid", "uuid"), P("isoid", "uuid", entity="template"), P("serviceofferingid", "uuid"),
+             P("networkid", "uuid", entity="network"), P("vpcid", "uuid", entity="vpc"),
+             P("affinitygroupid", "uuid", entity="affinitygroup"), P("groupid", "uuid", entity="", description="instance group"),
+             P("keypair", description="SSH key pair name"), P("haenable", "boolean", description="HA enabled"),
+             P("hypervisor"), P("displayvm", "boolean", description="shown to users (admins)"),
+             P("forvirtualnetwork", "boolean", description="VMs in isolated (virtual) networks"),
+             P("userid", "uuid", description="deployed by this user"), P("projectid", "uuid", entity="project"),
+             P("tags", "map"), P("details", "list", description="all, group, nics, stats, secgrp, tmpl, servoff, diskoff, "
+                                                              "backoff, iso, volume, min, affgrp"),
+             P("userdata", "boolean", description="include the user data"), P("showicon", "boolean"),
+             P("accumulate", "boolean", description="accumulate stats"),
+             P("autoscalevmgroupid", "uuid", description="autoscale group", entity=""),
+             P("backupofferingid", "uuid", description="backup offering", entity="")])
+def list_virtual_machines(ctx):
+    from marvin2.simulator.apis import _expunge
+
+    _expunge.ensure_running(ctx.sim)
+    store = ctx.store
+    wanted_state = (ctx.get("state") or "").lower()
+    hide_destroyed = not ctx.caller.is_admin and not _true(ctx, "allow.user.view.destroyed.vm")
+    in_network = None
+    if ctx.has("networkid") or ctx.has("vpcid") or ctx.has("forvirtualnetwork"):
+        network_ids = None
+        if ctx.has("networkid"):
+            network_ids = {ctx.get("networkid")}
+        if ctx.has("vpcid"):
+            vpc_networks = {n["id"] for n in store.find("network", vpcid=ctx.get("vpcid"))}
+            network_ids = vpc_networks if network_ids is None else network_ids & vpc_networks
+        if ctx.has("forvirtualnetwork"):
+            virtual = {n["id"] for n in store.all("network") if n.get("type") == "Isolated"}
+            if not ctx.get("forvirtualnetwork"):
+                virtual = {n["id"] for n in store.all("network")} - virtual
+            network_ids = virtual if network_ids is None else network_ids & virtual
+        in_network = {n["virtualmachineid"] for n in store.all("nic") if n.get("networkid") in network_ids}
+    on_pool = None
+    if ctx.has("storageid"):
+        on_pool = {v.get("virtualmachineid") for v in store.find("volume", storageid=ctx.get("storageid"))}
+
+    def match(row):
+        state = row["state"].lower()
+        if wanted_state == "present":
+            if state in ("destroyed", "expunging"):
+                return False
+        elif wanted_state:
+            if state != wanted_state:
+                return False
+        if hide_destroyed and state in ("destroyed", "expunging"):
+            return False
+        if in_network is not None and row["id"] not in in_network:
+            return False
+        if on_pool is not None and row["id"] not in on_pool:
+            return False
+        if ctx.has("keypair") and ctx.get("keypair") not in (row.get("keypairs") or "").split(","):
+            return False
+        if ctx.has("affinitygroupid") and ctx.get("affinitygroupid") not in (row.get("affinitygroupids") or []):
+            return False
+        if ctx.has("haenable") and bool(row.get("haenable")) != ctx.get("haenable"):
+            return False
+        if ctx.has("displayvm") and bool(row.get("displayvm", True)) != ctx.get("displayvm"):
+            return False
+        if ctx.has("hypervisor") and row.get("hypervisor", "").lower() != ctx.get("hypervisor").lower():
+            return False
+        if ctx.has("clusterid"):
+            host = store.get("host", row.get("hostid")) if row.get("hostid") else None
+            if host is None or host.get("clusterid") != ctx.get("clusterid"):
+                return False
+        return True
+
+    cache: dict = {}
+    filters = {"zoneid": "zoneid", "podid": "podid", "hostid": "hostid", "templateid": "templateid", "isoid": "isoid",
+               "serviceofferingid": "serviceofferingid", "userid": "userid", "groupid": "groupid"}
+    with_userdata = bool(ctx.get("userdata"))
+    return list_owned(ctx, "virtualmachine", lambda r: render_vm(ctx, r, cache=cache, userdata=with_userdata),
+                      match=match, filters=filters, keyword_fields=("name", "displayname", "instancename"))

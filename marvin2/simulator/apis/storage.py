@@ -1,0 +1,527 @@
+"""Volumes: createVolume, attach/detach, resize, delete, list, migrate.
+
+States as on a real server: a data volume is ``Allocated`` until it is
+attached to a started VM (then ``Ready``; it stays Ready when detached);
+a VM's ROOT volume is ``Allocated`` until the VM first starts; destroying a
+VM puts its ROOT volume in ``Destroy``; deleting or expunging makes it
+``Expunged`` (row kept with ``removed``, as CloudStack keeps removed rows).
+
+The row helpers (``new_root_volume``, ``new_data_volume``, ``volumes_of``,
+``mark_started``, ...) are what the VM module calls; the ``volume`` kind:
+``name``, ``type`` (ROOT/DATADISK), ``zoneid``, ``state``, ``size`` (bytes),
+``diskofferingid``, ``virtualmachineid``, ``deviceid``, ``storageid``,
+``templateid`` (ROOT), ``accountid``, ``domainid``, ``attached``, ``removed``.
+"""
+from __future__ import annotations
+
+import math
+import uuid
+
+from marvin2 import wire
+from marvin2.simulator import errors, limits, tagging
+from marvin2.simulator.apis._common import (
+    GIB, check_owned, list_owned, next_number, owner_fields, owner_for_create, record_event, zone_name,
+)
+from marvin2.simulator.context import SUCCESS, Job
+from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
+
+tagging.register_taggable("Volume", "volume")
+
+MAX_DATA_VOLUMES = 6          # hypervisor capability of the Simulator hypervisor
+CDROM_DEVICE_ID = 3           # never handed to a data disk
+
+
+def gib(size_bytes: int | None) -> int:
+    return int(math.ceil((size_bytes or 0) / GIB))
+
+
+# --- row helpers (used by the VM module too) -----------------------------------------------------
+
+
+def pick_pool(store, zone_id: str, size: int) -> dict | None:
+    """The Up primary storage pool of the zone with the most free space."""
+    pools = [p for p in store.find("storagepool", zoneid=zone_id) if p.get("state") == "Up" and not p.get("removed")]
+    if not pools:
+        return None
+    return max(pools, key=lambda p: p.get("disksizetotal", 0) - p.get("disksizeallocated", 0))
+
+
+def _pool_usage(store, pool_id: str | None, delta: int) -> None:
+    if not pool_id:
+        return
+    pool = store.get("storagepool", pool_id)
+    if pool is not None:
+        store.update("storagepool", pool_id, disksizeallocated=max(0, pool.get("disksizeallocated", 0) + delta))
+
+
+def new_root_volume(store, vm: dict, size: int, owner: dict) -> dict:
+    row = store.insert("volume", {
+        "name": f"ROOT-{vm['internalid']}", "type": "ROOT", "zoneid": vm["zoneid"], "state": "Allocated", "size": size,
+        "diskofferingid": vm.get("rootdiskofferingid"), "virtualmachineid": vm["id"], "deviceid": 0,
+        "templateid": vm.get("templateid"), "accountid": owner["id"], "domainid": owner["domainid"],
+        "provisioningtype": "thin", "displayvolume": True, "isextractable": False, "path": str(uuid.uuid4()),
+    })
+    return row
+
+
+def new_data_volume(store, *, name: str, zone_id: str, size: int, offering: dict | None, owner: dict,
+                    vm: dict | None = None, deviceid: int | None = None, snapshot_id: str | None = None) -> dict:
+    row = store.insert("volume", {
+        "name": name, "type": "DATADISK", "zoneid": zone_id, "state": "Allocated", "size": size,
+        "diskofferingid": offering["id"] if offering else None, "virtualmachineid": vm["id"] if vm else None,
+        "deviceid": deviceid, "accountid": owner["id"], "domainid": owner["domainid"],
+        "provisioningtype": (offering or {}).get("provisioningtype", "thin"), "displayvolume": True,
+        "isextractable": True, "path": str(uuid.uuid4()), "snapshotid": snapshot_id,
+        "attached": wire.now_text() if vm else None,
+    })
+    return row
+
+
+def volumes_of(store, vm_id: str) -> list[dict]:
+    store.index("volume", "virtualmachineid")
+    return [v for v in store.find("volume", virtualmachineid=vm_id) if not v.get("removed")]
+
+
+def mark_started(store, vm: dict) -> None:
+    """A VM started: its volumes are Ready and placed on a pool."""
+    for volume in volumes_of(store, vm["id"]):
+        changes = {}
+        if volume["state"] == "Allocated":
+            changes["state"] = "Ready"
+        if not volume.get("storageid"):
+            pool = pick_pool(store, vm["zoneid"], volume["size"])
+            if pool is not None:
+                changes["storageid"] = pool["id"]
+                _pool_usage(store, pool["id"], volume["size"])
+        if changes:
+            store.update("volume", volume["id"], **changes)
+
+
+def charge_volume(store, owner: dict, size: int) -> None:
+    limits.charge(store, owner, "volume")
+    limits.charge(store, owner, "primary_storage", gib(size))
+
+
+def release_volume(store, volume: dict) -> None:
+    if volume.get("accountid"):
+        limits.release(store, volume["accountid"], "volume")
+        limits.release(store, volume["accountid"], "primary_storage", gib(volume.get("size")))
+
+
+def destroy_volume(store, volume: dict) -> dict:
+    """Destroy state (a destroyed VM's ROOT volume); counts are released."""
+    if volume["state"] in ("Destroy", "Expunged"):
+        return volume
+    release_volume(store, volume)
+    return store.update("volume", volume["id"], state="Destroy")
+
+
+def recover_volume(store, volume: dict, owner: dict) -> dict:
+    if volume["state"] != "Destroy":
+        return volume
+    charge_volume(store, owner, volume["size"])
+    return store.update("volume", volume["id"], state="Ready" if volume.get("storageid") else "Allocated")
+
+
+def expunge_volume(store, volume: dict) -> None:
+    """Gone for good: counts released (unless already), pool space freed, tags dropped."""
+    if volume["state"] not in ("Destroy", "Expunged"):
+        release_volume(store, volume)
+    _pool_usage(store, volume.get("storageid"), -volume.get("size", 0))
+    tagging.delete_tags_of(store, volume["id"])
+    for policy in store.find("snapshotpolicy", volumeid=volume["id"]):
+        store.delete("snapshotpolicy", policy["id"])
+    store.update("volume", volume["id"], state="Expunged", removed=wire.now_text(), virtualmachineid=None)
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+declare_object("volume", {
+    "id": "volume id", "name": "volume name", "type": "ROOT or DATADISK", "state": "Allocated, Ready, Destroy ...",
+    "size": ("long", "size (bytes)"), "zoneid": "zone", "zonename": "zone name", "virtualmachineid": "VM attached to",
+    "vmname": "its name", "vmdisplayname": "its display name", "vmstate": "its state", "deviceid": ("long", "device id"),
+    "diskofferingid": "disk offering", "diskofferingname": "its name", "storageid": "primary storage pool",
+    "storage": "pool name", "created": ("date", "created"), "attached": ("date", "attached"), "account": "owner",
+    "domainid": "owner domain id", "domain": "owner domain", "tags": ("set", "tags"), "destroyed": ("boolean", "destroyed"),
+})
+
+
+def render_volume(ctx, row: dict) -> dict:
+    store = ctx.store
+    vm = store.get("virtualmachine", row.get("virtualmachineid")) if row.get("virtualmachineid") else None
+    offering = store.get("diskoffering", row.get("diskofferingid")) if row.get("diskofferingid") else None
+    pool = store.get("storagepool", row.get("storageid")) if row.get("storageid") else None
+    template = store.get("template", row.get("templateid")) if row.get("templateid") else None
+    out = {
+        "id": row["id"], "name": row["name"], "zoneid": row["zoneid"], "zonename": zone_name(store, row["zoneid"]),
+        "type": row["type"], "deviceid": row.get("deviceid") if vm else None, "virtualmachineid": vm["id"] if vm else None,
+        "vmname": vm["name"] if vm else None, "vmdisplayname": vm.get("displayname") if vm else None,
+        "vmstate": vm["state"] if vm else None, "vmtype": "User" if vm else None,
+        "provisioningtype": row.get("provisioningtype", "thin"), "size": row.get("size"), "virtualsize": row.get("size"),
+        "physicalsize": row.get("size") if row["state"] == "Ready" else None, "created": row.get("created"),
+        "state": row["state"], "attached": row.get("attached") if vm else None, "destroyed": row["state"] == "Destroy",
+        "storagetype": "shared", "hypervisor": "Simulator" if row.get("storageid") else "None",
+        "diskofferingid": offering["id"] if offering else None, "diskofferingname": offering["name"] if offering else None,
+        "diskofferingdisplaytext": offering.get("displaytext") if offering else None,
+        "storageid": pool["id"] if pool else None, "storage": pool["name"] if pool else None,
+        "clusterid": pool.get("clusterid") if pool else None, "podid": pool.get("podid") if pool else None,
+        "templateid": template["id"] if template else None, "templatename": template["name"] if template else None,
+        "templatedisplaytext": template.get("displaytext") if template else None,
+        "isextractable": bool(row.get("isextractable")), "displayvolume": row.get("displayvolume", True),
+        "path": row.get("path") if ctx.caller.is_root_admin else None, "quiescevm": False,
+        "supportsstoragesnapshot": False, "miniops": row.get("miniops"), "maxiops": row.get("maxiops"),
+        "snapshotid": row.get("snapshotid"), "hasannotations": False, "tags": ctx.tags_for(row["id"]),
+    }
+    if pool and pool.get("clusterid"):
+        cluster = store.get("cluster", pool["clusterid"])
+        out["clustername"] = cluster["name"] if cluster else None
+    if pool and pool.get("podid"):
+        pod = store.get("pod", pool["podid"])
+        out["podname"] = pod["name"] if pod else None
+    if vm and row["type"] == "ROOT":
+        offering = store.get("serviceoffering", vm.get("serviceofferingid"))
+        if offering:
+            out["serviceofferingid"], out["serviceofferingname"] = offering["id"], offering["name"]
+            out["serviceofferingdisplaytext"] = offering.get("displaytext")
+    out.update(owner_fields(ctx, row))
+    return out
+
+
+def _volume(ctx, volume_id: str) -> dict:
+    row = ctx.store.get("volume", volume_id)
+    if row is None or row.get("removed"):
+        raise errors.invalid_value(f"Unable to find volume with ID: {volume_id}")
+    return check_owned(ctx, row, "volume")
+
+
+# --- list -------------------------------------------------------------------------------------------
+
+
+@api("listVolumes", response="volume", related="createVolume,attachVolume",
+     description="Lists the volumes the caller may see.",
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="volume"), P("ids", "list", description="volume ids"),
+             P("name"), P("type", description="ROOT or DATADISK"), P("virtualmachineid", "uuid", entity="virtualmachine"),
+             P("zoneid", "uuid"), P("podid", "uuid"), P("clusterid", "uuid"), P("hostid", "uuid"),
+             P("storageid", description="primary storage pool id"), P("diskofferingid", "uuid"),
+             P("state", description="volume state"), P("displayvolume", "boolean", description="shown to the user"),
+             P("listsystemvms", "boolean", description="also volumes of system VMs (admins)"),
+             P("projectid", "uuid", entity="project"), P("tags", "map")])
+def list_volumes(ctx):
+    store = ctx.store
+    caller_is_admin = ctx.caller.is_admin
+    host_vms = None
+    if ctx.has("hostid"):
+        host_vms = {vm["id"] for vm in store.find("virtualmachine", hostid=ctx.get("hostid"))}
+
+    def match(row):
+        if row["state"] == "Expunged":
+            return False
+        if row["state"] == "Destroy" and not caller_is_admin and ctx.get("state") != "Destroy":
+            return False
+        if ctx.has("type") and row["type"].lower() != ctx.get("type").lower():
+            return False
+        if ctx.has("state") and row["state"].lower() != ctx.get("state").lower():
+            return False
+        if ctx.has("storageid") and row.get("storageid") != ctx.get("storageid").lower():
+            return False
+        if ctx.has("displayvolume") and bool(row.get("displayvolume", True)) != ctx.get("displayvolume"):
+            return False
+        if host_vms is not None and row.get("virtualmachineid") not in host_vms:
+            return False
+        if ctx.has("podid") or ctx.has("clusterid"):
+            pool = store.get("storagepool", row.get("storageid")) if row.get("storageid") else None
+            if pool is None or (ctx.has("podid") and pool.get("podid") != ctx.get("podid")) \
+                    or (ctx.has("clusterid") and pool.get("clusterid") != ctx.get("clusterid")):
+                return False
+        return True
+
+    filters = {"virtualmachineid": "virtualmachineid", "zoneid": "zoneid", "diskofferingid": "diskofferingid"}
+    return list_owned(ctx, "volume", lambda r: render_volume(ctx, r), match=match, filters=filters)
+
+
+# --- create -----------------------------------------------------------------------------------------
+
+
+@api("createVolume", is_async=True, response="volume", instance_type="Volume",
+     description="Creates a data volume from a disk offering (or a snapshot); it stays Allocated until it is "
+                 "attached to a started VM. With virtualmachineid it is attached at once.",
+     params=[P("name", description="volume name"), P("zoneid", "uuid"), P("diskofferingid", "uuid"),
+             P("size", "long", description="size (GB) for a customized offering"), P("snapshotid", "uuid", entity="snapshot"),
+             P("virtualmachineid", "uuid", description="attach to this VM", entity="virtualmachine"),
+             P("account"), P("domainid", "uuid"), P("projectid", "uuid", entity="project"),
+             P("displayvolume", "boolean", description="show to the user"), P("customid", description="custom id"),
+             P("miniops", "long", description="min IOPS"), P("maxiops", "long", description="max IOPS")])
+def create_volume(ctx):
+    store = ctx.store
+    owner = owner_for_create(ctx)
+    offering = store.get("diskoffering", ctx.get("diskofferingid")) if ctx.has("diskofferingid") else None
+    snapshot = store.get("snapshot", ctx.get("snapshotid")) if ctx.has("snapshotid") else None
+    if offering is None and snapshot is None:
+        raise errors.invalid_value("Either disk Offering Id or snapshot Id must be passed whilst creating volume")
+    if offering is not None and (offering.get("removed") or offering.get("state") == "Inactive"):
+        raise errors.invalid_value(f"Please specify a valid disk offering: {offering['id']} was deleted")
+    if snapshot is not None:
+        check_owned(ctx, snapshot, "snapshot")
+        if snapshot.get("removed") or snapshot["state"] != "BackedUp":
+            raise errors.invalid_value(f"Snapshot id={snapshot['id']} is not in BackedUp state yet and can't be used "
+                                       "for volume creation")
+        size = snapshot["size"]
+        zone_id = snapshot["zoneid"]
+    else:
+        if offering.get("iscustomized"):
+            if not ctx.has("size"):
+                raise errors.invalid_value("This disk offering requires a custom size specified")
+            if ctx.get("size") < 1 or ctx.get("size") > 2000:
+                raise errors.invalid_value(f"Invalid size for custom volume creation: {ctx.get('size')}, max volume size "
+                                           "is: 2000 GB")
+            size = ctx.get("size") * GIB
+        else:
+            if ctx.has("size") and ctx.get("size") != offering.get("disksize"):
+                raise errors.invalid_value("This disk offering does not allow custom size")
+            size = int(offering.get("disksize") or 0) * GIB
+        zone_id = ctx.get("zoneid")
+        if zone_id is None:
+            raise errors.invalid_value("Please specify a zone for the volume (zoneid)")
+    vm = None
+    if ctx.has("virtualmachineid"):
+        vm = store.get("virtualmachine", ctx.get("virtualmachineid"))
+        check_owned(ctx, vm, "VM")
+        zone_id = zone_id or vm["zoneid"]
+    zone = store.get("zone", zone_id)
+    if zone is None:
+        raise errors.invalid_value(f"Unable to find zone by id {zone_id}")
+    if zone.get("allocationstate") == "Disabled" and not ctx.caller.is_root_admin:
+        raise errors.permission_denied(f"Cannot perform this operation, Zone is currently disabled: {zone['id']}")
+    charge_volume(store, owner, size)
+    name = ctx.get("name") or f"DATA-{next_number(store, 'volume')}"
+    row = new_data_volume(store, name=name, zone_id=zone["id"], size=size, offering=offering, owner=owner,
+                          snapshot_id=snapshot["id"] if snapshot else None)
+    changes = {k: ctx.get(k) for k in ("miniops", "maxiops") if ctx.has(k)}
+    if ctx.has("displayvolume"):
+        changes["displayvolume"] = ctx.get("displayvolume")
+    if changes:
+        row = store.update("volume", row["id"], **changes)
+    record_event(ctx, "VOLUME.CREATE", f"Creating volume {name}", resource_id=row["id"], resource_type="Volume",
+                 account=owner)
+
+    def run(jctx):
+        volume = jctx.store.get("volume", row["id"])
+        if vm is not None:
+            volume = _attach(jctx, volume, jctx.store.get("virtualmachine", vm["id"]), None)
+        return render_volume(jctx, volume)
+
+    return Job(run, entity_id=row["id"], instance_id=row["id"])
+
+
+# --- attach / detach ----------------------------------------------------------------------------------
+
+
+def _attach(jctx, volume: dict, vm: dict, deviceid: int | None) -> dict:
+    store = jctx.store
+    if volume["type"] != "DATADISK" and not (volume["type"] == "ROOT" and not volume.get("virtualmachineid")):
+        raise errors.invalid_value("Please specify a volume with the valid type: DATADISK")
+    if volume.get("virtualmachineid"):
+        raise errors.invalid_value("Please specify a volume that is not attached to any VM.")
+    if volume["state"] not in ("Allocated", "Ready", "Uploaded"):
+        raise errors.invalid_value(f"Volume {volume['name']} is in state {volume['state']} and cannot be attached")
+    if vm is None or vm.get("removed") or vm["state"] not in ("Running", "Stopped"):
+        raise errors.invalid_value("Please specify a VM that is either running or stopped.")
+    if vm["zoneid"] != volume["zoneid"]:
+        raise errors.invalid_value("Please specify a VM that is in the same zone as the volume.")
+    if vm.get("accountid") != volume.get("accountid"):
+        raise errors.invalid_value("Owner of the volume and the VM must be the same account")
+    attached = volumes_of(store, vm["id"])
+    if volume["type"] == "ROOT":
+        if any(v["type"] == "ROOT" for v in attached):
+            raise errors.invalid_value(f"The VM {vm['name']} already has a root volume attached")
+        deviceid = 0
+    else:
+        if sum(1 for v in attached if v["type"] == "DATADISK") >= MAX_DATA_VOLUMES:
+            raise errors.invalid_value(f"The specified VM already has the maximum number of data disks "
+                                       f"({MAX_DATA_VOLUMES}) attached. Please specify another VM.")
+        used = {v.get("deviceid") for v in attached}
+        if deviceid is not None:
+            if deviceid in used or deviceid in (0, CDROM_DEVICE_ID) or deviceid < 0:
+                raise errors.invalid_value(f"Device id {deviceid} is used by another volume of the VM (or reserved)")
+        else:
+            deviceid = next(i for i in range(1, 64) if i not in used and i != CDROM_DEVICE_ID)
+    changes = {"virtualmachineid": vm["id"], "deviceid": deviceid, "attached": wire.now_text()}
+    if vm["state"] == "Running" and volume["state"] == "Allocated":
+        changes["state"] = "Ready"
+        if not volume.get("storageid"):
+            pool = pick_pool(store, vm["zoneid"], volume["size"])
+            if pool:
+                changes["storageid"] = pool["id"]
+                _pool_usage(store, pool["id"], volume["size"])
+    volume = store.update("volume", volume["id"], **changes)
+    record_event(jctx, "VOLUME.ATTACH", f"attaching volume {volume['name']} to VM {vm['name']}",
+                 resource_id=volume["id"], resource_type="Volume")
+    return volume
+
+
+@api("attachVolume", is_async=True, response="volume", instance_type="Volume",
+     description="Attaches a data volume to a running or stopped VM (a Ready volume once the VM runs).",
+     params=[P("id", "uuid", True, "the volume", entity="volume"),
+             P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"),
+             P("deviceid", "long", description="device id to use (default: the next free one)")])
+def attach_volume(ctx):
+    volume = _volume(ctx, ctx.get("id"))
+    vm = ctx.store.get("virtualmachine", ctx.get("virtualmachineid"))
+    check_owned(ctx, vm, "VM")
+
+    def run(jctx):
+        current = jctx.store.get("volume", volume["id"])
+        updated = _attach(jctx, current, jctx.store.get("virtualmachine", vm["id"]), ctx.get("deviceid"))
+        return render_volume(jctx, updated)
+
+    return Job(run, instance_id=volume["id"])
+
+
+@api("detachVolume", is_async=True, response="volume", instance_type="Volume",
+     description="Detaches a volume (by id, or by VM and device id). A ROOT volume only from a stopped VM.",
+     params=[P("id", "uuid", entity="volume"), P("virtualmachineid", "uuid", entity="virtualmachine"),
+             P("deviceid", "long", description="device id of the volume on the VM")])
+def detach_volume(ctx):
+    store = ctx.store
+    if ctx.has("id"):
+        volume = _volume(ctx, ctx.get("id"))
+    elif ctx.has("virtualmachineid") and ctx.has("deviceid"):
+        volume = next((v for v in volumes_of(store, ctx.get("virtualmachineid")) if v.get("deviceid") == ctx.get("deviceid")), None)
+        if volume is None:
+            raise errors.invalid_value("Unable to find volume with ID: null")
+        check_owned(ctx, volume, "volume")
+    else:
+        raise errors.invalid_value("Please provide either a volume id, or a tuple(device id, instance id)")
+
+    def run(jctx):
+        current = jctx.store.get("volume", volume["id"])
+        vm = jctx.store.get("virtualmachine", current.get("virtualmachineid")) if current.get("virtualmachineid") else None
+        if vm is None:
+            raise errors.invalid_value(f"Volume {current['name']} is not attached to any VM")
+        if current["type"] == "ROOT" and vm["state"] not in ("Stopped", "Destroyed"):
+            raise errors.invalid_value("Root volume detach can happen only when vm is in states: Stopped or Destroyed")
+        if jctx.store.find("vmsnapshot", virtualmachineid=vm["id"], removed=None):
+            raise errors.invalid_value("Unable to detach volume, please specify a VM that does not have VM snapshots")
+        updated = jctx.store.update("volume", current["id"], virtualmachineid=None, deviceid=None, attached=None)
+        record_event(jctx, "VOLUME.DETACH", f"detaching volume {current['name']} from VM {vm['name']}",
+                     resource_id=current["id"], resource_type="Volume")
+        return render_volume(jctx, updated)
+
+    return Job(run, instance_id=volume["id"])
+
+
+# --- resize, delete, migrate -------------------------------------------------------------------------
+
+
+@api("resizeVolume", is_async=True, response="volume", instance_type="Volume",
+     description="Grows a volume (size in GB, or a new disk offering); shrinking needs shrinkok=true.",
+     params=[P("id", "uuid", True, "the volume", entity="volume"), P("size", "long", description="new size (GB)"),
+             P("diskofferingid", "uuid", description="new disk offering"), P("shrinkok", "boolean", description="allow shrinking"),
+             P("miniops", "long", description="min IOPS"), P("maxiops", "long", description="max IOPS")])
+def resize_volume(ctx):
+    store = ctx.store
+    volume = _volume(ctx, ctx.get("id"))
+    offering = store.get("diskoffering", ctx.get("diskofferingid")) if ctx.has("diskofferingid") else None
+    current_offering = store.get("diskoffering", volume.get("diskofferingid")) if volume.get("diskofferingid") else None
+    if offering is not None:
+        if offering.get("iscustomized"):
+            if not ctx.has("size"):
+                raise errors.invalid_value("New disk offering is customized: specify the new size (size)")
+            new_size = ctx.get("size") * GIB
+        else:
+            new_size = int(offering.get("disksize") or 0) * GIB
+    elif ctx.has("size"):
+        if volume["type"] == "DATADISK" and current_offering is not None and not current_offering.get("iscustomized"):
+            raise errors.invalid_value("To change a volume's size without providing a new disk offering, its current disk "
+                                       "offering must be customizable or it must be a root volume (if providing a disk "
+                                       "offering, make sure it is different from the current disk offering).")
+        new_size = ctx.get("size") * GIB
+    else:
+        raise errors.invalid_value("Please specify the new size (size) or a new disk offering (diskofferingid)")
+    if new_size <= 0:
+        raise errors.invalid_value(f"Invalid size {ctx.get('size')}: the new size must be at least 1 GB")
+    shrink_ok = bool(ctx.get("shrinkok"))
+    owner = store.get("account", volume["accountid"])
+    delta = gib(new_size) - gib(volume["size"])
+    if delta > 0:
+        limits.check(store, owner, "primary_storage", delta)
+
+    def run(jctx):
+        jstore = jctx.store
+        current = jstore.get("volume", volume["id"])
+        if current["state"] not in ("Ready", "Allocated"):
+            raise errors.invalid_value(f"Volume should be in ready or allocated state before attempting a resize. "
+                                       f"Volume {current['id']} is in state {current['state']}.")
+        if new_size < current["size"] and not shrink_ok:
+            raise errors.invalid_value(f"Going from existing size of {current['size']} to size of {new_size} would shrink "
+                                       "the volume.Need to sign off by supplying the shrinkok parameter with value of true.")
+        change = gib(new_size) - gib(current["size"])
+        if change > 0:
+            limits.charge(jstore, jstore.get("account", current["accountid"]), "primary_storage", change)
+        elif change < 0:
+            limits.release(jstore, current["accountid"], "primary_storage", -change)
+        _pool_usage(jstore, current.get("storageid"), new_size - current["size"])
+        changes = {"size": new_size}
+        if offering is not None:
+            changes["diskofferingid"] = offering["id"]
+        for key in ("miniops", "maxiops"):
+            if jctx.has(key):
+                changes[key] = jctx.get(key)
+        updated = jstore.update("volume", current["id"], **changes)
+        record_event(jctx, "VOLUME.RESIZE", f"resizing volume {current['name']} to {gib(new_size)} GB",
+                     resource_id=current["id"], resource_type="Volume")
+        return render_volume(jctx, updated)
+
+    return Job(run, instance_id=volume["id"])
+
+
+@api("deleteVolume", response="success",
+     description="Deletes a detached volume (an attached one is the real 431).",
+     params=[P("id", "uuid", True, "the volume", entity="volume")])
+def delete_volume(ctx):
+    store = ctx.store
+    volume = _volume(ctx, ctx.get("id"))
+    if volume.get("virtualmachineid"):
+        raise errors.invalid_value("Please specify a volume that is not attached to any VM.")
+    if volume["state"] in ("Creating", "Migrating", "Resizing", "Uploading"):
+        raise errors.invalid_value(f"Please specify a volume that is not currently being {volume['state'].lower()}.")
+    expunge_volume(store, volume)
+    record_event(ctx, "VOLUME.DELETE", f"deleting volume {volume['name']}", resource_id=volume["id"],
+                 resource_type="Volume")
+    return SUCCESS
+
+
+@api("migrateVolume", is_async=True, response="volume", instance_type="Volume",
+     description="Moves a volume to another primary storage pool of its zone.",
+     params=[P("volumeid", "uuid", True, "the volume", entity="volume"),
+             P("storageid", "uuid", True, "destination pool", entity="storagepool"),
+             P("livemigrate", "boolean", description="migrate while the VM runs"),
+             P("newdiskofferingid", "uuid", description="new disk offering", entity="diskoffering")])
+def migrate_volume(ctx):
+    volume = _volume(ctx, ctx.get("volumeid"))
+    pool = ctx.store.get("storagepool", ctx.get("storageid"))
+
+    def run(jctx):
+        store = jctx.store
+        current = store.get("volume", volume["id"])
+        if current["state"] != "Ready":
+            raise errors.invalid_value(f"Volume must be in ready state to migrate (volume {current['id']} is "
+                                       f"{current['state']})")
+        if pool["zoneid"] != current["zoneid"] or pool.get("state") != "Up":
+            raise errors.invalid_value(f"Storage pool {pool['name']} is not an Up pool of the volume's zone")
+        if current.get("storageid") == pool["id"]:
+            raise errors.invalid_value(f"Volume {current['name']} is already on storage pool {pool['name']}")
+        vm = store.get("virtualmachine", current.get("virtualmachineid")) if current.get("virtualmachineid") else None
+        if vm is not None and vm["state"] == "Running" and not jctx.get("livemigrate"):
+            raise errors.invalid_value(f"Volume {current['name']} is attached to a running VM: pass livemigrate=true")
+        _pool_usage(store, current.get("storageid"), -current["size"])
+        _pool_usage(store, pool["id"], current["size"])
+        changes = {"storageid": pool["id"]}
+        if jctx.has("newdiskofferingid"):
+            changes["diskofferingid"] = jctx.get("newdiskofferingid")
+        updated = store.update("volume", current["id"], **changes)
+        record_event(jctx, "VOLUME.MIGRATE", f"migrating volume {current['name']} to {pool['name']}",
+                     resource_id=current["id"], resource_type="Volume")
+        return render_volume(jctx, updated)
+
+    return Job(run, instance_id=volume["id"])
