@@ -95,13 +95,15 @@ def owner_filter(ctx: Context) -> Callable[[dict], bool]:
     - admins: their own account's rows unless ``listall``/``domainid``/``account``
       widen it; ``domainid`` (with ``isrecursive`` for the subtree) and
       ``account`` (+``domainid``) narrow to what they name, which must lie in the
-      caller's domain subtree (else 531).
+      caller's domain subtree (else 531). Asking by ``id`` widens like ``listall``.
     """
     caller = ctx.caller
     if caller is None:
         return lambda row: True
     account_name, domain_id = ctx.get("account"), ctx.get("domainid")
     listall, recursive = bool(ctx.get("listall")), bool(ctx.get("isrecursive"))
+    # Asking for one item by id is as wide as listall: an admin finds anything it administers.
+    listall = listall or (ctx.has("id") and "id" in ctx.api.by_param)
     store = ctx.store
 
     if not caller.is_admin:

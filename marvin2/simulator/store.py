@@ -127,7 +127,7 @@ class Store:
             found = self._conn.execute(f"SELECT data FROM {table} WHERE id = ?", (row_id,)).fetchone()
         return json.loads(found[0]) if found else None
 
-    def update(self, kind: str, row_id: str, **changes: Any) -> dict[str, Any]:
+    def update(self, kind: str, row_id: str, /, **changes: Any) -> dict[str, Any]:
         """Merge ``changes`` into a row (a value of None removes the field). Returns the new row."""
         table = self._table(kind)
         with self.lock:
@@ -155,7 +155,7 @@ class Store:
             cursor = self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
         return cursor.rowcount > 0
 
-    def find(self, kind: str, **equal: Any) -> list[dict[str, Any]]:
+    def find(self, kind: str, /, **equal: Any) -> list[dict[str, Any]]:
         """Rows whose fields equal the given values (None matches a missing field), in insertion order."""
         table = self._table(kind)
         clauses, args = [], []
@@ -178,17 +178,17 @@ class Store:
             rows = self._conn.execute(sql, args).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def find_one(self, kind: str, **equal: Any) -> dict[str, Any] | None:
+    def find_one(self, kind: str, /, **equal: Any) -> dict[str, Any] | None:
         rows = self.find(kind, **equal)
         return rows[0] if rows else None
 
     def all(self, kind: str) -> list[dict[str, Any]]:
         return self.find(kind)
 
-    def count(self, kind: str, **equal: Any) -> int:
+    def count(self, kind: str, /, **equal: Any) -> int:
         return len(self.find(kind, **equal))
 
-    def delete_where(self, kind: str, **equal: Any) -> int:
+    def delete_where(self, kind: str, /, **equal: Any) -> int:
         rows = self.find(kind, **equal)
         for row in rows:
             self.delete(kind, row["id"])

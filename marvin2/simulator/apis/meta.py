@@ -194,9 +194,19 @@ def _tag_targets(ctx) -> tuple[str, list[dict]]:
         row = ctx.store.get(kind, resource_id.lower())
         if row is None or row.get("removed"):
             raise errors.invalid_value(f"Unable to find resource by id {resource_id} and type {proper}")
-        ctx.check_access(row, proper)
-        rows.append(row)
+        owned = _ownership(kind, row)
+        ctx.check_access(owned, proper)
+        rows.append({**row, **owned})
     return proper, rows
+
+
+def _ownership(kind: str, row: dict) -> dict:
+    """accountid/domainid of a taggable row (an account owns itself; a domain belongs to itself)."""
+    if kind == "account":
+        return {"accountid": row["id"], "domainid": row["domainid"]}
+    if kind == "domain":
+        return {"accountid": None, "domainid": row["id"]}
+    return {"accountid": row.get("accountid"), "domainid": row.get("domainid")}
 
 
 @api("createTags", is_async=True, response="success", instance_type="None",
@@ -219,8 +229,8 @@ def create_tags(ctx):
             for key, value in wanted.items():
                 jctx.store.insert("resourcetag", {"key": key, "value": value, "resourceid": row["id"],
                                                   "resourcetype": proper, "customer": ctx.get("customer"),
-                                                  "accountid": row.get("accountid", owner["id"]),
-                                                  "domainid": row.get("domainid", owner["domainid"])})
+                                                  "accountid": row.get("accountid") or owner["id"],
+                                                  "domainid": row.get("domainid") or owner["domainid"]})
         jctx.event("CREATE_TAGS", f"created tags on {len(rows)} {proper}")
         return SUCCESS
 
