@@ -228,3 +228,34 @@ def test_no_secret_reaches_allure_or_junit(pytester, pack, monkeypatch):
         assert "********" in everything
     finally:
         sim.stop()
+
+
+def test_steps_mask_secrets_even_if_an_event_carries_them(pytester, pack):
+    # Defence in depth: the client masks its events, and the steps mask again.
+    pack(test_fake_events="""
+        from marvin2.client.events import CallEvent, JobEvent
+        from marvin2.pytest_plugin import session
+
+        def test_listener_gets_raw_secrets(pytestconfig):
+            listeners = pytestconfig.stash[session._LISTENERS]
+            call = CallEvent(command="createUser", params_masked={"username": "u", "password": "Raw-Pa55-Leak-1"},
+                             status=200, duration=0.01,
+                             response={"user": {"id": "1", "secretkey": "Raw-Secret-Leak-2"}}, error=None,
+                             endpoint="http://someone:Raw-Pa55-Leak-3@127.0.0.1:8080/client/api?apiKey=k")
+            job = JobEvent(jobid="j-1", command="registerUserKeys", status="succeeded", duration=0.02,
+                           result={"userkeys": {"apikey": "a", "secretkey": "Raw-Secret-Leak-4"}}, error=None)
+            for listener in listeners:
+                listener(call)
+                listener(job)
+    """)
+    (pytester.path / "x.yaml").write_text("simulator: {}\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--alluredir", "allure",
+                                           "--marvin-config", "x.yaml", timeout=60)
+    result.assert_outcomes(passed=1)
+    text = "\n".join(p.read_text() for p in (pytester.path / "allure").glob("*"))
+    for leak in ("Raw-Pa55-Leak-1", "Raw-Secret-Leak-2", "Raw-Pa55-Leak-3", "Raw-Secret-Leak-4"):
+        assert leak not in text, leak
+    steps = next(iter(results(pytester.path / "allure").values()))["steps"]
+    assert [s["name"] for s in steps] == ["createUser (10 ms)", "async job registerUserKeys j-1: succeeded (0.02 s)"]
+    assert {"name": "password", "value": "********"} in steps[0]["parameters"]
+    assert {"name": "endpoint", "value": "http://127.0.0.1:8080/client/api"} in steps[0]["parameters"]
