@@ -174,7 +174,15 @@ def allocate_nic(ctx, network: dict, vm: dict, *, deviceid: int, isdefault: bool
 
 
 def release_nic(store, nic) -> None:
-    store.delete("nic", nic["id"] if isinstance(nic, dict) else nic)
+    """Give a NIC's IP and MAC back; the VM's forwarding rules, LB mappings and static NAT in that network go too."""
+    from marvin2.simulator.apis import rules  # late import: rules imports this module
+
+    row = store.get("nic", nic["id"] if isinstance(nic, dict) else nic)
+    if row is None:
+        return
+    if row.get("virtualmachineid") and row.get("vmtype", USER_VM) == USER_VM:
+        rules.remove_rules_of_vm(store, row["virtualmachineid"], row.get("networkid"))
+    store.delete("nic", row["id"])
 
 
 def release_nics_of_vm(store, vm_id: str) -> int:
@@ -193,7 +201,9 @@ def active_vm_nic_count(store, network_id: str) -> int:
 
 def render_nic(store, nic: dict) -> dict:
     network = store.get("network", nic.get("networkid")) or {}
+    vpc = store.get("vpc", network["vpcid"]) if network.get("vpcid") else None
     return {
+        "vpcid": network.get("vpcid"), "vpcname": vpc["name"] if vpc else None,
         "id": nic["id"], "networkid": nic.get("networkid"), "networkname": network.get("name"),
         "netmask": nic.get("netmask"), "gateway": nic.get("gateway"), "ipaddress": nic.get("ipaddress"),
         "isolationuri": network.get("broadcasturi") or nic.get("isolationuri"),
@@ -294,6 +304,8 @@ def _ensure_router(ctx, network: dict, public_ip: dict | None) -> None:
         if vpc is None or not routers:
             return
         router = routers[0]
+        if network["id"] not in (router.get("networkids") or []):
+            store.update("router", router["id"], networkids=[*(router.get("networkids") or []), network["id"]])
         if not store.find_one("nic", networkid=network["id"], virtualmachineid=router["id"]):
             # The VPC router takes each tier's gateway address.
             store.insert("nic", {"networkid": network["id"], "virtualmachineid": router["id"], "vmtype": ROUTER_VM,
@@ -332,6 +344,7 @@ def shutdown_routers(store, network: dict) -> None:
     if network.get("vpcid"):
         for router in routers_of(store, vpc_id=network["vpcid"]):
             store.delete_where("nic", networkid=network["id"], virtualmachineid=router["id"])
+            store.update("router", router["id"], networkids=[n for n in router.get("networkids") or [] if n != network["id"]])
         return
     for router in routers_of(store, network_id=network["id"]):
         destroy_router(store, router["id"])

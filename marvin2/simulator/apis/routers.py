@@ -88,29 +88,18 @@ def render_router(ctx, row: dict) -> dict:
     return out
 
 
-def _declare_router_apis() -> None:
-    """listRouters & co, only when the core's infra module does not provide them."""
-    if REGISTRY.lookup("listRouters") is not None:
-        return
-    declare_object("router", {
-        "id": "router id", "name": "router name", "state": "Running, Stopped ...", "zoneid": "zone id", "zonename": "zone name",
-        "podid": "pod id", "hostid": "host id", "hostname": "host name", "publicip": "public (source NAT) IP",
-        "guestipaddress": "guest IP", "guestnetworkid": "guest network id", "guestnetworkname": "guest network name",
-        "vpcid": "VPC id", "vpcname": "VPC name", "role": "VIRTUAL_ROUTER", "account": "owner account",
-        "domainid": "owner domain id", "domain": "owner domain", "isredundantrouter": ("boolean", "part of a redundant pair"),
-        "redundantstate": "redundant state", "version": "router version", "requiresupgrade": ("boolean", "needs an upgrade"),
-        "created": ("date", "creation time"), "nic": ("set", "the router's NICs"),
-    })
+def _render(ctx, row: dict) -> dict:
+    """Routers look the same in every answer: the core's renderer when it has one."""
+    from marvin2.simulator.apis import infra
 
-    @api("listRouters", response="router", roles=ADMINS, related="startRouter,stopRouter",
-         description="Lists virtual routers (admin).",
-         params=[*PAGING, P("account"), P("domainid", "uuid"), P("listall", "boolean"), P("isrecursive", "boolean"),
-                 P("id", "uuid", entity="router"), P("name"), P("state"), P("zoneid", "uuid"), P("podid", "uuid"),
-                 P("clusterid", "uuid"), P("hostid", "uuid"), P("networkid", "uuid", entity="network"),
-                 P("vpcid", "uuid", entity="vpc"), P("forvpc", "boolean", description="VPC routers only (true) or none (false)"),
-                 P("version", description="routers of this version"), P("projectid", "uuid", entity=""),
-                 P("fetchhealthcheckresults", "boolean", description="include health check results"),
-                 P("healthchecksfailed", "boolean", description="only routers whose health checks failed")])
+    core = getattr(infra, "render_router", None)
+    return core(ctx, row) if core is not None else render_router(ctx, row)
+
+
+def _declare_router_apis() -> None:
+    """listRouters & co, each only when the core's infra module does not provide it."""
+    have_list = REGISTRY.lookup("listRouters") is not None
+
     def list_routers(ctx):
         def match(row):
             if ctx.has("networkid"):
@@ -131,11 +120,35 @@ def _declare_router_apis() -> None:
                 return False
             return True
 
-        return ctx.list("router", lambda row: render_router(ctx, row), match=match, owned=True,
+        return ctx.list("router", lambda row: _render(ctx, row), match=match, owned=True,
                         filters={"zoneid": "zoneid", "podid": "podid", "hostid": "hostid", "vpcid": "vpcid",
                                  "version": "version"})
 
+    if not have_list:
+        declare_object("router", {
+            "id": "router id", "name": "router name", "state": "Running, Stopped ...", "zoneid": "zone id", "zonename": "zone name",
+            "podid": "pod id", "hostid": "host id", "hostname": "host name", "publicip": "public (source NAT) IP",
+            "guestipaddress": "guest IP", "guestnetworkid": "guest network id", "guestnetworkname": "guest network name",
+            "vpcid": "VPC id", "vpcname": "VPC name", "role": "VIRTUAL_ROUTER", "account": "owner account",
+            "domainid": "owner domain id", "domain": "owner domain", "isredundantrouter": ("boolean", "part of a redundant pair"),
+            "redundantstate": "redundant state", "version": "router version", "requiresupgrade": ("boolean", "needs an upgrade"),
+            "created": ("date", "creation time"), "nic": ("set", "the router's NICs"),
+        })
+        api("listRouters", response="router", roles=ADMINS, related="startRouter,stopRouter",
+            description="Lists virtual routers (admin).",
+            params=[*PAGING, P("account"), P("domainid", "uuid"), P("listall", "boolean"), P("isrecursive", "boolean"),
+                    P("id", "uuid", entity="router"), P("name"), P("state"), P("zoneid", "uuid"), P("podid", "uuid"),
+                    P("clusterid", "uuid"), P("hostid", "uuid"), P("networkid", "uuid", entity="network"),
+                    P("vpcid", "uuid", entity="vpc"),
+                    P("forvpc", "boolean", description="VPC routers only (true) or none (false)"),
+                    P("version", description="routers of this version"), P("projectid", "uuid", entity=""),
+                    P("fetchhealthcheckresults", "boolean", description="include health check results"),
+                    P("healthchecksfailed", "boolean", description="only routers whose health checks failed")])(list_routers)
+
     def _router_action(name, event_type, target_state, description, params):
+        if REGISTRY.lookup(name) is not None:
+            return None
+
         @api(name, is_async=True, response="router", roles=ADMINS, instance_type="DomainRouter",
              description=description, params=params)
         def handler(ctx):
@@ -151,7 +164,7 @@ def _declare_router_apis() -> None:
                     raise nc.job_error(f"Unable to reboot domR, it is not in right state {current['state']}")
                 current = jctx.store.update("router", row["id"], state=target_state)
                 jctx.event(event_type, f"{name} {current['name']}")
-                return render_router(jctx, current)
+                return _render(jctx, current)
 
             return Job(run, instance_id=row["id"])
 
@@ -164,6 +177,9 @@ def _declare_router_apis() -> None:
     _router_action("rebootRouter", "ROUTER.REBOOT", "Running", "Reboots a running virtual router.",
                    [P("id", "uuid", True, entity="router"), P("forced", "boolean", description="force the reboot")])
 
+    if REGISTRY.lookup("destroyRouter") is not None:
+        return
+
     @api("destroyRouter", is_async=True, response="router", roles=ADMINS, instance_type="DomainRouter",
          description="Destroys a virtual router (the next restart of its network makes a new one).",
          params=[P("id", "uuid", True, entity="router")])
@@ -171,7 +187,7 @@ def _declare_router_apis() -> None:
         row = ctx.store.get("router", ctx.get("id"))
 
         def run(jctx):
-            rendered = render_router(jctx, row)
+            rendered = _render(jctx, row)
             rendered["state"] = "Destroyed"
             destroy_router(jctx.store, row["id"])
             jctx.event("ROUTER.DESTROY", f"destroyed router {row['name']}")

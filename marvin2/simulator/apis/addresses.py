@@ -1,0 +1,318 @@
+"""Public IP addresses: associateIpAddress, disassociateIpAddress,
+listPublicIpAddresses, enableStaticNat, disableStaticNat.
+
+Addresses are the core's ``publicipaddress`` rows (one per address of each
+public range); the core's ``ipalloc`` hands them out and takes them back.
+associateIpAddress is a create-style async command: the address is chosen
+in the request (state ``Allocating``, its id answered at once) and the job
+makes it ``Allocated``. The first address acquired on an isolated network
+that has no source NAT address yet becomes its source NAT address, as on a
+real server.
+"""
+from __future__ import annotations
+
+from marvin2.simulator import errors, ipalloc
+from marvin2.simulator.apis import netcommon as nc
+from marvin2.simulator.apis.network_offerings import offering_has
+from marvin2.simulator.apis.networks import check_network_usable, source_nat_ip
+from marvin2.simulator.context import SUCCESS, Job
+from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
+from marvin2.simulator.tagging import delete_tags_of, register_taggable
+
+register_taggable("PublicIpAddress", "publicipaddress")
+
+declare_object("ipaddress", {
+    "id": "address id", "ipaddress": "the address", "state": "Allocating, Allocated, Releasing or Free",
+    "allocated": ("date", "when it was acquired"), "zoneid": "zone id", "zonename": "zone name",
+    "issourcenat": ("boolean", "the source NAT address of its network/VPC"),
+    "isstaticnat": ("boolean", "static NAT to a VM"), "issystem": ("boolean", "used by the system"),
+    "account": "owner account", "domainid": "owner domain id", "domain": "owner domain",
+    "forvirtualnetwork": ("boolean", "a public (virtual network) address"), "vlanid": "public range id",
+    "vlanname": "VLAN of the range", "associatednetworkid": "the guest network using it",
+    "associatednetworkname": "name of that network", "physicalnetworkid": "physical network",
+    "virtualmachineid": "static NAT VM", "virtualmachinename": "static NAT VM name",
+    "virtualmachinedisplayname": "static NAT VM display name", "vmipaddress": "the VM IP it is NATed to",
+    "vpcid": "VPC id", "vpcname": "VPC name", "tags": ("list", "resource tags"), "fordisplay": ("boolean", "shown to users"),
+})
+
+
+def ip_label(ip: dict) -> str:
+    """How a real server prints an address in messages (``Ip[1.2.3.4-zone]``)."""
+    return f"Ip[{ip['ipaddress']}-{ip.get('zoneid')}]"
+
+
+def render_ip(ctx, row: dict) -> dict:
+    store = ctx.store
+    vlan = store.get("vlan", row.get("vlanid")) or {}
+    network = store.get("network", row.get("associatednetworkid")) if row.get("associatednetworkid") else None
+    vpc = store.get("vpc", row.get("vpcid")) if row.get("vpcid") else None
+    vm = store.get("virtualmachine", row.get("virtualmachineid")) if row.get("virtualmachineid") else None
+    out = {k: row.get(k) for k in ("id", "ipaddress", "state", "allocated", "vlanid", "associatednetworkid",
+                                    "physicalnetworkid", "virtualmachineid", "vmipaddress", "vpcid")}
+    out.update(nc.zone_fields(store, row.get("zoneid")))
+    out.update(ctx.owner_fields(row))
+    out.update(issourcenat=bool(row.get("issourcenat")), isstaticnat=bool(row.get("isstaticnat")),
+               issystem=bool(row.get("issystem")), forvirtualnetwork=bool(row.get("forvirtualnetwork", True)),
+               vlanname=vlan.get("vlan"), associatednetworkname=network["name"] if network else None,
+               vpcname=vpc["name"] if vpc else None, isportable=False, fordisplay=row.get("fordisplay", True),
+               hasannotations=False, tags=ctx.tags_for(row["id"]),
+               virtualmachinename=vm.get("name") if vm else None,
+               virtualmachinedisplayname=(vm.get("displayname") or vm.get("name")) if vm else None)
+    return out
+
+
+def owned_ip(ctx, ip_id: str) -> dict:
+    """An allocated address the caller may act on (431 if free, 531 if someone else's)."""
+    ip = ctx.store.get("publicipaddress", ip_id)
+    if ip.get("state") == "Free" or not ip.get("accountid"):
+        raise errors.invalid_value(f"Unable to find allocated public IP address with id {ip_id}")
+    ctx.check_access(ip, "PublicIpAddress")
+    return ip
+
+
+# --- associate / disassociate ------------------------------------------------------------------
+
+
+def _target_network(ctx, owner: dict) -> tuple[dict | None, dict | None, str]:
+    """(network, vpc, zone id) the new address is for."""
+    store = ctx.store
+    if ctx.has("networkid"):
+        network = store.get("network", ctx.get("networkid"))
+        if network.get("removed"):
+            raise errors.invalid_value(f"Unable to find network by id {network['id']}")
+        if network.get("accountid"):
+            ctx.check_access(network, "Network")
+        check_network_usable(ctx, network, owner)
+        offering = store.get("networkoffering", network["networkofferingid"]) or {}
+        if network.get("type") != "Isolated" and not offering_has(offering, "SourceNat") \
+                and not offering_has(offering, "StaticNat"):
+            raise errors.invalid_value(f"Can't allocate public ip address for network {network['id']}: the network "
+                                       f"offering does not support public IP services")
+        vpc = store.get("vpc", network["vpcid"]) if network.get("vpcid") else None
+        return network, vpc, network["zoneid"]
+    if ctx.has("vpcid"):
+        vpc = store.get("vpc", ctx.get("vpcid"))
+        if vpc.get("removed"):
+            raise errors.invalid_value(f"Unable to find VPC by id {vpc['id']}")
+        ctx.check_access(vpc, "VPC")
+        return None, vpc, vpc["zoneid"]
+    if not ctx.has("zoneid"):
+        raise errors.invalid_value("Either networkId, vpcId or zoneId has to be specified to associate an IP address")
+    zone = store.get("zone", ctx.get("zoneid"))
+    if zone.get("networktype") == "Basic":
+        raise errors.invalid_value(f"Can't associate ip address in zone {zone['name']} of networktype Basic")
+    networks = [n for n in store.find("network", zoneid=zone["id"], accountid=owner["id"])
+                if not n.get("removed") and n.get("type") == "Isolated" and not n.get("vpcid")]
+    if not networks:
+        domain = store.get("domain", owner["domainid"]) or {}
+        raise errors.invalid_value(f"Account name={owner['name']} domain={domain.get('name')} doesn't have virtual "
+                                   f"networks in zone={zone['name']}")
+    return networks[0], None, zone["id"]
+
+
+@api("associateIpAddress", is_async=True, response="ipaddress", instance_type="IpAddress",
+     related="disassociateIpAddress,listPublicIpAddresses",
+     description="Acquires a public IP address for a network, a VPC or (the account's network in) a zone.",
+     params=[P("networkid", "uuid", description="the isolated network", entity="network"),
+             P("vpcid", "uuid", description="the VPC", entity="vpc"), P("zoneid", "uuid"),
+             P("ipaddress", description="a specific free address to acquire"),
+             P("account", description="owner account (admins; with domainid)"), P("domainid", "uuid"),
+             P("projectid", "uuid", entity=""), P("fordisplay", "boolean", description="show to the end user"),
+             P("isportable", "boolean", description="a portable (region-wide) address"),
+             P("regionid", "integer", description="region of a portable address")])
+def associate_ip_address(ctx):
+    store = ctx.store
+    owner = ctx.resolve_owner()
+    network, vpc, zone_id = _target_network(ctx, owner)
+    if ctx.get("isportable"):
+        raise errors.invalid_value("Portable IP addresses are not supported by this zone (no portable IP range)")
+    source_nat = bool(network is not None and network.get("type") == "Isolated" and not network.get("vpcid")
+                      and source_nat_ip(store, network) is None
+                      and offering_has(store.get("networkoffering", network["networkofferingid"]) or {}, "SourceNat"))
+    ip = ipalloc.allocate(store, zone_id, owner, network_id=network["id"] if network else None,
+                          vpc_id=vpc["id"] if vpc else None, source_nat=source_nat, address=ctx.get("ipaddress"))
+    ip = store.update("publicipaddress", ip["id"], state="Allocating", fordisplay=ctx.get("fordisplay", True))
+
+    def run(jctx):
+        current = jctx.store.update("publicipaddress", ip["id"], state="Allocated")
+        nc.event(jctx, "NET.IPASSIGN", f"Successfully associated IP {current['ipaddress']}", resource=current,
+                 resource_type="PublicIpAddress", account=owner)
+        return render_ip(jctx, current)
+
+    def failed(jctx, error):
+        if jctx.store.get("publicipaddress", ip["id"]).get("state") == "Allocating":
+            ipalloc.release(jctx.store, ip["id"])
+
+    return Job(run, entity_id=ip["id"], instance_id=ip["id"], on_failure=failed)
+
+
+def release_address(ctx, ip: dict) -> None:
+    """Remove an address's rules and static NAT, then give it back (disassociate, deleteVPC ...)."""
+    from marvin2.simulator.apis import rules  # late import: rules imports this module
+
+    rules.remove_rules_of_ip(ctx.store, ip["id"])
+    delete_tags_of(ctx.store, ip["id"])
+    ipalloc.release(ctx.store, ip["id"])
+
+
+@api("disassociateIpAddress", is_async=True, response="success", instance_type="IpAddress",
+     related="associateIpAddress,listPublicIpAddresses",
+     description="Releases a public IP address (not a source NAT one) with all its rules.",
+     params=[P("id", "uuid", True, "the address", entity="publicipaddress")])
+def disassociate_ip_address(ctx):
+    ip = owned_ip(ctx, ctx.get("id"))
+
+    def run(jctx):
+        current = jctx.store.get("publicipaddress", ip["id"])
+        if current.get("state") == "Free":
+            raise nc.job_error(f"Unable to find ip address by id {ip['id']}")
+        if current.get("issourcenat"):
+            raise nc.job_error("ip address is used for source nat purposes and can not be disassociated.")
+        release_address(jctx, current)
+        nc.event(jctx, "NET.IPRELEASE", f"released IP {current['ipaddress']}", resource=current,
+                 resource_type="PublicIpAddress")
+        return SUCCESS
+
+    return Job(run, instance_id=ip["id"])
+
+
+# --- listPublicIpAddresses ------------------------------------------------------------------------
+
+
+@api("listPublicIpAddresses", response="publicipaddress", related="associateIpAddress,disassociateIpAddress",
+     description="Lists public IP addresses: the caller's allocated ones, or also free ones with allocatedonly=false.",
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="publicipaddress"), P("zoneid", "uuid"),
+             P("allocatedonly", "boolean", description="only allocated addresses (default true)"),
+             P("associatednetworkid", "uuid", description="addresses of this guest network", entity="network"),
+             P("networkid", "uuid", description="addresses of this guest network", entity="network"),
+             P("fordisplay", "boolean", description="addresses shown to the end user"),
+             P("forloadbalancing", "boolean", description="addresses usable for load balancing"),
+             P("forvirtualnetwork", "boolean", description="public (virtual network) addresses"),
+             P("ipaddress", description="this address"), P("issourcenat", "boolean", description="source NAT addresses"),
+             P("isstaticnat", "boolean", description="static NAT addresses"), P("physicalnetworkid", "uuid"),
+             P("projectid", "uuid", entity=""), P("state", description="Allocating, Allocated, Releasing or Free"),
+             P("tags", "map"), P("vlanid", "uuid", description="addresses of this public range"),
+             P("vpcid", "uuid", description="addresses of this VPC", entity="vpc")])
+def list_public_ip_addresses(ctx):
+    from marvin2.simulator.listing import owner_filter
+
+    allowed = owner_filter(ctx)
+    allocated_only = ctx.get("allocatedonly", True)
+    network_filter = ctx.get("associatednetworkid") or ctx.get("networkid")
+
+    def match(row):
+        if row.get("accountid"):
+            if not (allowed(row) or (ctx.has("id") and ctx.can_access(row) and not ctx.has("account"))):
+                return False
+        elif allocated_only or row.get("state") != "Free" or ctx.has("account"):
+            return False
+        if network_filter and row.get("associatednetworkid") != network_filter:
+            return False
+        for flag in ("issourcenat", "isstaticnat"):
+            if ctx.has(flag) and bool(row.get(flag)) != ctx.get(flag):
+                return False
+        if ctx.has("forvirtualnetwork") and bool(row.get("forvirtualnetwork", True)) != ctx.get("forvirtualnetwork"):
+            return False
+        if ctx.has("forloadbalancing") and ctx.get("forloadbalancing") and (row.get("isstaticnat") or row.get("issourcenat")):
+            return False
+        if ctx.has("state") and str(row.get("state")).lower() != ctx.get("state").lower():
+            return False
+        if ctx.has("fordisplay") and row.get("fordisplay", True) != ctx.get("fordisplay"):
+            return False
+        return True
+
+    return ctx.list("publicipaddress", lambda row: render_ip(ctx, row), match=match, owned=False,
+                    keyword_fields=("ipaddress",),
+                    filters={"zoneid": "zoneid", "vlanid": "vlanid", "vpcid": "vpcid", "ipaddress": "ipaddress",
+                             "physicalnetworkid": "physicalnetworkid"})
+
+
+# --- static NAT ---------------------------------------------------------------------------------------
+
+
+def vm_nic_in(store, vm_id: str, network_id: str) -> dict | None:
+    return store.find_one("nic", virtualmachineid=vm_id, networkid=network_id)
+
+
+def user_vm(ctx, vm_id: str) -> dict:
+    """A user VM the caller may act on (431 when gone, 531 when someone else's)."""
+    vm = ctx.store.get("virtualmachine", vm_id)
+    if vm is None or vm.get("removed") or vm.get("state") in ("Expunging", "Expunged"):
+        raise errors.invalid_value(f"Unable to find virtual machine by id {vm_id}")
+    ctx.check_access(vm, "VirtualMachine")
+    return vm
+
+
+@api("enableStaticNat", response="success", related="disableStaticNat",
+     description="Maps a public IP address one-to-one to a VM of the address's network.",
+     params=[P("ipaddressid", "uuid", True, "the public IP address", entity="publicipaddress"),
+             P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"),
+             P("networkid", "uuid", description="the VM's network (VPC addresses)", entity="network"),
+             P("vmguestip", description="a secondary IP of the VM to NAT to")])
+def enable_static_nat(ctx):
+    store = ctx.store
+    ip = owned_ip(ctx, ctx.get("ipaddressid"))
+    vm = user_vm(ctx, ctx.get("virtualmachineid"))
+    network_id = ctx.get("networkid") or ip.get("associatednetworkid")
+    if network_id is None:
+        raise errors.invalid_value(f"Unable to enable static nat for the ipAddress id={ip['id']} as ip is not associated "
+                                   "with any network and no networkId is passed in")
+    network = store.get("network", network_id)
+    if ip.get("associatednetworkid") and ip["associatednetworkid"] != network_id:
+        raise errors.invalid_value(f"Unable to enable static nat for the ipAddress id={ip['id']}: the ip is associated "
+                                   f"with another network")
+    if ip.get("vpcid") and network.get("vpcid") != ip["vpcid"]:
+        raise errors.invalid_value("Network and the ip address should belong to the same VPC")
+    nic = vm_nic_in(store, vm["id"], network_id)
+    if nic is None:
+        raise errors.invalid_value("Vm doesn't belong to network associated with ipAddress")
+    if vm.get("accountid") != ip.get("accountid"):
+        raise errors.permission_denied(f"Account of the vm {vm['id']} doesn't match the account of the ip {ip['id']}")
+    if ip.get("issourcenat"):
+        raise errors.invalid_value(f"Can't enable static, ip address {ip_label(ip)} is a sourceNat ip address")
+    from marvin2.simulator.apis import rules
+
+    if not ip.get("isstaticnat"):
+        if rules.active_rules(store, "portforwardingrule", ipaddressid=ip["id"]):
+            raise nc.conflict(f"Failed to enable static nat for the ip address {ip_label(ip)} as it already has "
+                              "PortForwarding rules assigned")
+        if rules.active_rules(store, "loadbalancerrule", ipaddressid=ip["id"]):
+            raise nc.conflict(f"Failed to enable static nat for the ip address {ip_label(ip)} as it already has "
+                              "LoadBalancing rules assigned")
+    elif ip.get("virtualmachineid") != vm["id"]:
+        raise nc.conflict(f"Failed to enable static for the ip address {ip_label(ip)} and vm id={vm['id']} as it's "
+                          "already assigned to antoher vm")
+    vm_ip = ctx.get("vmguestip") or nic.get("ipaddress")
+    for other in store.find("publicipaddress", virtualmachineid=vm["id"], isstaticnat=True):
+        if other["id"] != ip["id"] and other.get("vmipaddress") == vm_ip:
+            raise errors.invalid_value(f"Failed to enable static nat on the ip {ip['ipaddress']} for the vm "
+                                       f"{vm.get('name')} as vm id={vm['id']} is already associated with ip id={other['id']}")
+    ip = store.update("publicipaddress", ip["id"], isstaticnat=True, virtualmachineid=vm["id"], vmipaddress=vm_ip,
+                      associatednetworkid=network_id)
+    nc.event(ctx, "STATICNAT.ENABLE", f"enabled static NAT of {ip['ipaddress']} to VM {vm.get('name')}", resource=ip,
+             resource_type="PublicIpAddress")
+    return SUCCESS
+
+
+@api("disableStaticNat", is_async=True, response="success", instance_type="IpAddress", related="enableStaticNat",
+     description="Removes the static NAT of a public IP address.",
+     params=[P("ipaddressid", "uuid", True, "the public IP address", entity="publicipaddress")])
+def disable_static_nat(ctx):
+    ip = owned_ip(ctx, ctx.get("ipaddressid"))
+
+    def run(jctx):
+        current = jctx.store.get("publicipaddress", ip["id"])
+        if not current.get("isstaticnat"):
+            raise nc.job_error("Specified IP address id is not associated with any vm Id")
+        changes = {"isstaticnat": False, "virtualmachineid": None, "vmipaddress": None}
+        if current.get("vpcid") and not current.get("issourcenat"):
+            from marvin2.simulator.apis import rules
+
+            if not rules.active_rules(jctx.store, "firewallrule", ipaddressid=current["id"]):
+                changes["associatednetworkid"] = None
+        current = jctx.store.update("publicipaddress", ip["id"], **changes)
+        nc.event(jctx, "STATICNAT.DISABLE", f"disabled static NAT of {current['ipaddress']}", resource=current,
+                 resource_type="PublicIpAddress")
+        return SUCCESS
+
+    return Job(run, instance_id=ip["id"])

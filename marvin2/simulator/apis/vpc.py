@@ -1,0 +1,723 @@
+"""VPCs, network ACL lists and their rules, and VPC private gateways.
+
+A VPC is created ``Enabled``; its job (``start=true``, the default) acquires
+the VPC's source NAT address and creates its virtual router. Tiers are
+networks created with ``vpcid`` (see networks.py: gateway/netmask inside the
+VPC CIDR, no overlap between tiers). Every tier has an ACL list; the global
+``default_allow`` / ``default_deny`` lists (with their two rules each) exist
+on every cloud, are listed with any VPC, and cannot be changed.
+
+Kinds: ``vpc``, ``networkacllist``, ``networkaclitem``, ``privategateway``.
+"""
+from __future__ import annotations
+
+import ipaddress
+
+from marvin2 import wire
+from marvin2.simulator import errors, ipalloc, limits
+from marvin2.simulator.apis import netcommon as nc
+from marvin2.simulator.apis.addresses import release_address
+from marvin2.simulator.apis.networks import implement_network, render_network
+from marvin2.simulator.apis.routers import create_router, destroy_router, routers_of
+from marvin2.simulator.context import SUCCESS, Job
+from marvin2.simulator.declare import ACCOUNT_SCOPE, ADMIN_ONLY, PAGING, P, api, declare_object
+from marvin2.simulator.tagging import delete_tags_of, register_taggable
+
+register_taggable("Vpc", "vpc")
+register_taggable("NetworkACL", "networkaclitem")
+register_taggable("NetworkACLList", "networkacllist")
+
+DEFAULT_ACLS = {
+    "default_deny": ("Default Network ACL Deny All", "Deny"),
+    "default_allow": ("Default Network ACL Allow All", "Allow"),
+}
+
+
+def vpc_label(vpc: dict) -> str:
+    """How a real server prints a VPC in messages."""
+    return f"[VPC [{vpc['id']}-{vpc['name']}]"
+
+
+# --- default ACL lists -------------------------------------------------------------------------
+
+
+def ensure_default_acls(store) -> None:
+    if store.find_one("networkacllist", name="default_deny", vpcid=None) is not None:
+        return
+    for name, (description, action) in DEFAULT_ACLS.items():
+        acl = store.insert("networkacllist", {"name": name, "description": description, "isdefault": True})
+        for number, traffic in ((1, "Ingress"), (2, "Egress")):
+            store.insert("networkaclitem", {"aclid": acl["id"], "number": number, "protocol": "all",
+                                            "traffictype": traffic, "action": action, "cidrlist": ["0.0.0.0/0"],
+                                            "state": "Active", "isdefault": True})
+
+
+def default_acl(store, name: str) -> dict:
+    ensure_default_acls(store)
+    return store.find_one("networkacllist", name=name, vpcid=None)
+
+
+def _is_default(acl: dict) -> bool:
+    return bool(acl.get("isdefault"))
+
+
+# --- VPCs ------------------------------------------------------------------------------------------
+
+declare_object("vpc", {
+    "id": "VPC id", "name": "VPC name", "displaytext": "description", "state": "Enabled or Inactive", "cidr": "VPC CIDR",
+    "zoneid": "zone id", "zonename": "zone name", "vpcofferingid": "offering id", "vpcofferingname": "offering name",
+    "account": "owner account", "domainid": "owner domain id", "domain": "owner domain", "networkdomain": "DNS domain",
+    "network": ("list", "the VPC's tiers"), "service": ("list", "services and providers"),
+    "restartrequired": ("boolean", "needs a restart"), "fordisplay": ("boolean", "shown to users"),
+    "regionlevelvpc": ("boolean", "region-wide"), "distributedvpcrouter": ("boolean", "distributed router"),
+    "redundantvpcrouter": ("boolean", "redundant router"), "created": ("date", "creation time"),
+    "tags": ("list", "resource tags"), "dns1": "first DNS", "dns2": "second DNS", "publicmtu": ("integer", "public MTU"),
+})
+
+
+def render_vpc(ctx, row: dict) -> dict:
+    store = ctx.store
+    offering = store.get("vpcoffering", row.get("vpcofferingid")) or {}
+    tiers = [n for n in store.find("network", vpcid=row["id"]) if not n.get("removed")]
+    out = {k: row.get(k) for k in ("id", "name", "displaytext", "state", "cidr", "networkdomain", "created", "dns1",
+                                    "dns2", "vpcofferingid")}
+    out.update(nc.zone_fields(store, row.get("zoneid")))
+    out.update(ctx.owner_fields(row))
+    out.update(vpcofferingname=offering.get("name"), network=[render_network(ctx, n) for n in tiers],
+               service=nc.service_list(offering.get("service")), restartrequired=False,
+               fordisplay=row.get("fordisplay", True), regionlevelvpc=False,
+               distributedvpcrouter=bool(offering.get("distributedvpcrouter")), redundantvpcrouter=False,
+               publicmtu=row.get("publicmtu", 1500), hasannotations=False, tags=ctx.tags_for(row["id"]))
+    return out
+
+
+def _owned_vpc(ctx, vpc_id: str) -> dict:
+    vpc = ctx.store.get("vpc", vpc_id)
+    if vpc.get("removed"):
+        raise errors.invalid_value(f"Unable to find VPC by id {vpc_id}")
+    ctx.check_access(vpc, "Vpc")
+    return vpc
+
+
+def start_vpc(ctx, vpc: dict) -> dict:
+    """Source NAT address and router of a VPC (idempotent)."""
+    store = ctx.store
+    account = store.get("account", vpc["accountid"])
+    public_ip = store.find_one("publicipaddress", vpcid=vpc["id"], issourcenat=True)
+    if public_ip is None:
+        public_ip = ipalloc.allocate(store, vpc["zoneid"], account, vpc_id=vpc["id"], source_nat=True)
+        nc.event(ctx, "NET.IPASSIGN", f"Source NAT IP {public_ip['ipaddress']} for VPC {vpc['name']}",
+                 resource=public_ip, resource_type="PublicIpAddress", account=account)
+    if not routers_of(store, vpc_id=vpc["id"]):
+        create_router(store, zone_id=vpc["zoneid"], owner=account, vpc=vpc, public_ip=public_ip)
+        for tier in store.find("network", vpcid=vpc["id"]):
+            if not tier.get("removed") and tier.get("state") == "Implemented":
+                implement_network(ctx, tier)
+    return store.get("vpc", vpc["id"])
+
+
+@api("createVPC", is_async=True, response="vpc", instance_type="Vpc", related="listVPCs,updateVPC,deleteVPC",
+     description="Creates a VPC: a CIDR, a source NAT address and a router for its tiers.",
+     params=[P("name", "string", True, "VPC name"), P("displaytext", "string", True, "description"),
+             P("cidr", "string", True, "the VPC's CIDR (tiers are carved out of it)"),
+             P("vpcofferingid", "uuid", True, "the VPC offering"), P("zoneid", "uuid", True, "the zone"),
+             P("account", description="owner account (admins; with domainid)"), P("domainid", "uuid"),
+             P("projectid", "uuid", entity=""), P("dns1"), P("dns2"), P("ip6dns1"), P("ip6dns2"),
+             P("fordisplay", "boolean", description="show to the end user"), P("networkdomain", description="DNS domain"),
+             P("publicmtu", "integer", description="MTU of the public side"),
+             P("start", "boolean", description="start the VPC (router, source NAT) at once (default true)")])
+def create_vpc(ctx):
+    store = ctx.store
+    zone = store.get("zone", ctx.get("zoneid"))
+    offering = store.get("vpcoffering", ctx.get("vpcofferingid"))
+    if offering.get("state") != "Enabled":
+        raise errors.invalid_value("Unable to find vpc offering in Enabled state by specified id")
+    if zone.get("networktype") == "Basic":
+        raise errors.invalid_value(f"Can't create VPC in zone {zone['name']} of networktype Basic")
+    if zone.get("allocationstate") == "Disabled" and not ctx.caller.is_root_admin:
+        raise errors.permission_denied(f"Cannot perform this operation, Zone is currently disabled: {zone['id']}")
+    cidr_text = ctx.get("cidr")
+    if not nc.is_valid_cidr(cidr_text):
+        raise errors.invalid_value(f"Invalid CIDR specified {cidr_text}")
+    if not nc.is_private(cidr_text):
+        raise errors.invalid_value(f"Guest Cidr {cidr_text} is not RFC1918 compliant")
+    owner = ctx.resolve_owner()
+    limits.charge(store, owner, "vpc")
+    suffix = ctx.config("guest.domain.suffix", "cloud.internal") or "cloud.internal"
+    vpc = store.insert("vpc", {
+        "name": ctx.get("name"), "displaytext": ctx.get("displaytext"), "cidr": str(nc.parse_cidr(cidr_text)),
+        "zoneid": zone["id"], "vpcofferingid": offering["id"], "state": "Enabled",
+        "networkdomain": ctx.get("networkdomain") or f"cs{owner['id'][:6]}{suffix}",
+        "dns1": ctx.get("dns1"), "dns2": ctx.get("dns2"), "fordisplay": ctx.get("fordisplay", True),
+        "publicmtu": ctx.get("publicmtu", 1500), **ctx.owner_row_fields(owner),
+    })
+    start = ctx.get("start", True)
+
+    def run(jctx):
+        current = jctx.store.get("vpc", vpc["id"])
+        if start:
+            current = start_vpc(jctx, current)
+        nc.event(jctx, "VPC.CREATE", f"Successfully created VPC {current['name']}", resource=current,
+                 resource_type="Vpc", account=owner)
+        return render_vpc(jctx, current)
+
+    return Job(run, entity_id=vpc["id"], instance_id=vpc["id"])
+
+
+@api("listVPCs", response="vpc", related="createVPC,updateVPC,deleteVPC",
+     description="Lists VPCs the caller may see.",
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="vpc"), P("name"), P("displaytext"), P("cidr"),
+             P("zoneid", "uuid"), P("vpcofferingid", "uuid"), P("state", description="Enabled or Inactive"),
+             P("supportedservices", "list", description="VPCs whose offering has all these services"),
+             P("restartrequired", "boolean"), P("fordisplay", "boolean"), P("projectid", "uuid", entity=""),
+             P("showicon", "boolean"), P("tags", "map")])
+def list_vpcs(ctx):
+    store = ctx.store
+
+    def match(row):
+        if ctx.has("state") and str(row.get("state")).lower() != ctx.get("state").lower():
+            return False
+        if ctx.has("cidr") and row.get("cidr") != ctx.get("cidr"):
+            return False
+        if ctx.has("displaytext") and row.get("displaytext") != ctx.get("displaytext"):
+            return False
+        if ctx.has("restartrequired") and ctx.get("restartrequired"):
+            return False
+        if ctx.has("fordisplay") and row.get("fordisplay", True) != ctx.get("fordisplay"):
+            return False
+        if ctx.has("supportedservices"):
+            offering = store.get("vpcoffering", row.get("vpcofferingid")) or {}
+            if not nc.supports_all(offering.get("service"), ctx.get("supportedservices")):
+                return False
+        return True
+
+    return ctx.list("vpc", lambda row: render_vpc(ctx, row), match=match, owned=True,
+                    filters={"zoneid": "zoneid", "vpcofferingid": "vpcofferingid"})
+
+
+@api("updateVPC", is_async=True, response="vpc", instance_type="Vpc", related="listVPCs",
+     description="Changes a VPC's name, description or display flag.",
+     params=[P("id", "uuid", True, "the VPC", entity="vpc"), P("name"), P("displaytext"),
+             P("customid", description="custom id"), P("fordisplay", "boolean"), P("publicmtu", "integer")])
+def update_vpc(ctx):
+    vpc = _owned_vpc(ctx, ctx.get("id"))
+
+    def run(jctx):
+        changes = {f: jctx.get(f) for f in ("name", "displaytext", "fordisplay", "publicmtu") if jctx.has(f)}
+        if jctx.has("customid"):
+            changes["customid"] = jctx.get("customid")
+        current = jctx.store.update("vpc", vpc["id"], **changes)
+        nc.event(jctx, "VPC.UPDATE", f"Successfully updated VPC {current['name']}", resource=current, resource_type="Vpc")
+        return render_vpc(jctx, current)
+
+    return Job(run, instance_id=vpc["id"])
+
+
+@api("restartVPC", is_async=True, response="success", instance_type="Vpc", related="listVPCs",
+     description="Restarts a VPC; cleanup=true replaces its router.",
+     params=[P("id", "uuid", True, "the VPC", entity="vpc"), P("cleanup", "boolean", description="make a new router"),
+             P("livepatch", "boolean", description="live-patch the router"),
+             P("makeredundant", "boolean", description="turn the router into a redundant pair")])
+def restart_vpc(ctx):
+    vpc = _owned_vpc(ctx, ctx.get("id"))
+
+    def run(jctx):
+        store = jctx.store
+        if jctx.get("cleanup"):
+            for router in routers_of(store, vpc_id=vpc["id"]):
+                destroy_router(store, router["id"])
+        current = start_vpc(jctx, store.get("vpc", vpc["id"]))
+        nc.event(jctx, "VPC.RESTART", f"restarted VPC {current['name']}", resource=current, resource_type="Vpc")
+        return SUCCESS
+
+    return Job(run, instance_id=vpc["id"])
+
+
+@api("deleteVPC", is_async=True, response="success", instance_type="Vpc", related="createVPC,listVPCs",
+     description="Deletes a VPC that has no tiers left (its addresses, ACL lists and router go with it).",
+     params=[P("id", "uuid", True, "the VPC", entity="vpc")])
+def delete_vpc(ctx):
+    vpc = _owned_vpc(ctx, ctx.get("id"))
+
+    def run(jctx):
+        store = jctx.store
+        current = store.get("vpc", vpc["id"])
+        if current.get("removed"):
+            raise nc.job_error(f"Unable to find VPC by id {vpc['id']}")
+        tiers = [n for n in store.find("network", vpcid=vpc["id"]) if not n.get("removed") and not n.get("issystem")]
+        if tiers:
+            raise nc.job_error(f"Can't delete VPC {vpc_label(current)} as its used by {len(tiers)} networks")
+        for gateway in store.find("privategateway", vpcid=vpc["id"]):
+            store.delete("privategateway", gateway["id"])
+        for ip in store.find("publicipaddress", vpcid=vpc["id"]):
+            release_address(jctx, ip)
+        for router in routers_of(store, vpc_id=vpc["id"]):
+            destroy_router(store, router["id"])
+        for acl in store.find("networkacllist", vpcid=vpc["id"]):
+            store.delete_where("networkaclitem", aclid=acl["id"])
+            store.delete("networkacllist", acl["id"])
+        limits.release(store, current["accountid"], "vpc")
+        delete_tags_of(store, vpc["id"])
+        store.update("vpc", vpc["id"], state="Inactive", removed=wire.now_text())
+        nc.event(jctx, "VPC.DELETE", f"Successfully deleted VPC {current['name']}", resource=current, resource_type="Vpc")
+        return SUCCESS
+
+    return Job(run, instance_id=vpc["id"])
+
+
+# --- ACL lists ----------------------------------------------------------------------------------------
+
+declare_object("networkacllist", {
+    "id": "ACL list id", "name": "name", "description": "description", "vpcid": "VPC id (absent for the defaults)",
+    "vpcname": "VPC name", "fordisplay": ("boolean", "shown to users"),
+})
+
+
+def render_acl_list(ctx, row: dict) -> dict:
+    vpc = ctx.store.get("vpc", row["vpcid"]) if row.get("vpcid") else None
+    return {"id": row["id"], "name": row["name"], "description": row.get("description"), "vpcid": row.get("vpcid"),
+            "vpcname": vpc["name"] if vpc else None, "fordisplay": row.get("fordisplay", True)}
+
+
+def _acl_for_change(ctx, acl_id: str) -> dict:
+    """An ACL list the caller may change (431 for a default list, 531 for someone else's)."""
+    acl = ctx.store.get("networkacllist", acl_id)
+    if _is_default(acl):
+        raise errors.invalid_value("Default ACL cannot be modified")
+    ctx.check_access(acl, "NetworkACL")
+    return acl
+
+
+@api("createNetworkACLList", is_async=True, response="networkacllist", instance_type="NetworkAclList",
+     related="listNetworkACLLists,deleteNetworkACLList,replaceNetworkACLList",
+     description="Creates an (empty) ACL list in a VPC.",
+     params=[P("name", "string", True, "list name"), P("vpcid", "uuid", True, "the VPC", entity="vpc"),
+             P("description", description="description"), P("fordisplay", "boolean")])
+def create_network_acl_list(ctx):
+    vpc = _owned_vpc(ctx, ctx.get("vpcid"))
+    acl = ctx.store.insert("networkacllist", {"name": ctx.get("name"), "description": ctx.get("description") or ctx.get("name"),
+                                              "vpcid": vpc["id"], "accountid": vpc["accountid"],
+                                              "domainid": vpc["domainid"], "fordisplay": ctx.get("fordisplay", True)})
+
+    def run(jctx):
+        nc.event(jctx, "NETWORK.ACL.CREATE", f"created ACL list {acl['name']}", resource=acl,
+                 resource_type="NetworkACLList")
+        return render_acl_list(jctx, jctx.store.get("networkacllist", acl["id"]))
+
+    return Job(run, entity_id=acl["id"], instance_id=acl["id"])
+
+
+@api("listNetworkACLLists", response="networkacllist", related="createNetworkACLList",
+     description="Lists ACL lists: the defaults (default_allow, default_deny) and those of the caller's VPCs.",
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="networkacllist"), P("name"),
+             P("vpcid", "uuid", description="lists usable in this VPC (its own and the defaults)", entity="vpc"),
+             P("networkid", "uuid", description="the list of this tier", entity="network"),
+             P("fordisplay", "boolean"), P("projectid", "uuid", entity="")])
+def list_network_acl_lists(ctx):
+    store = ctx.store
+    ensure_default_acls(store)
+    from marvin2.simulator.listing import owner_filter
+
+    allowed = owner_filter(ctx)
+    network_acl = store.get("network", ctx.get("networkid")).get("aclid") if ctx.has("networkid") else None
+
+    def match(row):
+        if not _is_default(row) and not (allowed(row) or (ctx.has("id") and ctx.can_access(row))):
+            return False
+        if ctx.has("vpcid") and row.get("vpcid") not in (None, ctx.get("vpcid")):
+            return False
+        if ctx.has("networkid") and row["id"] != network_acl:
+            return False
+        return not ctx.has("fordisplay") or row.get("fordisplay", True) == ctx.get("fordisplay")
+
+    return ctx.list("networkacllist", lambda row: render_acl_list(ctx, row), match=match, owned=False,
+                    keyword_fields=("name", "description"))
+
+
+@api("deleteNetworkACLList", is_async=True, response="success", instance_type="NetworkAclList",
+     related="createNetworkACLList", description="Deletes an ACL list no tier uses (never a default list).",
+     params=[P("id", "uuid", True, "the list", entity="networkacllist")])
+def delete_network_acl_list(ctx):
+    acl = ctx.store.get("networkacllist", ctx.get("id"))
+    if not _is_default(acl):
+        ctx.check_access(acl, "NetworkACL")
+
+    def run(jctx):
+        store = jctx.store
+        if _is_default(acl):
+            raise nc.job_error("Default Network ACL lists cannot be removed")
+        users = [n for n in store.find("network", aclid=acl["id"]) if not n.get("removed")]
+        users += store.find("privategateway", aclid=acl["id"])
+        if users:
+            raise nc.job_error(f"ACL is still associated with {len(users)} tier(s). Cannot delete network ACL: {acl['id']}")
+        for item in store.find("networkaclitem", aclid=acl["id"]):
+            delete_tags_of(store, item["id"])
+        store.delete_where("networkaclitem", aclid=acl["id"])
+        store.delete("networkacllist", acl["id"])
+        nc.event(jctx, "NETWORK.ACL.DELETE", f"deleted ACL list {acl['name']}", resource=acl,
+                 resource_type="NetworkACLList")
+        return SUCCESS
+
+    return Job(run, instance_id=acl["id"])
+
+
+@api("replaceNetworkACLList", is_async=True, response="success", instance_type="NetworkAclList",
+     related="listNetworkACLLists", description="Makes a tier (or a private gateway) use another ACL list.",
+     params=[P("aclid", "uuid", True, "the ACL list", entity="networkacllist"),
+             P("networkid", "uuid", description="the tier", entity="network"),
+             P("gatewayid", "uuid", description="the private gateway", entity="privategateway")])
+def replace_network_acl_list(ctx):
+    store = ctx.store
+    acl = store.get("networkacllist", ctx.get("aclid"))
+    if not _is_default(acl):
+        ctx.check_access(acl, "NetworkACL")
+    if ctx.has("networkid") == ctx.has("gatewayid"):
+        raise errors.invalid_value("Network ID and private gateway can't be passed at the same time" if ctx.has("networkid")
+                                   else "Either networkId or private gateway ID is required")
+    target_kind = "network" if ctx.has("networkid") else "privategateway"
+    target = store.get(target_kind, ctx.get("networkid") or ctx.get("gatewayid"))
+    ctx.check_access(target, "Network" if target_kind == "network" else "PrivateGateway")
+
+    def run(jctx):
+        if not target.get("vpcid"):
+            raise nc.job_error(f"Network is not part of a VPC: {target['id']}")
+        if acl.get("vpcid") not in (None, target["vpcid"]):
+            raise nc.job_error("Network ACL and network should belong to the same VPC")
+        jctx.store.update(target_kind, target["id"], aclid=acl["id"])
+        nc.event(jctx, "NETWORK.ACL.REPLACE", f"replaced the ACL list of {target_kind} {target['id']} with {acl['name']}",
+                 resource=acl, resource_type="NetworkACLList", account=jctx.store.get("account", target.get("accountid")))
+        return SUCCESS
+
+    return Job(run, instance_id=acl["id"])
+
+
+# --- ACL rules ------------------------------------------------------------------------------------------
+
+declare_object("networkacl", {
+    "id": "rule id", "aclid": "ACL list id", "aclname": "ACL list name", "number": ("integer", "position in the list"),
+    "protocol": "tcp, udp, icmp, all or a number", "startport": "first port", "endport": "last port",
+    "traffictype": "Ingress or Egress", "action": "Allow or Deny", "cidrlist": "CIDRs (comma list)",
+    "icmptype": ("integer", "ICMP type"), "icmpcode": ("integer", "ICMP code"), "state": "Add, Active or Revoke",
+    "reason": "why the rule exists", "tags": ("list", "resource tags"), "fordisplay": ("boolean", "shown to users"),
+})
+
+
+def render_acl_item(ctx, row: dict) -> dict:
+    acl = ctx.store.get("networkacllist", row["aclid"]) or {}
+    return {
+        "id": row["id"], "aclid": row["aclid"], "aclname": acl.get("name"), "number": row["number"],
+        "protocol": row["protocol"], "startport": str(row["startport"]) if row.get("startport") is not None else None,
+        "endport": str(row["endport"]) if row.get("endport") is not None else None, "traffictype": row["traffictype"],
+        "action": row["action"], "cidrlist": ",".join(row.get("cidrlist") or []), "icmptype": row.get("icmptype"),
+        "icmpcode": row.get("icmpcode"), "state": row["state"], "reason": row.get("reason"),
+        "tags": ctx.tags_for(row["id"]), "fordisplay": row.get("fordisplay", True),
+    }
+
+
+def _acl_item_fields(ctx, current: dict | None = None) -> dict:
+    """Validated rule fields from the request (merged over ``current`` for updates)."""
+    current = current or {}
+    out: dict = {}
+    if ctx.has("protocol") or not current:
+        proto = ctx.get("protocol").strip().lower()
+        if proto not in ("tcp", "udp", "icmp", "all"):
+            try:
+                number = int(proto)
+            except ValueError:
+                raise errors.invalid_value(f"Invalid protocol: {ctx.get('protocol')}") from None
+            if not 0 <= number <= 255:
+                raise errors.invalid_value(f"Invalid protocol number: {number}")
+        out["protocol"] = proto
+    proto = out.get("protocol", current.get("protocol"))
+    if ctx.has("action") or not current:
+        action = (ctx.get("action") or "Allow").capitalize()
+        if action not in ("Allow", "Deny"):
+            raise errors.invalid_value("Invalid action. Allowed actions are Allow and Deny")
+        out["action"] = action
+    if ctx.has("traffictype") or not current:
+        traffic = (ctx.get("traffictype") or "Ingress").capitalize()
+        if traffic not in ("Ingress", "Egress"):
+            raise errors.invalid_value(f"Invalid traffic type {ctx.get('traffictype')}: Ingress or Egress")
+        out["traffictype"] = traffic
+    if ctx.has("cidrlist") or not current:
+        out["cidrlist"] = nc.check_cidr_list(ctx.get("cidrlist"), "Source cidrs") or ["0.0.0.0/0"]
+    start = ctx.get("startport", current.get("startport"))
+    end = ctx.get("endport") if ctx.has("endport") else (start if ctx.has("startport") else current.get("endport"))
+    icmptype = ctx.get("icmptype", current.get("icmptype"))
+    icmpcode = ctx.get("icmpcode", current.get("icmpcode"))
+    if proto == "icmp":
+        if start is not None or end is not None:
+            raise errors.invalid_value("Can't specify start/end port when protocol is ICMP")
+        icmptype = -1 if icmptype is None else icmptype
+        icmpcode = -1 if icmpcode is None else icmpcode
+    else:
+        if ctx.has("icmptype") or ctx.has("icmpcode"):
+            raise errors.invalid_value("Can specify icmpCode and icmpType for ICMP protocol only")
+        icmptype = icmpcode = None
+        if proto == "all" and (ctx.has("startport") or ctx.has("endport")):
+            raise errors.invalid_value("start port and end port must be null if protocol = 'all'")
+    for value, label in ((start, "Start port"), (end, "End port")):
+        if value is not None and not 0 <= value <= 65535:
+            raise errors.invalid_value(f"{label} is an invalid value: {value}")
+    if start is not None and end is not None and start > end:
+        raise errors.invalid_value("Start port can't be bigger than end port")
+    out.update(startport=start, endport=end, icmptype=icmptype, icmpcode=icmpcode)
+    if ctx.has("reason"):
+        out["reason"] = ctx.get("reason")
+    if ctx.has("fordisplay"):
+        out["fordisplay"] = ctx.get("fordisplay")
+    return out
+
+
+def _check_number(store, acl: dict, number: int, own_id: str | None = None) -> None:
+    if number < 1:
+        raise errors.invalid_value(f"Invalid ACL item number {number}: it must be at least 1")
+    for item in store.find("networkaclitem", aclid=acl["id"], number=number):
+        if item["id"] != own_id:
+            raise errors.invalid_value(f"ACL item with number {number} already exists in ACL: {acl['id']}")
+
+
+@api("createNetworkACL", is_async=True, response="networkacl", instance_type="NetworkAcl",
+     related="listNetworkACLs,updateNetworkACLItem,deleteNetworkACL",
+     description="Adds a rule to an ACL list (given directly or as a tier's list) at position number.",
+     params=[P("protocol", "string", True, "tcp, udp, icmp, all or a protocol number"),
+             P("aclid", "uuid", description="the ACL list", entity="networkacllist"),
+             P("networkid", "uuid", description="the tier whose ACL list gets the rule", entity="network"),
+             P("action", description="Allow (default) or Deny"), P("cidrlist", "list", description="CIDRs (default 0.0.0.0/0)"),
+             P("startport", "integer", description="first port"), P("endport", "integer", description="last port"),
+             P("icmptype", "integer", description="ICMP type"), P("icmpcode", "integer", description="ICMP code"),
+             P("number", "integer", description="position in the list (default: after the last rule)"),
+             P("traffictype", description="Ingress (default) or Egress"),
+             P("reason", description="why the rule exists"), P("fordisplay", "boolean")])
+def create_network_acl(ctx):
+    store = ctx.store
+    if ctx.has("aclid"):
+        acl_id = ctx.get("aclid")
+    elif ctx.has("networkid"):
+        network = store.get("network", ctx.get("networkid"))
+        ctx.check_access(network, "Network")
+        if not network.get("vpcid"):
+            raise errors.invalid_value(f"Network: {network['id']} does not belong to VPC")
+        acl_id = network.get("aclid") or default_acl(store, "default_deny")["id"]
+    else:
+        raise errors.invalid_value("Cannot create Network ACL Item. ACL Id or network Id is required")
+    acl = _acl_for_change(ctx, acl_id)
+    fields = _acl_item_fields(ctx)
+    existing = store.find("networkaclitem", aclid=acl["id"])
+    number = ctx.get("number") if ctx.has("number") else max([i["number"] for i in existing], default=0) + 1
+    _check_number(store, acl, number)
+    item = store.insert("networkaclitem", {**{k: v for k, v in fields.items() if v is not None}, "aclid": acl["id"],
+                                           "number": number, "state": "Add", "accountid": acl.get("accountid"),
+                                           "domainid": acl.get("domainid")})
+
+    def run(jctx):
+        current = jctx.store.update("networkaclitem", item["id"], state="Active")
+        nc.event(jctx, "NETWORK.ACL.ITEM.CREATE", f"created ACL rule {current['number']} in {acl['name']}",
+                 resource=current, resource_type="NetworkACL", account=jctx.store.get("account", acl.get("accountid")))
+        return render_acl_item(jctx, current)
+
+    def failed(jctx, error):
+        jctx.store.delete("networkaclitem", item["id"])
+
+    return Job(run, entity_id=item["id"], instance_id=item["id"], on_failure=failed)
+
+
+@api("listNetworkACLs", response="networkacl", related="createNetworkACL",
+     description="Lists ACL rules, ordered by their number.",
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="networkaclitem"),
+             P("aclid", "uuid", description="rules of this ACL list", entity="networkacllist"),
+             P("networkid", "uuid", description="rules of this tier's ACL list", entity="network"),
+             P("action", description="Allow or Deny"), P("protocol"), P("traffictype", description="Ingress or Egress"),
+             P("fordisplay", "boolean"), P("projectid", "uuid", entity=""), P("tags", "map")])
+def list_network_acls(ctx):
+    store = ctx.store
+    ensure_default_acls(store)
+    from marvin2.simulator.listing import owner_filter
+
+    allowed = owner_filter(ctx)
+    acl_of_network = store.get("network", ctx.get("networkid")).get("aclid") if ctx.has("networkid") else None
+    rows = sorted(store.find("networkaclitem"), key=lambda r: (r["aclid"], r["number"]))
+
+    def match(row):
+        if row.get("state") == "Revoke":
+            return False
+        if row.get("accountid") and not (allowed(row) or (ctx.has("id") and ctx.can_access(row))):
+            return False
+        if not row.get("accountid") and not row.get("isdefault"):
+            return False
+        if ctx.has("networkid") and row["aclid"] != acl_of_network:
+            return False
+        for param in ("action", "protocol", "traffictype"):
+            if ctx.has(param) and str(row.get(param)).lower() != ctx.get(param).lower():
+                return False
+        return not ctx.has("fordisplay") or row.get("fordisplay", True) == ctx.get("fordisplay")
+
+    return ctx.list("networkaclitem", lambda row: render_acl_item(ctx, row), rows=rows, match=match, owned=False,
+                    keyword_fields=("protocol", "reason"), filters={"aclid": "aclid"})
+
+
+@api("updateNetworkACLItem", is_async=True, response="networkacl", instance_type="NetworkAcl",
+     related="listNetworkACLs", description="Changes an ACL rule (number, action, ports, CIDRs ...).",
+     params=[P("id", "uuid", True, "the rule", entity="networkaclitem"), P("action", description="Allow or Deny"),
+             P("cidrlist", "list"), P("customid", description="custom id"), P("endport", "integer"),
+             P("startport", "integer"), P("fordisplay", "boolean"), P("icmpcode", "integer"), P("icmptype", "integer"),
+             P("number", "integer", description="new position"),
+             P("partialupgrade", "boolean", description="keep the fields not given (default true)"),
+             P("protocol"), P("reason"), P("traffictype", description="Ingress or Egress")])
+def update_network_acl_item(ctx):
+    store = ctx.store
+    item = store.get("networkaclitem", ctx.get("id"))
+    acl = store.get("networkacllist", item["aclid"])
+    if not _is_default(acl):
+        ctx.check_access(item, "NetworkACLItem")
+
+    def run(jctx):
+        if _is_default(acl):
+            raise nc.job_error("Default ACL cannot be modified")
+        current = jctx.store.get("networkaclitem", item["id"])
+        try:
+            fields = _acl_item_fields(jctx, current)
+            if jctx.has("number"):
+                _check_number(jctx.store, acl, jctx.get("number"), current["id"])
+                fields["number"] = jctx.get("number")
+        except errors.ApiError as exc:
+            raise nc.job_error(exc.errortext) from None
+        if jctx.has("customid"):
+            fields["customid"] = jctx.get("customid")
+        merged = {**current, **fields}
+        jctx.store.put("networkaclitem", {k: v for k, v in merged.items() if v is not None})
+        current = jctx.store.get("networkaclitem", item["id"])
+        nc.event(jctx, "NETWORK.ACL.ITEM.UPDATE", f"updated ACL rule {current['number']} in {acl['name']}",
+                 resource=current, resource_type="NetworkACL")
+        return render_acl_item(jctx, current)
+
+    return Job(run, instance_id=item["id"])
+
+
+@api("deleteNetworkACL", is_async=True, response="success", instance_type="NetworkAcl", related="createNetworkACL",
+     description="Deletes an ACL rule (rules of the default lists cannot be deleted).",
+     params=[P("id", "uuid", True, "the rule", entity="networkaclitem")])
+def delete_network_acl(ctx):
+    store = ctx.store
+    item = store.get("networkaclitem", ctx.get("id"))
+    acl = store.get("networkacllist", item["aclid"])
+    if not _is_default(acl):
+        ctx.check_access(item, "NetworkACLItem")
+
+    def run(jctx):
+        if _is_default(acl):
+            raise nc.job_error("Default ACL cannot be modified")
+        delete_tags_of(jctx.store, item["id"])
+        jctx.store.delete("networkaclitem", item["id"])
+        nc.event(jctx, "NETWORK.ACL.ITEM.DELETE", f"deleted ACL rule {item['number']} of {acl['name']}", resource=item,
+                 resource_type="NetworkACL")
+        return SUCCESS
+
+    return Job(run, instance_id=item["id"])
+
+
+# --- private gateways (admin) ---------------------------------------------------------------------------
+
+declare_object("privategateway", {
+    "id": "gateway id", "gateway": "gateway address", "netmask": "netmask", "ipaddress": "the VPC's address on it",
+    "vlan": "VLAN", "vpcid": "VPC id", "vpcname": "VPC name", "zoneid": "zone id", "zonename": "zone name",
+    "state": "Creating, Ready or Deleting", "aclid": "ACL list", "aclname": "ACL list name",
+    "sourcenatsupported": ("boolean", "source NAT on this gateway"), "physicalnetworkid": "physical network",
+    "account": "owner account", "domainid": "owner domain id", "domain": "owner domain",
+})
+
+
+def render_private_gateway(ctx, row: dict) -> dict:
+    store = ctx.store
+    vpc = store.get("vpc", row["vpcid"]) or {}
+    acl = store.get("networkacllist", row.get("aclid")) if row.get("aclid") else None
+    out = {k: row.get(k) for k in ("id", "gateway", "netmask", "ipaddress", "vpcid", "state", "aclid",
+                                    "physicalnetworkid", "associatednetworkid")}
+    out.update(nc.zone_fields(store, row.get("zoneid")))
+    out.update(ctx.owner_fields(row))
+    out.update(vlan=f"vlan://{row['vlan']}" if row.get("vlan") else None, vpcname=vpc.get("name"),
+               aclname=acl["name"] if acl else None, sourcenatsupported=bool(row.get("sourcenatsupported")),
+               hasannotations=False)
+    return out
+
+
+@api("createPrivateGateway", is_async=True, response="privategateway", roles=ADMIN_ONLY, instance_type="PrivateGateway",
+     related="listPrivateGateways,deletePrivateGateway",
+     description="Connects a VPC to a private network (a VLAN with its own gateway).",
+     params=[P("vpcid", "uuid", True, "the VPC", entity="vpc"), P("gateway", "string", True, "the private gateway"),
+             P("ipaddress", "string", True, "the VPC's address on the private network"),
+             P("netmask", "string", True, "netmask of the private network"), P("vlan", description="VLAN of the network"),
+             P("aclid", "uuid", description="ACL list (default default_deny)", entity="networkacllist"),
+             P("associatednetworkid", "uuid", description="use this network instead of a VLAN", entity="network"),
+             P("bypassvlanoverlapcheck", "boolean"), P("networkofferingid", "uuid"), P("physicalnetworkid", "uuid"),
+             P("sourcenatsupported", "boolean", description="source NAT on this gateway")])
+def create_private_gateway(ctx):
+    store = ctx.store
+    vpc = store.get("vpc", ctx.get("vpcid"))
+    if vpc.get("removed"):
+        raise errors.invalid_value(f"Unable to find VPC by id {vpc['id']}")
+    cidr = nc.cidr_of(ctx.get("gateway"), ctx.get("netmask"))
+    address = nc.parse_ip(ctx.get("ipaddress"), "private gateway ip address")
+    if address not in ipaddress.IPv4Network(cidr):
+        raise errors.invalid_value(f"The ip address {address} is not in the private gateway network {cidr}")
+    if not ctx.has("vlan") and not ctx.has("associatednetworkid"):
+        raise errors.invalid_value("Either vlan or associatednetworkid is required to create a private gateway")
+    vlan = str(ctx.get("vlan") or "").lower().removeprefix("vlan://") or None
+    for other in store.find("privategateway", zoneid=vpc["zoneid"]):
+        if other.get("vlan") == vlan and other.get("ipaddress") == str(address):
+            raise errors.invalid_value(f"Private ip address {address} already used for private gateway in zone "
+                                       f"{vpc['zoneid']}")
+        if other.get("vpcid") == vpc["id"] and other.get("gateway") == ctx.get("gateway") and other.get("vlan") == vlan:
+            raise errors.invalid_value(f"Private gateway {ctx.get('gateway')} on vlan {vlan} already exists in VPC "
+                                       f"{vpc_label(vpc)}")
+    acl_id = ctx.get("aclid") or default_acl(store, "default_deny")["id"]
+    acl = store.get("networkacllist", acl_id)
+    if acl.get("vpcid") not in (None, vpc["id"]):
+        raise errors.invalid_value("Network ACL and private gateway should belong to the same VPC")
+    row = store.insert("privategateway", {
+        "vpcid": vpc["id"], "zoneid": vpc["zoneid"], "gateway": ctx.get("gateway"), "netmask": ctx.get("netmask"),
+        "ipaddress": str(address), "vlan": vlan, "aclid": acl_id, "state": "Creating",
+        "sourcenatsupported": bool(ctx.get("sourcenatsupported")), "associatednetworkid": ctx.get("associatednetworkid"),
+        "physicalnetworkid": ctx.get("physicalnetworkid"), "accountid": vpc["accountid"], "domainid": vpc["domainid"],
+    })
+
+    def run(jctx):
+        current = jctx.store.update("privategateway", row["id"], state="Ready")
+        nc.event(jctx, "PRIVATE.GATEWAY.CREATE", f"created private gateway {current['gateway']} of VPC {vpc['name']}",
+                 resource=current, resource_type="PrivateGateway")
+        return render_private_gateway(jctx, current)
+
+    def failed(jctx, error):
+        jctx.store.delete("privategateway", row["id"])
+
+    return Job(run, entity_id=row["id"], instance_id=row["id"], on_failure=failed)
+
+
+@api("listPrivateGateways", response="privategateway", related="createPrivateGateway",
+     description="Lists VPC private gateways.",
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="privategateway"), P("ipaddress"), P("vlan"),
+             P("vpcid", "uuid", entity="vpc"), P("state"), P("projectid", "uuid", entity="")])
+def list_private_gateways(ctx):
+    def match(row):
+        if ctx.has("vlan") and row.get("vlan") != str(ctx.get("vlan")).lower().removeprefix("vlan://"):
+            return False
+        return not ctx.has("state") or str(row.get("state")).lower() == ctx.get("state").lower()
+
+    return ctx.list("privategateway", lambda row: render_private_gateway(ctx, row), match=match, owned=True,
+                    filters={"vpcid": "vpcid", "ipaddress": "ipaddress"})
+
+
+@api("deletePrivateGateway", is_async=True, response="success", roles=ADMIN_ONLY, instance_type="PrivateGateway",
+     related="createPrivateGateway", description="Deletes a VPC private gateway.",
+     params=[P("id", "uuid", True, "the gateway", entity="privategateway")])
+def delete_private_gateway(ctx):
+    row = ctx.store.get("privategateway", ctx.get("id"))
+
+    def run(jctx):
+        jctx.store.delete("privategateway", row["id"])
+        nc.event(jctx, "PRIVATE.GATEWAY.DELETE", f"deleted private gateway {row['gateway']}", resource=row,
+                 resource_type="PrivateGateway")
+        return SUCCESS
+
+    return Job(run, instance_id=row["id"])
+
