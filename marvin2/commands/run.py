@@ -147,15 +147,21 @@ def _summary(run_id: str, results_dir: Path, exit_code: int, elapsed: float) -> 
         passed = counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"]
         lines.append(f"  {passed} passed, {counts['failures']} failed, {counts['errors']} errors, "
                      f"{counts['skipped']} skipped")
-    leaks = results_dir / "leaks.json"
+    leaks = results_dir / "leaks.json"           # written by the ledger only when something stayed
+    summary = results_dir / "ledger-summary.json"  # written whenever the leak check ran
     if leaks.is_file():
         try:
             data = json.loads(leaks.read_text(encoding="utf-8"))
             found = data.get("leaks", []) if isinstance(data, dict) else data
-            lines.append(f"  {len(found)} resource(s) left behind (see {leaks}; `marvin2 cleanup --run-id {run_id}`)"
-                         if found else "  no resources left behind")
+            lines.append(f"  {len(found)} resource(s) left behind (see {leaks}; `marvin2 cleanup --run-id {run_id}`)")
         except (OSError, ValueError):
             lines.append(f"  leak report unreadable: {leaks}")
+    elif summary.is_file():
+        try:
+            created = json.loads(summary.read_text(encoding="utf-8")).get("created", "?")
+            lines.append(f"  {created} resource(s) created, none left behind")
+        except (OSError, ValueError, AttributeError):
+            lines.append(f"  ledger summary unreadable: {summary}")
     lines.append(f"  results: {results_dir}")
     if (results_dir / "allure").is_dir():
         lines.append(f"  allure:  {results_dir / 'allure'}   (allure serve {results_dir / 'allure'})")

@@ -472,7 +472,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             write(f"{tag:<{width}}  " + "  ".join(f"{sum(counts[o] for o in group):>7}" for _, group in _COLUMNS))
 
     slowest = sorted(outcomes.duration.items(), key=lambda pair: pair[1], reverse=True)[:10]
-    slowest = [(nodeid, seconds) for nodeid, seconds in slowest if seconds >= 0.005]
+    slowest = [(nodeid, seconds) for nodeid, seconds in slowest if seconds >= 0.05]
     if slowest:
         terminalreporter.section("marvin2: slowest tests (setup + call + teardown)")
         for nodeid, seconds in slowest:
