@@ -75,10 +75,9 @@ def _convert(declared: Api, param: Param, text: str, store) -> Any:
         except ValueError:
             raise errors.bad_value(declared.name, param.name, text) from None
     if kind == "boolean":
-        lowered = text.strip().lower()
-        if lowered not in ("true", "false"):
-            raise errors.bad_value(declared.name, param.name, text)
-        return lowered == "true"
+        # Java's Boolean.valueOf: only "true" (any case) is true, anything
+        # else is false and never an error (clients send listall=1 and work).
+        return text.strip().lower() == "true"
     if kind == "uuid":
         return _check_uuid(declared, param, text.strip(), store)
     if kind == "date":
