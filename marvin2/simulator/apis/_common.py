@@ -41,9 +41,11 @@ def account_number(store, account: dict) -> int:
     key = f"acctno.{account['id']}"
     number = store.get_meta(key)
     if number is None:
-        number = next_number(store, "account") + 1      # 1 is the admin account on a real server
+        # On a real server 1 is the system account and 2 the first admin; others follow.
         if account.get("accounttype") == 1 and account.get("name") == "admin":
             number = 2
+        else:
+            number = next_number(store, "account") + 2
         store.set_meta(key, number)
     return int(number)
 

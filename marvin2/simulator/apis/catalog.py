@@ -24,7 +24,7 @@ from marvin2.simulator.validation import map_as_dict
 tagging.register_taggable("Template", "template")
 tagging.register_taggable("ISO", "template")
 
-DOWNLOAD_SECONDS = {"instant": 0.0, "fast": 0.3, "realistic": 8.0}
+DOWNLOAD_SECONDS = {"instant": 0.05, "fast": 0.3, "realistic": 8.0}   # a register answer is never ready
 IMAGE_FORMATS = ("QCOW2", "RAW", "VHD", "VHDX", "OVA", "ISO", "BAREMETAL", "VMDK", "VDI", "TAR", "ZIP", "DIR")
 HYPERVISORS = ("XenServer", "KVM", "VMware", "Hyperv", "VirtualBox", "Parralels", "BareMetal", "Simulator", "Ovm",
                "Ovm3", "LXC", "Custom")

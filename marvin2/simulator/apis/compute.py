@@ -326,6 +326,8 @@ def deploy_virtual_machine(ctx):
     zone = store.get("zone", ctx.get("zoneid"))
     if zone.get("allocationstate") == "Disabled" and not caller.is_root_admin:
         raise errors.permission_denied(f"Cannot perform this operation, Zone is currently disabled: {zone['id']}")
+    if ctx.has("hostid") and not caller.is_root_admin:
+        raise errors.permission_denied("Parameter hostid can only be specified by a Root Admin, permission denied")
     owner = owner_for_create(ctx)
     if owner.get("state") not in (None, "enabled"):
         raise errors.permission_denied(f"The owner of vm to deploy is disabled: {owner['name']}")
@@ -401,8 +403,6 @@ def deploy_virtual_machine(ctx):
     extra = extraconfig_details(ctx, ctx.get("extraconfig"))
     groups = _affinity_groups(ctx, owner)
     pairs = _keypairs(ctx, owner)
-    if ctx.has("hostid") and not caller.is_root_admin:
-        raise errors.permission_denied("Parameter hostid can only be specified by a Root Admin, permission denied")
 
     # Limits: an exceeded one is an immediate 532, before anything is created.
     limits.charge(store, owner, "user_vm")
