@@ -166,3 +166,11 @@ def test_verify_config_invalid_config(tmp_path, capsys):
     path = write_config(tmp_path, "simulatr: {}\n")
     assert main(["verify-config", "--config", str(path)]) == 2
     assert "did you mean 'simulator'" in capsys.readouterr().err
+
+
+def test_default_config_matches_the_default_simulator(capsys):
+    # configs/simulator.yaml is the framework's default: its claims must be what the simulator offers.
+    code = main(["verify-config", "--config", str(Path(__file__).resolve().parents[3] / "configs" / "simulator.yaml")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "the config matches the cloud" in out
