@@ -32,8 +32,8 @@ from marvin2.resources.base import create_sync
 from marvin2.resources.naming import unique_name
 
 from .helpers import (
-    DEFAULT_ISO_URL, DEFAULT_TEMPLATE_URL, TEMPLATE_FORMATS, GuestShell, SshSettings, quiet_call, setting_value,
-    ssh_connect,
+    DEFAULT_ISO_URL, DEFAULT_TEMPLATE_URL, TEMPLATE_FORMATS, GuestShell, SshSettings, listed, quiet_call,
+    setting_value, ssh_connect,
 )
 
 
@@ -200,7 +200,7 @@ class Make:
 
     def static_nat(self, *, ipaddressid: str, virtualmachineid: str, api: Any | None = None, **params: Any) -> Any:
         answer = self._api(api).enableStaticNat(ipaddressid=ipaddressid, virtualmachineid=virtualmachineid, **params)
-        self.undo(f"disable static NAT on {ipaddressid}", "disableStaticNat", ipaddressid=ipaddressid)
+        self.stack.push(_disable_static_nat, self.cloud, ipaddressid, description=f"disable static NAT on {ipaddressid}")
         return answer
 
     def acl_list(self, *, vpcid: str, api: Any | None = None, purpose: str = "acl", **params: Any) -> Any:
@@ -222,6 +222,13 @@ class Make:
         offering = params.pop("networkofferingid", None) or self._fixture("vpc_network_offering")["id"]
         return factory.network(api=api, vpcid=vpc["id"], gateway=gateway, netmask=netmask,
                                networkofferingid=offering, **params)
+
+
+def _disable_static_nat(api: Any, ipaddressid: str) -> None:
+    # Only while the address is still mapped: the test may have unmapped or released it.
+    found = listed(api, "listPublicIpAddresses", id=ipaddressid, listall=True)
+    if found and found[0].get("isstaticnat"):
+        quiet_call(api, "disableStaticNat", ipaddressid=ipaddressid)
 
 
 @pytest.fixture

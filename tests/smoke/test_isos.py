@@ -65,8 +65,9 @@ def test_second_iso_while_one_is_attached_is_refused(ready_iso, make, deploy_vm,
     user_api.detachIso(virtualmachineid=vm.id)
 
 
-def test_public_iso_is_visible_to_other_accounts(make, user_api):
-    iso = make.iso()
+def test_public_iso_is_visible_to_other_accounts(ready_iso, make, user_api):
+    # "executable" lists only ready ISOs: the ISO must have downloaded
+    iso = ready_iso
     other = make.api_for(make.account(purpose="other"))
     assert iso.id not in ids(listed(other, "listIsos", isofilter="executable", id=iso.id))
     user_api.updateIsoPermissions(id=iso.id, ispublic=True)

@@ -74,7 +74,8 @@ def test_delete_network_with_a_vm_is_refused(create_network, deploy_vm, user_api
     deploy_vm(networkids=[network.id])
     with pytest.raises(CloudStackError) as refused:
         user_api.deleteNetwork(id=network.id)
-    assert refused.value.errorcode == 431
+    # CloudStack's destroyNetwork refuses ("not all user vms are expunged"); the command reports 530
+    assert refused.value.errorcode == 530
     assert only(user_api.listNetworks(id=network.id)).state == "Implemented"
 
 

@@ -65,8 +65,9 @@ def test_update_template(make, user_api):
     assert (updated.displaytext, updated.name) == ("marvin2 updated", registered.name + "-x")
 
 
-def test_public_template_is_visible_to_other_accounts(make, user_api):
-    registered = make.register_template()
+def test_public_template_is_visible_to_other_accounts(ready_template, make, user_api):
+    # "executable" lists only ready templates: the template must have downloaded
+    registered = ready_template
     other = make.api_for(make.account(purpose="other"))
     assert registered.id not in ids(listed(other, "listTemplates", templatefilter="executable", id=registered.id))
 
@@ -77,13 +78,15 @@ def test_public_template_is_visible_to_other_accounts(make, user_api):
     assert registered.id not in ids(listed(other, "listTemplates", templatefilter="executable", id=registered.id))
 
 
-def test_share_with_one_account(make, user_api):
-    registered = make.register_template()
+def test_share_with_one_account(ready_template, make, user_api):
+    registered = ready_template
     other_keys = make.account(purpose="other")
     other = make.api_for(other_keys)
     user_api.updateTemplatePermissions(id=registered.id, op="add", accounts=[other_keys.name])
     permissions = user_api.listTemplatePermissions(id=registered.id)
-    assert other_keys.name in (permissions.get("account") or [])
+    permission = permissions[0] if isinstance(permissions, list) else permissions
+    assert permission.id == registered.id
+    assert other_keys.name in (permission.get("account") or [])
     assert registered.id in ids(other.listTemplates(templatefilter="sharedexecutable"))
 
     user_api.updateTemplatePermissions(id=registered.id, op="remove", accounts=[other_keys.name])

@@ -42,7 +42,6 @@ def test_deploy_vm_reports_its_placement_and_offering(deploy_vm, create_network,
     assert (listed.name, listed.state) == (vm.name, "Running")
 
 
-@pytest.mark.tags("quick-test")
 def test_stop_then_start(deploy_vm, user_api, cloud):
     vm = deploy_vm()
 

@@ -12,7 +12,6 @@ from .helpers import only
 pytestmark = pytest.mark.tags("deploy-vm", "service-offerings", "smoke", "advanced")
 
 
-@pytest.mark.tags("quick-test")
 def test_change_offering_of_a_stopped_vm(deploy_vm, user_api, large_service_offering):
     vm = deploy_vm()
     r.stop_vm(user_api, vm.id)
