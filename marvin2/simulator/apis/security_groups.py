@@ -53,7 +53,7 @@ def _ensure_defaults(ctx) -> None:
         store.index("securitygroupvmmap", "virtualmachineid")
         store._sg_indexed = True
     for account in store.find("account", removed=None):
-        if ctx.can_access(account):
+        if ctx.can_access({"accountid": account["id"], "domainid": account["domainid"]}):
             ensure_default_group(store, account)
 
 
