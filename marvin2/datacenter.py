@@ -14,6 +14,7 @@ way. Layout files are validated like configs (key paths, lines, suggestions,
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tempfile
@@ -236,15 +237,46 @@ def _strings(read: Reader, value: Any, path: tuple) -> tuple:
     return tuple(read.string(v, path + (i,)) or "" for i, v in enumerate(read.sequence(value, path)))
 
 
+def _ipv4(read: Reader, value: Any, path: tuple) -> str:
+    """A required IPv4 address; a typo here would only surface half way through a deployment."""
+    text = read.string(value, path, required=True) or ""
+    if text:
+        try:
+            ipaddress.IPv4Address(text)
+        except ValueError:
+            read.problem(path, f"expected an IPv4 address, got {text!r}")
+    return text
+
+
+def _netmask(read: Reader, value: Any, path: tuple) -> str:
+    text = read.string(value, path, required=True) or ""
+    if text:
+        try:
+            ipaddress.IPv4Network(f"0.0.0.0/{text}")
+        except ValueError:
+            read.problem(path, f"expected a netmask like 255.255.255.0, got {text!r}")
+    return text
+
+
+def _check_order(read: Reader, start: str, end: str, path: tuple) -> None:
+    try:
+        if ipaddress.IPv4Address(start) > ipaddress.IPv4Address(end):
+            read.problem(path + ("end_ip",), f"end_ip {end} comes before start_ip {start}")
+    except ValueError:
+        pass  # already reported
+
+
 def _range(read: Reader, value: Any, path: tuple) -> IpRange:
     item = read.mapping(value, path, _RANGE_KEYS, what="an IP range (start_ip, end_ip, netmask, gateway, vlan)")
-    return IpRange(
-        start_ip=read.string(item.get("start_ip"), path + ("start_ip",), required=True) or "",
-        end_ip=read.string(item.get("end_ip"), path + ("end_ip",), required=True) or "",
-        netmask=read.string(item.get("netmask"), path + ("netmask",), required=True) or "",
-        gateway=read.string(item.get("gateway"), path + ("gateway",), required=True) or "",
+    ip_range = IpRange(
+        start_ip=_ipv4(read, item.get("start_ip"), path + ("start_ip",)),
+        end_ip=_ipv4(read, item.get("end_ip"), path + ("end_ip",)),
+        netmask=_netmask(read, item.get("netmask"), path + ("netmask",)),
+        gateway=_ipv4(read, item.get("gateway"), path + ("gateway",)),
         vlan=read.string(item.get("vlan"), path + ("vlan",)),
     )
+    _check_order(read, ip_range.start_ip, ip_range.end_ip, path)
+    return ip_range
 
 
 def _ranges(read: Reader, value: Any, path: tuple) -> tuple:
@@ -340,15 +372,17 @@ def _read_pnet(read: Reader, value: Any, path: tuple) -> PhysicalNetwork:
 def _read_pod(read: Reader, value: Any, path: tuple) -> Pod:
     item = read.mapping(value, path, _POD_KEYS, what="a pod mapping")
     clusters = tuple(_read_cluster(read, c, path + ("clusters", i)) for i, c in enumerate(read.sequence(item.get("clusters"), path + ("clusters",))))
-    return Pod(
+    pod = Pod(
         name=read.string(item.get("name"), path + ("name",), required=True) or "",
-        start_ip=read.string(item.get("start_ip"), path + ("start_ip",), required=True) or "",
-        end_ip=read.string(item.get("end_ip"), path + ("end_ip",), required=True) or "",
-        netmask=read.string(item.get("netmask"), path + ("netmask",), required=True) or "",
-        gateway=read.string(item.get("gateway"), path + ("gateway",), required=True) or "",
+        start_ip=_ipv4(read, item.get("start_ip"), path + ("start_ip",)),
+        end_ip=_ipv4(read, item.get("end_ip"), path + ("end_ip",)),
+        netmask=_netmask(read, item.get("netmask"), path + ("netmask",)),
+        gateway=_ipv4(read, item.get("gateway"), path + ("gateway",)),
         guest_ip_ranges=_ranges(read, item.get("guest_ip_ranges"), path + ("guest_ip_ranges",)),
         clusters=clusters,
     )
+    _check_order(read, pod.start_ip, pod.end_ip, path)
+    return pod
 
 
 def _read_cluster(read: Reader, value: Any, path: tuple) -> Cluster:

@@ -353,3 +353,15 @@ def test_cli_refuses_a_throwaway_simulator(tmp_path, capsys):
     config = Path(__file__).resolve().parents[3] / "configs" / "simulator.yaml"
     assert main(["deploy-datacenter", str(path), "--config", str(config)]) == 2
     assert "throwaway" in capsys.readouterr().err
+
+
+def test_addresses_are_checked_before_deploying():
+    bad = MINIMAL.replace("start_ip: 10.0.0.10", "start_ip: 10.0.0.300").replace("netmask: 255.255.255.0", "netmask: 255.0.255.0")
+    with pytest.raises(ConfigError) as excinfo:
+        parse_layout(bad, environ={})
+    text = str(excinfo.value)
+    assert "zones[0].pods[0].start_ip: expected an IPv4 address, got '10.0.0.300'" in text
+    assert "zones[0].pods[0].netmask: expected a netmask" in text
+    reversed_range = MINIMAL.replace("end_ip: 10.0.0.20", "end_ip: 10.0.0.5")
+    with pytest.raises(ConfigError, match=r"zones\[0\]\.pods\[0\]\.end_ip: end_ip 10.0.0.5 comes before start_ip 10.0.0.10"):
+        parse_layout(reversed_range, environ={})
