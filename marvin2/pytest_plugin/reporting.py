@@ -26,6 +26,7 @@ import pytest
 from marvin2 import wire
 from marvin2.pytest_plugin import vocabulary
 from marvin2.pytest_plugin.markers import item_tags
+from marvin2.pytest_plugin.serial import WAIT_PROPERTY
 from marvin2.pytest_plugin.session import (
     RUN_CONTEXT,
     MarvinSessionError,
@@ -338,6 +339,7 @@ class _Outcomes:
     duration: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     tags: dict[str, tuple] = field(default_factory=dict)
     workers: set = field(default_factory=set)
+    serial_waits: dict[str, float] = field(default_factory=dict)  # nodeid -> seconds waited for the run lock
 
     def add(self, report: pytest.TestReport) -> None:
         nodeid = report.nodeid
@@ -348,6 +350,10 @@ class _Outcomes:
         worker = getattr(report, "worker_id", None)  # set by xdist on reports from workers
         if worker:
             self.workers.add(worker)
+        if report.when == "setup":
+            for name, value in report.user_properties or ():
+                if name == WAIT_PROPERTY:
+                    self.serial_waits[nodeid] = float(value)
         current = self.outcome.get(nodeid)
         if hasattr(report, "wasxfail"):
             if report.when == "call" or report.skipped:
@@ -477,6 +483,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.section("marvin2: slowest tests (setup + call + teardown)")
         for nodeid, seconds in slowest:
             write(f"{seconds:8.2f}s  {nodeid}")
+
+    if outcomes.serial_waits:
+        terminalreporter.section("marvin2: waits for @serial tests")
+        waits = outcomes.serial_waits
+        write(f"{len(waits)} test(s) waited {sum(waits.values()):.1f}s in all to run beside/without serial tests; "
+              f"longest:")
+        for nodeid, seconds in sorted(waits.items(), key=lambda pair: pair[1], reverse=True)[:5]:
+            write(f"{seconds:8.1f}s  {nodeid}")
 
     leaks = _leak_lines(context.results_dir)
     if leaks is not None:

@@ -15,6 +15,12 @@ module; moving serial tests to the end would split their module apart and
 set its fixtures up twice. The lock keeps the order and costs one small
 file update per test, and only in xdist runs that contain a serial test.
 
+The price: a waiting serial test holds every worker back until the tests
+already running have finished, so a slow test (one waiting out a timeout)
+stalls the run for that long. Waits of a second or more are recorded as the
+``marvin2_serial_wait_seconds`` property of the test (JUnit XML) and summed
+up in the terminal summary.
+
 A worker that dies while holding the lock is noticed (its process id is
 gone) and its entry dropped; every wait ends after ``marvin_serial_timeout``
 seconds with an error naming what it waited for.
@@ -35,7 +41,10 @@ from filelock import FileLock, Timeout
 from marvin2.pytest_plugin.options import get_option
 from marvin2.pytest_plugin.session import run_context_of
 
-__all__ = ["RunLock", "SerialLockTimeout", "is_serial"]
+__all__ = ["RunLock", "SerialLockTimeout", "is_serial", "WAIT_PROPERTY"]
+
+WAIT_PROPERTY = "marvin2_serial_wait_seconds"
+WAIT_WORTH_REPORTING = 1.0  # seconds
 
 _ENABLED = pytest.StashKey[bool]()
 _HELD = pytest.StashKey[object]()
@@ -60,6 +69,7 @@ def _alive(pid: int) -> bool:
 class _Holder:
     token: str
     mode: str  # "shared" or "exclusive"
+    waited: float = 0.0  # seconds spent waiting for the lock
 
 
 class RunLock:
@@ -120,7 +130,8 @@ class RunLock:
         self._counter += 1
         token = f"{os.getpid()}-{self._counter}"
         info = {"pid": os.getpid(), "what": what}
-        deadline = time.monotonic() + self.timeout
+        started = time.monotonic()
+        deadline = started + self.timeout
         delay = self.poll
         while True:
             with self._locked_state(deadline) as state:
@@ -128,11 +139,11 @@ class RunLock:
                     if state["writer"] is None and not state["readers"]:
                         state["waiting"].pop(token, None)
                         state["writer"] = [token, info]
-                        return _Holder(token, "exclusive")
+                        return _Holder(token, "exclusive", time.monotonic() - started)
                     state["waiting"][token] = info
                 elif state["writer"] is None and not state["waiting"]:
                     state["readers"][token] = info
-                    return _Holder(token, "shared")
+                    return _Holder(token, "shared", time.monotonic() - started)
                 blockers = self._describe(state)
             if time.monotonic() >= deadline:
                 if exclusive:
@@ -194,7 +205,11 @@ def pytest_runtest_setup(item: pytest.Item):
     if item.config.stash.get(_ENABLED, False):
         lock = item.config.stash[_LOCK]
         # Raised here, a timeout is a setup error of this test, nothing worse.
-        item.stash[_HELD] = lock.acquire(exclusive=is_serial(item), what=item.nodeid)
+        holder = lock.acquire(exclusive=is_serial(item), what=item.nodeid)
+        item.stash[_HELD] = holder
+        if holder.waited >= WAIT_WORTH_REPORTING:
+            # The wait counts in the setup time; say so (JUnit property, terminal summary).
+            item.user_properties.append((WAIT_PROPERTY, round(holder.waited, 1)))
     return (yield)
 
 

@@ -21,6 +21,7 @@ def test_shared_holders_coexist_and_exclusive_waits_for_them(tmp_path):
     def serial():
         holder = lock.acquire(exclusive=True, what="test_serial")
         acquired_at.append(time.monotonic())
+        acquired_at.append(holder.waited)
         lock.release(holder)
 
     thread = threading.Thread(target=serial)
@@ -34,6 +35,8 @@ def test_shared_holders_coexist_and_exclusive_waits_for_them(tmp_path):
     lock.release(second)
     thread.join(5)
     assert acquired_at and acquired_at[0] >= released_at
+    assert acquired_at[1] >= 0.4  # the wait is measured (reported as a JUnit property when >= 1 s)
+    assert first.waited < 0.4 and second.waited < 0.4
 
 
 def test_a_waiting_serial_test_holds_new_tests_back(tmp_path):
@@ -83,3 +86,24 @@ def test_entries_of_dead_processes_are_dropped(tmp_path):
     lock.release(holder)
     state = json.loads((tmp_path / "state.json").read_text())
     assert state == {"readers": {}, "writer": None, "waiting": {}}
+
+
+def test_long_waits_are_reported_in_the_summary(pytester):
+    # The reporting side: a setup report carrying the wait property (as the
+    # lock sets it under xdist) shows up in the terminal summary and JUnit XML.
+    pytester.makeconftest("""
+        import pytest
+        from marvin2.pytest_plugin.serial import WAIT_PROPERTY
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_setup(item):
+            if item.name == "test_waited":
+                item.user_properties.append((WAIT_PROPERTY, 12.5))
+    """)
+    pytester.makepyfile(test_waits="def test_waited(): pass\n\ndef test_free(): pass\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--junitxml", "junit.xml",
+                                          "-W", "ignore::pytest.PytestAssertRewriteWarning")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*marvin2: waits for @serial tests*",
+                                 "1 test(s) waited 12.5s in all*", "    12.5s  test_waits.py::test_waited"])
+    assert 'name="marvin2_serial_wait_seconds" value="12.5"' in (pytester.path / "junit.xml").read_text()
