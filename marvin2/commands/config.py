@@ -49,7 +49,6 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     # Imported lazily: only this action needs the converter.
-    from marvin2.datacenter import load_layout
     from marvin2.legacy_config import import_legacy, render_yaml
 
     try:

@@ -52,7 +52,7 @@ def open_cloud(config: Config) -> Iterator[object]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from marvin2.verify import compare, format_table, gather_facts, has_drift
+    from marvin2.verify import compare, format_table, gather_facts
 
     path = args.config or default_config_path()
     try:
