@@ -34,7 +34,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from marvin2 import wire  # noqa: E402
+from marvin2 import wire
 
 
 class Client:
@@ -76,18 +76,19 @@ class Client:
 def start_simulator(profile: str) -> tuple[subprocess.Popen, dict, str]:
     workdir = tempfile.mkdtemp(prefix="m2bench-")
     ready = Path(workdir) / "ready.json"
-    log = open(Path(workdir) / "simulator.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "marvin2.cli", "simulator", "--port", "0", "--profile", profile,
-                                "--ready-file", str(ready)], stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT)
+    log_path = Path(workdir) / "simulator.log"
+    with open(log_path, "w") as log:      # the child keeps its own copy of the descriptor
+        process = subprocess.Popen([sys.executable, "-m", "marvin2.cli", "simulator", "--port", "0", "--profile",
+                                    profile, "--ready-file", str(ready)], stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT)
     deadline = time.monotonic() + 60
     while not ready.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise SystemExit(f"the simulator did not start; see {log.name}")
+            raise SystemExit(f"the simulator did not start; see {log_path}")
         time.sleep(0.05)
     time.sleep(0.05)
     info = json.loads(ready.read_text())
-    return process, info, log.name
+    return process, info, str(log_path)
 
 
 def setup_accounts(admin: Client, count: int) -> list[dict]:

@@ -14,7 +14,8 @@ importing it as one). What lives here:
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from marvin2.simulator import errors
 
@@ -164,7 +165,7 @@ def list_owned(ctx, kind: str, render: Callable[[dict], dict], *, match: Callabl
     if hidden:
         inner = match
 
-        def match(row):  # noqa: F811 - wraps the caller's filter
+        def match(row):
             return row.get("accountid") not in hidden and (inner is None or inner(row))
 
     return ctx.list(kind, render, rows=rows, owned=True, match=match, **options)
@@ -184,3 +185,43 @@ def lower_details(entries: list[dict] | None) -> dict[str, str]:
         else:
             out.update(entry)
     return out
+
+
+# --- job records: the Java command class a real server shows in "cmd" -------------------------------------
+
+_PACKAGE = "org.apache.cloudstack.api.command."
+COMMAND_CLASSES = {
+    "deployVirtualMachine": "user.vm.DeployVMCmd", "startVirtualMachine": "user.vm.StartVMCmd",
+    "stopVirtualMachine": "user.vm.StopVMCmd", "rebootVirtualMachine": "user.vm.RebootVMCmd",
+    "destroyVirtualMachine": "user.vm.DestroyVMCmd", "expungeVirtualMachine": "admin.vm.ExpungeVMCmd",
+    "scaleVirtualMachine": "user.vm.ScaleVMCmd", "resetPasswordForVirtualMachine": "user.vm.ResetVMPasswordCmd",
+    "addNicToVirtualMachine": "user.vm.AddNicToVMCmd", "removeNicFromVirtualMachine": "user.vm.RemoveNicFromVMCmd",
+    "updateDefaultNicForVirtualMachine": "user.vm.UpdateDefaultNicForVMCmd", "migrateVirtualMachine": "admin.vm.MigrateVMCmd",
+    "attachIso": "user.iso.AttachIsoCmd", "detachIso": "user.iso.DetachIsoCmd", "copyIso": "user.iso.CopyIsoCmd",
+    "extractIso": "user.iso.ExtractIsoCmd", "deleteIso": "user.iso.DeleteIsoCmd",
+    "copyTemplate": "user.template.CopyTemplateCmd", "extractTemplate": "user.template.ExtractTemplateCmd",
+    "deleteTemplate": "user.template.DeleteTemplateCmd", "createVolume": "user.volume.CreateVolumeCmd",
+    "attachVolume": "user.volume.AttachVolumeCmd", "detachVolume": "user.volume.DetachVolumeCmd",
+    "resizeVolume": "user.volume.ResizeVolumeCmd", "migrateVolume": "user.volume.MigrateVolumeCmd",
+    "createSnapshot": "user.snapshot.CreateSnapshotCmd", "deleteSnapshot": "user.snapshot.DeleteSnapshotCmd",
+    "revertSnapshot": "user.snapshot.RevertSnapshotCmd", "updateSnapshotPolicy": "user.snapshot.UpdateSnapshotPolicyCmd",
+    "createVMSnapshot": "user.vmsnapshot.CreateVMSnapshotCmd", "revertToVMSnapshot": "user.vmsnapshot.RevertToVMSnapshotCmd",
+    "deleteVMSnapshot": "user.vmsnapshot.DeleteVMSnapshotCmd",
+    "createAffinityGroup": "user.affinitygroup.CreateAffinityGroupCmd",
+    "deleteAffinityGroup": "user.affinitygroup.DeleteAffinityGroupCmd",
+    "updateVMAffinityGroup": "user.affinitygroup.UpdateVMAffinityGroupCmd",
+    "createProject": "user.project.CreateProjectCmd", "deleteProject": "user.project.DeleteProjectCmd",
+    "addAccountToProject": "user.account.AddAccountToProjectCmd",
+    "deleteAccountFromProject": "user.account.DeleteAccountFromProjectCmd",
+    "suspendProject": "user.project.SuspendProjectCmd", "activateProject": "user.project.ActivateProjectCmd",
+}
+
+
+def apply_command_classes() -> None:
+    """Give this package's async APIs the class names a real server records (idempotent)."""
+    from marvin2.simulator.declare import REGISTRY
+
+    for name, suffix in COMMAND_CLASSES.items():
+        declared = REGISTRY.apis.get(name)
+        if declared is not None and declared.cmd_class is None:
+            declared.cmd_class = _PACKAGE + suffix

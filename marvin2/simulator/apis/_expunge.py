@@ -72,10 +72,10 @@ def _loop(sim) -> None:
             sweep_once(sim)
             with sim.store.lock:
                 interval = scaled(sim, _setting(sim.store, "expunge.interval", 60.0))
-        except Exception as exc:  # a stopped simulator closes the store under us
+        except Exception:  # a stopped simulator closes the store under us
             if sim.stopped:
                 return
-            log.exception("expunge sweep failed: %s", exc)
+            log.exception("expunge sweep failed")
             interval = 1.0
         deadline = time.monotonic() + min(max(interval, 0.05), 300.0)
         while not sim.stopped and time.monotonic() < deadline:

@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis._common import check_owned, list_owned, owner_fields, owner_for_create, record_event
+from marvin2.simulator.apis._common import (
+    apply_command_classes,
+    check_owned,
+    list_owned,
+    owner_fields,
+    owner_for_create,
+    record_event,
+)
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
 
@@ -109,7 +116,12 @@ def delete_affinity_group(ctx):
              P("affinitygroupids", "list", description="the new groups (empty list: none)"),
              P("affinitygroupnames", "list", description="the new groups by name")])
 def update_vm_affinity_group(ctx):
-    from marvin2.simulator.apis.compute import _affinity_groups, get_vm, render_vm, touch
+    from marvin2.simulator.apis.compute import (
+        _affinity_groups,
+        get_vm,
+        render_vm,
+        touch,
+    )
 
     vm = get_vm(ctx, ctx.get("id"))
     if ctx.has("affinitygroupids") and ctx.has("affinitygroupnames"):
@@ -138,3 +150,6 @@ def update_vm_affinity_group(ctx):
         return render_vm(jctx, current)
 
     return Job(run, instance_id=vm["id"])
+
+
+apply_command_classes()

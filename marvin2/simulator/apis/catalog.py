@@ -15,11 +15,18 @@ import secrets
 
 from marvin2.simulator import errors, limits, tagging
 from marvin2.simulator.apis._common import (
-    GIB, check_owned, epoch, list_owned, owner_fields, owner_for_create, project_for_param, record_event, zone_name,
+    GIB,
+    apply_command_classes,
+    check_owned,
+    epoch,
+    owner_fields,
+    owner_for_create,
+    project_for_param,
+    record_event,
+    zone_name,
 )
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ADMIN_ONLY, PAGING, P, api, declare_object
-from marvin2.simulator.validation import map_as_dict
 
 tagging.register_taggable("Template", "template")
 tagging.register_taggable("ISO", "template")
@@ -616,7 +623,7 @@ def _list_images(ctx, filter_name: str, iso: bool):
         rows = [r for r in rows if keyword in r["name"].lower() or keyword in (r.get("displaytext") or "").lower()]
     for key in ("bootable", "ispublic"):
         if ctx.has(key) and key in ctx.api.by_param:
-            rows = [r for r in rows if bool(r.get(key, True if key == "bootable" else False)) == ctx.get(key)]
+            rows = [r for r in rows if bool(r.get(key, key == "bootable")) == ctx.get(key)]
     if ctx.has("tags"):
         rows = [r for r in rows if tagging.has_tags(ctx, r["id"], ctx.get("tags"))]
     entries = []
@@ -676,7 +683,7 @@ def list_isos(ctx):
 
 def _check_url(url: str) -> str:
     lowered = url.lower()
-    if not (lowered.startswith("http://") or lowered.startswith("https://")):
+    if not lowered.startswith(("http://", "https://")):
         raise errors.invalid_value(f"Unsupported scheme for url: {url}")
     return url
 
@@ -1096,3 +1103,6 @@ def delete_template(ctx):
      params=[P("id", "uuid", True, "the ISO", entity="template"), P("zoneid", "uuid")])
 def delete_iso(ctx):
     return _delete(ctx, iso=True)
+
+
+apply_command_classes()

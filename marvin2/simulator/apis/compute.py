@@ -36,12 +36,33 @@ from marvin2 import wire
 from marvin2.simulator import configs, errors, limits, tagging
 from marvin2.simulator.apis import _capacity, _guestnet, storage
 from marvin2.simulator.apis._common import (
-    GIB, account_number, check_owned, epoch, list_owned, next_number, owner_fields, owner_for_create, record_event,
-    zone_name, lower_details,
+    GIB,
+    account_number,
+    apply_command_classes,
+    check_owned,
+    epoch,
+    list_owned,
+    lower_details,
+    next_number,
+    owner_fields,
+    owner_for_create,
+    record_event,
+    zone_name,
 )
-from marvin2.simulator.apis.catalog import can_use_template, is_iso, offering_for_vm, template_ready_in
+from marvin2.simulator.apis.catalog import (
+    can_use_template,
+    is_iso,
+    offering_for_vm,
+    template_ready_in,
+)
 from marvin2.simulator.context import Job
-from marvin2.simulator.declare import ACCOUNT_SCOPE, ADMINS, PAGING, P, api, declare_object
+from marvin2.simulator.declare import (
+    ACCOUNT_SCOPE,
+    PAGING,
+    P,
+    api,
+    declare_object,
+)
 
 tagging.register_taggable("UserVm", "virtualmachine")
 
@@ -228,7 +249,6 @@ def extraconfig_details(ctx, text: str | None) -> dict[str, str]:
 
 def _resolve_networks(ctx, zone: dict, owner: dict) -> list[tuple[dict, str | None, str | None]]:
     """[(network, requested ip, requested mac)] in NIC order; the first is the default NIC."""
-    store = ctx.store
     entries: list[tuple[dict, str | None, str | None]] = []
     if ctx.has("iptonetworklist"):
         for entry in ctx.get("iptonetworklist"):
@@ -353,8 +373,8 @@ def deploy_virtual_machine(ctx):
     hypervisors = {c.get("hypervisortype") for c in store.find("cluster", zoneid=zone["id"])}
     hypervisor = template.get("hypervisor") or "Simulator"
     if ctx.has("hypervisor") and ctx.get("hypervisor").lower() != hypervisor.lower() and not from_iso:
-        raise errors.invalid_value(f"Hypervisor passed to the deployVm call, is different from the hypervisor type of "
-                                   f"the template")
+        raise errors.invalid_value("Hypervisor passed to the deployVm call, is different from the hypervisor type of "
+                                   "the template")
     if not from_iso and hypervisor not in hypervisors:
         raise errors.invalid_value(f"Unable to find a cluster of hypervisor {hypervisor} in zone {zone['name']} for "
                                    f"template {template['name']}")
@@ -422,7 +442,7 @@ def deploy_virtual_machine(ctx):
     vm = store.insert("virtualmachine", {
         "id": vm_id, "internalid": number, "name": name, "displayname": ctx.get("displayname") or name,
         "instancename": f"i-{account_number(store, owner)}-{number}-VM", "state": "Starting" if start else "Stopped",
-        "zoneid": zone["id"], "templateid": template["id"] if not from_iso else template["id"],
+        "zoneid": zone["id"], "templateid": template["id"],
         "isoid": template["id"] if from_iso else None, "serviceofferingid": offering["id"],
         "diskofferingid": disk_offering["id"] if disk_offering else None,
         "rootdiskofferingid": disk_offering["id"] if from_iso and disk_offering else None,
@@ -784,9 +804,8 @@ def list_virtual_machines(ctx):
         if wanted_state == "present":
             if state in ("destroyed", "expunging"):
                 return False
-        elif wanted_state:
-            if state != wanted_state:
-                return False
+        elif wanted_state and state != wanted_state:
+            return False
         if hide_destroyed and state in ("destroyed", "expunging"):
             return False
         if in_network is not None and row["id"] not in in_network:
@@ -815,3 +834,6 @@ def list_virtual_machines(ctx):
     with_userdata = bool(ctx.get("userdata"))
     return list_owned(ctx, "virtualmachine", lambda r: render_vm(ctx, r, cache=cache, userdata=with_userdata),
                       match=match, filters=filters, keyword_fields=("name", "displayname", "instancename"))
+
+
+apply_command_classes()

@@ -6,14 +6,29 @@ import base64
 
 from marvin2.simulator import errors, limits
 from marvin2.simulator.apis import _capacity, _guestnet, _rsa
-from marvin2.simulator.apis._common import lower_details, record_event
-from marvin2.simulator.apis.catalog import can_use_template, is_iso, offering_for_vm, template_ready_in
+from marvin2.simulator.apis._common import (
+    apply_command_classes,
+    lower_details,
+    record_event,
+)
+from marvin2.simulator.apis.catalog import (
+    can_use_template,
+    is_iso,
+    offering_for_vm,
+    template_ready_in,
+)
 from marvin2.simulator.apis.compute import (
-    _new_password, _true, check_userdata, extraconfig_details, get_vm, render_vm, touch, HOSTNAME,
+    HOSTNAME,
+    _new_password,
+    _true,
+    check_userdata,
+    extraconfig_details,
+    get_vm,
+    render_vm,
+    touch,
 )
 from marvin2.simulator.context import Job
 from marvin2.simulator.declare import ADMINS, P, api, declare_object
-
 
 # --- offerings: scale (running or stopped) and change (stopped only) -----------------------------------
 
@@ -413,3 +428,6 @@ def detach_iso(ctx):
         return render_vm(jctx, current)
 
     return Job(run, instance_id=vm["id"])
+
+
+apply_command_classes()

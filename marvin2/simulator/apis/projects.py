@@ -9,7 +9,12 @@ use them. ``_common.owner_for_create``/``list_owned`` handle ``projectid``.
 from __future__ import annotations
 
 from marvin2.simulator import errors, limits
-from marvin2.simulator.apis._common import PROJECT_ACCOUNT_TYPE, check_owned, record_event
+from marvin2.simulator.apis._common import (
+    PROJECT_ACCOUNT_TYPE,
+    apply_command_classes,
+    check_owned,
+    record_event,
+)
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import PAGING, P, api, declare_object
 
@@ -302,3 +307,6 @@ def list_project_accounts(ctx):
                       "domain": domain["name"] if domain else None})
     page = ctx.paginate(items)
     return ListResult(page.items, page.count)
+
+
+apply_command_classes()

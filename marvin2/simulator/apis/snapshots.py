@@ -11,7 +11,14 @@ import datetime as _dt
 
 from marvin2 import wire
 from marvin2.simulator import errors, limits, tagging
-from marvin2.simulator.apis._common import check_owned, list_owned, owner_fields, record_event, zone_name
+from marvin2.simulator.apis._common import (
+    apply_command_classes,
+    check_owned,
+    list_owned,
+    owner_fields,
+    record_event,
+    zone_name,
+)
 from marvin2.simulator.apis.storage import gib
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
@@ -220,7 +227,7 @@ def create_snapshot_policy(ctx):
     _check_schedule(interval, ctx.get("schedule"))
     maxsnaps = ctx.get("maxsnaps")
     if maxsnaps <= 0:
-        raise errors.invalid_value(f"maxSnaps should be greater than 0")
+        raise errors.invalid_value("maxSnaps should be greater than 0")
     if maxsnaps > MAX_SNAPS[interval]:
         raise errors.invalid_value(f"maxSnaps exceeds limit: {MAX_SNAPS[interval]} for interval type: {interval}")
     existing = store.find_one("snapshotpolicy", volumeid=volume["id"], intervaltype=interval)
@@ -399,10 +406,10 @@ def revert_to_vm_snapshot(ctx):
         store = jctx.store
         current = store.get("vmsnapshot", snapshot["id"])
         if current["state"] != "Ready":
-            raise errors.invalid_value(f"VM Snapshot reverting failed due to vm snapshot is not in the state of Ready.")
+            raise errors.invalid_value("VM Snapshot reverting failed due to vm snapshot is not in the state of Ready.")
         vm = store.get("virtualmachine", current["virtualmachineid"])
         if vm["state"] not in ("Running", "Stopped"):
-            raise errors.invalid_value(f"VM Snapshot reverting failed due to vm is not in the state of Running or Stopped.")
+            raise errors.invalid_value("VM Snapshot reverting failed due to vm is not in the state of Running or Stopped.")
         if current["type"] == "Disk" and vm["state"] == "Running":
             raise errors.invalid_value("VM Snapshot reverting failed because the VM is running and the snapshot has no "
                                        "memory: stop the VM first")
@@ -437,3 +444,6 @@ def delete_vm_snapshot(ctx):
         return SUCCESS
 
     return Job(run, instance_id=snapshot["id"])
+
+
+apply_command_classes()

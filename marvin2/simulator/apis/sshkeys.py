@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from marvin2.simulator import errors
 from marvin2.simulator.apis import _rsa
-from marvin2.simulator.apis._common import list_owned, owner_fields, owner_for_create, record_event
+from marvin2.simulator.apis._common import (
+    list_owned,
+    owner_fields,
+    owner_for_create,
+    record_event,
+)
 from marvin2.simulator.context import SUCCESS
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
 

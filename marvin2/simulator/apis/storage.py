@@ -20,7 +20,15 @@ import uuid
 from marvin2 import wire
 from marvin2.simulator import errors, limits, tagging
 from marvin2.simulator.apis._common import (
-    GIB, check_owned, list_owned, next_number, owner_fields, owner_for_create, record_event, zone_name,
+    GIB,
+    apply_command_classes,
+    check_owned,
+    list_owned,
+    next_number,
+    owner_fields,
+    owner_for_create,
+    record_event,
+    zone_name,
 )
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
@@ -32,7 +40,7 @@ CDROM_DEVICE_ID = 3           # never handed to a data disk
 
 
 def gib(size_bytes: int | None) -> int:
-    return int(math.ceil((size_bytes or 0) / GIB))
+    return math.ceil((size_bytes or 0) / GIB)
 
 
 # --- row helpers (used by the VM module too) -----------------------------------------------------
@@ -525,3 +533,6 @@ def migrate_volume(ctx):
         return render_volume(jctx, updated)
 
     return Job(run, instance_id=volume["id"])
+
+
+apply_command_classes()

@@ -15,6 +15,11 @@ import requests
 from marvin2 import wire
 
 
+# A timing profile whose jobs take long enough to see intermediate states (Starting, Stopping, Migrating).
+SLOW_PROFILE = "compute-test-slow"
+SLOW_SECONDS = 0.4
+
+
 class ApiFailure(AssertionError):
     """An answer that was expected to succeed did not; carries status and body."""
 

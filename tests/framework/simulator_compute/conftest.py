@@ -2,14 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from compute_client import SLOW_PROFILE, SLOW_SECONDS, Client, new_user
 
 from marvin2.simulator import start_simulator, timing
-
-from compute_client import Client, new_user
-
-# A profile whose jobs take long enough to see the intermediate states (Starting, Stopping, Migrating).
-SLOW_PROFILE = "compute-test-slow"
-SLOW_SECONDS = 0.4
 
 
 @pytest.fixture(scope="module")

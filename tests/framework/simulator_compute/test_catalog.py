@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from compute_client import Client, new_user, unique
 
 TEMPLATE_URL = "http://images.example.com/centos.qcow2"
@@ -130,7 +129,7 @@ def test_register_parameter_errors(user, catalog, ostype):
 def test_template_filters_and_permissions(admin, catalog, ostype):
     owner, friend, stranger = new_user(admin), new_user(admin), new_user(admin)
     template = wait_ready(owner, register(owner, catalog, ostype, isextractable=True)["id"])
-    ids = lambda client, f: {t["id"] for t in client.items("listTemplates", "template", templatefilter=f)}  # noqa: E731
+    ids = lambda client, f: {t["id"] for t in client.items("listTemplates", "template", templatefilter=f)}
     assert template["id"] in ids(owner, "self") and template["id"] in ids(owner, "selfexecutable")
     assert template["id"] in ids(owner, "executable") and template["id"] not in ids(owner, "featured")
     assert template["id"] not in ids(friend, "executable") | ids(friend, "sharedexecutable") | ids(friend, "community")

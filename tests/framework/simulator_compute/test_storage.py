@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from compute_client import new_user, unique
 
 GIB = 1024 ** 3

@@ -5,8 +5,7 @@ from __future__ import annotations
 import ipaddress
 import time
 
-from compute_client import Client, unique
-from conftest import SLOW_SECONDS
+from compute_client import SLOW_SECONDS, Client, unique
 
 
 def vm_state(client: Client, vm_id: str, **extra) -> str | None:

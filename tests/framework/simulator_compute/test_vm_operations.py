@@ -8,7 +8,6 @@ import urllib.parse
 
 import cs
 import pytest
-
 from compute_client import Client, new_user, unique
 
 
@@ -231,8 +230,8 @@ def test_requested_host_disabled_is_534(admin, user, catalog):
         assert host["name"] in job["jobresult"]["errortext"]
     finally:
         admin.ok("updateHost", id=host["id"], allocationstate="Enable")
-    code, text = user.error("deployVirtualMachine", zoneid=catalog["zone"]["id"], serviceofferingid=catalog["small"]["id"],
-                            templateid=catalog["template"]["id"], hostid=host["id"])
+    code, _ = user.error("deployVirtualMachine", zoneid=catalog["zone"]["id"], serviceofferingid=catalog["small"]["id"],
+                         templateid=catalog["template"]["id"], hostid=host["id"])
     assert code == 531
 
 
