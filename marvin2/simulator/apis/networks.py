@@ -704,6 +704,8 @@ def create_network(ctx):
         raise errors.invalid_value("gateway and netmask should be defined together")
     if ctx.get("gateway"):
         nc.parse_ip(ctx.get("gateway"), "gateway")
+    if ctx.get("vlan") and not offering.get("specifyvlan"):
+        raise errors.invalid_value("Can't specify vlan; corresponding offering says specifyVlan=false")
     if ctx.has("vpcid"):
         row = _create_vpc_tier(ctx, zone, offering, ctx.resolve_owner())
         return render_network(ctx, row)

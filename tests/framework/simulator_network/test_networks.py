@@ -228,3 +228,35 @@ def test_default_network_for_vm_without_networkids(user_b, deploy):
     vm = deploy(user_b)
     network = user_b.items("listNetworks", "network", id=vm["nic"][0]["networkid"])[0]
     assert network["type"] == "Isolated" and network["state"] == "Implemented"
+
+
+def test_domain_scope_of_shared_and_account_networks(admin, make_network, cloud):
+    from netclient import new_user
+
+    root = admin.items("listDomains", "domain", name="ROOT")[0]
+    sub = admin.ok("createDomain", name="netsub", parentdomainid=root["id"])["domain"]
+    sub_user = new_user(admin, "netsub", domainid=sub["id"])
+    ranges = dict(gateway="10.61.0.1", netmask="255.255.255.0", startip="10.61.0.10", endip="10.61.0.20")
+    open_net = make_network(admin, SHARED, name="root-open", vlan="310", subdomainaccess=True, **ranges)
+    closed_net = make_network(admin, SHARED, name="root-closed", vlan="311", subdomainaccess=False,
+                              **{**ranges, "gateway": "10.62.0.1", "startip": "10.62.0.10", "endip": "10.62.0.20"})
+    visible = {n["id"] for n in sub_user.items("listNetworks", "network", type="Shared")}
+    assert open_net["id"] in visible and closed_net["id"] not in visible
+    own = make_network(sub_user, name="sub-own")
+    assert own["domainid"] == sub["id"]
+    assert own["id"] in {n["id"] for n in admin.items("listNetworks", "network", domainid=sub["id"])}
+    assert own["id"] not in {n["id"] for n in admin.items("listNetworks", "network", domainid=root["id"])}
+    assert own["id"] in {n["id"] for n in admin.items("listNetworks", "network", domainid=root["id"], isrecursive=True)}
+    # Offerings without specifyVlan refuse a VLAN.
+    code, _, text = admin.error("createNetwork", name="v", displaytext="v", zoneid=cloud["zone"]["id"],
+                                networkofferingid=cloud["offerings"][ISOLATED]["id"], vlan="120")
+    assert (code, text) == (431, "Can't specify vlan; corresponding offering says specifyVlan=false")
+
+
+def test_network_tags(user_a, user_b, make_network):
+    network = make_network(user_a, name="tagged")
+    user_a.run("createTags", resourceids=network["id"], resourcetype="Network", **{"tags[0].key": "tier", "tags[0].value": "web"})
+    tagged = user_a.items("listNetworks", "network", **{"tags[0].key": "tier", "tags[0].value": "web"})
+    assert [n["id"] for n in tagged] == [network["id"]] and tagged[0]["tags"][0]["key"] == "tier"
+    assert user_b.error("createTags", resourceids=network["id"], resourcetype="Network",
+                        **{"tags[0].key": "x", "tags[0].value": "y"})[0] == 531
