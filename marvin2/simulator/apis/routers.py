@@ -10,6 +10,7 @@ there is exactly one declaration either way.
 from __future__ import annotations
 
 from marvin2.simulator import errors
+from marvin2.simulator.apis import infra  # noqa: F401 - the core's router APIs register first, whoever imports us
 from marvin2.simulator.apis import netcommon as nc
 from marvin2.simulator.context import Job
 from marvin2.simulator.declare import ADMINS, PAGING, REGISTRY, P, api, declare_object
@@ -90,8 +91,6 @@ def render_router(ctx, row: dict) -> dict:
 
 def _render(ctx, row: dict) -> dict:
     """Routers look the same in every answer: the core's renderer when it has one."""
-    from marvin2.simulator.apis import infra
-
     core = getattr(infra, "render_router", None)
     return core(ctx, row) if core is not None else render_router(ctx, row)
 
