@@ -6,14 +6,7 @@ import pytest
 
 from marvin2.simulator import start_simulator
 
-from netclient import Client, new_user
-
-ISOLATED = "DefaultIsolatedNetworkOfferingWithSourceNatService"
-SHARED = "DefaultSharedNetworkOffering"
-SHARED_SG = "DefaultSharedNetworkOfferingWithSGService"
-L2 = "DefaultL2NetworkOffering"
-VPC_TIER = "DefaultIsolatedNetworkOfferingForVpcNetworks"
-VPC_OFFERING = "Default VPC offering"
+from netclient import ISOLATED, VPC_OFFERING, Client, new_user
 
 
 @pytest.fixture(scope="module")

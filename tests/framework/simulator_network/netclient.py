@@ -15,6 +15,13 @@ import requests
 from marvin2 import wire
 
 JOB_TIMEOUT = 10.0
+# Seeded offerings, by their real names.
+ISOLATED = "DefaultIsolatedNetworkOfferingWithSourceNatService"
+SHARED = "DefaultSharedNetworkOffering"
+SHARED_SG = "DefaultSharedNetworkOfferingWithSGService"
+L2 = "DefaultL2NetworkOffering"
+VPC_TIER = "DefaultIsolatedNetworkOfferingForVpcNetworks"
+VPC_OFFERING = "Default VPC offering"
 
 
 class Client:

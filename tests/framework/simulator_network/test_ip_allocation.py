@@ -13,8 +13,7 @@ import yaml
 from marvin2.simulator import start_simulator
 from marvin2.simulator.model import SEEDS_DIR
 
-from conftest import ISOLATED
-from netclient import Client, new_user
+from netclient import ISOLATED, Client, new_user
 
 
 def _clone(client: Client) -> Client:

@@ -2,7 +2,7 @@
 listNetworks filters and scope, update/restart/delete, cross-account isolation."""
 from __future__ import annotations
 
-from conftest import ISOLATED, L2, SHARED, VPC_OFFERING, VPC_TIER
+from netclient import ISOLATED, L2, SHARED, VPC_OFFERING, VPC_TIER
 
 
 def test_seeded_offerings_have_real_names_and_services(admin, cloud):

@@ -10,8 +10,7 @@ from cs import CloudStack, CloudStackApiException
 
 from marvin2.simulator import start_simulator, timing
 
-from conftest import ISOLATED
-from netclient import Client, new_user
+from netclient import ISOLATED, Client, new_user
 
 SLOW_PROFILE = "network-test-slow"
 SLOW_SECONDS = 0.4

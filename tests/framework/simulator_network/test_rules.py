@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ISOLATED
+from netclient import ISOLATED
 
 
 @pytest.fixture(scope="module")

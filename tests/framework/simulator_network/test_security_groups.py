@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from marvin2.simulator import start_simulator
-from marvin2.simulator.context import Context
 
 from netclient import Client, new_user
 
@@ -112,7 +111,7 @@ def test_authorize_validation_fails_the_job(user_a, params, text):
                             **{k: v for k, v in request.items() if v is not None}) == (530, text)
 
 
-def test_delete_security_group(sim, admin, user_a, user_b, basic):
+def test_delete_security_group(admin, user_a, user_b, basic):
     default = _group(user_a, "default")
     assert user_a.error("deleteSecurityGroup", id=default["id"])[2] == "The network group default is reserved"
     assert user_a.error("deleteSecurityGroup")[2] == "Either id or name parameter is required by deleteSecurityGroup command"
@@ -126,25 +125,29 @@ def test_delete_security_group(sim, admin, user_a, user_b, basic):
     assert user_a.error("deleteSecurityGroup", id=doomed["id"]) == (
         536, 9999, "Cannot delete group when there are security rules that allow this group")
     user_a.run("revokeSecurityGroupIngress", id=rule["ruleid"])
-    # A VM in the group: in use. The VM module puts VMs in groups through
-    # security_groups.assign_security_groups (the contract); call it as deploy does.
+    # A VM deployed into the group: in use until the VM is expunged.
     vm = user_a.run("deployVirtualMachine", zoneid=basic["zone"]["id"], templateid=basic["template"]["id"],
-                    serviceofferingid=basic["small"]["id"])["virtualmachine"]
-    from marvin2.simulator.apis import security_groups
-
-    with sim.store.transaction():
-        ctx = Context(sim=sim, api=sim.registry.lookup("deployVirtualMachine"), params={}, raw={}, caller=None)
-        owner = sim.store.get("account", sim.store.get("virtualmachine", vm["id"])["accountid"])
-        security_groups.assign_security_groups(ctx, {"id": vm["id"]}, owner, names=["doomed"])
+                    serviceofferingid=basic["small"]["id"], securitygroupnames="doomed")["virtualmachine"]
+    assert [g["name"] for g in vm["securitygroup"]] == ["doomed"]
     listed = _group(user_a, "doomed")
     assert listed["virtualmachinecount"] == 1 and listed["virtualmachineids"] == [vm["id"]]
     assert [g["id"] for g in user_a.items("listSecurityGroups", "securitygroup", virtualmachineid=vm["id"])] == [doomed["id"]]
     assert user_a.error("deleteSecurityGroup", name="doomed") == (536, 9999, "Cannot delete group when it's in use by virtual machines")
-    # Expunging the VM leaves the group free (the VM module releases memberships on expunge).
-    with sim.store.transaction():
-        security_groups.release_security_groups(sim.store, vm["id"])
+    admin.run("destroyVirtualMachine", id=vm["id"], expunge=True)
+    assert _group(user_a, "doomed")["virtualmachinecount"] == 0
     assert user_a.ok("deleteSecurityGroup", name="doomed") == {"success": True}
     assert user_a.items("listSecurityGroups", "securitygroup", securitygroupname="doomed") == []
+
+
+def test_deploy_without_groups_joins_default_and_unknown_group_fails(user_a, user_b, basic):
+    base = {"zoneid": basic["zone"]["id"], "templateid": basic["template"]["id"], "serviceofferingid": basic["small"]["id"]}
+    vm = user_a.run("deployVirtualMachine", **base)["virtualmachine"]
+    assert [g["name"] for g in vm["securitygroup"]] == ["default"]
+    assert vm["id"] in _group(user_a, "default")["virtualmachineids"]
+    code, _, text = user_a.error("deployVirtualMachine", securitygroupnames="nosuchgroup", **base)
+    assert code == 431 and "nosuchgroup" in text
+    theirs = _group(user_b, "default")
+    assert user_a.error("deployVirtualMachine", securitygroupids=theirs["id"], **base)[0] == 531
 
 
 def test_basic_zone_vm_gets_an_address_of_the_shared_network(user_a, basic):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ISOLATED, VPC_TIER
+from netclient import ISOLATED, VPC_TIER
 
 
 @pytest.fixture(scope="module")
