@@ -281,3 +281,40 @@ def refresh_nic(store, nic: dict, network: dict) -> dict:
         return store.update("nic", nic["id"], broadcasturi=network["broadcasturi"],
                             isolationuri=network.get("isolationuri", network["broadcasturi"]))
     return nic
+
+
+# --- security groups (apis/security_groups.py, the network engineer's) ------------------------------------
+
+
+def _security_groups(name: str):
+    try:
+        module = importlib.import_module("marvin2.simulator.apis.security_groups")
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+def assign_security_groups(ctx, vm: dict, owner: dict, zone: dict) -> None:
+    """Security-group zones: the VM joins the groups asked for (default: the owner's ``default`` group)."""
+    ids, names = ctx.get("securitygroupids"), ctx.get("securitygroupnames")
+    if not zone.get("securitygroupsenabled"):
+        if ids or names:
+            raise errors.invalid_value("Can't create vm with security groups; security group feature is not enabled "
+                                       "per zone")
+        return
+    if ids and names:
+        raise errors.invalid_value("securitygroupids parameter is mutually exclusive with securitygroupnames parameter")
+    provided = _security_groups("assign_security_groups")
+    if provided is not None:
+        provided(ctx, vm, owner, ids=ids, names=names)
+
+
+def release_security_groups(store, vm_id: str) -> None:
+    provided = _security_groups("release_security_groups")
+    if provided is not None:
+        provided(store, vm_id)
+
+
+def vm_security_groups(ctx, vm_id: str) -> list[dict]:
+    provided = _security_groups("vm_security_groups")
+    return provided(ctx, vm_id) if provided is not None else []

@@ -172,7 +172,7 @@ def render_vm(ctx, row: dict, *, cache: dict | None = None, password: str | None
         "cpunumber": row.get("cpunumber"), "cpuspeed": row.get("cpuspeed"), "memory": row.get("memory"),
         "guestosid": row.get("ostypeid"), "ostypeid": row.get("ostypeid"),
         "osdisplayname": ostype["description"] if ostype else None,
-        "rootdeviceid": 0, "rootdevicetype": "ROOT", "securitygroup": row.get("securitygroups") or [],
+        "rootdeviceid": 0, "rootdevicetype": "ROOT", "securitygroup": _guestnet.vm_security_groups(ctx, row["id"]),
         "nic": [render_nic(store, n, cache) for n in nics], "affinitygroup": groups,
         "displayvm": row.get("displayvm", True), "isdynamicallyscalable": bool(row.get("isdynamicallyscalable")),
         "keypairs": row.get("keypairs"), "details": details or None, "boottype": "BIOS", "bootmode": "LEGACY",
@@ -464,6 +464,7 @@ def deploy_virtual_machine(ctx):
                                 offering=disk_offering, owner=owner, vm=vm, deviceid=1)
     for index, (network, ip, mac) in enumerate(networks):
         _guestnet.allocate_nic(ctx, network, vm, deviceid=index, isdefault=index == 0, requested_ip=ip, requested_mac=mac)
+    _guestnet.assign_security_groups(ctx, vm, owner, zone)
     record_event(ctx, "VM.CREATE", f"Successfully created VM instance {vm['instancename']}", resource_id=vm_id,
                  resource_type="VirtualMachine", account=owner)
     host_id, pod_id, cluster_id = ctx.get("hostid"), ctx.get("podid"), ctx.get("clusterid")
@@ -472,12 +473,15 @@ def deploy_virtual_machine(ctx):
         current = jctx.store.get("virtualmachine", vm_id)
         if not start:
             return render_vm(jctx, current)
+        if current.get("removed") or current["state"] != "Starting":
+            # Destroyed (or otherwise changed) while the deploy job was queued.
+            raise errors.invalid_value(f"Unable to start VM {current['name']}: it is {current['state']}")
         current, password = _start(jctx, current, host_id=host_id, pod_id=pod_id, cluster_id=cluster_id)
         return render_vm(jctx, current, password=password)
 
     def failed(jctx, error):
         current = jctx.store.get("virtualmachine", vm_id)
-        if current is not None and current["state"] in ("Starting", "Stopped"):
+        if current is not None and current["state"] == "Starting":
             current = _capacity.release(jctx.store, current)
             touch(jctx.store, vm_id, state="Error", hostid=None)
 
@@ -548,9 +552,10 @@ def start_virtual_machine(ctx):
     def run(jctx):
         if state == "Running":
             raise errors.invalid_value(f"The virtual machine {vm['id']} ({vm['displayname']}) is already running")
-        if state != "Stopped":
-            raise errors.invalid_value(f"Unable to start VM instance {vm['name']}: it is in state {state}")
-        current, password = _start(jctx, jctx.store.get("virtualmachine", vm["id"]), host_id=host_id,
+        current = jctx.store.get("virtualmachine", vm["id"])
+        if state != "Stopped" or current["state"] != "Starting":
+            raise errors.invalid_value(f"Unable to start VM instance {vm['name']}: it is in state {current['state']}")
+        current, password = _start(jctx, current, host_id=host_id,
                                    pod_id=jctx.get("podid"), cluster_id=jctx.get("clusterid"))
         return render_vm(jctx, current, password=password)
 
@@ -573,7 +578,8 @@ def stop_virtual_machine(ctx):
 
     def run(jctx):
         current = jctx.store.get("virtualmachine", vm["id"])
-        if state in ("Running", "Error") or (state == "Starting" and jctx.get("forced")):
+        state = current["state"]        # now, not when asked: a destroy may have come in between
+        if state in ("Stopping", "Running", "Error") or (state == "Starting" and jctx.get("forced")):
             current = _stop(jctx, current)
             record_event(jctx, "VM.STOP", f"Stopping VM {current['instancename']}", resource_id=current["id"],
                          resource_type="VirtualMachine", account=jctx.store.get("account", current["accountid"]))
@@ -649,6 +655,7 @@ def expunge_vm_rows(store, vm: dict) -> dict:
         if group:
             store.update("affinitygroup", group_id,
                          virtualmachineids=[v for v in group.get("virtualmachineids", []) if v != vm["id"]])
+    _guestnet.release_security_groups(store, vm["id"])
     tagging.delete_tags_of(store, vm["id"])
     for ip in store.find("publicipaddress", virtualmachineid=vm["id"]):
         store.update("publicipaddress", ip["id"], virtualmachineid=None, isstaticnat=False, vmipaddress=None)

@@ -348,6 +348,8 @@ def migrate_virtual_machine(ctx):
     def run(jctx):
         jstore = jctx.store
         current = jstore.get("virtualmachine", vm["id"])
+        if vm["state"] == "Running" and current["state"] != "Migrating":
+            raise errors.invalid_value(f"Unable to migrate VM {current['name']}: it is {current['state']}")
         if vm["state"] != "Running":
             pool = jstore.get("storagepool", jctx.get("storageid"))
             for volume in jstore.find("volume", virtualmachineid=current["id"]):

@@ -7,6 +7,8 @@ import time
 
 from compute_client import SLOW_SECONDS, Client, unique
 
+from marvin2.simulator import start_simulator, timing
+
 
 def vm_state(client: Client, vm_id: str, **extra) -> str | None:
     found = client.items("listVirtualMachines", "virtualmachine", id=vm_id, **extra)
@@ -196,3 +198,21 @@ def test_list_filters_and_paging(admin, user, deploy, catalog):
     named = admin.items("listVirtualMachines", "virtualmachine", account=user.account["name"],
                         domainid=user.account["domainid"])
     assert {v["id"] for v in vms} <= {v["id"] for v in named}
+
+
+def test_destroy_while_the_deploy_job_is_queued(monkeypatch):
+    # A destroy whose job runs before the queued deploy job: the deploy must fail, never bring the VM back.
+    monkeypatch.setitem(timing.PROFILES, "compute-test-race", {"default": 0.0, "deployVirtualMachine": 0.5})
+    simulator = start_simulator(port=0, profile="compute-test-race", seed="default")
+    try:
+        admin = Client(simulator.endpoint, simulator.admin_api_key, simulator.admin_secret_key, label="admin")
+        deploying = admin.ok("deployVirtualMachine", zoneid=admin.items("listZones", "zone")[0]["id"],
+                             templateid=admin.items("listTemplates", "template", templatefilter="featured")[0]["id"],
+                             serviceofferingid=admin.items("listServiceOfferings", "serviceoffering")[0]["id"])
+        destroy_job = admin.wait(admin.ok("destroyVirtualMachine", id=deploying["id"])["jobid"])
+        assert destroy_job["jobresult"]["virtualmachine"]["state"] == "Destroyed"
+        deploy_job = admin.wait(deploying["jobid"])
+        assert (deploy_job["jobstatus"], deploy_job["jobresultcode"]) == (2, 431)
+        assert admin.items("listVirtualMachines", "virtualmachine", id=deploying["id"])[0]["state"] == "Destroyed"
+    finally:
+        simulator.stop()

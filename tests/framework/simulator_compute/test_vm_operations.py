@@ -316,3 +316,41 @@ def test_independent_cs_client_deploys_and_lists(sim, catalog):
     with pytest.raises(cs.CloudStackApiException) as caught:
         api.recoverVirtualMachine(id=vm["id"])
     assert caught.value.error["errorcode"] == 431
+
+
+def test_root_disk_size_and_data_disk_at_deploy(admin, catalog, deploy):
+    tenant = new_user(admin)
+    vm = deploy(tenant, rootdisksize=12, diskofferingid=catalog["disk"]["Medium"]["id"])
+    volumes = {v["type"]: v for v in tenant.items("listVolumes", "volume", virtualmachineid=vm["id"])}
+    assert volumes["ROOT"]["size"] == 12 * 1024 ** 3 and volumes["ROOT"]["state"] == "Ready"
+    assert volumes["DATADISK"]["size"] == 20 * 1024 ** 3 and volumes["DATADISK"]["deviceid"] == 1
+    assert vm["diskofferingid"] == catalog["disk"]["Medium"]["id"]
+    code, text = tenant.error("deployVirtualMachine", zoneid=catalog["zone"]["id"], serviceofferingid=catalog["small"]["id"],
+                              templateid=catalog["template"]["id"], rootdisksize=1)
+    assert code == 431 and "less than the template size" in text
+    account = tenant.items("listAccounts", "account", id=tenant.account["id"])[0]
+    assert account["volumetotal"] == 2 and account["primarystoragetotal"] == 32
+
+
+def test_basic_zone_deploy_joins_the_default_security_group():
+    from marvin2.simulator import start_simulator
+
+    simulator = start_simulator(port=0, profile="instant", seed="basic")
+    try:
+        admin = Client(simulator.endpoint, simulator.admin_api_key, simulator.admin_secret_key, label="admin")
+        tenant = new_user(admin)
+        zone = admin.items("listZones", "zone")[0]
+        base = {"zoneid": zone["id"], "templateid": admin.items("listTemplates", "template", templatefilter="featured")[0]["id"],
+                "serviceofferingid": admin.items("listServiceOfferings", "serviceoffering")[0]["id"]}
+        vm = tenant.run("deployVirtualMachine", **base)["virtualmachine"]
+        assert vm["nic"][0]["type"] == "Shared" and [g["name"] for g in vm["securitygroup"]] == ["default"]
+        code, text = tenant.error("deployVirtualMachine", securitygroupnames=["no-such-group"], **base)
+        assert code == 431
+    finally:
+        simulator.stop()
+
+
+def test_security_groups_need_a_security_group_zone(user, catalog):
+    code, text = user.error("deployVirtualMachine", zoneid=catalog["zone"]["id"], serviceofferingid=catalog["small"]["id"],
+                            templateid=catalog["template"]["id"], securitygroupnames=["default"])
+    assert (code, text) == (431, "Can't create vm with security groups; security group feature is not enabled per zone")
