@@ -217,9 +217,7 @@ def list_public_ip_addresses(ctx):
             return False
         if ctx.has("state") and str(row.get("state")).lower() != ctx.get("state").lower():
             return False
-        if ctx.has("fordisplay") and row.get("fordisplay", True) != ctx.get("fordisplay"):
-            return False
-        return True
+        return not (ctx.has("fordisplay") and row.get("fordisplay", True) != ctx.get("fordisplay"))
 
     return ctx.list("publicipaddress", lambda row: render_ip(ctx, row), match=match, owned=False,
                     keyword_fields=("ipaddress",),
@@ -303,7 +301,7 @@ def disable_static_nat(ctx):
     def run(jctx):
         current = jctx.store.get("publicipaddress", ip["id"])
         if not current.get("isstaticnat"):
-            raise nc.job_error("Specified IP address id is not associated with any vm Id")
+            raise nc.job_invalid("Specified IP address id is not associated with any vm Id")
         changes = {"isstaticnat": False, "virtualmachineid": None, "vmipaddress": None}
         if current.get("vpcid") and not current.get("issourcenat"):
             from marvin2.simulator.apis import rules

@@ -11,13 +11,14 @@ each failure:
 - a ``ServerApiException`` raised by a command (rule conflicts, resource in
   use) keeps its HTTP code but carries cserrorcode 9999;
 - an exception raised while an async job runs ``execute()`` ends the job with
-  errorcode 530 whatever its Java type (the async dispatcher maps every
-  non-ServerApiException to INTERNAL_ERROR), hence ``job_error``.
+  errorcode 431 when it is an InvalidParameterValueException (``job_invalid``)
+  and 530 otherwise (``job_error``), as the async job dispatcher maps them.
 """
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from marvin2.simulator import errors
 
@@ -35,8 +36,15 @@ def in_use(text: str) -> errors.ApiError:
 
 
 def job_error(text: str) -> errors.ApiError:
-    """A business-rule failure inside an async job: the job ends with errorcode 530."""
+    """A failure inside an async job that is not an InvalidParameterValueException
+    (CloudRuntimeException, IllegalArgumentException, a command's own "Failed to ..."): errorcode 530."""
     return errors.internal_error(text)
+
+
+def job_invalid(text: str) -> errors.ApiError:
+    """An InvalidParameterValueException inside an async job: the async dispatcher turns it into
+    a PARAM_ERROR, so the job ends with errorcode 431."""
+    return errors.ApiError(431, text, errors.CS_SERVER)
 
 
 def capacity(text: str) -> errors.ApiError:

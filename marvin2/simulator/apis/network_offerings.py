@@ -283,9 +283,7 @@ def list_vpc_offerings(ctx):
             return False
         if ctx.has("supportedservices") and not nc.supports_all(offering_services(row), ctx.get("supportedservices")):
             return False
-        if ctx.has("zoneid") and row.get("zoneids") and ctx.get("zoneid") not in row["zoneids"]:
-            return False
-        return True
+        return not (ctx.has("zoneid") and row.get("zoneids") and ctx.get("zoneid") not in row["zoneids"])
 
     return ctx.list("vpcoffering", lambda row: render_vpc_offering(ctx, row), match=match, owned=False)
 
@@ -354,11 +352,11 @@ def delete_vpc_offering(ctx):
 
     def run(jctx):
         if row.get("isdefault"):
-            raise nc.job_error("Cannot delete default VPC offering")
+            raise nc.job_invalid("Default network offering can't be deleted")
         used = [v for v in jctx.store.find("vpc", vpcofferingid=row["id"]) if not v.get("removed")]
         if used:
-            raise nc.job_error(f"Can't delete Vpc offering {row['id']} as its used by {len(used)} vpcs. "
-                               "To make the network offering unavailable, disable it")
+            raise nc.job_invalid(f"Can't delete vpc offering {row['id']} as its used by {len(used)} vpcs. "
+                                 "To make the network offering unavaiable, disable it")
         jctx.store.delete("vpcoffering", row["id"])
         nc.event(jctx, "VPC.OFFERING.DELETE", f"Successfully deleted VPC offering {row['name']}", resource=row,
                  resource_type="VpcOffering")

@@ -41,7 +41,11 @@ import random
 
 from marvin2.simulator import errors, ipalloc, limits
 from marvin2.simulator.apis import netcommon as nc
-from marvin2.simulator.apis.network_offerings import offering_has, offering_services, uses_virtual_router
+from marvin2.simulator.apis.network_offerings import (
+    offering_has,
+    offering_services,
+    uses_virtual_router,
+)
 from marvin2.simulator.apis.routers import create_router, destroy_router, routers_of
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
@@ -475,7 +479,7 @@ def render_network(ctx, row: dict) -> dict:
     out.update(nc.zone_fields(store, row.get("zoneid")))
     out.update(ctx.owner_fields(row))
     out.update(
-        traffictype="Guest", broadcastdomaintype=row.get("broadcastdomaintype", "Vlan" if row.get("type") != "L2" or row.get("vlan") else "Vlan"),
+        traffictype="Guest", broadcastdomaintype=row.get("broadcastdomaintype", "Vlan"),
         networkofferingid=offering.get("id"), networkofferingname=offering.get("name"),
         networkofferingdisplaytext=offering.get("displaytext"), networkofferingavailability=offering.get("availability"),
         networkofferingconservemode=offering.get("conservemode", True), issystem=False, related=row["id"],
@@ -619,7 +623,9 @@ def _create_shared(ctx, zone: dict, offering: dict) -> dict:
 
 
 def _create_vpc_tier(ctx, zone: dict, offering: dict, account: dict) -> dict:
-    from marvin2.simulator.apis import vpc as vpcmod  # late import: vpc imports this module
+    from marvin2.simulator.apis import (
+        vpc as vpcmod,  # late import: vpc imports this module
+    )
 
     store = ctx.store
     vpc = store.get("vpc", ctx.get("vpcid"))
@@ -787,9 +793,7 @@ def list_networks(ctx):
         flt = (ctx.get("networkfilter") or "all").lower()
         if flt == "account" and not row.get("accountid"):
             return False
-        if flt in ("domain", "shared") and row.get("accountid"):
-            return False
-        return True
+        return not (flt in ("domain", "shared") and row.get("accountid"))
 
     return ctx.list("network", lambda row: render_network(ctx, row), match=match, owned=False,
                     filters={"zoneid": "zoneid", "vpcid": "vpcid", "networkofferingid": "networkofferingid",
@@ -859,16 +863,16 @@ def update_network(ctx):
             old = store.get("networkoffering", current["networkofferingid"]) or {}
             if (new_offering.get("guestiptype") != old.get("guestiptype") or new_offering.get("state") != "Enabled"
                     or bool(new_offering.get("forvpc")) != bool(current.get("vpcid"))):
-                raise nc.job_error(f"Can't upgrade from network offering {old.get('id')} to {new_offering['id']}; check "
+                raise nc.job_invalid(f"Can't upgrade from network offering {old.get('id')} to {new_offering['id']}; check "
                                    "logs for more information")
             changes["networkofferingid"] = new_offering["id"]
         if jctx.has("guestvmcidr"):
             cidr = str(nc.parse_cidr(jctx.get("guestvmcidr"), "guest vm cidr"))
             if current.get("type") != "Isolated" or not current.get("cidr") or not nc.within(cidr, current["cidr"]):
-                raise nc.job_error(f"Invalid guest vm cidr {cidr}: it must be within the network cidr {current.get('cidr')}")
+                raise nc.job_invalid(f"Invalid guest vm cidr {cidr}: it must be within the network cidr {current.get('cidr')}")
             for nic in store.find("nic", networkid=current["id"]):
                 if nic.get("ipaddress") and ipaddress.IPv4Address(nic["ipaddress"]) not in ipaddress.IPv4Network(cidr):
-                    raise nc.job_error(f"The network {current['name']} has VM IPs outside the new guest vm cidr {cidr}")
+                    raise nc.job_invalid(f"The network {current['name']} has VM IPs outside the new guest vm cidr {cidr}")
             changes["cidr"] = cidr
         current = store.update("network", current["id"], **changes)
         nc.event(jctx, "NETWORK.UPDATE", f"Successfully updated network {current['name']}", resource=current,
@@ -879,14 +883,12 @@ def update_network(ctx):
 
 
 def restart(ctx, network_id: str, cleanup: bool) -> dict:
-    """restartNetwork's work (also used by restartVPC for its tiers)."""
+    """restartNetwork's work on an Implemented/Setup network: re-apply, or replace the router (cleanup)."""
     store = ctx.store
     network = store.get("network", network_id)
     if cleanup:
         shutdown_routers(store, network)
-    if network["state"] in ("Allocated", "Implemented", "Setup"):
-        network = implement_network(ctx, network_id)
-    return network
+    return implement_network(ctx, network_id)
 
 
 @api("restartNetwork", is_async=True, response="success", instance_type="Network", related="listNetworks",
@@ -900,8 +902,8 @@ def restart_network(ctx):
 
     def run(jctx):
         current = jctx.store.get("network", network["id"])
-        if current.get("removed") or current.get("state") == "Destroy":
-            raise nc.job_error("Network is not in the right state to be restarted. Correct states are: Implemented, Setup")
+        if current.get("removed") or current.get("state") not in ("Implemented", "Setup"):
+            raise nc.job_invalid("Network is not in the right state to be restarted. Correct states are: Implemented, Setup")
         current = restart(jctx, network["id"], bool(jctx.get("cleanup")))
         nc.event(jctx, "NETWORK.RESTART", f"restarted network {current['name']}", resource=current, resource_type="Network")
         return SUCCESS
@@ -945,9 +947,12 @@ def delete_network(ctx):
     def run(jctx):
         current = jctx.store.get("network", network["id"])
         if current.get("removed"):
-            raise nc.job_error(f"unable to find network {network['id']}")
+            raise nc.job_invalid(f"unable to find network {network['id']}")
+        if current.get("type") == "Shared" and not jctx.caller.is_admin:
+            raise nc.job_invalid("Only Admins can delete network with guest type Shared")
         if active_vm_nic_count(jctx.store, network["id"]):
-            raise nc.job_error(f"Unable to remove the network id={network['id']} as it has active Nics.")
+            # A real server only logs "...as it has active Nics" and answers the command's generic failure.
+            raise nc.job_error("Failed to delete network")
         destroy_network(jctx, current)
         nc.event(jctx, "NETWORK.DELETE", f"Successfully deleted network {current['name']}", resource=current,
                  resource_type="Network")

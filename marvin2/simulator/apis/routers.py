@@ -10,7 +10,7 @@ there is exactly one declaration either way.
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis import infra  # noqa: F401 - the core's router APIs register first, whoever imports us
+from marvin2.simulator.apis import infra
 from marvin2.simulator.apis import netcommon as nc
 from marvin2.simulator.context import Job
 from marvin2.simulator.declare import ADMINS, PAGING, REGISTRY, P, api, declare_object
@@ -83,7 +83,9 @@ def render_router(ctx, row: dict) -> dict:
     out.update(hostname=host["name"] if host else None, podname=pod["name"] if pod else None,
                guestnetworkname=network["name"] if network else None, vpcname=vpc["name"] if vpc else None,
                linklocalnetmask="255.255.0.0", hasannotations=False)
-    from marvin2.simulator.apis.networks import render_nic  # late: networks imports this module
+    from marvin2.simulator.apis.networks import (
+        render_nic,  # late: networks imports this module
+    )
 
     out["nic"] = [render_nic(store, n) for n in store.find("nic", virtualmachineid=row["id"])]
     return out
@@ -115,9 +117,7 @@ def _declare_router_apis() -> None:
                     return False
             if ctx.has("state") and str(row.get("state")).lower() != ctx.get("state").lower():
                 return False
-            if ctx.has("healthchecksfailed") and bool(row.get("healthchecksfailed")) != ctx.get("healthchecksfailed"):
-                return False
-            return True
+            return not (ctx.has("healthchecksfailed") and bool(row.get("healthchecksfailed")) != ctx.get("healthchecksfailed"))
 
         return ctx.list("router", lambda row: _render(ctx, row), match=match, owned=True,
                         filters={"zoneid": "zoneid", "podid": "podid", "hostid": "hostid", "vpcid": "vpcid",

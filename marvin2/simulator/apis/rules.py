@@ -313,9 +313,7 @@ def _list_firewall(ctx, traffic: str):
     def match(row):
         if row.get("traffictype") != traffic or row.get("state") == "Revoke":
             return False
-        if ctx.has("fordisplay") and row.get("fordisplay", True) != ctx.get("fordisplay"):
-            return False
-        return True
+        return not (ctx.has("fordisplay") and row.get("fordisplay", True) != ctx.get("fordisplay"))
 
     return ctx.list("firewallrule", lambda row: render_firewall_rule(ctx, row), match=match, owned=True,
                     keyword_fields=("protocol",),
@@ -539,13 +537,13 @@ def update_port_forwarding_rule(ctx):
             out["privateendport"] = jctx.get("privateendport")
         first, last = out.get("privateport", current["privateport"]), out.get("privateendport", current["privateendport"])
         if last - first != current["endport"] - current["startport"]:
-            raise nc.job_error("Private port range and public port range should be of the same size")
+            raise nc.job_invalid("Private port range and public port range should be of the same size")
         vm = new_vm or jctx.store.get("virtualmachine", current["virtualmachineid"])
         if new_vm is not None or jctx.has("vmguestip"):
             try:
                 out["vmguestip"] = _vm_guest_ip(jctx, vm, network, jctx.get("vmguestip"))
             except errors.ApiError as exc:
-                raise nc.job_error(exc.errortext) from None
+                raise nc.job_invalid(exc.errortext) from None
             out["virtualmachineid"] = vm["id"]
         return out
 
@@ -713,18 +711,18 @@ def assign_to_load_balancer_rule(ctx):
         for vm_id, ips in wanted.items():
             vm = store.get("virtualmachine", vm_id)
             if vm is None or vm.get("removed") or vm.get("state") in ("Destroyed", "Expunging"):
-                raise nc.job_error(f"Invalid instance id specified: {vm_id}")
+                raise nc.job_invalid(f"Invalid instance id specified: {vm_id}")
             if not jctx.can_access(vm) or vm.get("accountid") != lb.get("accountid"):
                 raise nc.job_error(f"Account {jctx.caller.account['name']} does not have permission to operate with "
                                    f"VirtualMachine {vm_id}")
             nic = vm_nic_in(store, vm_id, lb["networkid"])
             if nic is None:
-                raise nc.job_error(f"VM {vm.get('name')} cannot be added because it doesn't belong in the same network.")
+                raise nc.job_invalid(f"VM {vm.get('name')} cannot be added because it doesn't belong in the same network.")
             if store.find_one("lbvmmap", lbruleid=lb["id"], virtualmachineid=vm_id):
-                raise nc.job_error(f"VM {vm.get('name')} is already mapped to load balancer.")
+                raise nc.job_invalid(f"VM {vm.get('name')} is already mapped to load balancer.")
             for ip in ips:
                 if ip != nic.get("ipaddress"):
-                    raise nc.job_error(f"VM ip {ip} specified does not belong to nic in network {lb['networkid']}")
+                    raise nc.job_invalid(f"VM ip {ip} specified does not belong to nic in network {lb['networkid']}")
             store.insert("lbvmmap", {"lbruleid": lb["id"], "virtualmachineid": vm_id,
                                      "vmips": ips or [nic.get("ipaddress")], "state": "Active"})
         nc.event(jctx, "LB.ASSIGN.TO.RULE", f"assigned {len(wanted)} VM(s) to load balancer rule {lb['name']}",
@@ -747,7 +745,7 @@ def remove_from_load_balancer_rule(ctx):
         for vm_id in wanted:
             mapping = jctx.store.find_one("lbvmmap", lbruleid=lb["id"], virtualmachineid=vm_id)
             if mapping is None:
-                raise nc.job_error(f"Vm {vm_id} is not assigned to lb rule {lb['id']}")
+                raise nc.job_invalid(f"Vm {vm_id} is not assigned to lb rule {lb['id']}")
             jctx.store.delete("lbvmmap", mapping["id"])
         nc.event(jctx, "LB.REMOVE.FROM.RULE", f"removed {len(wanted)} VM(s) from load balancer rule {lb['name']}",
                  resource=lb, resource_type="LoadBalancer")

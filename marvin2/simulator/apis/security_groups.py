@@ -195,30 +195,30 @@ def _target_group(ctx) -> dict:
 def _rule_ports(protocol: str, start, end, icmptype, icmpcode) -> tuple[int | None, int | None]:
     if protocol == "icmp":
         if icmptype is None or icmpcode is None:
-            raise nc.job_error(f"Invalid ICMP type/code specified, icmpType = {icmptype}, icmpCode = {icmpcode}")
+            raise nc.job_invalid(f"Invalid ICMP type/code specified, icmpType = {icmptype}, icmpCode = {icmpcode}")
         if icmptype == -1 and icmpcode != -1:
-            raise nc.job_error("Invalid icmp code")
+            raise nc.job_invalid("Invalid icmp code")
         if icmptype != -1 and icmpcode == -1:
-            raise nc.job_error("Invalid icmp code: need non-negative icmp code ")
+            raise nc.job_invalid("Invalid icmp code: need non-negative icmp code ")
         if not (-1 <= icmptype <= 255 and -1 <= icmpcode <= 255):
-            raise nc.job_error("Invalid icmp type/code ")
+            raise nc.job_invalid("Invalid icmp type/code ")
         return icmptype, icmpcode
     if protocol == "all":
         if start is not None or end is not None:
-            raise nc.job_error("Cannot specify startPort or endPort without specifying protocol")
+            raise nc.job_invalid("Cannot specify startPort or endPort without specifying protocol")
         return 0, 0
     if protocol.isdigit():
         return start, end
     if start is None or end is None:
-        raise nc.job_error(f"Invalid port range specified, startPort = {start}, endPort = {end}")
+        raise nc.job_invalid(f"Invalid port range specified, startPort = {start}, endPort = {end}")
     if start == 0 and end == 0:
         end = 65535
     if start > end:
-        raise nc.job_error(f"Invalid port range {start}:{end}")
+        raise nc.job_invalid(f"Invalid port range {start}:{end}")
     if start > 65535 or end > 65535 or start < -1 or end < -1:
-        raise nc.job_error(f"Invalid port numbers {start}:{end}")
+        raise nc.job_invalid(f"Invalid port numbers {start}:{end}")
     if start < 0 or end < 0:
-        raise nc.job_error(f"Invalid port range {start}:{end}")
+        raise nc.job_invalid(f"Invalid port range {start}:{end}")
     return start, end
 
 
@@ -230,31 +230,31 @@ def _authorize(ctx, ruletype: str):
         store = jctx.store
         protocol = (jctx.get("protocol") or "all").lower()
         if protocol not in ("tcp", "udp", "icmp", "all") and not (protocol.isdigit() and 0 <= int(protocol) <= 255):
-            raise nc.job_error(f"Invalid protocol {jctx.get('protocol')}")
+            raise nc.job_invalid(f"Invalid protocol {jctx.get('protocol')}")
         start, end = _rule_ports(protocol, jctx.get("startport"), jctx.get("endport"), jctx.get("icmptype"),
                                  jctx.get("icmpcode"))
         cidrs = jctx.get("cidrlist") or []
         for cidr in cidrs:
             if not nc.is_valid_cidr(cidr):
-                raise nc.job_error(f"Invalid cidr {cidr}")
+                raise nc.job_invalid(f"Invalid cidr {cidr}")
         allowed_groups = []
         for entry in jctx.get("usersecuritygrouplist") or []:
             lowered = {k.lower(): v for k, v in entry.items()}
             name, account_name = lowered.get("group"), lowered.get("account")
             if not name or not account_name:
-                raise nc.job_error("Invalid user group specified, fields 'group' and 'account' cannot be null, please "
+                raise nc.job_invalid("Invalid user group specified, fields 'group' and 'account' cannot be null, please "
                                    "specify groups in the form:  userGroupList[0].group=XXX&userGroupList[0].account=YYY")
             account = store.find_one("account", name=account_name, domainid=group["domainid"], removed=None)
             if account is None:
-                raise nc.job_error(f"Nonexistent account: {account_name} when trying to authorize security group rule  "
+                raise nc.job_invalid(f"Nonexistent account: {account_name} when trying to authorize security group rule  "
                                    f"for {group['id']}:{protocol}:{start}:{end}")
             found = next((g for g in store.find("securitygroup", accountid=account["id"]) if g["name"] == name), None)
             if found is None:
-                raise nc.job_error(f"Nonexistent group {name} for account {account_name}/{group['domainid']} is given, "
+                raise nc.job_invalid(f"Nonexistent group {name} for account {account_name}/{group['domainid']} is given, "
                                    "unable to authorize security group rule.")
             allowed_groups.append(found)
         if not cidrs and not allowed_groups:
-            raise nc.job_error("At least one cidr or at least one security group needs to be specified")
+            raise nc.job_invalid("At least one cidr or at least one security group needs to be specified")
         existing = store.find("securitygrouprule", securitygroupid=group["id"], ruletype=ruletype)
         added = []
         targets = [{"cidr": c} for c in cidrs] + [{"allowedgroupid": g["id"]} for g in allowed_groups]
@@ -313,7 +313,7 @@ def _revoke(ctx, ruletype: str):
         if current is None:
             raise nc.job_error(f"Unable to find security group rule with id {rule['id']}")
         if current["ruletype"] != ruletype:
-            raise nc.job_error(f"Error trying to revoke security group rule {rule['id']}: the rule is not of type {ruletype}")
+            raise nc.job_invalid(f"Error trying to revoke security group rule {rule['id']}: the rule is not of type {ruletype}")
         jctx.store.delete("securitygrouprule", rule["id"])
         nc.event(jctx, event_type, f"revoked {ruletype} rule {rule['id']} of security group {group.get('name')}",
                  resource=group, resource_type="SecurityGroup")

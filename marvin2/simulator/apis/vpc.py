@@ -20,7 +20,14 @@ from marvin2.simulator.apis.addresses import release_address
 from marvin2.simulator.apis.networks import implement_network, render_network
 from marvin2.simulator.apis.routers import create_router, destroy_router, routers_of
 from marvin2.simulator.context import SUCCESS, Job
-from marvin2.simulator.declare import ACCOUNT_SCOPE, ADMIN_ONLY, PAGING, P, api, declare_object
+from marvin2.simulator.declare import (
+    ACCOUNT_SCOPE,
+    ADMIN_ONLY,
+    PAGING,
+    P,
+    api,
+    declare_object,
+)
 from marvin2.simulator.tagging import delete_tags_of, register_taggable
 
 register_taggable("Vpc", "vpc")
@@ -246,7 +253,7 @@ def delete_vpc(ctx):
             raise nc.job_error(f"Unable to find VPC by id {vpc['id']}")
         tiers = [n for n in store.find("network", vpcid=vpc["id"]) if not n.get("removed") and not n.get("issystem")]
         if tiers:
-            raise nc.job_error(f"Can't delete VPC {vpc_label(current)} as its used by {len(tiers)} networks")
+            raise nc.job_invalid(f"Can't delete VPC {vpc_label(current)} as its used by {len(tiers)} networks")
         for gateway in store.find("privategateway", vpcid=vpc["id"]):
             store.delete("privategateway", gateway["id"])
         for ip in store.find("publicipaddress", vpcid=vpc["id"]):
@@ -345,7 +352,7 @@ def delete_network_acl_list(ctx):
     def run(jctx):
         store = jctx.store
         if _is_default(acl):
-            raise nc.job_error("Default Network ACL lists cannot be removed")
+            raise nc.job_invalid("Default Network ACL lists cannot be removed")
         users = [n for n in store.find("network", aclid=acl["id"]) if not n.get("removed")]
         users += store.find("privategateway", aclid=acl["id"])
         if users:
@@ -380,9 +387,9 @@ def replace_network_acl_list(ctx):
 
     def run(jctx):
         if not target.get("vpcid"):
-            raise nc.job_error(f"Network is not part of a VPC: {target['id']}")
+            raise nc.job_invalid(f"Network is not part of a VPC: {target['id']}")
         if acl.get("vpcid") not in (None, target["vpcid"]):
-            raise nc.job_error("Network ACL and network should belong to the same VPC")
+            raise nc.job_invalid("Network ACL and network should belong to the same VPC")
         jctx.store.update(target_kind, target["id"], aclid=acl["id"])
         nc.event(jctx, "NETWORK.ACL.REPLACE", f"replaced the ACL list of {target_kind} {target['id']} with {acl['name']}",
                  resource=acl, resource_type="NetworkACLList", account=jctx.store.get("account", target.get("accountid")))
@@ -573,7 +580,7 @@ def update_network_acl_item(ctx):
 
     def run(jctx):
         if _is_default(acl):
-            raise nc.job_error("Default ACL cannot be modified")
+            raise nc.job_invalid("Default ACL cannot be modified")
         current = jctx.store.get("networkaclitem", item["id"])
         try:
             fields = _acl_item_fields(jctx, current)
@@ -581,7 +588,7 @@ def update_network_acl_item(ctx):
                 _check_number(jctx.store, acl, jctx.get("number"), current["id"])
                 fields["number"] = jctx.get("number")
         except errors.ApiError as exc:
-            raise nc.job_error(exc.errortext) from None
+            raise nc.job_invalid(exc.errortext) from None
         if jctx.has("customid"):
             fields["customid"] = jctx.get("customid")
         merged = {**current, **fields}
@@ -606,7 +613,7 @@ def delete_network_acl(ctx):
 
     def run(jctx):
         if _is_default(acl):
-            raise nc.job_error("Default ACL cannot be modified")
+            raise nc.job_invalid("Default ACL cannot be modified")
         delete_tags_of(jctx.store, item["id"])
         jctx.store.delete("networkaclitem", item["id"])
         nc.event(jctx, "NETWORK.ACL.ITEM.DELETE", f"deleted ACL rule {item['number']} of {acl['name']}", resource=item,

@@ -3,10 +3,9 @@ and two isolated user accounts, all talking signed HTTP."""
 from __future__ import annotations
 
 import pytest
+from netclient import ISOLATED, VPC_OFFERING, Client, new_user
 
 from marvin2.simulator import start_simulator
-
-from netclient import ISOLATED, VPC_OFFERING, Client, new_user
 
 
 @pytest.fixture(scope="module")

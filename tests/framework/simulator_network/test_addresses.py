@@ -71,7 +71,7 @@ def test_disassociate_frees_the_address(admin, user_a, implemented):
     assert user_a.items("listPublicIpAddresses", "publicipaddress", ipaddress=ip["ipaddress"]) == []
     freed = admin.items("listPublicIpAddresses", "publicipaddress", id=ip["id"], allocatedonly=False)[0]
     assert freed["state"] == "Free"
-    code, cs, text = user_a.error("disassociateIpAddress", id=ip["id"])     # no longer the caller's
+    code, _cs, _text = user_a.error("disassociateIpAddress", id=ip["id"])     # no longer the caller's
     assert code == 431
 
 
@@ -108,7 +108,7 @@ def test_static_nat(user_a, implemented, deploy):
     cleared = user_a.items("listPublicIpAddresses", "publicipaddress", id=ip["id"])[0]
     assert cleared["isstaticnat"] is False and "virtualmachineid" not in cleared
     assert user_a.run_fails("disableStaticNat", ipaddressid=ip["id"]) == (
-        530, "Specified IP address id is not associated with any vm Id")
+        431, "Specified IP address id is not associated with any vm Id")
 
 
 def test_static_nat_refusals(user_a, user_b, implemented, cloud, deploy):

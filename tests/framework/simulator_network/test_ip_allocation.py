@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from netclient import ISOLATED, Client, new_user
 
 from marvin2.simulator import start_simulator
 from marvin2.simulator.model import SEEDS_DIR
-
-from netclient import ISOLATED, Client, new_user
 
 
 def _clone(client: Client) -> Client:
@@ -65,9 +64,9 @@ def test_requested_guest_ip(user_a, make_network, deploy, cloud):
     base = {"zoneid": cloud["zone"]["id"], "templateid": cloud["template"]["id"],
             "serviceofferingid": cloud["small"]["id"], "networkids": network["id"]}
     for taken in ("10.8.8.50", "10.8.8.1", "10.9.9.9"):
-        code, cs, text = user_a.error("deployVirtualMachine", ipaddress=taken, **base)
+        code, _, text = user_a.error("deployVirtualMachine", ipaddress=taken, **base)
         assert code == 533 and "Unable to acquire Guest IP address" in text, (taken, text)
-    code, cs, text = user_a.error("deployVirtualMachine", ipaddress="10.8.8.999", **base)
+    code, _cs, text = user_a.error("deployVirtualMachine", ipaddress="10.8.8.999", **base)
     assert code == 431 and "Invalid specified IPv4 address 10.8.8.999" in text
 
 

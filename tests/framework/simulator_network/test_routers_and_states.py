@@ -7,18 +7,17 @@ import time
 
 import pytest
 from cs import CloudStack, CloudStackApiException
+from netclient import ISOLATED, Client, new_user
 
 from marvin2.simulator import start_simulator, timing
-
-from netclient import ISOLATED, Client, new_user
 
 SLOW_PROFILE = "network-test-slow"
 SLOW_SECONDS = 0.4
 
 
-def test_router_stop_start_reboot_destroy(admin, user_a, make_network):
+def test_router_stop_start_reboot_destroy(admin, user_a, make_network, deploy):
     network = make_network(user_a, name="routed")
-    user_a.run("restartNetwork", id=network["id"])
+    deploy(user_a, network)
     router = admin.items("listRouters", "router", listall=True, networkid=network["id"])[0]
     assert user_a.error("stopRouter", id=router["id"])[0] == 432        # an admin API
     stopped = admin.run("stopRouter", id=router["id"])["router"]

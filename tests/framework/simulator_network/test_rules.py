@@ -3,7 +3,6 @@ async answers, Add -> Active, the real conflict rules (537), deletes."""
 from __future__ import annotations
 
 import pytest
-
 from netclient import ISOLATED
 
 
@@ -167,7 +166,7 @@ def test_load_balancer(user_a, user_b, setup, new_ip):
     assert set(with_ips) == {"count", "lbrulevmidip"} and with_ips["count"] == 2
     assert all(entry["lbvmipaddresses"] for entry in with_ips["lbrulevmidip"])
     code, text = user_a.run_fails("assignToLoadBalancerRule", id=lb["id"], virtualmachineids=vm_ids[0])
-    assert code == 530 and "already mapped" in text
+    assert code == 431 and "already mapped" in text
     assert user_a.items("listLoadBalancerRules", "loadbalancerrule", virtualmachineid=vm_ids[0])[0]["id"] == lb["id"]
     user_a.run("removeFromLoadBalancerRule", id=lb["id"], virtualmachineids=vm_ids[0])
     assert [vm["id"] for vm in user_a.items("listLoadBalancerRuleInstances", "loadbalancerruleinstance", id=lb["id"])] == [vm_ids[1]]

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from netclient import Client
 
 from marvin2.simulator import start_simulator
-
-from netclient import Client, new_user
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +81,7 @@ def test_authorize_and_revoke_rules(user_a, user_b):
     # Revoking: the rule's type must match the API.
     egress_id = egress["egressrule"][0]["ruleid"]
     code, text = user_a.run_fails("revokeSecurityGroupIngress", id=egress_id)
-    assert code == 530 and "not of type ingress" in text
+    assert code == 431 and "not of type ingress" in text
     assert user_a.run("revokeSecurityGroupEgress", id=egress_id) == {"success": True}
     assert user_a.run("revokeSecurityGroupIngress", id=icmp["ruleid"]) == {"success": True}
     after = _group(user_a, "app")
@@ -105,10 +104,11 @@ def test_authorize_and_revoke_rules(user_a, user_b):
     ({"protocol": "tcp", "startport": 1, "endport": 2, "cidrlist": "300.0.0.0/8"}, "Invalid cidr 300.0.0.0/8"),
 ])
 def test_authorize_validation_fails_the_job(user_a, params, text):
+    """Checked while the job runs: InvalidParameterValueException, so errorcode 431."""
     group = _group(user_a, "default")
     request = {"cidrlist": "0.0.0.0/0", **params}
     assert user_a.run_fails("authorizeSecurityGroupIngress", securitygroupid=group["id"],
-                            **{k: v for k, v in request.items() if v is not None}) == (530, text)
+                            **{k: v for k, v in request.items() if v is not None}) == (431, text)
 
 
 def test_delete_security_group(admin, user_a, user_b, basic):

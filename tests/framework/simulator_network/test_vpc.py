@@ -3,7 +3,6 @@ private gateways."""
 from __future__ import annotations
 
 import pytest
-
 from netclient import ISOLATED, VPC_TIER
 
 
@@ -118,10 +117,10 @@ def test_acl_lists_and_rule_order(user_a, user_b, cloud, vpc):
     assert moved["number"] == 5 and moved["startport"] == "443"
     assert [r["number"] for r in user_a.items("listNetworkACLs", "networkacl", aclid=acl["id"])] == [5, 10, 20, 31]
     code, text = user_a.run_fails("updateNetworkACLItem", id=created[10]["id"], number=20)
-    assert code == 530 and "already exists in ACL" in text
+    assert code == 431 and "already exists in ACL" in text
     assert user_a.run("deleteNetworkACL", id=created[20]["id"]) == {"success": True}
     assert [r["number"] for r in user_a.items("listNetworkACLs", "networkacl", aclid=acl["id"])] == [5, 10, 31]
-    assert user_a.run_fails("deleteNetworkACL", id=defaults[0]["id"]) == (530, "Default ACL cannot be modified")
+    assert user_a.run_fails("deleteNetworkACL", id=defaults[0]["id"]) == (431, "Default ACL cannot be modified")
 
     # Attach the list to a tier, then it cannot be deleted.
     tier = _tier(user_a, cloud, vpc, "app", "10.100.2.1", aclid=acl["id"])["network"]
@@ -133,7 +132,7 @@ def test_acl_lists_and_rule_order(user_a, user_b, cloud, vpc):
     assert user_a.run("replaceNetworkACLList", aclid=default_deny["id"], networkid=tier["id"]) == {"success": True}
     assert user_a.items("listNetworks", "network", id=tier["id"])[0]["aclname"] == "default_deny"
     assert user_a.run("deleteNetworkACLList", id=acl["id"]) == {"success": True}
-    assert user_a.run_fails("deleteNetworkACLList", id=default_deny["id"])[1] == "Default Network ACL lists cannot be removed"
+    assert user_a.run_fails("deleteNetworkACLList", id=default_deny["id"]) == (431, "Default Network ACL lists cannot be removed")
     user_a.run("deleteNetwork", id=tier["id"])
 
 
@@ -159,7 +158,7 @@ def test_delete_vpc_with_tiers_fails_then_succeeds(admin, user_a, cloud):
                      vpcofferingid=cloud["vpc_offering"]["id"], zoneid=cloud["zone"]["id"])["vpc"]
     tier = _tier(user_a, cloud, vpc, "t1", "10.60.1.1")["network"]
     code, text = user_a.run_fails("deleteVPC", id=vpc["id"])
-    assert code == 530 and text.startswith("Can't delete VPC") and text.endswith("as its used by 1 networks")
+    assert code == 431 and text.startswith("Can't delete VPC") and text.endswith("as its used by 1 networks")
     user_a.run("deleteNetwork", id=tier["id"])
     nat = user_a.items("listPublicIpAddresses", "publicipaddress", vpcid=vpc["id"])[0]
     assert user_a.run("deleteVPC", id=vpc["id"]) == {"success": True}
@@ -180,7 +179,7 @@ def test_update_and_restart_vpc(admin, user_a, user_b, cloud, vpc):
 
 
 def test_private_gateway(admin, user_a, vpc):
-    code, _, text = user_a.error("createPrivateGateway", vpcid=vpc["id"], gateway="172.30.0.1", ipaddress="172.30.0.5",
+    code, _, _text = user_a.error("createPrivateGateway", vpcid=vpc["id"], gateway="172.30.0.1", ipaddress="172.30.0.5",
                                  netmask="255.255.255.0", vlan="700")
     assert code == 432
     started = admin.start("createPrivateGateway", vpcid=vpc["id"], gateway="172.30.0.1", ipaddress="172.30.0.5",
