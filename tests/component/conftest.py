@@ -380,27 +380,28 @@ zones:
 @dataclass
 class DeployedZone:
     zone: Any
-    created: bool   # True when the test deployed it (and tears it down)
+    created: bool   # True when the pack deployed it (and tears it down)
 
 
-def deploy_zone(request: pytest.FixtureRequest, cleanup_stack: Any, *, purpose: str, public_ips: int = 20) -> Any:
-    """Deploy a small Advanced simulator zone for one test; torn down (reverse order) after it.
+def deploy_zone(request: pytest.FixtureRequest, stack: Any, *, purpose: str, public_ips: int = 20) -> Any:
+    """Deploy a small Advanced simulator zone; its teardown (reverse order) goes onto ``stack``.
 
-    ``public_ips``: size of its public IP range (2 .. 250), e.g. 1 to exhaust it.
+    ``public_ips``: size of its public IP range (1 .. 250), e.g. 1 to exhaust it.
     """
     import random
 
     from marvin2 import datacenter
 
     cloud = request.getfixturevalue("cloud")
-    run_id = request.getfixturevalue("run_context").run_id
-    name = unique_name(purpose, run_id, max_length=40)
-    # Distinct address blocks per zone, so that zones deployed by parallel tests never overlap.
+    context = request.getfixturevalue("run_context")
+    name = unique_name(purpose, context.run_id, max_length=40)
+    # Address blocks chosen at random, so zones deployed by parallel workers rarely share one;
+    # a clash is harmless anyway (ranges of different zones may overlap).
     octet = random.randint(10, 250)
     text = SECOND_ZONE_LAYOUT.format(name=name, public_prefix=f"198.18.{octet}", public_last=1 + public_ips,
                                      vlan=str(500 + octet), pod_octet=octet)
     layout = datacenter.parse_layout(text, source=f"<component pack zone {name}>")
-    directory = request.getfixturevalue("run_context").shared_dir / "zones"
+    directory = context.shared_dir / "zones"
     directory.mkdir(parents=True, exist_ok=True)
     record = directory / f"{name}.deployed.json"
 
@@ -411,22 +412,24 @@ def deploy_zone(request: pytest.FixtureRequest, cleanup_stack: Any, *, purpose: 
         if failures:
             raise AssertionError(f"could not tear down zone {name}: " + "; ".join(failures))
 
-    cleanup_stack.push(teardown, description=f"tear down zone {name}")
+    stack.push(teardown, description=f"tear down zone {name}")
     datacenter.deploy(cloud, layout, record, progress=lambda line: None,
                       teardown_hint=f"marvin2 deploy-datacenter --teardown (record {record})")
     return only(cloud.listZones(name=name), f"zone {name}")
 
 
-@pytest.fixture
-def second_zone(request: pytest.FixtureRequest, cloud: Any, zone: Any, cleanup_stack: Any) -> DeployedZone:
-    """Another enabled zone: an existing one if the cloud has it, else (simulator) one deployed for the test."""
+@pytest.fixture(scope="module")
+def second_zone(request: pytest.FixtureRequest, cloud: Any, zone: Any, module_make: Make) -> DeployedZone:
+    """Another enabled zone for the module: an existing one if the cloud has it, else (simulator) one
+    deployed for the module and torn down after it."""
     others = [z for z in cloud.listZones() or [] if z["id"] != zone["id"] and z.get("allocationstate") == "Enabled"
               and not str(z.get("name", "")).startswith("m2-")]
     if others:
         return DeployedZone(others[0], created=False)
-    if not uses_simulator(request.config) and "Simulator" not in [h.get("name") for h in cloud.listHypervisors() or []]:
+    hypervisors = [h.get("name") for h in cloud.listHypervisors() or []]
+    if not uses_simulator(request.config) and "Simulator" not in hypervisors:
         pytest.skip("needs a second zone: the cloud has one zone and no Simulator hypervisor to deploy another")
-    return DeployedZone(deploy_zone(request, cleanup_stack, purpose="zone2"), created=True)
+    return DeployedZone(deploy_zone(request, module_make.stack, purpose="zone2"), created=True)
 
 
 # --- SSH into guests (required_hardware tests) ------------------------------------------------------
