@@ -20,21 +20,19 @@ def test_types_and_create(make, user_api):
 
 @pytest.mark.tags("multihost")
 @pytest.mark.requires("live_migration")  # the zone has at least two hosts
-def test_anti_affinity_spreads_vms_over_hosts(make, create_network, deploy_vm, user_api, cloud):
+def test_anti_affinity_spreads_vms_over_hosts(make, deploy_vm, user_api, cloud):
     group = make.affinity_group(type="host anti-affinity")
-    network = create_network()
-    first = deploy_vm(networkids=[network.id], affinitygroupids=[group.id])
-    second = deploy_vm(networkids=[network.id], affinitygroupids=[group.id])
+    first = deploy_vm(affinitygroupids=[group.id])
+    second = deploy_vm(affinitygroupids=[group.id])
     assert host_of(cloud, first.id) != host_of(cloud, second.id)
     members = only(user_api.listAffinityGroups(id=group.id)).get("virtualmachineIds") or []
     assert sorted(members) == sorted([first.id, second.id])
 
 
-def test_affinity_keeps_vms_together(make, create_network, deploy_vm, cloud):
+def test_affinity_keeps_vms_together(make, deploy_vm, cloud):
     group = make.affinity_group(type="host affinity")
-    network = create_network()
-    first = deploy_vm(networkids=[network.id], affinitygroupids=[group.id])
-    second = deploy_vm(networkids=[network.id], affinitygroupids=[group.id])
+    first = deploy_vm(affinitygroupids=[group.id])
+    second = deploy_vm(affinitygroupids=[group.id])
     assert host_of(cloud, first.id) == host_of(cloud, second.id)
 
 

@@ -29,6 +29,7 @@ def test_deploy_job_from_answer_to_result(deploy_vm, user_api, job_timeout):
     assert done.jobresult.virtualmachine.id == vm.id
 
 
+@pytest.mark.zone_type("Advanced")
 def test_create_style_answer_carries_the_new_id(implemented_network, user_api, job_timeout, resource_tracker,
                                                test_account):
     answer = user_api.associateIpAddress(networkid=implemented_network.id, wait=False)

@@ -64,7 +64,8 @@ def test_upload_root_ca_then_site_certificate(cloud, chain):
     root = cloud.uploadCustomCertificate(id=1, name="root", certificate=ca_pem, domainsuffix=DOMAIN_SUFFIX)
     assert "successfully" in _message(root).lower()
 
-    site = cloud.uploadCustomCertificate(id=2, certificate=site_pem, privatekey=key_pem, domainsuffix=DOMAIN_SUFFIX)
+    # the server certificate comes with its key, and no id/name (those are for chain certificates)
+    site = cloud.uploadCustomCertificate(certificate=site_pem, privatekey=key_pem, domainsuffix=DOMAIN_SUFFIX)
     assert "successfully" in _message(site).lower()
 
 
@@ -72,7 +73,7 @@ def test_upload_root_ca_then_site_certificate(cloud, chain):
 def test_site_certificate_with_a_foreign_key_is_refused(cloud, chain):
     _, site_pem, _, wrong_pem = chain
     with pytest.raises(CloudStackError) as refused:
-        cloud.uploadCustomCertificate(id=2, certificate=site_pem, privatekey=wrong_pem, domainsuffix=DOMAIN_SUFFIX)
+        cloud.uploadCustomCertificate(certificate=site_pem, privatekey=wrong_pem, domainsuffix=DOMAIN_SUFFIX)
     assert refused.value.errorcode == 431
     assert "BEGIN PRIVATE KEY" not in str(refused.value)
 
@@ -81,7 +82,7 @@ def test_site_certificate_with_a_foreign_key_is_refused(cloud, chain):
 def test_garbage_certificate_is_refused(cloud, chain):
     _, _, key_pem, _ = chain
     with pytest.raises(CloudStackError) as refused:
-        cloud.uploadCustomCertificate(id=2, certificate="-----BEGIN CERTIFICATE-----\nnot a certificate\n"
+        cloud.uploadCustomCertificate(certificate="-----BEGIN CERTIFICATE-----\nnot a certificate\n"
                                       "-----END CERTIFICATE-----", privatekey=key_pem, domainsuffix=DOMAIN_SUFFIX)
     assert refused.value.errorcode == 431
 

@@ -35,6 +35,7 @@ def test_default_vpc_offering(user_api, vpc_offering):
     assert {"SourceNat", "NetworkACL"} <= {s.name for s in listed_offering.service}
 
 
+@pytest.mark.zone_type("Advanced")
 def test_new_offering_is_disabled_until_enabled(make, cloud, create_network):
     offering = _isolated_offering(make)
     assert offering.state == "Disabled"
@@ -50,6 +51,7 @@ def test_new_offering_is_disabled_until_enabled(make, cloud, create_network):
     assert network.networkofferingid == offering.id
 
 
+@pytest.mark.zone_type("Advanced")
 def test_create_enabled_l2_offering(make, create_network):
     offering = make.network_offering(guestiptype="L2", enable=True)
     assert (offering.guestiptype, offering.state) == ("L2", "Enabled")
@@ -64,6 +66,7 @@ def test_delete_network_offering(make, cloud):
 
 
 @pytest.mark.tags("negative")
+@pytest.mark.zone_type("Advanced")
 def test_offering_in_use_cannot_be_deleted(make, cloud, create_network):
     offering = _isolated_offering(make, enable=True)
     create_network(networkofferingid=offering.id)

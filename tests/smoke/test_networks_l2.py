@@ -5,7 +5,7 @@ from marvin2.client import CloudStackError
 
 from .helpers import ids, listed, only
 
-pytestmark = pytest.mark.tags("networks", "smoke", "advanced")
+pytestmark = [pytest.mark.tags("networks", "smoke", "advanced"), pytest.mark.zone_type("Advanced")]
 
 
 @pytest.mark.tags("quick-test")

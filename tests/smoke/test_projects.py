@@ -19,11 +19,13 @@ def test_create_project(make, user_api, test_account):
 
 
 @pytest.mark.tags("deploy-vm", "networks")
+@pytest.mark.zone_type("Advanced")
 def test_vm_and_network_owned_by_the_project(make, create_network, deploy_vm, user_api):
     project = make.project()
     network = create_network(projectid=project.id)
+    assert network.projectid == project.id
     vm = deploy_vm(projectid=project.id, networkids=[network.id])
-    assert (vm.projectid, network.projectid) == (project.id, project.id)
+    assert vm.projectid == project.id
     assert vm.id in ids(user_api.listVirtualMachines(projectid=project.id))
     assert vm.id not in ids(user_api.listVirtualMachines()), "project resources are listed only with projectid"
 

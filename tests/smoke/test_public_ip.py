@@ -7,7 +7,7 @@ from marvin2.client import CloudStackError
 
 from .helpers import ids, listed, only
 
-pytestmark = pytest.mark.tags("public-ip", "networks", "smoke", "advanced")
+pytestmark = [pytest.mark.tags("public-ip", "networks", "smoke", "advanced"), pytest.mark.zone_type("Advanced")]
 
 
 def _in_a_public_range(cloud, zone, address):

@@ -31,6 +31,7 @@ def test_list_limits_of_an_account(make, cloud):
 
 
 @pytest.mark.tags("public-ip")
+@pytest.mark.zone_type("Advanced")
 def test_public_ip_limit(make, cloud, create_network, deploy_vm, acquire_public_ip):
     keys = make.account()
     api = make.api_for(keys)

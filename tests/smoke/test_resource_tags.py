@@ -28,6 +28,7 @@ def test_tag_a_vm_and_filter_by_tag(shared_vm, user_api, make):
 
 
 @pytest.mark.tags("volumes", "networks")
+@pytest.mark.zone_type("Advanced")
 @pytest.mark.parametrize("kind", ["Volume", "Network"])
 def test_tag_volumes_and_networks(kind, create_volume, create_network, user_api):
     resource = create_volume() if kind == "Volume" else create_network()

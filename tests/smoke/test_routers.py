@@ -6,7 +6,7 @@ from marvin2.client import CloudStackError
 
 from .helpers import ids, only
 
-pytestmark = pytest.mark.tags("routers", "networks", "smoke", "advanced")
+pytestmark = [pytest.mark.tags("routers", "networks", "smoke", "advanced"), pytest.mark.zone_type("Advanced")]
 
 
 @pytest.fixture

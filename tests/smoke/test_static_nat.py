@@ -5,7 +5,7 @@ from marvin2.client import CloudStackError
 
 from .helpers import only
 
-pytestmark = pytest.mark.tags("nat", "public-ip", "smoke", "advanced")
+pytestmark = [pytest.mark.tags("nat", "public-ip", "smoke", "advanced"), pytest.mark.zone_type("Advanced")]
 
 
 @pytest.mark.tags("quick-test")

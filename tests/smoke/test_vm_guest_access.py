@@ -12,7 +12,8 @@ from marvin2 import resources as r
 
 from .helpers import b64, only
 
-pytestmark = [pytest.mark.tags("deploy-vm", "nat", "ssh", "smoke", "advanced"),
+pytestmark = [pytest.mark.zone_type("Advanced"),
+              pytest.mark.tags("deploy-vm", "nat", "ssh", "smoke", "advanced"),
               pytest.mark.required_hardware(True), pytest.mark.requires("ssh_to_guests")]
 
 

@@ -7,7 +7,8 @@ from marvin2.client import CloudStackError
 
 from .helpers import ids, listed, only
 
-pytestmark = [pytest.mark.tags("vpc", "smoke", "advanced"), pytest.mark.requires("vpc")]
+pytestmark = [pytest.mark.zone_type("Advanced"),
+              pytest.mark.tags("vpc", "smoke", "advanced"), pytest.mark.requires("vpc")]
 
 
 @pytest.mark.tags("quick-test")
@@ -85,8 +86,8 @@ def test_acl_list_with_rules_on_a_tier(create_vpc, make, user_api):
 
 def test_replace_the_acl_list_of_a_tier(create_vpc, make, user_api):
     vpc = create_vpc(cidr="10.57.0.0/16")
+    acl = make.acl_list(vpcid=vpc.id)  # made first, so that it is deleted after the tier that uses it
     tier = make.vpc_tier(vpc, gateway="10.57.1.1")
-    acl = make.acl_list(vpcid=vpc.id)
     user_api.replaceNetworkACLList(aclid=acl.id, networkid=tier.id)
     assert only(user_api.listNetworks(id=tier.id)).aclid == acl.id
 
