@@ -1016,7 +1016,7 @@ def _extract(ctx, iso: bool) -> Job:
         if current.get("templatetype") in ("SYSTEM", "BUILTIN"):
             raise errors.invalid_value(f"Unable to extract the {label} {current['name']} as it is a system {label}")
         if not current.get("isextractable") and not jctx.caller.is_root_admin:
-            raise errors.permission_denied(f"The {label} {current['id']} is not allowed to be extracted")
+            raise errors.invalid_value(f"Unable to extract {label} id={current['id']} as it's not extractable")
         if zone_id not in (current.get("zoneids") or []) or zone_progress(current, zone_id, profile) != 100:
             raise errors.invalid_value(f"The {label} {current['name']} is not ready in zone {zone_name(jctx.store, zone_id)}")
         ssvm = jctx.store.find_one("systemvm", zoneid=zone_id, systemvmtype="secondarystoragevm")
@@ -1103,6 +1103,74 @@ def delete_template(ctx):
      params=[P("id", "uuid", True, "the ISO", entity="template"), P("zoneid", "uuid")])
 def delete_iso(ctx):
     return _delete(ctx, iso=True)
+
+
+# --- createTemplate (from a volume or a snapshot) ------------------------------------------------------------
+
+
+@api("createTemplate", is_async=True, response="template", instance_type="Template",
+     description="Creates a template from a volume of a stopped VM, or from a volume snapshot; the id is answered at "
+                 "once, the template is ready in the volume's zone when the job ends.",
+     params=[P("name", "string", True, "template name"), P("displaytext", "string", True, "description", length=4096),
+             P("ostypeid", "uuid", True, "OS type"), P("volumeid", "uuid", entity="volume"),
+             P("snapshotid", "uuid", entity="snapshot"), P("virtualmachineid", "uuid", entity="virtualmachine",
+                                                           description="VM of the volume (VMware)"),
+             P("projectid", "uuid", entity="project"), P("bits", "integer", description="32 or 64"),
+             P("details", "map", description="template details"), P("isdynamicallyscalable", "boolean", description="scalable"),
+             P("isfeatured", "boolean", description="featured (admins)"), P("ispublic", "boolean", description="public"),
+             P("passwordenabled", "boolean", description="password reset"), P("requireshvm", "boolean", description="needs HVM"),
+             P("sshkeyenabled", "boolean", description="SSH key reset"), P("templatetag", description="tag"),
+             P("url", description="URL of the volume (swift/S3 only)", length=2048)])
+def create_template(ctx):
+    store = ctx.store
+    volume = snapshot = None
+    if ctx.has("snapshotid"):
+        snapshot = check_owned(ctx, store.get("snapshot", ctx.get("snapshotid")), "snapshot")
+        if snapshot.get("removed") or snapshot["state"] != "BackedUp":
+            raise errors.invalid_value(f"Snapshot {snapshot['id']} is not in BackedUp state and cannot be used")
+        volume = store.get("volume", snapshot["volumeid"]) or {}
+    elif ctx.has("volumeid"):
+        volume = check_owned(ctx, store.get("volume", ctx.get("volumeid")), "volume")
+        if volume.get("removed"):
+            raise errors.invalid_value(f"Unable to find volume with ID: {volume['id']}")
+        vm = store.get("virtualmachine", volume.get("virtualmachineid")) if volume.get("virtualmachineid") else None
+        if vm is not None and vm["state"] not in ("Stopped", "Destroyed"):
+            raise errors.invalid_value(f"Volume {volume['name']} is attached to a non-stopped VM, please stop the VM "
+                                       "first")
+        if volume.get("state") != "Ready":
+            raise errors.invalid_value(f"Volume {volume['name']} is not in Ready state (it is {volume.get('state')})")
+    else:
+        raise errors.invalid_value("Failed to create private template record, neither volume ID nor snapshot ID "
+                                   "were specified.")
+    if ctx.get("isfeatured") and not ctx.caller.is_admin:
+        raise errors.permission_denied("Only admins can create a featured template")
+    owner = owner_for_create(ctx) if ctx.has("projectid") else (store.get("account", (snapshot or volume)["accountid"]))
+    limits.charge(store, owner, "template")
+    source = store.get("template", volume.get("templateid")) if volume.get("templateid") else {}
+    zone_id = (snapshot or volume)["zoneid"]
+    row = store.insert("template", {
+        "name": ctx.get("name"), "displaytext": ctx.get("displaytext"), "format": (source or {}).get("format") or "VHD",
+        "hypervisor": (source or {}).get("hypervisor") or "Simulator", "ostypeid": ctx.get("ostypeid"),
+        "ispublic": bool(ctx.get("ispublic")), "isfeatured": bool(ctx.get("isfeatured")), "isextractable": False,
+        "passwordenabled": bool(ctx.get("passwordenabled")), "sshkeyenabled": bool(ctx.get("sshkeyenabled")),
+        "isdynamicallyscalable": bool(ctx.get("isdynamicallyscalable")), "requireshvm": ctx.get("requireshvm", True),
+        "bits": ctx.get("bits", 64), "templatetag": ctx.get("templatetag"), "bootable": True,
+        "details": map_as_dict_loose(ctx.get("details")) or None, "templatetype": "USER", "crossZones": False,
+        "zoneids": [], "zonestate": {}, "size": volume.get("size") or (snapshot or {}).get("size"),
+        "sourcetemplateid": (source or {}).get("id"), "sharedaccounts": [], **ctx.owner_row_fields(owner),
+    })
+    record_event(ctx, "TEMPLATE.CREATE", f"Creating template {row['name']}", resource_id=row["id"],
+                 resource_type="Template", account=owner)
+
+    def run(jctx):
+        done = jctx.store.update("template", row["id"], zoneids=[zone_id], zonestate={})
+        return render_template(jctx, done, zone_id)
+
+    def failed(jctx, error):
+        jctx.store.update("template", row["id"], removed=epoch_text())
+        limits.release(jctx.store, owner, "template")
+
+    return Job(run, entity_id=row["id"], instance_id=row["id"], on_failure=failed)
 
 
 apply_command_classes()

@@ -432,4 +432,77 @@ def detach_iso(ctx):
     return Job(run, instance_id=vm["id"])
 
 
+# --- user data, SSH keys, hosts for migration -----------------------------------------------------------------
+
+declare_object("virtualmachineuserdata", {"virtualmachineid": "the VM", "userdata": "its base64 user data"})
+
+
+@api("getVirtualMachineUserData", response="virtualmachineuserdata", since="4.4",
+     description="Returns the base64 user data of a VM.",
+     params=[P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine")])
+def get_virtual_machine_user_data(ctx):
+    vm = get_vm(ctx, ctx.get("virtualmachineid"))
+    return {"virtualmachineid": vm["id"], "userdata": vm.get("userdata")}
+
+
+@api("resetSSHKeyForVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+     description="Gives a stopped VM other SSH key pairs (and a new password when its template has one).",
+     params=[P("id", "uuid", True, "the VM", entity="virtualmachine"), P("keypair", description="key pair name"),
+             P("keypairs", "list", description="key pair names"), P("account"), P("domainid", "uuid"),
+             P("projectid", "uuid", entity="project")])
+def reset_ssh_key_for_virtual_machine(ctx):
+    from marvin2.simulator.apis.compute import _keypairs
+
+    vm = get_vm(ctx, ctx.get("id"))
+    owner = ctx.store.get("account", vm["accountid"])
+    if not ctx.has("keypair") and not ctx.has("keypairs"):
+        raise errors.invalid_value("'keypair' or 'keyPairs' must be specified")
+    pairs = _keypairs(ctx, owner)
+
+    def run(jctx):
+        store = jctx.store
+        current = store.get("virtualmachine", vm["id"])
+        if current["state"] != "Stopped":
+            raise errors.invalid_value(f"Vm {_capacity.describe_vm(current)} should be stopped to do SSH Key reset")
+        template = store.get("template", current.get("templateid")) or {}
+        password = _new_password(jctx) if template.get("passwordenabled") else None
+        changes = {"keypairs": ",".join(p["name"] for p in pairs), "publickeys": [p["publickey"] for p in pairs]}
+        if password:
+            changes["password"] = password
+        current = touch(store, current["id"], **changes)
+        record_event(jctx, "VM.RESETSSHKEY", f"Resetting the SSH key of VM {current['instancename']}",
+                     resource_id=current["id"], resource_type="VirtualMachine")
+        return render_vm(jctx, current, password=password)
+
+    return Job(run, instance_id=vm["id"])
+
+
+@api("findHostsForMigration", response="host", roles=ADMINS,
+     description="Lists the hosts a running VM could move to (never its current host), with suitableformigration.",
+     params=[P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"), P("keyword"),
+             P("page", "integer"), P("pagesize", "integer")])
+def find_hosts_for_migration(ctx):
+    from marvin2.simulator.apis.infra import render_host
+    from marvin2.simulator.context import ListResult
+
+    store = ctx.store
+    vm = get_vm(ctx, ctx.get("virtualmachineid"))
+    if vm["state"] != "Running":
+        raise errors.invalid_value(f"VM is not running, cannot migrate the vm {_capacity.describe_vm(vm)}")
+    current = store.get("host", vm.get("hostid")) or {}
+    items = []
+    for host in store.find("host", zoneid=vm["zoneid"], type="Routing"):
+        if host["id"] == current.get("id") or not _capacity.usable_host(store, host):
+            continue
+        if ctx.has("keyword") and ctx.get("keyword").lower() not in host["name"].lower():
+            continue
+        fits = _capacity.fits(store, host, vm)
+        out = render_host(ctx, host)
+        out.update(suitableformigration=fits, hasenoughcapacity=fits,
+                   requiresStorageMotion=host.get("clusterid") != current.get("clusterid"))
+        items.append(out)
+    page = ctx.paginate(items)
+    return ListResult(page.items, page.count)
+
+
 apply_command_classes()

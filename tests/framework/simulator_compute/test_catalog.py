@@ -249,3 +249,27 @@ def test_os_types_and_categories(user):
     assert {t["description"] for t in centos} == {"CentOS 5.6 (64-bit)", "CentOS 7"}
     assert all(t["oscategoryid"] == categories["CentOS"]["id"] and t["isuserdefined"] is False for t in centos)
     assert [t["description"] for t in user.items("listOsTypes", "ostype", keyword="ubuntu")] == ["Ubuntu 20.04 LTS"]
+
+
+def test_create_template_from_a_volume_or_a_snapshot(admin, catalog, ostype, deploy):
+    owner = new_user(admin)
+    vm = deploy(owner)
+    root = owner.items("listVolumes", "volume", virtualmachineid=vm["id"], type="ROOT")[0]
+    code, text = owner.error("createTemplate", name="t", displaytext="t", ostypeid=ostype["id"], volumeid=root["id"])
+    assert code == 431 and "please stop the VM first" in text
+    code, text = owner.error("createTemplate", name="t", displaytext="t", ostypeid=ostype["id"])
+    assert code == 431 and "neither volume ID nor snapshot ID" in text
+    owner.run("stopVirtualMachine", id=vm["id"])
+    answer = owner.ok("createTemplate", name=unique("fromvol"), displaytext="from a volume", ostypeid=ostype["id"],
+                      volumeid=root["id"], passwordenabled=True)
+    assert set(answer) == {"id", "jobid"}
+    template = owner.wait(answer["jobid"])["jobresult"]["template"]
+    assert template["id"] == answer["id"] and template["isready"] is True and template["passwordenabled"] is True
+    assert template["size"] == root["size"] and template["templatetype"] == "USER"
+    assert template["id"] in {t["id"] for t in owner.items("listTemplates", "template", templatefilter="self")}
+    owner.run("startVirtualMachine", id=vm["id"])
+    snapshot = owner.run("createSnapshot", volumeid=root["id"])["snapshot"]
+    from_snapshot = owner.run("createTemplate", name=unique("fromsnap"), displaytext="from a snapshot",
+                              ostypeid=ostype["id"], snapshotid=snapshot["id"])["template"]
+    assert from_snapshot["isready"] is True
+    assert deploy(owner, templateid=from_snapshot["id"])["templateid"] == from_snapshot["id"]

@@ -354,3 +354,22 @@ def test_security_groups_need_a_security_group_zone(user, catalog):
     code, text = user.error("deployVirtualMachine", zoneid=catalog["zone"]["id"], serviceofferingid=catalog["small"]["id"],
                             templateid=catalog["template"]["id"], securitygroupnames=["default"])
     assert (code, text) == (431, "Can't create vm with security groups; security group feature is not enabled per zone")
+
+
+def test_user_data_ssh_key_reset_and_hosts_for_migration(admin, user, deploy):
+    userdata = base64.b64encode(b"#cloud-config\nruncmd: [true]\n").decode()
+    first, second = (user.ok("createSSHKeyPair", name=unique("key"))["keypair"] for _ in range(2))
+    vm = deploy(user, userdata=userdata, keypair=first["name"])
+    assert user.ok("getVirtualMachineUserData", virtualmachineid=vm["id"])["virtualmachineuserdata"] == \
+        {"virtualmachineid": vm["id"], "userdata": userdata}
+    code, text = user.failed("resetSSHKeyForVirtualMachine", id=vm["id"], keypair=second["name"])
+    assert code == 431 and text.endswith("should be stopped to do SSH Key reset")
+    hosts = admin.items("findHostsForMigration", "host", virtualmachineid=vm["id"])
+    current = admin.items("listVirtualMachines", "virtualmachine", id=vm["id"], listall=True)[0]["hostid"]
+    assert hosts and current not in {h["id"] for h in hosts} and all(h["suitableformigration"] for h in hosts)
+    assert user.error("findHostsForMigration", virtualmachineid=vm["id"])[0] == 432
+    user.run("stopVirtualMachine", id=vm["id"])
+    reset = user.run("resetSSHKeyForVirtualMachine", id=vm["id"], keypair=second["name"])["virtualmachine"]
+    assert reset["keypairs"] == second["name"] and reset["password"]
+    code, text = user.error("resetSSHKeyForVirtualMachine", id=vm["id"], keypair="no-such-key")
+    assert (code, text) == (431, "A key pair with name 'no-such-key' was not found.")
