@@ -126,6 +126,9 @@ def associate_ip_address(ctx):
     network, vpc, zone_id = _target_network(ctx, owner)
     if ctx.get("isportable"):
         raise errors.invalid_value("Portable IP addresses are not supported by this zone (no portable IP range)")
+    tier_network = network if network is not None and network.get("vpcid") else None
+    if tier_network is not None:
+        network, vpc = None, None          # refused in the job, as a real server does
     source_nat = bool(network is not None and network.get("type") == "Isolated" and not network.get("vpcid")
                       and source_nat_ip(store, network) is None
                       and offering_has(store.get("networkoffering", network["networkofferingid"]) or {}, "SourceNat"))
@@ -134,6 +137,10 @@ def associate_ip_address(ctx):
     ip = store.update("publicipaddress", ip["id"], state="Allocating", fordisplay=ctx.get("fordisplay", True))
 
     def run(jctx):
+        if tier_network is not None:
+            ipalloc.release(jctx.store, ip["id"])
+            raise nc.job_invalid("Can't assign ip to the network directly when network belongs to VPC.Specify vpcId to "
+                                 "associate ip address to VPC")
         current = jctx.store.update("publicipaddress", ip["id"], state="Allocated")
         nc.event(jctx, "NET.IPASSIGN", f"Successfully associated IP {current['ipaddress']}", resource=current,
                  resource_type="PublicIpAddress", account=owner)
@@ -166,7 +173,9 @@ def disassociate_ip_address(ctx):
         current = jctx.store.get("publicipaddress", ip["id"])
         if current.get("state") == "Free":
             raise nc.job_error(f"Unable to find ip address by id {ip['id']}")
-        if current.get("issourcenat"):
+        network = jctx.store.get("network", current.get("associatednetworkid")) if current.get("associatednetworkid") else None
+        # A source NAT address may go only while its network was never implemented (no router uses it yet).
+        if current.get("issourcenat") and (current.get("vpcid") or network is None or network.get("state") != "Allocated"):
             raise nc.job_error("ip address is used for source nat purposes and can not be disassociated.")
         release_address(jctx, current)
         nc.event(jctx, "NET.IPRELEASE", f"released IP {current['ipaddress']}", resource=current,

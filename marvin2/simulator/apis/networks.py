@@ -39,7 +39,7 @@ from __future__ import annotations
 import ipaddress
 import random
 
-from marvin2.simulator import errors, ipalloc, limits
+from marvin2.simulator import errors, ipalloc, limits, model
 from marvin2.simulator.apis import netcommon as nc
 from marvin2.simulator.apis.network_offerings import (
     offering_has,
@@ -77,21 +77,28 @@ def network_label(network: dict) -> str:
     return f"Ntwk[{network['id']}|Guest|{network.get('networkofferingid')}]"
 
 
-def _ip_pool(network: dict) -> tuple[int, int, set[int]] | None:
-    """(first, last, excluded) host addresses a VM may get, or None for networks without IPs."""
+def _ip_pool(store, network: dict) -> tuple[list[tuple[int, int]], set[int]] | None:
+    """([(first, last)], excluded): the addresses a VM may get, or None for networks without IPs.
+
+    Isolated networks and VPC tiers: the CIDR's hosts. Shared networks: their
+    guest IP ranges (``vlan`` rows with the network's id: the one given at
+    creation and any added with createVlanIpRange)."""
     if network.get("type") == "L2" or not network.get("cidr"):
         return None
     net = ipaddress.IPv4Network(network["cidr"], strict=False)
-    if network.get("startip"):
-        first, last = int(ipaddress.IPv4Address(network["startip"])), int(ipaddress.IPv4Address(network["endip"]))
-    else:
-        first, last = int(net.network_address) + 1, int(net.broadcast_address) - 1
+    ranges = [(int(ipaddress.IPv4Address(v["startip"])), int(ipaddress.IPv4Address(v["endip"])))
+              for v in store.find("vlan", networkid=network["id"])]
+    if not ranges and network.get("startip"):
+        ranges = [(int(ipaddress.IPv4Address(network["startip"])), int(ipaddress.IPv4Address(network["endip"])))]
+    if not ranges:
         if net.prefixlen >= 31:
-            first, last = int(net.network_address), int(net.broadcast_address)
+            ranges = [(int(net.network_address), int(net.broadcast_address))]
+        else:
+            ranges = [(int(net.network_address) + 1, int(net.broadcast_address) - 1)]
     excluded = set()
     if network.get("gateway"):
         excluded.add(int(ipaddress.IPv4Address(network["gateway"])))
-    return first, last, excluded
+    return ranges, excluded
 
 
 def _ip_taken(store, network_id: str, address: str) -> bool:
@@ -99,25 +106,27 @@ def _ip_taken(store, network_id: str, address: str) -> bool:
 
 
 def _pick_ip(store, network: dict, requested: str | None) -> str | None:
-    pool = _ip_pool(network)
+    pool = _ip_pool(store, network)
     if pool is None:
         return None
-    first, last, excluded = pool
+    ranges, excluded = pool
     failure = nc.capacity(f"Unable to acquire Guest IP address for network {network_label(network)}")
     if requested:
         value = int(ipaddress.IPv4Address(requested))
-        if not first <= value <= last or value in excluded or _ip_taken(store, network["id"], requested):
+        inside = any(first <= value <= last for first, last in ranges)
+        if not inside or value in excluded or _ip_taken(store, network["id"], requested):
             raise failure
         return requested
-    size = last - first + 1
-    # Random probes first (cheap while the range is mostly free), then an exact scan.
-    for _ in range(min(32, size)):
+    sizes = [last - first + 1 for first, last in ranges]
+    # Random probes first (cheap while the ranges are mostly free), then an exact scan.
+    for _ in range(min(32, sum(sizes))):
+        first, last = _random.choices(ranges, weights=sizes)[0]
         value = _random.randint(first, last)
         if value not in excluded and not _ip_taken(store, network["id"], str(ipaddress.IPv4Address(value))):
             return str(ipaddress.IPv4Address(value))
     used = {int(ipaddress.IPv4Address(n["ipaddress"])) for n in store.find("nic", networkid=network["id"])
             if n.get("ipaddress")}
-    free = [v for v in range(first, last + 1) if v not in used and v not in excluded]
+    free = [v for first, last in ranges for v in range(first, last + 1) if v not in used and v not in excluded]
     if not free:
         raise failure
     return str(ipaddress.IPv4Address(_random.choice(free)))
@@ -617,6 +626,14 @@ def _create_shared(ctx, zone: dict, offering: dict) -> dict:
         "externalid": ctx.get("externalid"), **owner_fields,
     }
     row = store.insert("network", {k: v for k, v in row.items() if v is not None})
+    if cidr and startip:
+        # The network's guest IP range, as listVlanIpRanges networkid=... shows it (not a public range).
+        physnet = store.get("physicalnetwork", row.get("physicalnetworkid")) if row.get("physicalnetworkid") else None
+        vlan_row = model.vlan_row(zone, physnet, startip, endip, gateway, netmask,
+                                  str(vlan_number) if vlan_number is not None else None, forvirtualnetwork=False,
+                                  networkid=row["id"], **({"domainid": owner_fields["domainid"]} if acltype == "Domain"
+                                                          else owner_fields))
+        model.add_public_ips(store, store.insert("vlan", vlan_row))
     nc.event(ctx, "NETWORK.CREATE", f"Successfully created network {row['name']}", resource=row, resource_type="Network",
              account=account)
     return row
@@ -927,6 +944,9 @@ def destroy_network(ctx, network: dict) -> None:
     rules.remove_rules_of_network(store, network["id"])
     shutdown_routers(store, network)
     store.delete_where("nic", networkid=network["id"])
+    for vlan in store.find("vlan", networkid=network["id"]):          # a shared network's guest IP ranges
+        store.delete_where("publicipaddress", vlanid=vlan["id"])
+        store.delete("vlan", vlan["id"])
     if network.get("accountid") and network.get("type") == "Isolated" and not network.get("vpcid"):
         limits.release(store, network["accountid"], "network")
     delete_tags_of(store, network["id"])

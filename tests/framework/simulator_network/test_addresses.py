@@ -34,9 +34,15 @@ def test_first_ip_of_an_unimplemented_network_becomes_source_nat(user_a, cloud, 
                         networkofferingid=cloud["offerings"]["DefaultIsolatedNetworkOfferingWithSourceNatService"]["id"])["network"]
     first = user_a.run("associateIpAddress", networkid=network["id"])["ipaddress"]
     assert first["issourcenat"] is True
+    # Until the network is implemented its source NAT address may still be released ...
+    assert user_a.run("disassociateIpAddress", id=first["id"]) == {"success": True}
+    first = user_a.run("associateIpAddress", networkid=network["id"])["ipaddress"]
+    assert first["issourcenat"] is True
     deploy(user_a, network)
     nat = user_a.items("listPublicIpAddresses", "publicipaddress", associatednetworkid=network["id"], issourcenat=True)
     assert [ip["id"] for ip in nat] == [first["id"]]       # implementing reused it, no second source NAT address
+    # ... afterwards never.
+    assert user_a.run_fails("disassociateIpAddress", id=first["id"])[0] == 530
 
 
 def test_list_public_ips_filters(admin, user_a, user_b, implemented):

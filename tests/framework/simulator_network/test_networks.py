@@ -134,6 +134,16 @@ def test_shared_network_setup_admin_only(admin, user_a, make_network, cloud, dep
     address = vm["nic"][0]["ipaddress"]
     assert 10 <= int(address.rsplit(".", 1)[1]) <= 20
     assert user_a.items("listNetworks", "network", id=shared["id"])[0]["state"] == "Setup"
+    # Its guest range is an IP range of the network; another range can be added and used.
+    ranges = admin.items("listVlanIpRanges", "vlaniprange", networkid=shared["id"])
+    assert [(r["startip"], r["endip"], r["forvirtualnetwork"]) for r in ranges] == [("10.50.0.10", "10.50.0.20", False)]
+    admin.ok("createVlanIpRange", networkid=shared["id"], startip="10.50.0.100", endip="10.50.0.101",
+             gateway="10.50.0.1", netmask="255.255.255.0", vlan="300", forvirtualnetwork=False)
+    assert deploy(user_a, shared, ipaddress="10.50.0.101")["nic"][0]["ipaddress"] == "10.50.0.101"
+    # Guest ranges are never handed out as public addresses.
+    public = admin.items("listPublicIpAddresses", "publicipaddress", allocatedonly=False, forvirtualnetwork=True,
+                         pagesize=-1)
+    assert not [ip for ip in public if ip["ipaddress"].startswith("10.50.")]
 
 
 def test_l2_network(user_a, make_network, deploy):

@@ -141,6 +141,13 @@ def test_vpc_public_ips_and_port_forwarding(user_a, cloud, vpc, deploy):
     vm = deploy(user_a, tier)
     ip = user_a.run("associateIpAddress", vpcid=vpc["id"])["ipaddress"]
     assert ip["vpcid"] == vpc["id"] and ip["issourcenat"] is False and "associatednetworkid" not in ip
+    # A tier does not take addresses directly: the job fails and the address goes back.
+    started = user_a.start("associateIpAddress", networkid=tier["id"])
+    job = user_a.wait(started["jobid"])
+    assert job["jobstatus"] == 2 and job["jobresult"] == {
+        "errorcode": 431, "errortext": "Can't assign ip to the network directly when network belongs to VPC.Specify vpcId "
+                                      "to associate ip address to VPC"}
+    assert user_a.items("listPublicIpAddresses", "publicipaddress", id=started["id"]) == []
     code, _, text = user_a.error("createFirewallRule", ipaddressid=ip["id"], protocol="tcp", startport=22)
     assert code == 431 and "network ACLs" in text
     code, _, text = user_a.error("createPortForwardingRule", ipaddressid=ip["id"], privateport=22, publicport=22,
