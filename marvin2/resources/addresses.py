@@ -3,12 +3,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from marvin2.resources.base import OnCreated, create_async
-from marvin2.resources.kinds import ResourceKind, register, simple_delete
+from marvin2.resources.base import OnCreated, call, create_async
+from marvin2.resources.errors import AlreadyGone, DependentResource
+from marvin2.resources.kinds import ResourceKind, find_by_id, register, simple_delete
+from marvin2.resources.naming import RUN_TAG_KEY
+
+
+def _untag(api: Any, ip_id: str, record: Any, timeout: float | None) -> None:
+    # The network's deletion releases its source NAT IP, and not every server
+    # removes the released IP's tags then: take our run tag off now so that
+    # nothing of the run stays behind. Best effort.
+    if not any(tag.get("key") == RUN_TAG_KEY for tag in record.get("tags") or []):
+        return
+    try:
+        call(api, "deleteTags", timeout=timeout, resourceids=[ip_id], resourcetype=PUBLIC_IP.tag_type,
+             tags=[{"key": RUN_TAG_KEY}])
+    except Exception:  # noqa: BLE001 - a stale tag is harmless; the IP itself goes with the network
+        pass
+
+
+def delete_public_ip(api: Any, ip_id: str, *, timeout: float | None = None) -> None:
+    """disassociateIpAddress; a network's source NAT IP goes with its network instead.
+
+    The first IP acquired for an isolated network that is not implemented yet
+    becomes its source NAT IP, which the server refuses to disassociate.
+    """
+    record = find_by_id(api, PUBLIC_IP, ip_id)
+    if record is None or record.get("state") in PUBLIC_IP.gone_states:
+        raise AlreadyGone(f"public IP {ip_id} is not allocated")
+    if record.get("issourcenat") is True:
+        _untag(api, ip_id, record, timeout)
+        raise DependentResource(f"public IP {record.get('ipaddress', ip_id)} is the source NAT IP of network "
+                                f"{record.get('associatednetworkid') or record.get('vpcid')}; it is released when that "
+                                "network (or VPC) is deleted")
+    call(api, "disassociateIpAddress", timeout=timeout, id=ip_id)
 
 PUBLIC_IP = register(ResourceKind(
     name="public_ip", label="public IP address", list_api="listPublicIpAddresses",
-    delete=simple_delete("disassociateIpAddress"), rank=50, tag_type="PublicIpAddress",
+    delete=delete_public_ip, rank=50, tag_type="PublicIpAddress",
     gone_states=frozenset({"Free", "Releasing"}), name_searchable=False,
 ))
 

@@ -85,10 +85,14 @@ class CleanupStack:
     def run(self, *, raise_errors: bool = True) -> list[tuple[str, BaseException]]:
         """Run every registered cleanup, newest first, each exactly once.
 
-        Returns the failures; raises them as one :class:`CleanupFailed` when
-        ``raise_errors`` (the default) and there was any.
+        A resource delete that fails is retried once after all the others
+        have run: what blocked it (a network's source NAT IP, a VM still on a
+        network...) is usually gone by then. Returns the failures; raises them
+        as one :class:`CleanupFailed` when ``raise_errors`` (the default) and
+        there was any.
         """
         failures: list[tuple[str, BaseException]] = []
+        retry_later: list[CleanupEntry] = []
         while True:
             with self._lock:
                 if not self._entries:
@@ -96,20 +100,37 @@ class CleanupStack:
                 entry = self._entries.pop()
             if entry.cancelled:
                 continue
-            started = time.monotonic()
-            try:
-                result = entry.action()
-            except Exception as error:  # noqa: BLE001 - collect, keep going
-                log.warning("cleanup failed: %s: %s", entry.description, error)
-                failures.append((entry.description, error))
-                self._tell(entry, "failed", error)
-                continue
-            outcome = "already-gone" if entry.kind is not None and result is False else "deleted"
-            log.debug("cleanup %s: %s in %.2fs", outcome, entry.description, time.monotonic() - started)
-            self._tell(entry, outcome, None)
+            error = self._attempt(entry)
+            if error is not None:
+                if entry.kind is not None:
+                    log.info("cleanup deferred after a failure, retried at the end: %s: %s", entry.description, error)
+                    retry_later.append(entry)
+                else:
+                    failures.append(self._failed(entry, error))
+        for entry in retry_later:
+            error = self._attempt(entry)
+            if error is not None:
+                failures.append(self._failed(entry, error))
         if failures and raise_errors:
             raise CleanupFailed(failures)
         return failures
+
+    def _attempt(self, entry: CleanupEntry) -> BaseException | None:
+        """Run one cleanup; tell listeners about a success; return the error of a failure."""
+        started = time.monotonic()
+        try:
+            result = entry.action()
+        except Exception as error:  # noqa: BLE001 - collect, keep going
+            return error
+        outcome = "already-gone" if entry.kind is not None and result is False else "deleted"
+        log.debug("cleanup %s: %s in %.2fs", outcome, entry.description, time.monotonic() - started)
+        self._tell(entry, outcome, None)
+        return None
+
+    def _failed(self, entry: CleanupEntry, error: BaseException) -> tuple[str, BaseException]:
+        log.warning("cleanup failed: %s: %s", entry.description, error)
+        self._tell(entry, "failed", error)
+        return entry.description, error
 
     def _tell(self, entry: CleanupEntry, outcome: str, error: BaseException | None) -> None:
         for listener in self._listeners:

@@ -22,6 +22,14 @@ class AlreadyGone(ResourceError):
     """Raised by a delete helper that found the resource gone before deleting it."""
 
 
+class DependentResource(ResourceError):
+    """A resource that cannot be deleted by itself now, only with (or after) another one.
+
+    Example: the source NAT IP of an isolated network is released when the
+    network is deleted. Cleanups retry such deletes after the others.
+    """
+
+
 class WaitTimeout(ResourceError, TimeoutError):
     """A resource did not reach the wanted state in time."""
 

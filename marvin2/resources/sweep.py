@@ -140,6 +140,7 @@ def delete_leftovers(
     "already-gone", "would-delete", "failed".
     """
     result = SweepResult()
+    retry_later: list[Leftover] = []
     ordered = sorted(leftovers, key=lambda l: (l.rank, l.kind, l.id))
 
     def tell(outcome: str, item: Leftover, error: BaseException | None = None) -> None:
@@ -164,6 +165,17 @@ def delete_leftovers(
         try:
             deleted = delete_resource(api, kind, item.id, timeout=timeout)
         except Exception as error:  # noqa: BLE001 - one failure never stops the others
+            # Retried once at the end: a source NAT IP goes with its network, ...
+            retry_later.append(item)
+            log.info("deferred %s %s after: %s", kind.label, item.id, error)
+            continue
+        (result.deleted if deleted else result.already_gone).append(item)
+        tell("deleted" if deleted else "already-gone", item)
+
+    for item in retry_later:
+        try:
+            deleted = delete_resource(api, item.kind, item.id, timeout=timeout)
+        except Exception as error:  # noqa: BLE001 - reported; the others are done already
             result.failed.append((item, error))
             tell("failed", item, error)
             continue

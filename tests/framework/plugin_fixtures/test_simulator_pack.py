@@ -37,6 +37,11 @@ INVENTORY = {
     "public_ip": ("listPublicIpAddresses", {"listall": True, "allocatedonly": True}),
     "account": ("listAccounts", {"listall": True}),
     "user": ("listUsers", {"listall": True}),
+    "vm_snapshot": ("listVMSnapshot", {"listall": True}),
+    "template": ("listTemplates", {"listall": True, "templatefilter": "all"}),
+    "firewall_rule": ("listFirewallRules", {"listall": True}),
+    "port_forwarding_rule": ("listPortForwardingRules", {"listall": True}),
+    "tag": ("listTags", {"listall": True}),
 }
 
 
@@ -74,7 +79,7 @@ def inventory(api) -> dict[str, set[str]]:
     found = {}
     for kind, (command, params) in INVENTORY.items():
         records = api.call(command, dict(params)) if hasattr(api, "call") else getattr(api, command)(**params)
-        found[kind] = {r["id"] for r in records or []}
+        found[kind] = {r.get("id") or f"{r['resourceid']}/{r['key']}" for r in records or []}
     return found
 
 
@@ -108,7 +113,7 @@ def test_example_pack_in_parallel_leaves_nothing_behind(tmp_path, admin, config_
     summary = json.loads((results / "ledger-summary.json").read_text())
     assert summary["leaks"] == 0 and summary["created"] == len(ledger)
     assert not (results / "leaks.json").exists()
-    assert inventory(admin) == before
+    assert inventory(admin) == before, admin.listTags(listall=True)
 
     # discovery happened once per run, not once per worker
     lookups = [json.loads(line)["key"] for line in

@@ -167,3 +167,38 @@ def test_not_found_error_is_recognised_as_gone():
     assert not is_gone_error(CloudStackError("deleteNetwork", 530, "Network is in use"))
     assert not is_gone_error(CloudStackError("deleteNetwork", 401, "entity does not exist"))  # auth errors never count
     assert not is_gone_error(RuntimeError("does not exist"))  # no errortext: not a server answer
+
+
+def test_a_failed_resource_delete_is_retried_after_the_others():
+    # A network's source NAT IP cannot be released before the network is deleted.
+    cloud = FakeCloud()
+    net = cloud.add("network")
+    ip = cloud.add("public_ip", associatednetworkid=net.id, issourcenat=True, state="Allocated")
+    original = cloud._remove
+
+    def remove(kind, rid, command):
+        original(kind, rid, command)
+        if kind == "network":  # the server releases the network's source NAT IP with it
+            cloud.resources["public_ip"].pop(ip.id, None)
+
+    cloud._remove = remove
+    outcomes = []
+    stack = CleanupStack(listeners=(lambda entry, outcome, error: outcomes.append((entry.kind, outcome)),))
+    stack.push_resource(cloud, "network", net.id)
+    stack.push_resource(cloud, "public_ip", ip.id)
+    assert stack.run() == []
+    assert outcomes == [("network", "deleted"), ("public_ip", "already-gone")]
+    assert "disassociateIpAddress" not in cloud.commands()  # never asked the impossible
+
+
+def test_a_plain_callable_failure_is_not_retried():
+    calls = []
+
+    def fail():
+        calls.append(1)
+        raise RuntimeError("no")
+
+    stack = CleanupStack()
+    stack.push(fail)
+    assert len(stack.run(raise_errors=False)) == 1
+    assert calls == [1]
