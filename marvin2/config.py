@@ -134,7 +134,7 @@ _SERVER_KEYS = (
     "client_cert",
     "client_key",
 )
-_SIMULATOR_KEYS = ("profile", "seed", "db")
+_SIMULATOR_KEYS = ("profile", "seed", "db", "faults", "fault_seed")
 _SECRET_KEYS = frozenset({"secret_key", "password", "ssh_password"})
 # The unauthenticated "integration" port of a management server.
 INTEGRATION_PORT = 8096
@@ -525,6 +525,10 @@ class SimulatorSettings:
     profile: str = "fast"
     seed: str | None = "default"
     db: str = ":memory:"
+    # Fault-injection rules the simulator starts with (see `marvin2 simulator
+    # --faults`): mappings such as {command: deployVirtualMachine, errorrate: 0.1}.
+    faults: tuple[dict, ...] = ()
+    fault_seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -774,7 +778,7 @@ def _check_credentials(read: Reader, server: ManagementServer, item: dict, here:
 
 def _read_simulator(read: Reader, value: Any) -> SimulatorSettings:
     path = ("simulator",)
-    item = read.mapping(value, path, _SIMULATOR_KEYS, what="a mapping (profile, seed, db)")
+    item = read.mapping(value, path, _SIMULATOR_KEYS, what="a mapping (profile, seed, db, faults, fault_seed)")
     seed_value = item.get("seed", "default")
     seed: str | None
     if seed_value is None or str(seed_value).lower() == "empty":
@@ -785,10 +789,18 @@ def _read_simulator(read: Reader, value: Any) -> SimulatorSettings:
         seed = read.path_value(seed_value, path + ("seed",))
     db_value = read.string(item.get("db"), path + ("db",), default=":memory:") or ":memory:"
     db = db_value if db_value == ":memory:" else read.path_value(db_value, path + ("db",), must_exist=False)
+    faults = []
+    for index, rule in enumerate(read.sequence(item.get("faults", []), path + ("faults",), what="a list of fault rules")):
+        if isinstance(rule, dict) and rule:
+            faults.append(dict(rule))
+        else:
+            read.problem(path + ("faults", index), "expected a fault rule mapping such as {command: deployVirtualMachine, errorrate: 0.5}")
     return SimulatorSettings(
         profile=read.choice(item.get("profile"), path + ("profile",), SIMULATOR_PROFILES, default="fast") or "fast",
         seed=seed,
         db=db or ":memory:",
+        faults=tuple(faults),
+        fault_seed=read.integer(item.get("fault_seed"), path + ("fault_seed",), default=0) or 0,
     )
 
 

@@ -39,7 +39,8 @@ def open_cloud(config: Config) -> Iterator[object]:
             from marvin2.simulator import start_simulator  # only commands start a simulator in-process
 
             settings = config.simulator
-            simulator = start_simulator(profile=settings.profile, seed=settings.seed, db=settings.db)
+            simulator = start_simulator(profile=settings.profile, seed=settings.seed, db=settings.db,
+                                        faults=settings.faults, fault_seed=settings.fault_seed)
             config = config.with_simulator_endpoint(simulator.endpoint, simulator.admin_api_key, simulator.admin_secret_key)
         api = connect(**config.connect_kwargs())
         try:

@@ -90,6 +90,18 @@ def load_marvin_config(path: Path):
     return load_config(path)
 
 
+def _fault_args(settings: Any, shared_dir: Path) -> tuple[str, ...]:
+    """The simulator's --faults/--fault-seed arguments for the config's fault rules."""
+    faults = list(_field(settings, "faults") or ())
+    if not faults:
+        return ()
+    import yaml
+
+    rules_file = shared_dir / "simulator-faults.yaml"
+    rules_file.write_text(yaml.safe_dump(faults), encoding="utf-8")
+    return ("--faults", str(rules_file), "--fault-seed", str(_field(settings, "fault_seed") or 0))
+
+
 def _field(obj: Any, name: str, default: Any = None) -> Any:
     """Read a config field from an object or a mapping."""
     if obj is None:
@@ -153,6 +165,7 @@ class _CloudAccess:
             empty=seed is None,
             db=_field(settings, "db"),
             log_path=self.context.shared_dir / "simulator.log",
+            extra_args=_fault_args(settings, self.context.shared_dir),
         )
         timeout = float(get_option(self.pytest_config, "marvin_simulator_timeout"))
         try:

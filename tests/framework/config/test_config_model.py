@@ -402,3 +402,17 @@ def test_shipped_layouts_load():
     for path in layouts:
         layout = load_layout(path, environ={})
         assert layout.zones and all(zone.pods for zone in layout.zones)
+
+
+def test_simulator_fault_rules_are_read_and_checked(tmp_path):
+    from marvin2.config import ConfigError, load_config
+
+    good = tmp_path / "good.yaml"
+    good.write_text("simulator:\n  faults:\n    - {command: listZones, errorrate: 0.5}\n  fault_seed: 3\n", encoding="utf-8")
+    settings = load_config(good).simulator
+    assert settings.faults == ({"command": "listZones", "errorrate": 0.5},) and settings.fault_seed == 3
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("simulator:\n  faults: [listZones]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"simulator\.faults\[0\]|simulator.faults.0"):
+        load_config(bad)

@@ -230,3 +230,30 @@ def test_real_cloud_config_with_failover_and_user_credentials(pytester, pack, mo
         result.assert_outcomes(passed=2)
     finally:
         sim.stop()
+
+
+def test_config_fault_rules_reach_the_embedded_simulator(pytester, pack):
+    config = pytester.path / "faulty.yaml"
+    config.write_text(
+        "simulator:\n"
+        "  profile: instant\n"
+        "  faults:\n"
+        "    - {command: listHosts, errorrate: 1.0, errorcode: 534, errortext: injected outage}\n"
+        "  fault_seed: 7\n"
+        "zone: Sandbox-simulator\nhypervisor: Simulator\nzone_network_type: Advanced\n",
+        encoding="utf-8",
+    )
+    pack(test_faults="""
+        import pytest
+        from marvin2.client.errors import CloudStackError
+
+        def test_faulted_command_fails(cloud):
+            with pytest.raises(CloudStackError) as caught:
+                cloud.listHosts()
+            assert caught.value.errorcode == 534 and "injected outage" in caught.value.errortext
+
+        def test_other_commands_still_work(cloud):
+            assert cloud.listZones()
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--marvin-config", str(config), timeout=120)
+    result.assert_outcomes(passed=2)
