@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from marvin2.resources.base import OnCreated, call, create_async
-from marvin2.resources.errors import AlreadyGone, DependentResource
+from marvin2.resources.errors import AlreadyGone, DependentResource, is_gone_error
 from marvin2.resources.kinds import ResourceKind, find_by_id, register, simple_delete
 from marvin2.resources.naming import RUN_TAG_KEY
 
@@ -23,20 +23,26 @@ def _untag(api: Any, ip_id: str, record: Any, timeout: float | None) -> None:
 
 
 def delete_public_ip(api: Any, ip_id: str, *, timeout: float | None = None) -> None:
-    """disassociateIpAddress; a network's source NAT IP goes with its network instead.
+    """disassociateIpAddress; a network's source NAT IP may have to go with its network instead.
 
-    The first IP acquired for an isolated network that is not implemented yet
-    becomes its source NAT IP, which the server refuses to disassociate.
+    The first IP acquired for an isolated network that is not implemented
+    yet becomes its source NAT IP; a server releases it on request only
+    while the network is still Allocated, and with the network otherwise.
     """
     record = find_by_id(api, PUBLIC_IP, ip_id)
     if record is None or record.get("state") in PUBLIC_IP.gone_states:
         raise AlreadyGone(f"public IP {ip_id} is not allocated")
-    if record.get("issourcenat") is True:
+    try:
+        call(api, "disassociateIpAddress", timeout=timeout, id=ip_id)
+    except Exception as error:
+        if is_gone_error(error) or record.get("issourcenat") is not True:
+            raise
         _untag(api, ip_id, record, timeout)
-        raise DependentResource(f"public IP {record.get('ipaddress', ip_id)} is the source NAT IP of network "
-                                f"{record.get('associatednetworkid') or record.get('vpcid')}; it is released when that "
-                                "network (or VPC) is deleted")
-    call(api, "disassociateIpAddress", timeout=timeout, id=ip_id)
+        raise DependentResource(
+            f"public IP {record.get('ipaddress', ip_id)} is the source NAT IP of network "
+            f"{record.get('associatednetworkid') or record.get('vpcid')}; it is released when that network (or VPC) "
+            f"is deleted ({getattr(error, 'errortext', error)})") from error
+
 
 PUBLIC_IP = register(ResourceKind(
     name="public_ip", label="public IP address", list_api="listPublicIpAddresses",

@@ -20,3 +20,10 @@ def test_shared_vm_reads(shared_vm, shared_network, user_api):
 
 def test_shared_vm_reads_again(shared_vm, shared_network):
     assert shared_vm.id and shared_network.id
+
+
+def test_first_ip_becomes_source_nat_and_goes_with_its_network(create_network, acquire_public_ip, deploy_vm, user_api):
+    net = create_network()
+    ip = acquire_public_ip(networkid=net.id)   # the network is not implemented yet: this IP is its source NAT
+    deploy_vm(networkids=[net.id])             # implements the network: the IP can no longer be released alone
+    assert r.find_by_id(user_api, "public_ip", ip.id).issourcenat is True
