@@ -41,8 +41,7 @@ def test_scale_a_stopped_vm(deploy_vm, user_api, large_service_offering, service
 
 
 def test_scale_to_a_custom_offering_with_details(deploy_vm, user_api, make):
-    custom = make.service_offering(customized=True, cpunumber=None, cpuspeed=None, memory=None,
-                                   mincpunumber=1, maxcpunumber=4, minmemory=256, maxmemory=4096)
+    custom = make.service_offering(customized=True, cpunumber=None, cpuspeed=None, memory=None)
     assert custom.iscustomized is True
     vm = deploy_vm(startvm=False)
 
