@@ -26,6 +26,7 @@ _INI_TWINS: dict[str, tuple[str, Any]] = {
     "marvin_leak_check": ("marvin_leak_check", True),
     "marvin_serial_timeout": ("marvin_serial_timeout", 1800.0),
     "marvin_simulator_timeout": ("marvin_simulator_timeout", 60.0),
+    "marvin_keep_runs": ("marvin_keep_runs", 20),
 }
 
 
@@ -111,6 +112,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   "seconds a test waits for @serial exclusivity before failing (default 1800)", default=None)
     parser.addini("marvin_simulator_timeout",
                   "seconds to wait for the embedded simulator to be ready (default 60)", default=None)
+    parser.addini("marvin_keep_runs",
+                  "how many run folders to keep under .marvin2/runs (older ones are removed; default 20)", default=None)
 
 
 def get_option(config: pytest.Config, dest: str) -> Any:
@@ -132,6 +135,11 @@ def get_option(config: pytest.Config, dest: str) -> Any:
         return default
     if dest == "marvin_account_scope" and ini_value not in ACCOUNT_SCOPES:
         raise pytest.UsageError(f"ini option marvin_account_scope = {ini_value!r}: expected worker or module")
+    if dest == "marvin_keep_runs":
+        try:
+            return max(1, int(ini_value))
+        except ValueError:
+            raise pytest.UsageError(f"ini option {ini_name} = {ini_value!r}: expected a whole number of runs") from None
     if dest in ("marvin_serial_timeout", "marvin_simulator_timeout"):
         try:
             return float(ini_value)

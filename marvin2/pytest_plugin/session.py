@@ -90,6 +90,20 @@ def load_marvin_config(path: Path):
     return load_config(path)
 
 
+def _prune_old_runs(current: Path, keep: int) -> None:
+    """Remove all but the newest ``keep`` run folders beside ``current`` (the
+    default .marvin2/runs/ grows by one folder per pytest run otherwise)."""
+    import shutil
+
+    runs = [p for p in current.parent.iterdir() if p.is_dir() and p != current]
+    runs.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    # A folder touched in the last hour may belong to a run still going on beside this one.
+    recent = time.time() - 3600
+    for old in runs[max(0, keep - 1):]:
+        if old.stat().st_mtime < recent:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def _fault_args(settings: Any, shared_dir: Path) -> tuple[str, ...]:
     """The simulator's --faults/--fault-seed arguments for the config's fault rules."""
     faults = list(_field(settings, "faults") or ())
@@ -365,6 +379,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if not _information_only(config):
         context.shared_dir.mkdir(parents=True, exist_ok=True)
+        if not results_option:
+            _prune_old_runs(context.results_dir, keep=get_option(config, "marvin_keep_runs"))
     config.stash[RUN_CONTEXT] = context
     config.stash[_ACCESS] = _CloudAccess(config, context, explicit)
 

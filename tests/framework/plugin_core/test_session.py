@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 from urllib.parse import urlsplit
 
@@ -257,3 +258,18 @@ def test_config_fault_rules_reach_the_embedded_simulator(pytester, pack):
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--marvin-config", str(config), timeout=120)
     result.assert_outcomes(passed=2)
+
+
+def test_old_run_folders_are_pruned_to_the_configured_number(pytester, pack):
+    runs = pytester.path / ".marvin2" / "runs"
+    for index in range(5):
+        old = runs / f"old-{index}"
+        old.mkdir(parents=True)
+        os.utime(old, (1_000_000 + index, 1_000_000 + index))
+    pytester.makeini("[pytest]\nmarvin_keep_runs = 3\n")
+    pack(test_one="def test_x(): pass")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
+    result.assert_outcomes(passed=1)
+    left = sorted(p.name for p in runs.iterdir())
+    # the new run plus the two newest old ones
+    assert len(left) == 3 and "old-4" in left and "old-3" in left and "old-0" not in left
