@@ -168,3 +168,53 @@ def test_killed_run_then_cleanup_leaves_zero_resources(tmp_path, admin, config_f
     assert cleanup.returncode == 0, cleanup.stdout + cleanup.stderr
     assert "0 failed" in cleanup.stdout, cleanup.stdout
     assert inventory(admin) == before, cleanup.stdout
+
+
+FAILING_PACK = '''
+import pytest
+
+@pytest.fixture
+def broken_setup(deploy_vm, create_volume):
+    deploy_vm()
+    create_volume()
+    raise RuntimeError("setup broke after creating things")
+
+def test_fails(create_network, deploy_vm, acquire_public_ip):
+    net = create_network()
+    deploy_vm(networkids=[net.id])
+    acquire_public_ip(networkid=net.id)
+    assert False, "the test failed"
+
+def test_setup_error(broken_setup):
+    pass
+
+def test_deploy_job_fails(deploy_vm, cloud):
+    cloud.configureSimulatorFaults(apiname="deployVirtualMachine", jobfailurerate=1.0)
+    try:
+        deploy_vm()
+    finally:
+        cloud.configureSimulatorFaults(clear=True)
+'''
+
+
+def test_failures_and_setup_errors_on_the_simulator_leave_nothing(tmp_path, admin, config_file):
+    before = inventory(admin)
+    pack = tmp_path / "failpack"
+    pack.mkdir()
+    (pack / "pytest.ini").write_text("[pytest]\n")
+    (pack / "test_failing.py").write_text(FAILING_PACK)
+    results = tmp_path / "results"
+    process = run_pytest(pack, config_file, results, "fail-run")
+    output, _ = process.communicate(timeout=300)
+    assert "2 failed, 1 error" in output, output
+    assert "setup broke after creating things" in output and "failure injected" in output
+    from marvin2.resources.ledger import read_ledger
+
+    ledger = read_ledger(results, run_id="fail-run")
+    by_test = {}
+    for resource in ledger:
+        by_test.setdefault(resource.created["test"].split("::")[-1], []).append((resource.kind, resource.status))
+    assert sorted(by_test["test_setup_error"]) == [("network", "deleted"), ("vm", "deleted"), ("volume", "deleted")]
+    assert sorted(by_test["test_deploy_job_fails"]) == [("network", "deleted"), ("vm", "deleted")]
+    assert json.loads((results / "ledger-summary.json").read_text())["leaks"] == 0
+    assert inventory(admin) == before
