@@ -39,7 +39,7 @@ class ResourceFactory:
         self.request = request
         self.tracker = tracker
         self.purpose = _purpose(request)
-        self._default_network: Any = None
+        self._default_networks: dict[str, Any] = {}  # owner -> network
 
     # lazily resolved fixtures: a test that never makes a VPC never needs a VPC offering
     def fixture(self, name: str) -> Any:
@@ -79,10 +79,11 @@ class ResourceFactory:
         return r.create_network(api, **params)
 
     def default_network(self, api: Any = None) -> Any:
-        """One isolated network per scope for VMs and IPs that name none."""
-        if self._default_network is None:
-            self._default_network = self.network(api=api)
-        return self._default_network
+        """One isolated network per scope and owner, for VMs and IPs that name none."""
+        _, owner = self.api_and_owner(api)
+        if owner not in self._default_networks:
+            self._default_networks[owner] = self.network(api=api)
+        return self._default_networks[owner]
 
     def vm(self, *, api: Any = None, **params: Any) -> Any:
         zone = self.fixture("zone")

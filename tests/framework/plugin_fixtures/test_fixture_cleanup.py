@@ -216,3 +216,15 @@ def test_discovery_happens_once_per_run_under_xdist_and_each_worker_gets_its_acc
     assert sorted(lookups) == ["listNetworkOfferings", "listServiceOfferings", "listTemplates", "listZones"]
     accounts = [n for w in workers for c, n in fake_pack.created(w) if c == "createAccount"]
     assert len(accounts) == 3 and all(fake_pack.remaining(w) == {} for w in workers)
+
+
+def test_default_network_is_per_owner(fake_pack):
+    fake_pack.run(tests="""
+        def test_two_owners(deploy_vm, cloud):
+            admin_vm = deploy_vm(api=cloud)
+            user_vm = deploy_vm()
+            again = deploy_vm()
+            assert admin_vm.networkids != user_vm.networkids == again.networkids
+    """).assert_outcomes(passed=1)
+    owners = [p.get("account") for c, p in fake_pack.state()["calls"] if c == "createNetwork"]
+    assert len(owners) == 2
