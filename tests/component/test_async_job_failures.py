@@ -148,8 +148,7 @@ def test_a_wait_that_gives_up_loses_nothing(resource_factory, shared_network, us
     assert gave_up.value.last_status in (0, None)
     # The server carried on: waiting again gets the VM.
     vm = user_api.wait_for_job(answer.jobid, timeout=job_timeout)
-    vm = vm.get("virtualmachine", vm)
-    assert (vm["id"], vm["state"]) == (answer.id, "Running")
+    assert (vm.id, vm.state) == (answer.id, "Running")
 
 
 def test_polling_a_finished_job_again(user_api, shared_vm):
@@ -158,8 +157,7 @@ def test_polling_a_finished_job_again(user_api, shared_vm):
     again = user_api.queryAsyncJobResult(jobid=job.jobid)
     assert again.jobstatus == 1
     assert again.jobresult.virtualmachine.id == shared_vm.id
-    first_vm = first.get("virtualmachine", first)
-    assert first_vm["id"] == shared_vm.id
+    assert first.id == shared_vm.id
 
 
 @pytest.mark.tags("negative")
