@@ -8,7 +8,6 @@ from .helpers import ids, listed, only
 pytestmark = [pytest.mark.tags("networks", "smoke", "advanced"), pytest.mark.zone_type("Advanced")]
 
 
-@pytest.mark.tags("quick-test")
 def test_create_l2_network_and_deploy(create_network, deploy_vm, l2_network_offering, user_api):
     network = create_network(networkofferingid=l2_network_offering.id)
     assert network.type == "L2"

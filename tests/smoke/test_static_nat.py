@@ -8,7 +8,6 @@ from .helpers import only
 pytestmark = [pytest.mark.tags("nat", "public-ip", "smoke", "advanced"), pytest.mark.zone_type("Advanced")]
 
 
-@pytest.mark.tags("quick-test")
 def test_enable_and_disable_static_nat(create_network, deploy_vm, acquire_public_ip, make, user_api):
     network = create_network()
     vm = deploy_vm(networkids=[network.id])

@@ -9,7 +9,6 @@ from .helpers import ids, listed, only
 pytestmark = [pytest.mark.tags("snapshots", "deploy-vm", "smoke", "advanced"), pytest.mark.requires("vm_snapshots")]
 
 
-@pytest.mark.tags("quick-test")
 def test_create_vm_snapshot(deploy_vm, create_vm_snapshot, user_api):
     vm = deploy_vm()
     snapshot = create_vm_snapshot(vm.id, description="marvin2 disk snapshot", snapshotmemory=False)
