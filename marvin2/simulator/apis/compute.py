@@ -843,4 +843,38 @@ def list_virtual_machines(ctx):
                       match=match, filters=filters, keyword_fields=("name", "displayname", "instancename"))
 
 
+# --- deleteAccount: the account's compute and storage resources go with it ------------------------------
+
+
+def cleanup_account(store, account: dict) -> None:
+    """deleteAccount hook (identity.register_account_cleanup): VMs expunged, volumes, snapshots, VM snapshots,
+    templates, key pairs and affinity groups of the account removed."""
+    for vm in store.find("virtualmachine", accountid=account["id"]):
+        if vm.get("removed"):
+            continue
+        if vm["state"] not in ("Destroyed", "Expunging"):
+            vm = destroy_vm_rows(store, vm)
+        expunge_vm_rows(store, vm)
+    for volume in store.find("volume", accountid=account["id"]):
+        if not volume.get("removed"):
+            storage.expunge_volume(store, volume)
+    now = wire.now_text()
+    for kind in ("snapshot", "vmsnapshot", "template"):
+        for row in store.find(kind, accountid=account["id"]):
+            if not row.get("removed"):
+                store.update(kind, row["id"], removed=now)
+                tagging.delete_tags_of(store, row["id"])
+    for kind in ("sshkeypair", "affinitygroup", "snapshotpolicy"):
+        store.delete_where(kind, accountid=account["id"])
+
+
+def _register_account_cleanup() -> None:
+    try:
+        from marvin2.simulator.apis.identity import register_account_cleanup
+    except ImportError:      # an identity module without hooks: nothing to join
+        return
+    register_account_cleanup(cleanup_account)
+
+
+_register_account_cleanup()
 apply_command_classes()

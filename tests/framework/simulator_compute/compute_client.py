@@ -14,7 +14,6 @@ import requests
 
 from marvin2 import wire
 
-
 # A timing profile whose jobs take long enough to see intermediate states (Starting, Stopping, Migrating).
 SLOW_PROFILE = "compute-test-slow"
 SLOW_SECONDS = 0.4

@@ -85,6 +85,8 @@ def test_destroy_recover_expunge(admin, user, deploy):
     assert expunged["state"] == "Expunging"
     assert not admin.items("listVirtualMachines", "virtualmachine", id=vm["id"], listall=True)
     assert not admin.items("listVolumes", "volume", id=root["id"], listall=True)
+    # No VM is ever in an "Expunged" state on a real server: the filter finds nothing.
+    assert admin.ok("listVirtualMachines", listall=True, state="Expunged") == {}
     code, text = admin.error("recoverVirtualMachine", id=vm["id"])
     assert code == 431 and text.startswith("unable to find a virtual machine with id ")
     assert admin.failed("expungeVirtualMachine", id=vm["id"])[0] == 431
@@ -216,3 +218,15 @@ def test_destroy_while_the_deploy_job_is_queued(monkeypatch):
         assert admin.items("listVirtualMachines", "virtualmachine", id=deploying["id"])[0]["state"] == "Destroyed"
     finally:
         simulator.stop()
+
+
+def test_delete_account_expunges_its_vms_and_volumes(admin, catalog, deploy):
+    from compute_client import new_user
+
+    doomed = new_user(admin)
+    vm = deploy(doomed, diskofferingid=catalog["disk"]["Small"]["id"])
+    pair = doomed.ok("createSSHKeyPair", name=unique("key"))["keypair"]
+    assert admin.run("deleteAccount", id=doomed.account["id"]) == {"success": True}
+    assert not admin.items("listVirtualMachines", "virtualmachine", id=vm["id"], listall=True)
+    assert not admin.items("listVolumes", "volume", virtualmachineid=vm["id"], listall=True)
+    assert not [p for p in admin.items("listSSHKeyPairs", "sshkeypair", listall=True) if p["id"] == pair["id"]]

@@ -344,7 +344,7 @@ def test_basic_zone_deploy_joins_the_default_security_group():
                 "serviceofferingid": admin.items("listServiceOfferings", "serviceoffering")[0]["id"]}
         vm = tenant.run("deployVirtualMachine", **base)["virtualmachine"]
         assert vm["nic"][0]["type"] == "Shared" and [g["name"] for g in vm["securitygroup"]] == ["default"]
-        code, text = tenant.error("deployVirtualMachine", securitygroupnames=["no-such-group"], **base)
+        code, _ = tenant.error("deployVirtualMachine", securitygroupnames=["no-such-group"], **base)
         assert code == 431
     finally:
         simulator.stop()
