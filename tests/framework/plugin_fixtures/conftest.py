@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["pytester"]
+# pytester is enabled in the root conftest (pytest accepts pytest_plugins only there).
 
 # The example pack is run by test_simulator_pack.py in a subprocess of its own
 # (it is its own rootdir); the framework's test run must not collect it.
