@@ -51,6 +51,20 @@ def account_number(store, account: dict) -> int:
     return int(number)
 
 
+_INDEXES = (("virtualmachine", "accountid"), ("virtualmachine", "state"), ("virtualmachine", "hostid"),
+            ("volume", "virtualmachineid"), ("volume", "accountid"), ("nic", "virtualmachineid"),
+            ("nic", "networkid"), ("resourcetag", "resourceid"), ("snapshot", "volumeid"))
+
+
+def ensure_indexes(store) -> None:
+    """Index the fields hot look-ups use (once per store): a VM list renders NICs, tags and volumes per VM."""
+    if getattr(store, "_compute_indexes", False):
+        return
+    for kind, field in _INDEXES:
+        store.index(kind, field)
+    store._compute_indexes = True
+
+
 def epoch() -> float:
     return time.time()
 

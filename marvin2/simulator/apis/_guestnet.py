@@ -248,8 +248,6 @@ def allocate_nic(ctx, network: dict, vm: dict, *, deviceid: int, isdefault: bool
         return provided(ctx, network, vm, deviceid=deviceid, isdefault=isdefault, requested_ip=requested_ip,
                         requested_mac=requested_mac)
     store = ctx.store
-    store.index("nic", "networkid")
-    store.index("nic", "virtualmachineid")
     address = _pick_address(store, network, requested_ip)
     mac = _check_mac(store, network, requested_mac) if requested_mac else _new_mac(store)
     broadcast = network.get("broadcasturi") or (f"vlan://{network['vlan']}" if network.get("vlan") else None)

@@ -40,6 +40,7 @@ from marvin2.simulator.apis._common import (
     account_number,
     apply_command_classes,
     check_owned,
+    ensure_indexes,
     epoch,
     list_owned,
     lower_details,
@@ -63,6 +64,7 @@ from marvin2.simulator.declare import (
     api,
     declare_object,
 )
+from marvin2.simulator.store import new_uuid
 
 tagging.register_taggable("UserVm", "virtualmachine")
 
@@ -144,7 +146,7 @@ def render_vm(ctx, row: dict, *, cache: dict | None = None, password: str | None
     host = _cached(cache, store, "host", row.get("hostid")) if row.get("hostid") else None
     ostype = _cached(cache, store, "ostype", row.get("ostypeid")) if row.get("ostypeid") else None
     user = _cached(cache, store, "user", row.get("userid")) if row.get("userid") else None
-    store.index("nic", "virtualmachineid")
+    ensure_indexes(store)
     nics = sorted(store.find("nic", virtualmachineid=row["id"]), key=lambda n: n.get("deviceid", 0))
     groups = []
     for group_id in row.get("affinitygroupids") or []:
@@ -412,7 +414,6 @@ def deploy_virtual_machine(ctx):
     networks = _resolve_networks(ctx, zone, owner)
     if name is not None:
         for network, _, _ in networks:
-            store.index("nic", "networkid")
             peers = {n["virtualmachineid"] for n in store.find("nic", networkid=network["id"])}
             for peer in peers:
                 other = store.get("virtualmachine", peer)
@@ -433,7 +434,7 @@ def deploy_virtual_machine(ctx):
         storage.charge_volume(store, owner, data_gb * GIB)
 
     number = next_number(store, "vm")
-    vm_id = wire_uuid()
+    vm_id = new_uuid()
     name = name or f"VM-{vm_id}"
     start = ctx.get("startvm", True)
     all_details = {**details, **extra}
@@ -454,7 +455,6 @@ def deploy_virtual_machine(ctx):
         "isdynamicallyscalable": bool(template.get("isdynamicallyscalable")) and ctx.get("dynamicscalingenabled", True),
         "customid": ctx.get("customid"), "lastupdated": wire.now_text(),
     })
-    store.index("virtualmachine", "accountid")
     for group_id in groups:
         group = store.get("affinitygroup", group_id)
         store.update("affinitygroup", group_id, virtualmachineids=[*group.get("virtualmachineids", []), vm_id])
@@ -486,12 +486,6 @@ def deploy_virtual_machine(ctx):
             touch(jctx.store, vm_id, state="Error", hostid=None)
 
     return Job(run, entity_id=vm_id, instance_id=vm_id, on_failure=failed)
-
-
-def wire_uuid() -> str:
-    from marvin2.simulator.store import new_uuid
-
-    return new_uuid()
 
 
 def _start(jctx, vm: dict, *, host_id: str | None = None, pod_id: str | None = None,

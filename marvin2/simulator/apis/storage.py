@@ -23,6 +23,7 @@ from marvin2.simulator.apis._common import (
     GIB,
     apply_command_classes,
     check_owned,
+    ensure_indexes,
     list_owned,
     next_number,
     owner_fields,
@@ -86,7 +87,7 @@ def new_data_volume(store, *, name: str, zone_id: str, size: int, offering: dict
 
 
 def volumes_of(store, vm_id: str) -> list[dict]:
-    store.index("volume", "virtualmachineid")
+    ensure_indexes(store)
     return [v for v in store.find("volume", virtualmachineid=vm_id) if not v.get("removed")]
 
 
