@@ -21,8 +21,9 @@ smoke modules need and the plugin does not offer:
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -32,10 +33,16 @@ from marvin2.resources.base import create_sync
 from marvin2.resources.naming import unique_name
 
 from .helpers import (
-    DEFAULT_ISO_URL, DEFAULT_TEMPLATE_URL, TEMPLATE_FORMATS, GuestShell, SshSettings, listed, quiet_call,
-    setting_value, ssh_connect,
+    DEFAULT_ISO_URL,
+    DEFAULT_TEMPLATE_URL,
+    TEMPLATE_FORMATS,
+    GuestShell,
+    SshSettings,
+    listed,
+    quiet_call,
+    setting_value,
+    ssh_connect,
 )
-
 
 # --- `make`: factories for what the plugin has no factory for -------------------------------
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import base64
-import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from marvin2.client import CloudStackError
 from marvin2.resources.errors import is_gone_error
@@ -131,7 +131,7 @@ def ssh_connect(host: str, port: int, settings: SshSettings, *, timeout: float =
                            banner_timeout=connect_timeout, auth_timeout=connect_timeout,
                            look_for_keys=False, allow_agent=False)
             return GuestShell(client, f"{settings.username}@{host}:{port}")
-        except (paramiko.SSHException, socket.error, EOFError) as error:
+        except (OSError, paramiko.SSHException, EOFError) as error:
             last_error = error
             client.close()
             time.sleep(5)

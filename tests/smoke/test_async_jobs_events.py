@@ -4,7 +4,7 @@ import pytest
 from marvin2.client import AsyncJobFailed, CloudStackError
 from marvin2.resources.base import Created
 
-from .helpers import only, wait_until
+from .helpers import wait_until
 
 pytestmark = pytest.mark.tags("async-jobs", "events", "smoke")
 

@@ -1,7 +1,6 @@
 """ISOs: register, attach to and detach from a VM, permissions, extract, delete."""
 import pytest
 
-from marvin2 import resources as r
 from marvin2.client import CloudStackError
 
 from .conftest import Make

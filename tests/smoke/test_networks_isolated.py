@@ -3,7 +3,6 @@ import ipaddress
 
 import pytest
 
-from marvin2 import resources as r
 from marvin2.client import CloudStackError
 
 from .helpers import ids, listed, only

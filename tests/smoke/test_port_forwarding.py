@@ -3,7 +3,7 @@ import pytest
 
 from marvin2.client import CloudStackError
 
-from .helpers import ids, listed, only
+from .helpers import ids, listed
 
 pytestmark = [pytest.mark.tags("nat", "firewall", "smoke", "advanced"), pytest.mark.zone_type("Advanced")]
 

@@ -3,7 +3,7 @@ import pytest
 
 from marvin2.client import CloudStackError
 
-from .helpers import ids, listed, only
+from .helpers import ids, listed
 
 pytestmark = [pytest.mark.tags("projects", "smoke"), pytest.mark.requires("projects")]
 

@@ -5,7 +5,7 @@ import pytest
 from marvin2.client import CloudStackError
 from marvin2.pytest_plugin.session import connect_api
 
-from .helpers import ids, listed, only
+from .helpers import ids, listed
 
 pytestmark = pytest.mark.tags("roles", "smoke")
 

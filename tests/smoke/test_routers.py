@@ -4,7 +4,7 @@ import pytest
 
 from marvin2.client import CloudStackError
 
-from .helpers import ids, only
+from .helpers import only
 
 pytestmark = [pytest.mark.tags("routers", "networks", "smoke", "advanced"), pytest.mark.zone_type("Advanced")]
 

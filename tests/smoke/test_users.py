@@ -4,7 +4,7 @@ import pytest
 from marvin2.client import CloudStackError
 from marvin2.pytest_plugin.session import connect_api
 
-from .helpers import ids, listed, login_domain, only
+from .helpers import ids, listed, login_domain
 
 pytestmark = pytest.mark.tags("users", "accounts", "smoke")
 

@@ -75,7 +75,7 @@ def test_reset_password_works_inside_the_guest(reachable_vm, user_api, ssh_to_gu
     password = user_api.resetPasswordForVirtualMachine(id=vm.id).password
     r.start_vm(user_api, vm.id)
     status, out, _ = ssh_to_guest(address, port, password=password).run("hostname")
-    assert status == 0
+    assert status == 0 and out.strip().split(".")[0] == vm.name
 
 
 @pytest.mark.tags("load-balancer")
