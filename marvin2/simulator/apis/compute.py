@@ -608,7 +608,9 @@ def reboot_virtual_machine(ctx):
 
 
 def destroy_vm_rows(store, vm: dict, data_volume_ids: list[str] = ()) -> dict:
-    """Running/Stopped → Destroyed: off its host, counts released, ROOT (and listed data volumes) destroyed."""
+    """Running/Stopped → Destroyed: off its host, counts released, ROOT (and listed data volumes) destroyed.
+
+    Other data volumes stay attached (a recovered VM gets them back); expunging detaches them."""
     vm = _capacity.release(store, vm)
     for volume in storage.volumes_of(store, vm["id"]):
         if volume["type"] == "ROOT":
@@ -616,8 +618,6 @@ def destroy_vm_rows(store, vm: dict, data_volume_ids: list[str] = ()) -> dict:
         elif volume["id"] in data_volume_ids:
             store.update("volume", volume["id"], virtualmachineid=None, deviceid=None)
             storage.destroy_volume(store, store.get("volume", volume["id"]))
-        else:
-            store.update("volume", volume["id"], virtualmachineid=None, deviceid=None, attached=None)
     owner = vm["accountid"]
     limits.release(store, owner, "user_vm")
     limits.release(store, owner, "cpu", vm.get("cpunumber", 0))

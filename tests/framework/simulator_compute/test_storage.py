@@ -198,3 +198,18 @@ def test_vm_snapshots(tenant, deploy):
     assert code == 431
     assert tenant.run("deleteVMSnapshot", vmsnapshotid=second["id"]) == {"success": True}
     assert [s["id"] for s in tenant.items("listVMSnapshot", "vmSnapshot", virtualmachineid=vm["id"])] == [first["id"]]
+
+
+def test_data_volumes_follow_destroy_recover_and_expunge(admin, tenant, deploy, catalog):
+    vm = deploy(tenant)
+    kept = tenant.run("attachVolume", id=new_volume(tenant, catalog)["id"], virtualmachineid=vm["id"])["volume"]
+    doomed = tenant.run("attachVolume", id=new_volume(tenant, catalog)["id"], virtualmachineid=vm["id"])["volume"]
+    admin.run("destroyVirtualMachine", id=vm["id"], volumeids=[doomed["id"]])
+    assert admin.items("listVolumes", "volume", id=kept["id"], listall=True)[0]["virtualmachineid"] == vm["id"]
+    assert admin.items("listVolumes", "volume", id=doomed["id"], listall=True)[0]["state"] == "Destroy"
+    admin.ok("recoverVirtualMachine", id=vm["id"])
+    assert admin.items("listVolumes", "volume", id=kept["id"], listall=True)[0]["virtualmachineid"] == vm["id"]
+    admin.run("destroyVirtualMachine", id=vm["id"], expunge=True)
+    survivor = tenant.items("listVolumes", "volume", id=kept["id"])[0]
+    assert "virtualmachineid" not in survivor and survivor["state"] == "Ready"
+    assert not admin.items("listVolumes", "volume", id=doomed["id"], listall=True)
