@@ -107,6 +107,33 @@ def nic_ips(vm: Any) -> list[str]:
     return [nic["ipaddress"] for nic in vm.get("nic") or [] if nic.get("ipaddress")]
 
 
+def deploy_parallel(factory: Any, specs: list[dict], *, purpose: str = "par") -> list:
+    """Deploy several VMs at once: every deploy is sent with wait=False, then all jobs are waited for together.
+
+    ``factory`` is the plugin's ResourceFactory (``resource_factory`` or
+    ``module_factory``); each spec holds deployVirtualMachine parameters plus
+    optional ``api`` (default: the test user). Each VM is registered for
+    cleanup the moment its id is known. Returns the VM records in spec order;
+    a failed deploy raises (after every job has ended).
+    """
+    from marvin2.resources.base import Created
+
+    cloud = factory.fixture("cloud")
+    defaults = {"zoneid": factory.fixture("zone")["id"], "serviceofferingid": factory.fixture("service_offering")["id"],
+                "templateid": factory.fixture("template")["id"]}
+    answers = []
+    for spec in specs:
+        spec = dict(spec)
+        api, owner = factory.api_and_owner(spec.pop("api", None))
+        name = unique_name(purpose, factory.run_id)
+        answer = api.deployVirtualMachine(**{**defaults, "name": name, "displayname": name, **spec}, wait=False)
+        factory.tracker.on_created_by(owner)(Created("vm", answer["id"], "deployVirtualMachine", name))
+        answers.append(answer)
+    # The root admin may poll every account's jobs: one polling loop for all of them.
+    return cloud.wait_for_jobs([a["jobid"] for a in answers],
+                               timeout=factory.job_timeout("deployVirtualMachine") or 600)
+
+
 # --- `make`: factories for what the plugin has no factory for ----------------------------------
 
 

@@ -50,7 +50,7 @@ def deploy_many(factory, network, how_many: int) -> list:
 
 
 @faulty
-@pytest.mark.tags("quick-test", "deploy-vm")
+@pytest.mark.tags("deploy-vm")
 def test_a_failed_deploy_job(simulator_faults, deploy_vm, shared_network, user_api):
     simulator_faults.set("deployVirtualMachine", jobfailurerate=1.0)
     with pytest.raises(AsyncJobFailed) as failed:
@@ -135,7 +135,7 @@ def test_fault_injection_is_for_admins_only(make, cloud, test_account):
 # --- abandoned waits (any cloud) ------------------------------------------------------------------
 
 
-@pytest.mark.tags("deploy-vm")
+@pytest.mark.tags("quick-test", "deploy-vm")
 def test_a_wait_that_gives_up_loses_nothing(resource_factory, shared_network, user_api, job_timeout):
     zone, offering, template = (resource_factory.fixture(n) for n in ("zone", "service_offering", "template"))
     answer = user_api.deployVirtualMachine(zoneid=zone["id"], serviceofferingid=offering["id"],

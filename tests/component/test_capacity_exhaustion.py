@@ -58,7 +58,6 @@ def used(cloud, zone_id: str) -> int:
     return sum(1 for ip in addresses_in_zone(cloud, zone_id) if ip.state != "Free")
 
 
-@pytest.mark.tags("quick-test")
 def test_the_last_address_then_533(busy_network, small_zone, acquire_public_ip, cloud, user_api):
     assert len(addresses_in_zone(cloud, small_zone.id)) == PUBLIC_IPS
     taken = [acquire_public_ip(networkid=busy_network.id) for _ in range(PUBLIC_IPS - used(cloud, small_zone.id))]

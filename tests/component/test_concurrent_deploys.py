@@ -104,7 +104,7 @@ def test_the_same_cidr_in_two_networks(resource_factory, create_network, user_ap
         check_addresses(listed, only(user_api.listNetworks(id=network.id)))
 
 
-@pytest.mark.tags("negative", "quick-test")
+@pytest.mark.tags("negative")
 def test_a_small_network_runs_out_of_guest_addresses(resource_factory, create_network, deploy_vm, user_api,
                                                      job_timeout):
     # 10.78.0.0/29: .1 is the gateway (the router), .2 - .6 are for guests.

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import expect_error, ids, listed, only
+from .conftest import deploy_parallel, expect_error, ids, listed, only
 
 pytestmark = [pytest.mark.tags("component", "domains", "accounts", "isolation")]
 
@@ -41,13 +41,16 @@ def tree(module_make, module_factory, domain) -> Tree:
     child = make.domain(parentdomainid=top.id, purpose="child")
     sibling = make.domain(parentdomainid=domain.id, purpose="sibling")
     admin = make.domain_admin(top.id)
-    users, networks, vms = {}, {}, {}
+    users, networks = {}, {}
     for label, where in (("top", top), ("child", child), ("sibling", sibling)):
         keys = make.account(domainid=where.id, purpose=label)
         api = make.api_for(keys)
         users[label] = (keys, api)
         networks[label] = module_factory.network(api=api)
-        vms[label] = module_factory.vm(api=api, networkids=[networks[label].id])
+    labels = list(users)
+    deployed = deploy_parallel(module_factory, [{"api": users[label][1], "networkids": [networks[label].id]}
+                                                for label in labels], purpose="scope")
+    vms = dict(zip(labels, deployed))
     return Tree(top, child, sibling, admin, make.api_for(admin), users, networks, vms)
 
 

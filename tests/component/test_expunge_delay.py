@@ -37,7 +37,7 @@ def short_expunge(settings, cloud):
 
 
 @pytest.mark.serial
-@pytest.mark.tags("disruptive", "quick-test")
+@pytest.mark.tags("disruptive")
 def test_a_destroyed_vm_is_expunged_after_the_delay(short_expunge, deploy_vm, user_api, cloud):
     vm = deploy_vm()
     destroyed = user_api.destroyVirtualMachine(id=vm.id)
@@ -73,6 +73,7 @@ def test_settings_are_read_back_and_restored(settings, cloud):
     assert setting_value(cloud, "expunge.delay") == before
 
 
+@pytest.mark.tags("quick-test")
 def test_a_destroyed_vm_is_listed_by_state_until_expunged(deploy_vm, user_api, cloud):
     vm = deploy_vm()
     user_api.destroyVirtualMachine(id=vm.id)

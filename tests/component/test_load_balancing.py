@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import JOB_PARAM_ERROR, expect_error, ids, listed, only
+from .conftest import JOB_PARAM_ERROR, deploy_parallel, expect_error, ids, listed, only
 
 pytestmark = [pytest.mark.tags("component", "load-balancer", "networks", "advanced")]
 
@@ -21,7 +21,7 @@ def lb_network(module_factory):
 @pytest.fixture(scope="module")
 def backends(module_factory, lb_network):
     """Three running VMs on the module's network."""
-    return [module_factory.vm(networkids=[lb_network.id]) for _ in range(3)]
+    return deploy_parallel(module_factory, [{"networkids": [lb_network.id]}] * 3, purpose="backend")
 
 
 @pytest.fixture

@@ -53,12 +53,6 @@ def test_create_network_without_a_name_and_offering(user_api, zone):
     assert error.errortext.rsplit(" ", 1)[-1] in ("name", "networkofferingid")
 
 
-@pytest.mark.tags("storage", "volumes")
-def test_an_empty_value_counts_as_missing(user_api):
-    error = expect_error(431, send, user_api, "attachVolume", id="", virtualmachineid=str(uuid.uuid4()))
-    assert error.errortext == MISSING.format(cmd="attachvolume", param="id")
-
-
 # --- unknown and malformed uuids ----------------------------------------------------------------------
 
 
@@ -90,13 +84,6 @@ def test_unknown_disk_offering(user_api, zone):
     error = expect_error(431, send, user_api, "createVolume", name="m2-neg-vol", zoneid=zone.id,
                          diskofferingid=unknown)
     assert error.errortext == UNKNOWN_UUID.format(cmd="createvolume", param="diskofferingid", value=unknown)
-
-
-@pytest.mark.tags("networks")
-def test_uuid_case_does_not_matter(user_api, shared_network):
-    # uuids are sent lower-case, but a server compares them case-insensitively.
-    found = user_api.call("listNetworks", {"id": shared_network.id.upper()}, validate=False)
-    assert [n.id for n in found] == [shared_network.id]
 
 
 # --- wrong types ------------------------------------------------------------------------------------

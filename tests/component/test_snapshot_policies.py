@@ -29,7 +29,6 @@ def policies_of(api, volume_id: str) -> list:
     return list(api.listSnapshotPolicies(volumeid=volume_id) or [])
 
 
-@pytest.mark.tags("quick-test")
 @pytest.mark.parametrize("interval, schedule", [("HOURLY", "30"), ("DAILY", "15:02"), ("WEEKLY", "00:03:1"),
                                                 ("MONTHLY", "45:23:28")])
 def test_a_policy_of_each_interval(make, root_volume, user_api, interval, schedule):
@@ -40,6 +39,7 @@ def test_a_policy_of_each_interval(make, root_volume, user_api, interval, schedu
     assert ids(policies_of(user_api, root_volume.id)) == [policy.id]
 
 
+@pytest.mark.tags("quick-test")
 def test_the_interval_type_is_case_insensitive(make, root_volume):
     policy = make.snapshot_policy(volumeid=root_volume.id, intervaltype="daily", schedule="00:01")
     assert int(policy.intervaltype) == INTERVAL_NUMBERS["DAILY"]

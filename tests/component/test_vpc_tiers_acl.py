@@ -13,7 +13,7 @@ import ipaddress
 
 import pytest
 
-from .conftest import JOB_PARAM_ERROR, expect_error, ids, only, setting_value
+from .conftest import JOB_PARAM_ERROR, deploy_parallel, expect_error, ids, only, setting_value
 
 pytestmark = [pytest.mark.tags("component", "vpc", "networks", "advanced"), pytest.mark.requires("vpc")]
 
@@ -41,11 +41,11 @@ def acl(make, vpc):
 
 
 @pytest.mark.tags("quick-test", "deploy-vm")
-def test_three_tiers_each_with_a_vm(create_vpc, make, deploy_vm, user_api, cloud):
+def test_three_tiers_each_with_a_vm(create_vpc, make, resource_factory, user_api, cloud):
     vpc = create_vpc(cidr="10.61.0.0/16")
     tiers = [make.vpc_tier(vpc, gateway=f"10.61.{n}.1") for n in (1, 2, 3)]
     assert sorted(ids(user_api.listNetworks(vpcid=vpc.id))) == sorted(ids(tiers))
-    vms = [deploy_vm(networkids=[tier.id]) for tier in tiers]
+    vms = deploy_parallel(resource_factory, [{"networkids": [tier.id]} for tier in tiers], purpose="tier")
     for tier, vm in zip(tiers, vms):
         assert tier.vpcid == vpc.id
         nic = only(vm.nic, "NIC")
@@ -212,7 +212,6 @@ def test_a_tier_takes_the_list_it_is_created_with(vpc, acl, make, user_api):
     assert ids(user_api.listNetworkACLLists(networkid=tier.id)) == [acl.id]
 
 
-@pytest.mark.tags("quick-test")
 def test_replacing_the_list_of_a_tier(vpc, acl, make, user_api):
     deny_all = default_list(user_api, vpc, "default_deny")
     tier = make.vpc_tier(vpc, gateway="10.60.1.1", aclid=deny_all.id)
