@@ -273,6 +273,12 @@ def render_nic(store, nic: dict) -> dict | None:
     return provided(store, nic) if provided is not None else None
 
 
+def prepare_nic(ctx, nic: dict, network: dict, host: dict) -> dict:
+    """The NIC as its VM starts on ``host`` (Basic zones: an address of the host's pod). Returns the NIC row."""
+    provided = _provided("prepare_nic")
+    return provided(ctx, nic, network, host) if provided is not None else nic
+
+
 def refresh_nic(store, nic: dict, network: dict) -> dict:
     """After implementing a network its NICs learn the VLAN (broadcast/isolation URIs)."""
     if network.get("broadcasturi") and nic.get("broadcasturi") != network["broadcasturi"]:

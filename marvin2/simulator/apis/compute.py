@@ -498,9 +498,11 @@ def _start(jctx, vm: dict, *, host_id: str | None = None, pod_id: str | None = N
     vm = _capacity.reserve(store, vm, host)
     for nic in store.find("nic", virtualmachineid=vm["id"]):
         network = store.get("network", nic["networkid"])
-        if network is not None and network.get("state") == "Allocated":
-            network = _guestnet.implement_network(jctx, network)
         if network is not None:
+            # Every start, whatever the network's state: the network module does what is missing
+            # (Allocated -> Implemented, a Setup network's router, a Basic zone NIC's address in the host's pod).
+            network = _guestnet.implement_network(jctx, network)
+            nic = _guestnet.prepare_nic(jctx, nic, network, host)
             _guestnet.refresh_nic(store, nic, network)
     storage.mark_started(store, vm)
     template = store.get("template", vm.get("templateid")) or {}

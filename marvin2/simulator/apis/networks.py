@@ -9,28 +9,40 @@ store lock, so concurrent deploys never get the same IP or MAC.
 ``allocate_nic(ctx, network, vm, *, deviceid, isdefault, requested_ip=None, requested_mac=None) -> dict``
     Reserve a guest NIC (a ``nic`` row) of ``vm`` in ``network``: a free IP of
     the network's range (isolated / VPC tier: the CIDR minus the gateway;
-    shared: startip..endip; L2: no IP) chosen at random like a real server, and
-    a MAC ``02:00:xx:xx:xx:xx`` unique in the cloud. Row fields: ``id,
-    networkid, virtualmachineid, ipaddress, macaddress, gateway, netmask,
-    isdefault, deviceid, broadcasturi, isolationuri, type, traffictype,
-    accountid, domainid``. Errors: 431 ``Invalid specified IPv4 address <ip>``
-    / ``Mac address is not valid: <mac>``; 533 ``Unable to acquire Guest IP
-    address for network Ntwk[...]`` (range used up, requested IP taken or
-    outside the range).
+    shared: its guest IP ranges; L2: no IP) chosen at random like a real server,
+    and a MAC ``02:00:xx:xx:xx:xx`` unique in the cloud. A Basic zone's network
+    gives no address until the VM starts (see ``prepare_nic``) unless the VM
+    runs already or an address is requested. Row fields: ``id, networkid,
+    virtualmachineid, ipaddress, macaddress, gateway, netmask, isdefault,
+    deviceid, broadcasturi, isolationuri, type, traffictype, accountid,
+    domainid`` (+ ``vlanid``, ``podid``: the guest range and pod of the
+    address). Errors: 431 ``Invalid specified IPv4 address <ip>`` / ``Mac
+    address is not valid: <mac>``; 533 ``Unable to acquire Guest IP address for
+    network Ntwk[...]`` (range used up, requested IP taken or outside the range).
+``prepare_nic(ctx, nic, network, host) -> dict``
+    Call for each NIC when its VM starts on ``host``, after ``implement_network``.
+    Basic zones: the NIC gets an address of a guest range of the host's pod
+    (kept across stop/start in that pod, replaced on a pod change) and the pod
+    gets its virtual router; 533 ``Unable to create a deployment for VM instance
+    {...}`` when the pod's ranges are used up. Other networks: no change.
 ``release_nic(store, nic)``: give the IP and MAC back (``nic`` row or id).
 ``implement_network(ctx, network) -> dict``
-    Call when a VM starts on the network. Allocated -> Implemented: guest
-    VLAN, source-NAT public IP (isolated, not VPC; an IP acquired earlier on
-    the network is reused) and the virtual router record; shared networks
-    (Setup) and VPC tiers get their router / router NIC. Idempotent. Returns
-    the network row. May raise 533 (no public IP or guest VLAN left).
+    Call when a VM starts on the network, whatever its state (it does only
+    what is missing). Allocated -> Implemented: guest VLAN, source-NAT public
+    IP (isolated, not VPC; an IP acquired earlier on the network is reused) and
+    the virtual router record; shared networks (Setup) and VPC tiers get their
+    router / router NIC; a Basic zone's network a router in each pod with
+    running VMs. Returns the network row. May raise 533 (no public IP or guest
+    VLAN left).
 ``default_network(ctx, zone, owner) -> dict``
-    deployVirtualMachine without networkids: Basic zone -> the zone's default
-    shared network; advanced -> the owner's only isolated source-NAT network,
-    or a new ``<account>-network`` from the Required offering (431 when the
-    owner has several).
+    deployVirtualMachine without networkids: Basic zone -> the zone's guest
+    network (431 ``Unable to find network with trafficType Guest in zone <id>``
+    without one); advanced -> the owner's only isolated source-NAT network, or a
+    new ``<account>-network`` from the Required offering (431 when the owner
+    has several).
 ``create_isolated_network(ctx, zone, owner, offering, name) -> dict``
-``check_network_usable(ctx, network, account)``: 431 gone / 531 not the account's.
+``check_network_usable(ctx, network, account)``: 431 gone / 531 not the account's; 431 ``Can't specify
+network Ids in Basic zone`` for a deploy into a Basic zone.
 ``render_nic(store, nic) -> dict``: the ``nic`` object of a VM response.
 ``nics_of_vm(store, vm_id)``, ``active_vm_nic_count(store, network_id)``.
 """
@@ -77,27 +89,40 @@ def network_label(network: dict) -> str:
     return f"Ntwk[{network['id']}|Guest|{network.get('networkofferingid')}]"
 
 
-def _ip_pool(store, network: dict) -> tuple[list[tuple[int, int]], set[int]] | None:
-    """([(first, last)], excluded): the addresses a VM may get, or None for networks without IPs.
+def _guest_ranges(store, network: dict, pod_id: str | None = None) -> list[dict]:
+    """A network's guest IP ranges (``vlan`` rows with its id): the one given at creation and any added
+    with createVlanIpRange. ``pod_id``: only the ranges of that pod (and pod-less ones), Basic zones."""
+    rows = store.find("vlan", networkid=network["id"])
+    if pod_id is not None:
+        rows = [r for r in rows if r.get("podid") in (None, pod_id)]
+    return rows
+
+
+def _ip_pool(store, network: dict, pod_id: str | None = None) -> tuple[list[tuple[int, int, dict | None]], set[int]] | None:
+    """([(first, last, range row)], excluded): the addresses a NIC may get, or None for networks without IPs.
 
     Isolated networks and VPC tiers: the CIDR's hosts. Shared networks: their
-    guest IP ranges (``vlan`` rows with the network's id: the one given at
-    creation and any added with createVlanIpRange)."""
-    if network.get("type") == "L2" or not network.get("cidr"):
+    guest IP ranges. A Basic zone's network: the ranges of the pod (``pod_id``;
+    every pod when None), and none at all when no range was added."""
+    if network.get("type") == "L2":
         return None
-    net = ipaddress.IPv4Network(network["cidr"], strict=False)
-    ranges = [(int(ipaddress.IPv4Address(v["startip"])), int(ipaddress.IPv4Address(v["endip"])))
-              for v in store.find("vlan", networkid=network["id"])]
-    if not ranges and network.get("startip"):
-        ranges = [(int(ipaddress.IPv4Address(network["startip"])), int(ipaddress.IPv4Address(network["endip"])))]
-    if not ranges:
-        if net.prefixlen >= 31:
-            ranges = [(int(net.network_address), int(net.broadcast_address))]
+    pod_based = is_pod_based(store, network)
+    if not pod_based and not network.get("cidr"):
+        return None
+    vlans = _guest_ranges(store, network, pod_id if pod_based else None)
+    ranges: list[tuple[int, int, dict | None]] = [
+        (int(ipaddress.IPv4Address(v["startip"])), int(ipaddress.IPv4Address(v["endip"])), v) for v in vlans]
+    if not ranges and not pod_based:
+        if network.get("startip"):
+            ranges = [(int(ipaddress.IPv4Address(network["startip"])), int(ipaddress.IPv4Address(network["endip"])), None)]
         else:
-            ranges = [(int(net.network_address) + 1, int(net.broadcast_address) - 1)]
-    excluded = set()
-    if network.get("gateway"):
-        excluded.add(int(ipaddress.IPv4Address(network["gateway"])))
+            net = ipaddress.IPv4Network(network["cidr"], strict=False)
+            if net.prefixlen >= 31:
+                ranges = [(int(net.network_address), int(net.broadcast_address), None)]
+            else:
+                ranges = [(int(net.network_address) + 1, int(net.broadcast_address) - 1, None)]
+    # Gateways are never handed out, whether the network's or a range's own.
+    excluded = {int(ipaddress.IPv4Address(g)) for g in [network.get("gateway"), *(v.get("gateway") for v in vlans)] if g}
     return ranges, excluded
 
 
@@ -105,31 +130,34 @@ def _ip_taken(store, network_id: str, address: str) -> bool:
     return store.find_one("nic", networkid=network_id, ipaddress=address) is not None
 
 
-def _pick_ip(store, network: dict, requested: str | None) -> str | None:
-    pool = _ip_pool(store, network)
+def _pick_ip(store, network: dict, requested: str | None, *, pod_id: str | None = None,
+             failure: errors.ApiError | None = None) -> tuple[str, dict | None] | None:
+    """(a free address of the network, the guest range it belongs to) or None for networks without IPs."""
+    pool = _ip_pool(store, network, pod_id)
     if pool is None:
         return None
     ranges, excluded = pool
-    failure = nc.capacity(f"Unable to acquire Guest IP address for network {network_label(network)}")
+    failure = failure or nc.capacity(f"Unable to acquire Guest IP address for network {network_label(network)}")
     if requested:
         value = int(ipaddress.IPv4Address(requested))
-        inside = any(first <= value <= last for first, last in ranges)
-        if not inside or value in excluded or _ip_taken(store, network["id"], requested):
+        holder = next((r for r in ranges if r[0] <= value <= r[1]), None)
+        if holder is None or value in excluded or _ip_taken(store, network["id"], requested):
             raise failure
-        return requested
-    sizes = [last - first + 1 for first, last in ranges]
+        return requested, holder[2]
+    sizes = [last - first + 1 for first, last, _ in ranges]
     # Random probes first (cheap while the ranges are mostly free), then an exact scan.
     for _ in range(min(32, sum(sizes))):
-        first, last = _random.choices(ranges, weights=sizes)[0]
+        first, last, vlan = _random.choices(ranges, weights=sizes)[0]
         value = _random.randint(first, last)
         if value not in excluded and not _ip_taken(store, network["id"], str(ipaddress.IPv4Address(value))):
-            return str(ipaddress.IPv4Address(value))
+            return str(ipaddress.IPv4Address(value)), vlan
     used = {int(ipaddress.IPv4Address(n["ipaddress"])) for n in store.find("nic", networkid=network["id"])
             if n.get("ipaddress")}
-    free = [v for first, last in ranges for v in range(first, last + 1) if v not in used and v not in excluded]
+    free = [(v, vlan) for first, last, vlan in ranges for v in range(first, last + 1) if v not in used and v not in excluded]
     if not free:
         raise failure
-    return str(ipaddress.IPv4Address(_random.choice(free)))
+    value, vlan = _random.choice(free)
+    return str(ipaddress.IPv4Address(value)), vlan
 
 
 def _new_mac(store) -> str:
@@ -150,10 +178,25 @@ def _check_mac(store, mac: str) -> str:
     return cleaned
 
 
+def _address_fields(network: dict, picked: tuple[str, dict | None] | None, pod_id: str | None) -> dict:
+    """A NIC's address, gateway and netmask (a guest range's own when it has them), range and pod."""
+    if picked is None:
+        return {}
+    address, vlan = picked
+    vlan = vlan or {}
+    return {"ipaddress": address, "gateway": vlan.get("gateway") or network.get("gateway"),
+            "netmask": vlan.get("netmask") or network.get("netmask"), "vlanid": vlan.get("id"),
+            "podid": vlan.get("podid") or pod_id}
+
+
 def reserve_nic(store, network: dict, *, vm_id: str | None, account: dict | None, vm_type: str = USER_VM,
                 deviceid: int = 0, isdefault: bool = True, requested_ip: str | None = None,
-                requested_mac: str | None = None) -> dict:
-    """Insert a ``nic`` row with a free IP (or the requested one) and a unique MAC."""
+                requested_mac: str | None = None, pod_id: str | None = None, assign_ip: bool = True,
+                failure: errors.ApiError | None = None) -> dict:
+    """Insert a ``nic`` row with a free IP (or the requested one) and a unique MAC.
+
+    ``assign_ip=False``: no address yet (a Basic zone's NIC gets one when its VM starts, in the VM's pod);
+    ``pod_id``: take the address from that pod's guest ranges (Basic zones)."""
     _indexed(store)
     network = store.get("network", network["id"])
     if network is None or network.get("removed"):
@@ -164,14 +207,13 @@ def reserve_nic(store, network: dict, *, vm_id: str | None, account: dict | None
         except ValueError:
             raise errors.invalid_value(f"Invalid specified IPv4 address {requested_ip}") from None
     mac = _check_mac(store, requested_mac) if requested_mac else _new_mac(store)
-    address = _pick_ip(store, network, requested_ip)
+    picked = _pick_ip(store, network, requested_ip, pod_id=pod_id, failure=failure) if assign_ip else None
     row = {
-        "networkid": network["id"], "virtualmachineid": vm_id, "vmtype": vm_type, "ipaddress": address,
-        "macaddress": mac, "gateway": network.get("gateway") if address else None,
-        "netmask": network.get("netmask") if address else None, "isdefault": bool(isdefault),
-        "broadcasturi": network.get("broadcasturi"), "isolationuri": network.get("broadcasturi"),
-        "type": network.get("type"), "traffictype": "Guest", "deviceid": deviceid, "state": "Reserved",
-        "zoneid": network.get("zoneid"),
+        "networkid": network["id"], "virtualmachineid": vm_id, "vmtype": vm_type, "macaddress": mac,
+        "isdefault": bool(isdefault), "broadcasturi": network.get("broadcasturi"),
+        "isolationuri": network.get("broadcasturi"), "type": network.get("type"), "traffictype": "Guest",
+        "deviceid": deviceid, "state": "Reserved", "zoneid": network.get("zoneid"),
+        **_address_fields(network, picked, pod_id),
     }
     if account is not None:
         row.update(accountid=account["id"], domainid=account["domainid"])
@@ -181,9 +223,61 @@ def reserve_nic(store, network: dict, *, vm_id: str | None, account: dict | None
 def allocate_nic(ctx, network: dict, vm: dict, *, deviceid: int, isdefault: bool, requested_ip: str | None = None,
                  requested_mac: str | None = None) -> dict:
     """A user VM's NIC in ``network`` (see the module docstring)."""
+    store = ctx.store
     owner = {"id": vm.get("accountid"), "domainid": vm.get("domainid")} if vm.get("accountid") else None
-    return reserve_nic(ctx.store, network, vm_id=vm["id"], account=owner, deviceid=deviceid, isdefault=isdefault,
-                       requested_ip=requested_ip, requested_mac=requested_mac)
+    current = store.get("network", network["id"]) or network
+    running_on = store.get("host", vm["hostid"]) if vm.get("state") == "Running" and vm.get("hostid") else None
+    if running_on is not None and not current.get("removed"):
+        # A NIC added to a running VM: its network gets what a VM start gives it (implemented, router).
+        current = implement_network(ctx, current)
+    if not is_pod_based(store, current):
+        return reserve_nic(store, current, vm_id=vm["id"], account=owner, deviceid=deviceid, isdefault=isdefault,
+                           requested_ip=requested_ip, requested_mac=requested_mac)
+    # Basic zone: the address comes from the pod the VM runs in, so a VM that is not running gets none yet
+    # (a requested address is reserved now, in whichever pod's range holds it).
+    pod_id = running_on.get("podid") if running_on else None
+    nic = reserve_nic(store, current, vm_id=vm["id"], account=owner, deviceid=deviceid, isdefault=isdefault,
+                      requested_ip=requested_ip, requested_mac=requested_mac, pod_id=pod_id,
+                      assign_ip=bool(requested_ip or running_on))
+    if running_on is not None:
+        _ensure_pod_router(ctx, current, pod_id)
+    return nic
+
+
+def prepare_nic(ctx, nic: dict, network: dict, host: dict) -> dict:
+    """The VM's NIC as the VM starts on ``host`` (after ``implement_network``); returns the NIC row.
+
+    Only Basic zones have work here: the NIC takes an address of a guest range of
+    the host's pod, keeps it across stop/start in that pod and gets a new one when
+    the VM lands in another pod; the pod's virtual router is created with the
+    first VM there. No free address in the pod: 533 ``Unable to create a
+    deployment for VM instance {...}`` (what a real server ends with once the
+    deployment planner has no other pod to try)."""
+    from marvin2.simulator.apis._capacity import describe_vm  # the compute module's rendering of a VM in texts
+
+    store = ctx.store
+    network = store.get("network", network["id"])
+    nic = store.get("nic", nic["id"]) or nic
+    if network is None or network.get("removed") or not is_pod_based(store, network):
+        return nic
+    pod_id = host.get("podid")
+    vm = store.get("virtualmachine", nic.get("virtualmachineid")) or {"id": nic.get("virtualmachineid")}
+    failure = nc.capacity(f"Unable to create a deployment for {describe_vm(vm)}")
+    if not _address_fits_pod(store, nic, pod_id):
+        # A new address replaces the old one (given back by overwriting it), as a real server does on a pod change.
+        picked = _pick_ip(store, network, None, pod_id=pod_id, failure=failure)
+        nic = store.update("nic", nic["id"], **_address_fields(network, picked, pod_id))
+    _ensure_pod_router(ctx, network, pod_id, failure=failure)
+    return nic
+
+
+def _address_fits_pod(store, nic: dict, pod_id: str | None) -> bool:
+    if not nic.get("ipaddress"):
+        return False
+    vlan = store.get("vlan", nic["vlanid"]) if nic.get("vlanid") else None
+    if vlan is None:
+        return nic.get("podid") == pod_id
+    return vlan.get("podid") in (None, pod_id)
 
 
 def release_nic(store, nic) -> None:
@@ -304,9 +398,41 @@ def implement_network(ctx, network) -> dict:
         for nic in store.find("nic", networkid=network_id):
             if network.get("broadcasturi"):
                 store.update("nic", nic["id"], broadcasturi=network["broadcasturi"], isolationuri=network["broadcasturi"])
-    if uses_virtual_router(offering):
+    if is_pod_based(store, network):
+        # Basic zones: one router per pod that has running VMs (restartNetwork brings them back);
+        # a starting VM's pod gets its router in prepare_nic.
+        for pod_id in _pods_with_running_vms(store, network):
+            _ensure_pod_router(ctx, network, pod_id)
+    elif uses_virtual_router(offering):
         _ensure_router(ctx, network, public_ip)
     return network
+
+
+def _pods_with_running_vms(store, network: dict) -> list[str]:
+    pods: list[str] = []
+    for nic in store.find("nic", networkid=network["id"]):
+        if nic.get("vmtype", USER_VM) != USER_VM or not nic.get("podid") or nic["podid"] in pods:
+            continue
+        vm = store.get("virtualmachine", nic.get("virtualmachineid"))
+        if vm is not None and vm.get("state") == "Running":
+            pods.append(nic["podid"])
+    return pods
+
+
+def _ensure_pod_router(ctx, network: dict, pod_id: str | None, *, failure: errors.ApiError | None = None) -> None:
+    """The virtual router of a Basic zone's network in one pod (DHCP/DNS/user data), with an address of that pod."""
+    store = ctx.store
+    offering = store.get("networkoffering", network.get("networkofferingid")) or {}
+    if pod_id is None or not uses_virtual_router(offering) or routers_of(store, network_id=network["id"], pod_id=pod_id):
+        return
+    router = create_router(store, zone_id=network["zoneid"], owner={"accountid": None, "domainid": network.get("domainid")},
+                           network=network, pod_id=pod_id)
+    nic = reserve_nic(store, network, vm_id=router["id"], account=None, vm_type=ROUTER_VM, deviceid=0, pod_id=pod_id,
+                      failure=failure)
+    store.update("router", router["id"], guestipaddress=nic.get("ipaddress"), guestnetmask=nic.get("netmask"))
+    pod = store.get("pod", pod_id) or {}
+    nc.event(ctx, "ROUTER.CREATE", f"created router {router['name']} for network {network['name']} in pod "
+             f"{pod.get('name', pod_id)}", resource=router, resource_type="DomainRouter")
 
 
 def _ensure_router(ctx, network: dict, public_ip: dict | None) -> None:
@@ -378,6 +504,9 @@ def _domain_visible(store, network: dict, domain_id: str) -> bool:
 
 
 def check_network_usable(ctx, network: dict, account: dict) -> None:
+    if ctx.command == "deployVirtualMachine" and is_basic_zone(ctx.store, ctx.get("zoneid")):
+        # A Basic zone has exactly one guest network; the deploy command refuses to be told about it.
+        raise errors.invalid_value("Can't specify network Ids in Basic zone")
     if network is None or network.get("removed"):
         raise errors.invalid_value("Unable to find the network: it does not exist or was removed")
     if network.get("accountid"):
@@ -405,34 +534,124 @@ def network_visible(ctx, network: dict) -> bool:
 # --- defaults for deployVirtualMachine ---------------------------------------------------------------
 
 
-def basic_zone_network(ctx, zone_id: str) -> dict:
-    """A Basic zone's default shared network (created on first use from the zone's guest range)."""
+# --- Basic zones -------------------------------------------------------------------------------------------
+#
+# A Basic zone has exactly one guest network: shared, Domain-wide (ROOT, sub-domains
+# included), untagged, made by createNetwork with no VLAN and no IP range. Its
+# addresses come from per-pod guest ranges (createVlanIpRange podid=...
+# forvirtualnetwork=false networkid=...), and a VM takes one of the pod it starts
+# in (CloudStack's DirectPodBasedNetworkGuru). The network stays in state Setup.
+
+BASIC_OFFERING_TEXT = "For zone of type Basic only offerings of guestType Shared with disabled SourceNat service are allowed"
+
+
+def is_basic_zone(store, zone_id: str | None) -> bool:
+    zone = store.get("zone", zone_id) if zone_id else None
+    return bool(zone and zone.get("networktype") == "Basic")
+
+
+def is_pod_based(store, network: dict) -> bool:
+    """Does this network take its addresses per pod (a Basic zone's guest network)?"""
+    return network.get("type") == "Shared" and is_basic_zone(store, network.get("zoneid"))
+
+
+def zone_guest_network(store, zone_id: str) -> dict | None:
+    """A Basic zone's guest network, if it has one."""
+    for network in store.find("network", zoneid=zone_id):
+        if not network.get("removed") and network.get("type") == "Shared":
+            return network
+    return None
+
+
+def _insert_basic_network(ctx, zone: dict, offering: dict | None, *, name: str, displaytext: str,
+                          extra: dict | None = None) -> dict:
     store = ctx.store
-    existing = store.find_one("network", zoneid=zone_id, isbasicdefault=True)
-    if existing:
-        return existing
-    zone = store.get("zone", zone_id)
-    offering_name = ("DefaultSharedNetworkOfferingWithSGService" if zone.get("securitygroupsenabled")
-                     else "DefaultSharedNetworkOffering")
-    offering = store.find_one("networkoffering", name=offering_name)
-    vlan = store.find_one("vlan", zoneid=zone_id)
     root = store.find_one("domain", path="ROOT")
-    row = {"name": "defaultGuestNetwork", "displaytext": "defaultGuestNetwork", "zoneid": zone_id, "type": "Shared",
-           "networkofferingid": offering["id"] if offering else None, "state": "Setup", "acltype": "Domain",
-           "domainid": root["id"], "subdomainaccess": True, "isbasicdefault": True, "isdefault": True,
-           "physicalnetworkid": (guest_physical_network(store, zone_id) or {}).get("id"),
-           "broadcastdomaintype": "Native", "specifyipranges": True}
-    if vlan:
-        row.update(gateway=vlan["gateway"], netmask=vlan["netmask"], cidr=nc.cidr_of(vlan["gateway"], vlan["netmask"]),
-                   startip=vlan["startip"], endip=vlan["endip"])
-    return store.insert("network", row)
+    row = {
+        "name": name, "displaytext": displaytext or name, "zoneid": zone["id"],
+        "networkofferingid": offering["id"] if offering else None, "type": "Shared", "state": "Setup",
+        "acltype": "Domain", "domainid": root["id"], "subdomainaccess": True, "isdefault": True,
+        "physicalnetworkid": (guest_physical_network(store, zone["id"]) or {}).get("id"),
+        "broadcastdomaintype": "Native", "broadcasturi": "vlan://untagged", "vlan": "untagged",
+        "specifyipranges": bool((offering or {}).get("specifyipranges")), "networkdomain": _network_domain(ctx, None),
+        "displaynetwork": True, **{k: v for k, v in (extra or {}).items() if v is not None},
+    }
+    return store.insert("network", {k: v for k, v in row.items() if v is not None})
+
+
+def adopt_seeded_guest_ranges(ctx, zone: dict) -> dict | None:
+    """A Basic zone's guest network, after giving it the zone's stray guest ranges; None when it has none.
+
+    Seeds describe a Basic zone's guest range at zone level (their format has
+    neither pod ranges nor networks); a range added without networkid belongs to
+    the zone's guest network on a real server. Such ranges join the guest
+    network (made as the UI names it, ``defaultGuestNetwork``, when the zone has
+    none) and the zone's pod when it has only one."""
+    store = ctx.store
+    network = zone_guest_network(store, zone["id"])
+    strays = [v for v in store.find("vlan", zoneid=zone["id"])
+              if not v.get("networkid") and not v.get("forvirtualnetwork", True)]
+    if not strays:
+        return network
+    if network is None:
+        offering = store.find_one("networkoffering", name="DefaultSharedNetworkOfferingWithSGService"
+                                  if zone.get("securitygroupsenabled") else "DefaultSharedNetworkOffering")
+        network = _insert_basic_network(ctx, zone, offering, name="defaultGuestNetwork", displaytext="defaultGuestNetwork")
+    pods = [p for p in store.find("pod", zoneid=zone["id"]) if not p.get("removed")]
+    for vlan in strays:
+        changes = {"networkid": network["id"]}
+        if not vlan.get("podid") and len(pods) == 1:
+            changes["podid"] = pods[0]["id"]
+        store.update("vlan", vlan["id"], **changes)
+    return network
+
+
+def adopt_all_seeded_guest_ranges(ctx) -> None:
+    for zone in ctx.store.find("zone", networktype="Basic"):
+        if not zone.get("removed"):
+            adopt_seeded_guest_ranges(ctx, zone)
+
+
+def _create_basic_zone_network(ctx, zone: dict, offering: dict) -> dict:
+    """createNetwork in a Basic zone, with a real server's checks in its order."""
+    store = ctx.store
+    caller = ctx.caller
+    guest = offering.get("guestiptype")
+    if guest != "Isolated" and not caller.is_admin:
+        raise errors.permission_denied(f"Only Admins can create network with guest type {guest}")
+    default_acl = "Domain" if guest != "Isolated" and not ctx.has("account") else "Account"
+    if (ctx.get("acltype") or default_acl).capitalize() != "Domain":
+        raise errors.invalid_value("Only AclType=Domain can be specified for network creation in Basic zone")
+    if adopt_seeded_guest_ranges(ctx, zone) is not None:
+        raise errors.invalid_value("Can't have more than one Guest network in zone with network type Basic")
+    if guest != "Shared" or offering_has(offering, "SourceNat"):
+        raise errors.invalid_value(BASIC_OFFERING_TEXT)
+    domain_id = ctx.get("domainid") or caller.domain_id
+    root = store.find_one("domain", path="ROOT")
+    if domain_id != root["id"]:
+        raise errors.invalid_value("Guest network in Basic zone should be dedicated to ROOT domain")
+    if ctx.has("subdomainaccess") and not ctx.get("subdomainaccess"):
+        raise errors.invalid_value("Subdomain access should be set to true for the guest network in the Basic zone")
+    vlan = ctx.get("vlan")
+    if vlan and str(vlan).lower().removeprefix("vlan://") != "untagged":
+        raise errors.invalid_value("Only vlan untagged can be created in the zone of type Basic")
+    if any(ctx.get(name) for name in ("gateway", "netmask", "startip", "endip")):
+        raise errors.invalid_value("StartIp/endIp/gateway/netmask can't be specified for zone of type Basic")
+    row = _insert_basic_network(ctx, zone, offering, name=ctx.get("name"), displaytext=ctx.get("displaytext"),
+                                extra={"networkdomain": ctx.get("networkdomain"), "externalid": ctx.get("externalid"),
+                                       "displaynetwork": ctx.get("displaynetwork", True)})
+    nc.event(ctx, "NETWORK.CREATE", f"Successfully created network {row['name']}", resource=row, resource_type="Network")
+    return row
 
 
 def default_network(ctx, zone: dict, account: dict) -> dict:
     store = ctx.store
     zone_id = zone["id"]
     if zone.get("networktype") == "Basic":
-        return basic_zone_network(ctx, zone_id)
+        network = adopt_seeded_guest_ranges(ctx, zone)
+        if network is None:
+            raise errors.invalid_value(f"Unable to find network with trafficType Guest in zone {zone_id}")
+        return network
     candidates = []
     for network in store.find("network", accountid=account["id"], zoneid=zone_id):
         offering = store.get("networkoffering", network.get("networkofferingid")) or {}
@@ -727,6 +946,8 @@ def create_network(ctx):
         raise errors.invalid_value("gateway and netmask should be defined together")
     if ctx.get("gateway"):
         nc.parse_ip(ctx.get("gateway"), "gateway")
+    if zone.get("networktype") == "Basic":
+        return render_network(ctx, _create_basic_zone_network(ctx, zone, offering))
     if ctx.get("vlan") and not offering.get("specifyvlan"):
         raise errors.invalid_value("Can't specify vlan; corresponding offering says specifyVlan=false")
     if ctx.has("vpcid"):
@@ -737,8 +958,6 @@ def create_network(ctx):
     guest = offering.get("guestiptype")
     if guest == "Shared" or (guest == "L2" and (ctx.get("vlan") or ctx.has("acltype"))):
         return render_network(ctx, _create_shared(ctx, zone, offering))
-    if zone.get("networktype") == "Basic":
-        raise errors.invalid_value(f"Can't create network of type {guest} in zone {zone['name']} of networktype Basic")
     if ctx.get("vlan") and not ctx.caller.is_root_admin:
         raise errors.permission_denied("Only ROOT admin is allowed to specify vlanId")
     account = ctx.resolve_owner()
@@ -778,6 +997,7 @@ def create_network(ctx):
              P("vlan", description="VLAN"), P("vpcid", "uuid", entity="vpc")])
 def list_networks(ctx):
     store = ctx.store
+    adopt_all_seeded_guest_ranges(ctx)
     in_scope = _list_scope(ctx)
 
     def match(row):

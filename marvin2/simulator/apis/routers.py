@@ -18,21 +18,25 @@ from marvin2.simulator.declare import ADMINS, PAGING, REGISTRY, P, api, declare_
 ROUTER_VERSION = "4.18.0"
 
 
-def _pick_host(store, zone_id: str) -> dict | None:
+def _pick_host(store, zone_id: str, pod_id: str | None = None) -> dict | None:
     for host in store.find("host", zoneid=zone_id, type="Routing"):
+        if pod_id and host.get("podid") != pod_id:
+            continue
         if host.get("state") == "Up" and host.get("resourcestate", "Enabled") == "Enabled":
             return host
     return None
 
 
 def create_router(store, *, zone_id: str, owner: dict, network: dict | None = None, vpc: dict | None = None,
-                  public_ip: dict | None = None, guest_ip: str | None = None) -> dict:
-    """Store a Running virtual router for a network or a VPC; returns the row."""
-    host = _pick_host(store, zone_id)
+                  public_ip: dict | None = None, guest_ip: str | None = None, pod_id: str | None = None) -> dict:
+    """Store a Running virtual router for a network or a VPC; returns the row.
+
+    ``pod_id``: the pod it runs in (Basic zones have one router per pod with VMs)."""
+    host = _pick_host(store, zone_id, pod_id)
     number = nc.next_sequence(store, "vm")
     zone = store.get("zone", zone_id) or {}
     row = {
-        "name": f"r-{number}-VM", "zoneid": zone_id, "podid": host["podid"] if host else None,
+        "name": f"r-{number}-VM", "zoneid": zone_id, "podid": host["podid"] if host else pod_id,
         "hostid": host["id"] if host else None, "state": "Running" if host else "Stopped",
         "accountid": owner["accountid"] if "accountid" in owner else owner["id"],
         "domainid": owner["domainid"], "guestnetworkid": network["id"] if network else None,
@@ -59,10 +63,13 @@ def destroy_router(store, router_id: str) -> None:
     store.delete("router", router_id)
 
 
-def routers_of(store, *, network_id: str | None = None, vpc_id: str | None = None) -> list[dict]:
+def routers_of(store, *, network_id: str | None = None, vpc_id: str | None = None,
+               pod_id: str | None = None) -> list[dict]:
+    """The routers of a VPC or of a network (``pod_id``: only the one of that pod, Basic zones)."""
     if vpc_id:
         return [r for r in store.find("router", vpcid=vpc_id) if not r.get("removed")]
-    return [r for r in store.find("router", guestnetworkid=network_id) if not r.get("removed")]
+    return [r for r in store.find("router", guestnetworkid=network_id)
+            if not r.get("removed") and (pod_id is None or r.get("podid") == pod_id)]
 
 
 

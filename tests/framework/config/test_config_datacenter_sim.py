@@ -112,11 +112,6 @@ def test_advanced_layout_through_the_cli(tmp_path, capsys, monkeypatch):
         sim.stop()
 
 
-@pytest.mark.xfail(
-    strict=True, raises=DeployError,
-    reason="simulator gap: createNetwork in a Basic zone demands vlan/startip for DefaultSharedNetworkOfferingWithSGService; "
-           "a real server takes zoneid/name/networkofferingid only (Marvin, cloudmonkey and the UI all do that) and "
-           "the guest ranges come per pod from createVlanIpRange. Strict: this turns red once the simulator is fixed.")
 def test_basic_sg_layout(tmp_path, catalog_seed):
     sim, api = started(str(catalog_seed))
     try:
