@@ -53,6 +53,9 @@ import random
 
 from marvin2.simulator import errors, ipalloc, limits, model
 from marvin2.simulator.apis import netcommon as nc
+from marvin2.simulator.apis._capacity import (
+    describe_vm,  # how the compute module names a VM in error texts
+)
 from marvin2.simulator.apis.network_offerings import (
     offering_has,
     offering_services,
@@ -253,8 +256,6 @@ def prepare_nic(ctx, nic: dict, network: dict, host: dict) -> dict:
     first VM there. No free address in the pod: 533 ``Unable to create a
     deployment for VM instance {...}`` (what a real server ends with once the
     deployment planner has no other pod to try)."""
-    from marvin2.simulator.apis._capacity import describe_vm  # the compute module's rendering of a VM in texts
-
     store = ctx.store
     network = store.get("network", network["id"])
     nic = store.get("nic", nic["id"]) or nic

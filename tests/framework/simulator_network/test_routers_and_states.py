@@ -7,7 +7,7 @@ import time
 
 import pytest
 from cs import CloudStack, CloudStackApiException
-from netclient import ISOLATED, Client, new_user
+from netclient import ISOLATED, SHARED, Client, new_user
 
 from marvin2.simulator import start_simulator, timing
 
@@ -32,6 +32,25 @@ def test_router_stop_start_reboot_destroy(admin, user_a, make_network, deploy):
     user_a.run("restartNetwork", id=network["id"])
     again = admin.items("listRouters", "router", listall=True, networkid=network["id"])
     assert len(again) == 1 and again[0]["id"] != router["id"]
+
+
+def test_shared_network_gets_its_router_when_its_first_vm_starts(admin, user_a, cloud, deploy):
+    network = admin.ok("createNetwork", name="shared-routed", displaytext="shared-routed", zoneid=cloud["zone"]["id"],
+                       networkofferingid=cloud["offerings"][SHARED]["id"], vlan="321", gateway="10.32.1.1",
+                       netmask="255.255.255.0", startip="10.32.1.10", endip="10.32.1.50")["network"]
+    assert network["state"] == "Setup"
+    assert admin.items("listRouters", "router", listall=True, networkid=network["id"]) == []
+    stopped = deploy(user_a, network, startvm=False)
+    assert admin.items("listRouters", "router", listall=True, networkid=network["id"]) == []   # nothing started yet
+    user_a.run("startVirtualMachine", id=stopped["id"])
+    (router,) = admin.items("listRouters", "router", listall=True, networkid=network["id"])
+    assert router["state"] == "Running" and router["guestnetworkid"] == network["id"]
+    vm_address = user_a.items("listVirtualMachines", "virtualmachine", id=stopped["id"])[0]["nic"][0]["ipaddress"]
+    assert router["guestipaddress"].startswith("10.32.1.") and router["guestipaddress"] != vm_address
+    # Later VMs use the same router; the network stays in Setup.
+    deploy(user_a, network)
+    assert [r["id"] for r in admin.items("listRouters", "router", listall=True, networkid=network["id"])] == [router["id"]]
+    assert user_a.items("listNetworks", "network", id=network["id"])[0]["state"] == "Setup"
 
 
 @pytest.fixture()

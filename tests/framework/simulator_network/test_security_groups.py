@@ -160,3 +160,19 @@ def test_basic_zone_vm_gets_an_address_of_the_shared_network(user_a, basic):
     assert "SecurityGroup" in {s["name"] for s in network["service"]}
     code, _, text = user_a.error("associateIpAddress", zoneid=basic["zone"]["id"])
     assert code == 431 and "Basic" in text
+
+
+def test_seeded_guest_range_belongs_to_the_pod_and_the_guest_network(admin, user_a, basic):
+    zone = basic["zone"]
+    (network,) = admin.items("listNetworks", "network", zoneid=zone["id"], listall=True)
+    assert (network["name"], network["state"], network["broadcasturi"]) == ("defaultGuestNetwork", "Setup", "vlan://untagged")
+    (pod,) = admin.items("listPods", "pod", zoneid=zone["id"])
+    (guest_range,) = admin.items("listVlanIpRanges", "vlaniprange", zoneid=zone["id"])
+    assert (guest_range["podid"], guest_range["networkid"], guest_range["forvirtualnetwork"]) == (pod["id"], network["id"], False)
+    vm = user_a.run("deployVirtualMachine", zoneid=zone["id"], templateid=basic["template"]["id"],
+                    serviceofferingid=basic["small"]["id"])["virtualmachine"]
+    last_octet = int(vm["nic"][0]["ipaddress"].rsplit(".", 1)[1])
+    assert vm["nic"][0]["ipaddress"].startswith("172.16.16.") and 2 <= last_octet <= 200
+    code, _, text = admin.error("createNetwork", zoneid=zone["id"], name="second", displaytext="second",
+                                networkofferingid=network["networkofferingid"])
+    assert (code, text) == (431, "Can't have more than one Guest network in zone with network type Basic")
