@@ -7,9 +7,22 @@ then runs ``job.run(ctx)`` in a transaction of its own and records success
 (jobstatus 1, result) or failure (jobstatus 2, errorcode/errortext). Jobs
 found pending when a file database is opened again were cut off by a stop:
 they end as failed with a clear text (their closures are gone).
+
+Jobs on the same instance (``jobinstanceid``: a VM, a volume, a network ...)
+run one after another in submission order, as a real server's per-object job
+queues make them: a destroy sent right after a deploy waits for the deploy to
+finish, then destroys the Running VM. Such a job's duration starts when its
+predecessor ends. Jobs on different instances (or on none) are independent:
+each is due its own duration after it was submitted.
+
+Locking: ``_cond`` guards the heap, the pending table and the lanes; it is
+never held while the store's lock is taken (a request holds the store lock
+when it submits, the scheduler takes the store lock only outside ``_cond``),
+so the two locks cannot deadlock.
 """
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
 import logging
@@ -27,6 +40,7 @@ log = logging.getLogger("marvin2.simulator.jobs")
 PENDING, SUCCEEDED, FAILED, CANCELLED = 0, 1, 2, 3
 RESTART_TEXT = "The simulator was stopped while this job was running; its outcome is unknown and it was marked failed"
 INJECTED_TEXT = "Job failed: failure injected by configureSimulatorFaults"
+IDLE_WAKE_SECONDS = 1.0     # the scheduler re-checks its state at least this often (no unbounded wait)
 
 
 class JobEngine:
@@ -34,6 +48,10 @@ class JobEngine:
         self.sim = sim
         self._heap: list[tuple[float, int, str]] = []
         self._pending: dict[str, tuple[Context, Job]] = {}
+        self._delays: dict[str, float] = {}                 # job id -> its duration (seconds)
+        self._lane_of: dict[str, str] = {}                  # job id -> its instance id (jobs that have one)
+        self._lane_busy: set[str] = set()                   # instances with a job scheduled or running
+        self._lane_waiting: dict[str, collections.deque[str]] = {}   # instance id -> job ids queued behind it
         self._counter = itertools.count()
         self._cond = threading.Condition()
         self._stopping = False
@@ -74,11 +92,39 @@ class JobEngine:
             "created": wire.now_text(),
         })
         delay = timing.duration(self.sim.profile, ctx.api.name)
+        lane = row.get("jobinstanceid")
         with self._cond:
-            self._pending[row["id"]] = (ctx, job)
-            heapq.heappush(self._heap, (time.monotonic() + delay, next(self._counter), row["id"]))
-            self._cond.notify()
+            jobid = row["id"]
+            self._pending[jobid] = (ctx, job)
+            self._delays[jobid] = delay
+            if lane is not None:
+                self._lane_of[jobid] = lane
+                if lane in self._lane_busy:        # another job of this instance is ahead: queue behind it
+                    self._lane_waiting.setdefault(lane, collections.deque()).append(jobid)
+                    return row
+                self._lane_busy.add(lane)
+            self._schedule(jobid)
         return row
+
+    def _schedule(self, jobid: str) -> None:
+        """Put a job on the timer heap, due its duration from now (caller holds ``_cond``)."""
+        heapq.heappush(self._heap, (time.monotonic() + self._delays[jobid], next(self._counter), jobid))
+        self._cond.notify_all()
+
+    def _release(self, jobid: str) -> None:
+        """A job ended: forget it and start the next job of its instance, if any (caller holds ``_cond``)."""
+        self._pending.pop(jobid, None)
+        self._delays.pop(jobid, None)
+        lane = self._lane_of.pop(jobid, None)
+        if lane is None:
+            return
+        waiting = self._lane_waiting.get(lane)
+        if waiting:
+            self._schedule(waiting.popleft())
+            if not waiting:
+                del self._lane_waiting[lane]
+        else:
+            self._lane_busy.discard(lane)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until no job is queued (for tests and a clean stop)."""
@@ -97,8 +143,8 @@ class JobEngine:
         while True:
             with self._cond:
                 while not self._stopping and (not self._heap or self._heap[0][0] > time.monotonic()):
-                    timeout = None if not self._heap else max(0.0, self._heap[0][0] - time.monotonic())
-                    self._cond.wait(timeout)
+                    due_in = IDLE_WAKE_SECONDS if not self._heap else self._heap[0][0] - time.monotonic()
+                    self._cond.wait(min(IDLE_WAKE_SECONDS, max(0.0, due_in)))
                 if self._stopping:
                     return
                 _, _, jobid = heapq.heappop(self._heap)
@@ -109,7 +155,7 @@ class JobEngine:
                 except Exception:  # never let one job kill the scheduler
                     log.exception("simulator job %s crashed", jobid)
             with self._cond:
-                self._pending.pop(jobid, None)
+                self._release(jobid)
                 self._cond.notify_all()
 
     def _execute(self, jobid: str, ctx: Context, job: Job) -> None:

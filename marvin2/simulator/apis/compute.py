@@ -519,7 +519,11 @@ def _start(jctx, vm: dict, *, host_id: str | None = None, pod_id: str | None = N
 
 
 def _stop(jctx, vm: dict) -> dict:
-    store = jctx.store
+    return stop_vm_rows(jctx.store, vm)
+
+
+def stop_vm_rows(store, vm: dict) -> dict:
+    """Running/Stopping → Stopped: off its host (capacity freed); volumes and NICs stay."""
     vm = _capacity.release(store, vm)
     return touch(store, vm["id"], state="Stopped", hostid=None)
 
@@ -536,21 +540,22 @@ def start_virtual_machine(ctx):
     vm = get_vm(ctx, ctx.get("id"))
     if ctx.has("hostid") and not ctx.caller.is_root_admin:
         raise errors.permission_denied("Parameter hostid can only be specified by a Root Admin, permission denied")
-    state = vm["state"]
-    if state == "Stopped":
+    if vm["state"] == "Stopped":
         touch(ctx.store, vm["id"], state="Starting")
-    host_id = ctx.get("hostid")
-    if host_id is None and ctx.get("considerlasthost", True) and vm.get("lasthostid"):
-        last = ctx.store.get("host", vm["lasthostid"])
-        if _capacity.usable_host(ctx.store, last) and _capacity.fits(ctx.store, last, vm):
-            host_id = last["id"]
+    consider_last = ctx.get("considerlasthost", True)
 
     def run(jctx):
-        if state == "Running":
-            raise errors.invalid_value(f"The virtual machine {vm['id']} ({vm['displayname']}) is already running")
+        # Decided now, not when asked: jobs of one VM run in order, so a stop queued before this start has ended.
         current = jctx.store.get("virtualmachine", vm["id"])
-        if state != "Stopped" or current["state"] != "Starting":
+        if current["state"] == "Running":
+            raise errors.invalid_value(f"The virtual machine {vm['id']} ({vm['displayname']}) is already running")
+        if current.get("removed") or current["state"] not in ("Stopped", "Starting"):
             raise errors.invalid_value(f"Unable to start VM instance {vm['name']}: it is in state {current['state']}")
+        host_id = jctx.get("hostid")
+        if host_id is None and consider_last and current.get("lasthostid"):
+            last = jctx.store.get("host", current["lasthostid"])
+            if _capacity.usable_host(jctx.store, last) and _capacity.fits(jctx.store, last, current):
+                host_id = last["id"]
         current, password = _start(jctx, current, host_id=host_id,
                                    pod_id=jctx.get("podid"), cluster_id=jctx.get("clusterid"))
         return render_vm(jctx, current, password=password)
@@ -864,12 +869,25 @@ def cleanup_account(store, account: dict) -> None:
         store.delete_where(kind, accountid=account["id"])
 
 
+def stop_account_vms(store, account: dict) -> None:
+    """disableAccount (lock=false) hook: the account's running VMs are stopped, as a real server does.
+
+    VMs still Starting are left to their deploy/start job, which is queued on the VM and ends on its own."""
+    for vm in store.find("virtualmachine", accountid=account["id"]):
+        if not vm.get("removed") and vm["state"] in ("Running", "Stopping"):
+            stop_vm_rows(store, vm)
+
+
 def _register_account_cleanup() -> None:
     try:
-        from marvin2.simulator.apis.identity import register_account_cleanup
+        from marvin2.simulator.apis.identity import (
+            register_account_cleanup,
+            register_account_disable,
+        )
     except ImportError:      # an identity module without hooks: nothing to join
         return
     register_account_cleanup(cleanup_account)
+    register_account_disable(stop_account_vms)
 
 
 _register_account_cleanup()

@@ -114,12 +114,26 @@ def get_user_keys(ctx):
 # Domains, accounts, users, roles, resource limits
 # =====================================================================================
 
-from marvin2.simulator import limits, tagging  # noqa: E402
-from marvin2.simulator.context import (ACCOUNT_TYPE_ADMIN, ROLE_TYPE_BY_ACCOUNT_TYPE, SUCCESS, Job,  # noqa: E402
-                                       ListResult, domain_in_subtree)
-from marvin2.simulator.declare import (ADMIN, ADMIN_ONLY, DOMAIN_ADMINS, PAGING, ROLE_TYPES, USER,  # noqa: E402
-                                       declare_object as _declare)
-from marvin2.simulator.validation import map_as_dict  # noqa: E402
+from marvin2.simulator import limits, tagging
+from marvin2.simulator.apis._common import PROJECT_ACCOUNT_TYPE
+from marvin2.simulator.context import (
+    ACCOUNT_TYPE_ADMIN,
+    ROLE_TYPE_BY_ACCOUNT_TYPE,
+    SUCCESS,
+    Job,
+    ListResult,
+    domain_in_subtree,
+)
+from marvin2.simulator.declare import (
+    ADMIN,
+    ADMIN_ONLY,
+    DOMAIN_ADMINS,
+    PAGING,
+    ROLE_TYPES,
+    USER,
+)
+from marvin2.simulator.declare import declare_object as _declare
+from marvin2.simulator.validation import map_as_dict
 
 # account/domain response prefix -> resource type (the vmlimit/vmtotal/vmavailable triplets)
 LIMIT_FIELDS = {"vm": "user_vm", "ip": "public_ip", "volume": "volume", "snapshot": "snapshot", "template": "template",
@@ -129,9 +143,18 @@ ACCOUNT_STATES = ("enabled", "disabled", "locked")
 ACCOUNT_CLEANUP_HOOKS: list = []   # fn(store, account_row): other modules free an account's resources on delete
 
 
+ACCOUNT_DISABLE_HOOKS: list = []   # fn(store, account_row): other modules stop an account's VMs on disable
+
+
 def register_account_cleanup(hook) -> None:
     """Modules that own per-account resources register ``hook(store, account)`` to clean them on deleteAccount."""
     ACCOUNT_CLEANUP_HOOKS.append(hook)
+
+
+def register_account_disable(hook) -> None:
+    """Modules that run per-account machines register ``hook(store, account)`` to stop them on disableAccount
+    lock=false (a real server stops every VM of a disabled account, routers included; lock=true only locks)."""
+    ACCOUNT_DISABLE_HOOKS.append(hook)
 
 
 def _limit_fields() -> dict:
@@ -490,7 +513,9 @@ def list_accounts(ctx):
     scope = _identity_scope(ctx, own_id_field="id")
 
     def match(row):
-        return (scope(row) and (not ctx.has("accounttype") or row["accounttype"] == ctx.get("accounttype"))
+        # A project's hidden account (type 5) is never listed, not even by id, as on a real server.
+        return (row.get("accounttype") != PROJECT_ACCOUNT_TYPE and scope(row)
+                and (not ctx.has("accounttype") or row["accounttype"] == ctx.get("accounttype"))
                 and (not ctx.has("state") or row.get("state", "").lower() == ctx.get("state").lower()))
 
     return ctx.list("account", lambda r: render_account(ctx, r), match=match, owned=False, keyword_fields=("name",))
@@ -573,6 +598,9 @@ def disable_account(ctx):
 
     def run(jctx):
         row = _set_account_state(jctx, ctx.store.get("account", account["id"]), state)
+        if state == "disabled":
+            for hook in ACCOUNT_DISABLE_HOOKS:
+                hook(jctx.store, row)
         jctx.event("ACCOUNT.DISABLE", f"{state} account {row['name']}", account=row)
         return render_account(jctx, row)
 

@@ -2,7 +2,7 @@
 networks, providers, public IP ranges, system VMs, routers, configuration."""
 from __future__ import annotations
 
-from marvin2.simulator.declare import P, PAGING, api, declare_object
+from marvin2.simulator.declare import PAGING, P, api, declare_object
 
 declare_object("zone", {
     "id": "zone id", "name": "zone name", "description": "zone description", "networktype": "Basic or Advanced",
@@ -44,13 +44,13 @@ def list_zones(ctx):
 # Zones, pods, clusters, hosts, storage
 # =====================================================================================
 
-import ipaddress  # noqa: E402
-import re  # noqa: E402
+import ipaddress
+import re
 
-from marvin2 import wire  # noqa: E402
-from marvin2.simulator import errors, model, tagging  # noqa: E402
-from marvin2.simulator.context import SUCCESS, Job, ListResult  # noqa: E402
-from marvin2.simulator.declare import ADMIN_ONLY, ADMINS, DOMAIN_ADMINS  # noqa: E402
+from marvin2 import wire
+from marvin2.simulator import errors, model, tagging
+from marvin2.simulator.context import SUCCESS, Job, ListResult
+from marvin2.simulator.declare import ADMIN_ONLY, ADMINS, DOMAIN_ADMINS
 
 ALLOCATION_STATES = ("Enabled", "Disabled")
 
@@ -376,7 +376,7 @@ def list_hosts(ctx):
     match = None
     if ctx.has("virtualmachineid"):
         vm = ctx.store.get("virtualmachine", ctx.get("virtualmachineid")) or {}
-        match = lambda row: row["id"] == vm.get("hostid")  # noqa: E731
+        match = lambda row: row["id"] == vm.get("hostid")
     return ctx.list("host", lambda r: render_host(ctx, r), owned=False, match=match,
                     filters={"zoneid": "zoneid", "podid": "podid", "clusterid": "clusterid", "type": "type", "state": "state",
                              "resourcestate": "resourcestate", "hypervisor": "hypervisor"})
@@ -494,8 +494,23 @@ def add_image_store(ctx):
         raise errors.invalid_value(f"Invalid NFS URL {url or '(none)'}: expected nfs://server/path")
     zone = ctx.store.get("zone", ctx.get("zoneid")) if ctx.has("zoneid") else None
     row = ctx.store.insert("imagestore", model.imagestore_row(zone, ctx.get("name") or url, url, ctx.get("provider")))
+    zones = [zone] if zone is not None else ctx.store.all("zone")     # no zone: a region-wide store
+    for each in zones:
+        _associate_cross_zone_templates(ctx.store, each["id"])
     ctx.event("IMAGE.STORE.ADD", f"added secondary storage {row['name']}")
     return render_image_store(ctx, row)
+
+
+def _associate_cross_zone_templates(store, zone_id: str) -> None:
+    """Cross-zone templates (the built-in one) become available in a zone when it gets secondary storage.
+
+    A real server does this when an image store is added (associateCrosszoneTemplatesToZone); the
+    simulator's built-in template is already on every store, so it is ready there at once."""
+    for template in store.find("template", crossZones=True):
+        zones = list(template.get("zoneids") or [])
+        if template.get("removed") or zone_id in zones:
+            continue
+        store.update("template", template["id"], zoneids=[*zones, zone_id])
 
 
 @api("listImageStores", response="imagestore", roles=ADMINS, description="Lists secondary storage.",
@@ -1045,7 +1060,7 @@ def list_routers(ctx):
 # Global settings and certificates
 # =====================================================================================
 
-from marvin2.simulator.configs import SETTINGS  # noqa: E402
+from marvin2.simulator.configs import SETTINGS
 
 declare_object("configuration", {"name": "setting name", "value": "current value", "category": "category",
                                  "description": "what it does", "scope": "scope of a scoped value (zone, account ...)",

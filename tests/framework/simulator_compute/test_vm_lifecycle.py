@@ -202,20 +202,73 @@ def test_list_filters_and_paging(admin, user, deploy, catalog):
     assert {v["id"] for v in vms} <= {v["id"] for v in named}
 
 
+RACE_PROFILE = "compute-test-race"
+RACE_DEPLOY_SECONDS = 1.0
+
+
+def _race_simulator(monkeypatch):
+    """A simulator whose deploys take RACE_DEPLOY_SECONDS and every other job none."""
+    monkeypatch.setitem(timing.PROFILES, RACE_PROFILE, {"default": 0.0, "deployVirtualMachine": RACE_DEPLOY_SECONDS})
+    return start_simulator(port=0, profile=RACE_PROFILE, seed="default")
+
+
+def _deploy_args(admin: Client) -> dict:
+    return {"zoneid": admin.items("listZones", "zone")[0]["id"],
+            "templateid": admin.items("listTemplates", "template", templatefilter="featured")[0]["id"],
+            "serviceofferingid": admin.items("listServiceOfferings", "serviceoffering")[0]["id"]}
+
+
+def _job(client: Client, jobid: str) -> dict:
+    return client.ok("queryAsyncJobResult", jobid=jobid)
+
+
 def test_destroy_while_the_deploy_job_is_queued(monkeypatch):
-    # A destroy whose job runs before the queued deploy job: the deploy must fail, never bring the VM back.
-    monkeypatch.setitem(timing.PROFILES, "compute-test-race", {"default": 0.0, "deployVirtualMachine": 0.5})
-    simulator = start_simulator(port=0, profile="compute-test-race", seed="default")
+    # As on a real server, jobs on one VM run in submission order: the destroy waits for the deploy,
+    # which succeeds (Running), then destroys the Running VM.
+    simulator = _race_simulator(monkeypatch)
     try:
         admin = Client(simulator.endpoint, simulator.admin_api_key, simulator.admin_secret_key, label="admin")
-        deploying = admin.ok("deployVirtualMachine", zoneid=admin.items("listZones", "zone")[0]["id"],
-                             templateid=admin.items("listTemplates", "template", templatefilter="featured")[0]["id"],
-                             serviceofferingid=admin.items("listServiceOfferings", "serviceoffering")[0]["id"])
-        destroy_job = admin.wait(admin.ok("destroyVirtualMachine", id=deploying["id"])["jobid"])
-        assert destroy_job["jobresult"]["virtualmachine"]["state"] == "Destroyed"
-        deploy_job = admin.wait(deploying["jobid"])
-        assert (deploy_job["jobstatus"], deploy_job["jobresultcode"]) == (2, 431)
+        deploying = admin.ok("deployVirtualMachine", **_deploy_args(admin))
+        destroy_jobid = admin.ok("destroyVirtualMachine", id=deploying["id"])["jobid"]
+        # However often we look, the destroy never ends before the deploy.
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            destroy = _job(admin, destroy_jobid)
+            deploy = _job(admin, deploying["jobid"])
+            assert destroy["jobstatus"] == 0 or deploy["jobstatus"] != 0, (deploy, destroy)
+            if destroy["jobstatus"] != 0:
+                break
+            time.sleep(0.02)
+        deploy_job, destroy_job = admin.wait(deploying["jobid"]), admin.wait(destroy_jobid)
+        assert (deploy_job["jobstatus"], deploy_job["jobresult"]["virtualmachine"]["state"]) == (1, "Running")
+        assert (destroy_job["jobstatus"], destroy_job["jobresult"]["virtualmachine"]["state"]) == (1, "Destroyed")
+        assert deploy_job["completed"] <= destroy_job["completed"]
         assert admin.items("listVirtualMachines", "virtualmachine", id=deploying["id"])[0]["state"] == "Destroyed"
+    finally:
+        simulator.stop()
+
+
+def test_jobs_of_one_vm_queue_while_jobs_of_other_vms_run(monkeypatch):
+    simulator = _race_simulator(monkeypatch)
+    try:
+        admin = Client(simulator.endpoint, simulator.admin_api_key, simulator.admin_secret_key, label="admin")
+        args = _deploy_args(admin)
+        other = admin.wait(admin.ok("deployVirtualMachine", **args)["jobid"])["jobresult"]["virtualmachine"]
+        slow = admin.ok("deployVirtualMachine", **args)                   # its job takes RACE_DEPLOY_SECONDS
+        queued = [admin.ok("stopVirtualMachine", id=slow["id"])["jobid"],   # behind the deploy, in this order
+                  admin.ok("startVirtualMachine", id=slow["id"])["jobid"],
+                  admin.ok("stopVirtualMachine", id=slow["id"])["jobid"]]
+        # A job on another VM takes its own (zero) duration: it ends while the slow deploy is still pending.
+        stopped_other = admin.wait(admin.ok("stopVirtualMachine", id=other["id"])["jobid"], timeout=RACE_DEPLOY_SECONDS)
+        assert stopped_other["jobstatus"] == 1
+        assert _job(admin, slow["jobid"])["jobstatus"] == 0
+        assert all(_job(admin, jobid)["jobstatus"] == 0 for jobid in queued)
+        results = [admin.wait(jobid) for jobid in [slow["jobid"], *queued]]
+        assert [r["jobstatus"] for r in results] == [1, 1, 1, 1], results
+        states = [r["jobresult"]["virtualmachine"]["state"] for r in results]
+        assert states == ["Running", "Stopped", "Running", "Stopped"]
+        completed = [r["completed"] for r in results]
+        assert completed == sorted(completed)
     finally:
         simulator.stop()
 
