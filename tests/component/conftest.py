@@ -23,10 +23,10 @@ what several component modules need and the plugin does not offer:
 """
 from __future__ import annotations
 
-import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -505,7 +505,7 @@ def ssh_connect(host: str, port: int, settings: SshSettings, *, timeout: float =
                            banner_timeout=connect_timeout, auth_timeout=connect_timeout,
                            look_for_keys=False, allow_agent=False)
             return GuestShell(client, f"{settings.username}@{host}:{port}")
-        except (paramiko.SSHException, socket.error, EOFError) as error:
+        except (OSError, paramiko.SSHException, EOFError) as error:
             last_error = error
             client.close()
             time.sleep(min(5.0, max(0.0, deadline - time.monotonic())))

@@ -101,7 +101,7 @@ def test_events_of_another_account_are_invisible(intruder, shared_vm, test_accou
 
 @pytest.mark.tags("async-jobs")
 def test_jobs_of_another_account(intruder, user_api, shared_vm):
-    keys, other = intruder
+    _keys, other = intruder
     job = user_api.rebootVirtualMachine(id=shared_vm.id, wait=False)
     user_api.wait_for_job(job.jobid)
     assert job.jobid not in [j.jobid for j in other.listAsyncJobs() or []]
@@ -141,7 +141,7 @@ def test_deploying_into_another_accounts_network_is_refused(intruder, shared_net
 @pytest.mark.tags("storage", "volumes")
 def test_volume_actions_on_another_accounts_volume_are_refused(intruder, create_volume, create_network, deploy_vm,
                                                                user_api):
-    keys, other = intruder
+    _keys, other = intruder
     volume = create_volume()
     own_vm = deploy_vm(api=other, networkids=[create_network(api=other).id])
     assert_refused(other.attachVolume, id=volume.id, virtualmachineid=own_vm.id)

@@ -84,7 +84,7 @@ def test_deleting_a_rule(role, make, cloud):
 
 
 def test_a_clone_of_the_user_role_has_its_rules(make, cloud):
-    user_role = [r for r in cloud.listRoles(type="User") or [] if r.get("isdefault") or r.name == "User"][0]
+    user_role = next(r for r in cloud.listRoles(type="User") or [] if r.get("isdefault") or r.name == "User")
     clone = cloud.createRole(name=make.name("clone"), roleid=user_role.id, description="clone of User")
     make.undo(f"delete role {clone.id}", "deleteRole", id=clone.id)
     assert clone.type == "User"

@@ -13,7 +13,14 @@ import ipaddress
 
 import pytest
 
-from .conftest import JOB_PARAM_ERROR, deploy_parallel, expect_error, ids, only, setting_value
+from .conftest import (
+    JOB_PARAM_ERROR,
+    deploy_parallel,
+    expect_error,
+    ids,
+    only,
+    setting_value,
+)
 
 pytestmark = [pytest.mark.tags("component", "vpc", "networks", "advanced"), pytest.mark.requires("vpc")]
 
