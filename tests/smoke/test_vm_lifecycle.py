@@ -32,7 +32,9 @@ def test_deploy_vm_reports_its_placement_and_offering(deploy_vm, user_api, cloud
     nic = only(vm.nic, "NIC")
     assert nic.isdefault is True
     network = only(user_api.listNetworks(id=nic.networkid), "network")
-    assert ipaddress.ip_address(nic.ipaddress) in ipaddress.ip_network(network.cidr)
+    assert nic.get("ipaddress"), "the NIC has a guest address"
+    if network.get("cidr"):  # a Basic zone's network has none: addresses come from pod ranges
+        assert ipaddress.ip_address(nic.ipaddress) in ipaddress.ip_network(network.cidr)
     if network.type == "Isolated":
         assert network.state == "Implemented", "the first VM deployed into an isolated network implements it"
 
