@@ -20,6 +20,9 @@ log = logging.getLogger("marvin2.resources.cleanup")
 
 # Called after each resource cleanup: (entry, outcome, error) where outcome is
 # "deleted", "already-gone" or "failed" (error set only then).
+# Pauses (seconds) before each retry pass of deferred deletes.
+RETRY_PAUSES = (0.2, 1.0, 3.0)
+
 ResultListener = Callable[["CleanupEntry", str, "BaseException | None"], None]
 
 
@@ -44,11 +47,13 @@ class CleanupStack:
     Usable as a context manager: leaving the block runs the stack.
     """
 
-    def __init__(self, *, listeners: tuple[ResultListener, ...] = (), delete_timeout: float | None = None):
+    def __init__(self, *, listeners: tuple[ResultListener, ...] = (), delete_timeout: float | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
         self._entries: list[CleanupEntry] = []
         self._lock = threading.Lock()
         self._listeners = list(listeners)
         self.delete_timeout = delete_timeout
+        self._sleep = sleep
 
     def __len__(self) -> int:
         with self._lock:
@@ -85,9 +90,9 @@ class CleanupStack:
     def run(self, *, raise_errors: bool = True) -> list[tuple[str, BaseException]]:
         """Run every registered cleanup, newest first, each exactly once.
 
-        A resource delete that fails is retried once after all the others
-        have run: what blocked it (a network's source NAT IP, a VM still on a
-        network...) is usually gone by then. Returns the failures; raises them
+        A resource delete that fails is retried after all the others have
+        run, in passes while they make progress: what blocked it (a network's
+        source NAT IP, a VM still on a network...) is usually gone by then. Returns the failures; raises them
         as one :class:`CleanupFailed` when ``raise_errors`` (the default) and
         there was any.
         """
@@ -107,13 +112,35 @@ class CleanupStack:
                     retry_later.append(entry)
                 else:
                     failures.append(self._failed(entry, error))
-        for entry in retry_later:
-            error = self._attempt(entry)
-            if error is not None:
-                failures.append(self._failed(entry, error))
+        for entry, error in self._retry(retry_later):
+            failures.append(self._failed(entry, error))
         if failures and raise_errors:
             raise CleanupFailed(failures)
         return failures
+
+    def _retry(self, entries: list[CleanupEntry]) -> list[tuple[CleanupEntry, BaseException]]:
+        """Retry deferred deletes in passes while they make progress; returns what still fails.
+
+        Passes are needed because deferred deletes can depend on each other
+        (a source NAT IP is released by its network's delete, which may itself
+        have been deferred while a VM finished expunging). A short pause lets
+        the server finish what the previous deletes started.
+        """
+        pending: list[tuple[CleanupEntry, BaseException | None]] = [(e, None) for e in entries]
+        for pause in RETRY_PAUSES:
+            if not pending:
+                break
+            self._sleep(pause)
+            still: list[tuple[CleanupEntry, BaseException | None]] = []
+            for entry, _ in pending:
+                error = self._attempt(entry)
+                if error is not None:
+                    still.append((entry, error))
+            progressed = len(still) < len(pending)
+            pending = still
+            if not progressed:
+                break
+        return [(entry, error) for entry, error in pending if error is not None]
 
     def _attempt(self, entry: CleanupEntry) -> BaseException | None:
         """Run one cleanup; tell listeners about a success; return the error of a failure."""

@@ -15,10 +15,12 @@ waiting for its async delete, with "already gone" counting as success.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from marvin2.resources.base import call
+from marvin2.resources.cleanup import RETRY_PAUSES
 from marvin2.resources.kinds import KINDS, ResourceKind, delete_resource, exists, get_kind, list_records
 from marvin2.resources.ledger import LedgerResource
 from marvin2.resources.naming import RUN_TAG_KEY, run_marker
@@ -133,6 +135,7 @@ def collect_leftovers(
 def delete_leftovers(
     api: Any, leftovers: Iterable[Leftover], *, dry_run: bool = False, timeout: float | None = None,
     progress: Callable[[str, Leftover, BaseException | None], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> SweepResult:
     """Delete in dependency order; every delete is attempted; verify at the end.
 
@@ -172,15 +175,28 @@ def delete_leftovers(
         (result.deleted if deleted else result.already_gone).append(item)
         tell("deleted" if deleted else "already-gone", item)
 
-    for item in retry_later:
-        try:
-            deleted = delete_resource(api, item.kind, item.id, timeout=timeout)
-        except Exception as error:  # noqa: BLE001 - reported; the others are done already
-            result.failed.append((item, error))
-            tell("failed", item, error)
-            continue
-        (result.deleted if deleted else result.already_gone).append(item)
-        tell("deleted" if deleted else "already-gone", item)
+    # Retried in passes while they make progress (see CleanupStack.run).
+    pending: list[tuple[Leftover, BaseException | None]] = [(item, None) for item in retry_later]
+    for pause in RETRY_PAUSES:
+        if not pending:
+            break
+        sleep(pause)
+        still = []
+        for item, _ in pending:
+            try:
+                deleted = delete_resource(api, item.kind, item.id, timeout=timeout)
+            except Exception as error:  # noqa: BLE001 - reported at the end
+                still.append((item, error))
+                continue
+            (result.deleted if deleted else result.already_gone).append(item)
+            tell("deleted" if deleted else "already-gone", item)
+        progressed = len(still) < len(pending)
+        pending = still
+        if not progressed:
+            break
+    for item, error in pending:
+        result.failed.append((item, error))
+        tell("failed", item, error)
 
     if not dry_run:
         failed_ids = {(i.kind, i.id) for i, _ in result.failed}

@@ -209,3 +209,43 @@ def test_a_plain_callable_failure_is_not_retried():
     stack.push(fail)
     assert len(stack.run(raise_errors=False)) == 1
     assert calls == [1]
+
+
+def test_deferred_deletes_are_retried_in_passes_while_they_progress():
+    # IP deferred (source NAT), network deferred (a VM was still expunging): the
+    # first retry pass deletes the network, the second finds the IP released.
+    cloud = FakeCloud()
+    net = cloud.add("network")
+    ip = cloud.add("public_ip", associatednetworkid=net.id, issourcenat=True, state="Allocated")
+    network_refusals = [1]
+
+    def delete_network(**params):
+        if network_refusals:
+            network_refusals.pop()
+            raise CloudStackError("deleteNetwork", 530, "Failed to delete network")
+        del cloud.resources["network"][params["id"]]
+        cloud.resources["public_ip"].pop(ip.id, None)
+        return {"success": True}
+
+    def refuse(**params):
+        raise CloudStackError("disassociateIpAddress", 530, "ip address is used for source nat purposes")
+
+    cloud.hooks.update(deleteNetwork=delete_network, disassociateIpAddress=refuse)
+    pauses = []
+    stack = CleanupStack(sleep=pauses.append)
+    stack.push_resource(cloud, "network", net.id)
+    stack.push_resource(cloud, "public_ip", ip.id)
+    assert stack.run() == []
+    assert cloud.ids("network") == cloud.ids("public_ip") == set()
+    assert len(pauses) == 2
+
+
+def test_retries_stop_when_a_pass_makes_no_progress():
+    cloud = FakeCloud()
+    net = cloud.add("network")
+    cloud.fail_call[("deleteNetwork", net.id)] = CloudStackError("deleteNetwork", 530, "never")
+    pauses = []
+    stack = CleanupStack(sleep=pauses.append)
+    stack.push_resource(cloud, "network", net.id)
+    assert len(stack.run(raise_errors=False)) == 1
+    assert len(pauses) == 1 and cloud.commands().count("deleteNetwork") == 2
