@@ -87,10 +87,3 @@ def test_a_new_network_gets_no_source_nat_address(busy_network, small_zone, zone
     # Implementing the network needs a source NAT address: the deploy fails for lack of capacity.
     expect_error(533, deploy_vm, zoneid=small_zone.id, templateid=zone_template.id, networkids=[second.id])
     assert only(user_api.listNetworks(id=second.id)).state != "Implemented"
-
-
-def test_the_zone_capacity_report(busy_network, small_zone, cloud):
-    report = [c for c in cloud.listCapacity(zoneid=small_zone.id, type=8) or []]   # 8: public IP addresses
-    capacity = only(report, "public IP capacity")
-    assert int(capacity.capacitytotal) == PUBLIC_IPS
-    assert 1 <= int(capacity.capacityused) <= PUBLIC_IPS
