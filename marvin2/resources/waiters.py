@@ -185,8 +185,7 @@ def wait_for_template_ready(
     latest: dict[str, Any] = {}
 
     def check():
-        params_kind = kind
-        record = find_by_id(api, params_kind, template_id)
+        record = find_by_id(api, kind, template_id)
         if record is not None and zoneid is not None:
             record = record if record.get("zoneid") in (None, zoneid) else None
         if record is None:

@@ -12,7 +12,7 @@ import itertools
 import uuid
 from typing import Any, Callable
 
-from marvin2.client.errors import AsyncJobFailed, CloudStackError
+from marvin2.client.errors import CloudStackError
 from marvin2.client.record import Record
 
 # command -> (kind, response key, async, early id)

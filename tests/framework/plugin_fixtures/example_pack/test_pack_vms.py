@@ -1,5 +1,4 @@
 """VMs from the factories: deploy, stop/start, isolation between accounts."""
-import pytest
 
 from marvin2 import resources as r
 
