@@ -36,3 +36,10 @@ def test_the_admin_can_create_too(deploy_vm, create_network, cloud):
     net = create_network(api=cloud)
     vm = deploy_vm(api=cloud, networkids=[net.id])
     assert vm.account == "admin"
+
+
+def test_the_test_user_cannot_see_the_admins_vm(deploy_vm, cloud, user_api):
+    admin_vm = deploy_vm(api=cloud)
+    own_vm = deploy_vm()
+    visible = {v.id for v in user_api.listVirtualMachines(listall=True)}
+    assert own_vm.id in visible and admin_vm.id not in visible
