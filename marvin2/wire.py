@@ -142,7 +142,9 @@ def _map_entries(name: str, value: Any, key_value: bool) -> Iterable[tuple[str, 
         entries = [dict(v) for v in value]
     for index, entry in enumerate(entries):
         for field, field_value in entry.items():
-            yield f"{name}[{index}].{field}", encode_value(field_value)
+            # None means "not given" (deleteTags with a key only), never the text "None".
+            if field_value is not None:
+                yield f"{name}[{index}].{field}", encode_value(field_value)
 
 
 def encode_params(params: Mapping[str, Any], *, command: str = "", map_names: Iterable[str] = ()) -> dict[str, str]:

@@ -109,3 +109,9 @@ def test_mask_secrets():
     masked = wire.mask_secrets({"password": "p", "secretKey": "s", "signature": "sig", "name": "n"})
     assert masked["name"] == "n"
     assert "p" not in masked.values() and "s" not in masked.values() and "sig" not in masked.values()
+
+
+def test_encode_params_leaves_out_none_map_values():
+    # deleteTags with a key only: no value field at all, never the text "None".
+    assert wire.encode_params({"tags": {"owner": None}}) == {"tags[0].key": "owner"}
+    assert wire.encode_params({"details": [{"a": "1", "b": None}]}) == {"details[0].a": "1"}
