@@ -135,8 +135,10 @@ class Context:
 
     # --- configuration -------------------------------------------------------------------
 
-    def config(self, name: str, default: Any = None) -> Any:
-        return self.sim.config_value(name, default)
+    def config(self, name: str, default: Any = None, **scope: str | None) -> Any:
+        """A global setting's value, or its value for a scope: ``ctx.config(name, account=id)`` /
+        ``zone=id`` / ``domain=id`` / ``cluster=id`` / ``storagepool=id`` (falls back to the global value)."""
+        return self.sim.config_value(name, default, **scope)
 
     # --- ownership and access ---------------------------------------------------------
 

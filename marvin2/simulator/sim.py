@@ -96,9 +96,23 @@ class Simulator(RequestPipeline):
 
     # --- settings -------------------------------------------------------------------------------
 
-    def config_value(self, name: str, default: Any = None) -> Any:
+    # Most specific first: a value set for the account wins over its domain's, then the zone's ... the global one.
+    SCOPE_ORDER = ("account", "domain", "storagepool", "cluster", "zone", "imagestore")
+
+    def config_value(self, name: str, default: Any = None, **scope: str | None) -> Any:
+        """A setting's value: the one set for a given scope (``account=id``, ``zone=id`` ..., as
+        updateConfiguration with accountid/zoneid ... stores it) if any, else the global value."""
         row = self.store.get("configuration", name)
-        return row["value"] if row is not None else default
+        if row is None:
+            return default
+        scoped = row.get("scoped") or {}
+        for scope_name in self.SCOPE_ORDER:
+            scope_id = scope.pop(scope_name, None)
+            if scope_id and f"{scope_name}:{scope_id}" in scoped:
+                return scoped[f"{scope_name}:{scope_id}"]
+        if scope:
+            raise ValueError(f"unknown setting scope(s) {sorted(scope)}; use {', '.join(self.SCOPE_ORDER)}")
+        return row["value"]
 
     # --- first start ----------------------------------------------------------------------------
 

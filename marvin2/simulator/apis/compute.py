@@ -91,8 +91,9 @@ ACTIVE = _capacity.ACTIVE_STATES
 HOSTNAME = re.compile(r"^(?!-)(?![0-9])[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
-def _true(ctx, name: str) -> bool:
-    return str(ctx.config(name, "false")).lower() == "true"
+def _true(ctx, name: str, **scope: str | None) -> bool:
+    """A boolean setting, for a scope when given (``account=id``, ``zone=id``: the setting's real scope)."""
+    return str(ctx.config(name, "false", **scope)).lower() == "true"
 
 
 # --- rendering ----------------------------------------------------------------------------------------
@@ -223,7 +224,7 @@ def check_userdata(text: str | None) -> str | None:
     return text
 
 
-def extraconfig_details(ctx, text: str | None) -> dict[str, str]:
+def extraconfig_details(ctx, text: str | None, account_id: str | None = None) -> dict[str, str]:
     """extraconfig (URL-encoded) → ``extraconfig-<name>`` details, as a real server stores KVM/DPDK configs.
 
     Blocks are separated by an empty line; a block whose first line is ``name:`` is stored under
@@ -231,7 +232,8 @@ def extraconfig_details(ctx, text: str | None) -> dict[str, str]:
     """
     if not text:
         return {}
-    if not _true(ctx, "enable.additional.vm.configuration"):
+    # An account-scoped setting, read for the VM's owner (as the server does).
+    if not _true(ctx, "enable.additional.vm.configuration", account=account_id):
         raise errors.invalid_value("attempted setting extraconfig but enable.additional.vm.configuration is disabled")
     decoded = unquote_plus(text)
     out: dict[str, str] = {}
@@ -421,7 +423,7 @@ def deploy_virtual_machine(ctx):
                     raise errors.invalid_value(f"The vm with hostName {name} already exists in the network domain: "
                                                f"{network.get('networkdomain')}; network={network['name']}")
     userdata = check_userdata(ctx.get("userdata"))
-    extra = extraconfig_details(ctx, ctx.get("extraconfig"))
+    extra = extraconfig_details(ctx, ctx.get("extraconfig"), owner["id"])
     groups = _affinity_groups(ctx, owner)
     pairs = _keypairs(ctx, owner)
 
@@ -664,7 +666,7 @@ def expunge_vm_rows(store, vm: dict) -> dict:
 
 
 def _may_expunge_or_recover(ctx) -> bool:
-    return ctx.caller.is_admin or _true(ctx, "allow.user.expunge.recover.vm")
+    return ctx.caller.is_admin or _true(ctx, "allow.user.expunge.recover.vm", account=ctx.caller.account_id)
 
 
 @api("destroyVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
@@ -788,7 +790,8 @@ def list_virtual_machines(ctx):
     _expunge.ensure_running(ctx.sim)
     store = ctx.store
     wanted_state = (ctx.get("state") or "").lower()
-    hide_destroyed = not ctx.caller.is_admin and not _true(ctx, "allow.user.view.destroyed.vm")
+    hide_destroyed = not ctx.caller.is_admin and not _true(ctx, "allow.user.view.destroyed.vm",
+                                                           account=ctx.caller.account_id)
     in_network = None
     if ctx.has("networkid") or ctx.has("vpcid") or ctx.has("forvirtualnetwork"):
         network_ids = None

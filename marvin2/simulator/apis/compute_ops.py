@@ -109,7 +109,7 @@ def scale_virtual_machine(ctx):
         store = jctx.store
         current = store.get("virtualmachine", vm["id"])
         if current["state"] == "Running":
-            if not _true(jctx, "enable.dynamic.scale.vm"):
+            if not _true(jctx, "enable.dynamic.scale.vm", zone=current["zoneid"]):
                 raise errors.invalid_value("Dynamic scaling of running VMs is not enabled: set the global setting "
                                            "enable.dynamic.scale.vm to true")
             if not current.get("isdynamicallyscalable") or not offering.get("dynamicscalingenabled", True):
@@ -217,7 +217,7 @@ def update_virtual_machine(ctx):
     details.update(lower_details(ctx.get("details")))
     if ctx.has("extraconfig"):
         details = {k: v for k, v in details.items() if not k.startswith("extraconfig-")}
-        details.update(extraconfig_details(ctx, ctx.get("extraconfig")))
+        details.update(extraconfig_details(ctx, ctx.get("extraconfig"), vm["accountid"]))
     changes["details"] = details
     vm = touch(store, vm["id"], **changes)
     record_event(ctx, "VM.UPDATE", f"Updating VM {vm['instancename']}", resource_id=vm["id"], resource_type="VirtualMachine")

@@ -762,6 +762,17 @@ def lock_user(ctx):
     return render_user(ctx, user)
 
 
+@api("getUser", response="user", roles=ADMIN_ONLY, related="getUserKeys",
+     description="Finds the user an API key belongs to (root admins).",
+     params=[P("userapikey", "string", True, "the API key to look up")])
+def get_user(ctx):
+    key = ctx.get("userapikey")
+    user = next((u for u in ctx.store.find("user", apikey=key) if not u.get("removed")), None) if key else None
+    if user is None:
+        raise errors.invalid_value("User with specified API key does not exist")
+    return render_user(ctx, user)
+
+
 # --- roles -----------------------------------------------------------------------------------
 
 

@@ -48,7 +48,7 @@ import ipaddress
 import re
 
 from marvin2 import wire
-from marvin2.simulator import errors, model, tagging
+from marvin2.simulator import der, errors, model, tagging
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ADMIN_ONLY, ADMINS, DOMAIN_ADMINS
 
@@ -1134,8 +1134,9 @@ def update_configuration(ctx):
     return render_configuration(row, scope)
 
 
-_PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----\s*[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\s*$")
-_PEM_KEY = re.compile(r"-----BEGIN (RSA |EC )?PRIVATE KEY-----\s*[A-Za-z0-9+/=\s]+-----END (RSA |EC )?PRIVATE KEY-----\s*$")
+CERTIFICATE_UPDATED = ("Certificate has been successfully updated, if its the server certificate we would reboot all "
+                       "running console proxy VMs and secondary storage VMs to propagate the new certificate, please "
+                       "give a few minutes for console access and storage services service to be up and working again")
 
 
 @api("uploadCustomCertificate", is_async=True, response="customcertificate", roles=ADMIN_ONLY, instance_type="None",
@@ -1145,46 +1146,34 @@ _PEM_KEY = re.compile(r"-----BEGIN (RSA |EC )?PRIVATE KEY-----\s*[A-Za-z0-9+/=\s
              P("domainsuffix", "string", True, "the DNS suffix the certificate covers, e.g. *.example.com"),
              P("id", "integer", description="position in the chain (1 = root) for chain certificates"),
              P("name", description="alias of a chain certificate"),
-             P("privatekey", length=65535, description="PEM private key of the site certificate")])
+             P("privatekey", length=65535, description="PEM PKCS#8 RSA private key of the site certificate")])
 def upload_custom_certificate(ctx):
+    # As on a real server, every check happens in the job: a refused upload is a failed job (431).
     certificate = ctx.get("certificate").replace("\\n", "\n").strip()
-    if not _PEM_CERT.match(certificate):
-        raise errors.invalid_value("Failed to pass certificate validation check: the certificate is not a PEM "
-                                   "-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE----- block")
-    suffix = ctx.get("domainsuffix")
-    chain = ctx.store.find("certificate", domainsuffix=suffix, kind="chain")
-    if ctx.has("id"):
-        position = ctx.get("id")
-        if not ctx.has("name"):
-            raise errors.invalid_value("A chain certificate (with id) needs a name")
-        if position < 1:
-            raise errors.invalid_value("The id of a chain certificate starts at 1 (the root)")
-        if position > 1 and not any(c["position"] == position - 1 for c in chain):
-            raise errors.invalid_value(f"Upload the chain in order: certificate {position - 1} of {suffix} is missing "
-                                       "(the root certificate is id=1)")
-        if ctx.has("privatekey"):
-            raise errors.invalid_value("A chain certificate (with id) takes no private key")
-        row = {"kind": "chain", "position": position, "name": ctx.get("name")}
-    else:
-        key = (ctx.get("privatekey") or "").replace("\\n", "\n").strip()
-        if not key:
-            raise errors.invalid_value("The site certificate (no id) needs its private key (privatekey)")
-        if not _PEM_KEY.match(key):
-            raise errors.invalid_value("Failed to pass certificate validation check: the private key is not a PEM "
-                                       "-----BEGIN PRIVATE KEY----- ... -----END PRIVATE KEY----- block")
-        row = {"kind": "site", "position": None, "name": "site"}
+    key = (ctx.get("privatekey") or "").replace("\\n", "\n").strip() or None
+    suffix, alias, index = ctx.get("domainsuffix"), ctx.get("name"), ctx.get("id")
 
     def run(jctx):
+        if key is not None and alias is not None:
+            raise errors.invalid_value("Can't change the alias for private key certification")
+        if key is None and alias is None:
+            raise errors.invalid_value("alias can't be empty, if it's a certification chain")
+        if key is None and index is None:
+            raise errors.invalid_value("index can't be empty, if it's a certifciation chain")
+        if key is not None:
+            # The server loads both into a key store: an X.509 certificate and a PKCS#8 RSA key. Like that
+            # key store, it does not check that the key belongs to the certificate.
+            if not (der.is_x509_certificate(der.pem_body(certificate, "CERTIFICATE"))
+                    and der.is_pkcs8_rsa_key(der.key_body(key))):
+                raise errors.invalid_value("Failed to pass certificate validation check")
+            row = {"kind": "site", "position": None, "name": "CPVMCertificate"}
+        else:
+            row = {"kind": "chain", "position": index, "name": alias}
         # The key itself is a secret: keep only that one was given.
+        jctx.store.delete_where("certificate", domainsuffix=suffix, kind=row["kind"], name=row["name"])
         jctx.store.insert("certificate", {**row, "domainsuffix": suffix, "certificate": certificate,
-                                          "haskey": row["kind"] == "site"})
-        if row["kind"] == "site":
-            for vm in jctx.store.all("systemvm"):
-                if vm.get("state") == "Running" and vm.get("systemvmtype") == "consoleproxy":
-                    jctx.store.update("systemvm", vm["id"], state="Running")
+                                          "haskey": key is not None})
         jctx.event("UPLOAD.CUSTOM.CERTIFICATE", f"uploaded {row['kind']} certificate for {suffix}")
-        return {"message": "Certificate has been successfully updated, if its the server certificate we would reboot all "
-                           "running console proxy VMs and secondary storage VMs to propagate the new certificate, please "
-                           "give a few minutes for console access and storage services service to be up and working again"}
+        return {"message": CERTIFICATE_UPDATED}
 
     return Job(run)

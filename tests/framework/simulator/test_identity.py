@@ -149,3 +149,15 @@ def test_create_account_validation(admin):
     assert status == 431
     assert body["createaccountresponse"]["errortext"] == \
         "Unable to execute API command createaccount due to missing parameter lastname"
+
+
+def test_get_user_finds_the_owner_of_an_api_key(admin, tree):
+    alice_user = tree["alice_acc"]["user"][0]
+    found = admin.ok("getUser", userapikey=tree["alice"].api_key)["user"]
+    assert (found["id"], found["account"], found["username"]) == (alice_user["id"], "alice", "alice")
+    assert "secretkey" not in found
+    status, body = admin.call("getUser", userapikey="no-such-key")
+    assert (status, body["getuserresponse"]["errortext"]) == (431, "User with specified API key does not exist")
+    # Root admins only: others do not have the API.
+    status, body = tree["boss"].call("getUser", userapikey=tree["alice"].api_key)
+    assert status == 432

@@ -7,10 +7,6 @@ import pytest
 from marvin2.simulator import start_simulator
 from sim_testlib import RawClient
 
-CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2xvdWRTdGFjaw==\n-----END CERTIFICATE-----"
-KEY = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----"
-
-
 @pytest.fixture(scope="module")
 def empty():
     sim = start_simulator(seed=None, profile="instant")
@@ -114,21 +110,6 @@ def test_page_size_follows_default_page_size(admin):
         assert len(first["configuration"]) == 2 and first["count"] > 2
     finally:
         admin.ok("updateConfiguration", name="default.page.size", value="500")
-
-
-def test_upload_custom_certificate_chain_then_site(admin):
-    status, body = admin.call("uploadCustomCertificate", method="POST", certificate="not a cert", domainsuffix="x.org")
-    assert status == 431
-    status, body = admin.call("uploadCustomCertificate", method="POST", certificate=CERT, id=2, name="inter",
-                              domainsuffix="x.org")
-    assert status == 431 and "id=1" in body["uploadcustomcertificateresponse"]["errortext"]
-    root = admin.ok("uploadCustomCertificate", method="POST", certificate=CERT, id=1, name="root", domainsuffix="x.org")
-    assert admin.wait_job(root["jobid"])["jobstatus"] == 1
-    status, body = admin.call("uploadCustomCertificate", method="POST", certificate=CERT, domainsuffix="x.org")
-    assert status == 431 and "privatekey" in body["uploadcustomcertificateresponse"]["errortext"]
-    site = admin.ok("uploadCustomCertificate", method="POST", certificate=CERT, privatekey=KEY, domainsuffix="x.org")
-    job = admin.wait_job(site["jobid"])
-    assert job["jobstatus"] == 1 and "successfully updated" in job["jobresult"]["customcertificate"]["message"]
 
 
 def test_system_vms_lifecycle(admin):

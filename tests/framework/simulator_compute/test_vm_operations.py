@@ -132,6 +132,26 @@ def test_extraconfig_needs_the_setting_and_is_stored_decoded(admin, user, deploy
     assert listed["details"] == vm["details"]
 
 
+def test_account_scoped_settings_apply_to_that_account_only(admin, deploy, catalog):
+    # enable.additional.vm.configuration is account-scoped on a real server: the VM owner's value counts.
+    enabled, other = new_user(admin), new_user(admin)
+    encoded = urllib.parse.quote("dpdk-numa:\n<cpu/>")
+    admin.ok("updateConfiguration", name="enable.additional.vm.configuration", value="true",
+             accountid=enabled.account["id"])
+    vm = deploy(enabled, extraconfig=encoded)
+    assert vm["details"]["extraconfig-dpdk-numa"] == "<cpu/>"
+    base = {"zoneid": catalog["zone"]["id"], "serviceofferingid": catalog["small"]["id"],
+            "templateid": catalog["template"]["id"]}
+    code, _ = other.error("deployVirtualMachine", extraconfig=encoded, **base)
+    assert code == 431
+    # The same goes for allow.user.view.destroyed.vm (read for the caller's account).
+    admin.ok("updateConfiguration", name="allow.user.view.destroyed.vm", value="true", accountid=enabled.account["id"])
+    enabled.run("destroyVirtualMachine", id=vm["id"])
+    assert enabled.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]["state"] == "Destroyed"
+    gone = other.run("destroyVirtualMachine", id=deploy(other)["id"])["virtualmachine"]
+    assert other.items("listVirtualMachines", "virtualmachine", id=gone["id"]) == []
+
+
 # --- NICs ------------------------------------------------------------------------------------------------------
 
 
