@@ -6,20 +6,6 @@ from typing import Any
 from marvin2.resources.base import OnCreated, call, create_async
 from marvin2.resources.errors import AlreadyGone, DependentResource, is_gone_error
 from marvin2.resources.kinds import ResourceKind, find_by_id, register, simple_delete
-from marvin2.resources.naming import RUN_TAG_KEY
-
-
-def _untag(api: Any, ip_id: str, record: Any, timeout: float | None) -> None:
-    # The network's deletion releases its source NAT IP, and not every server
-    # removes the released IP's tags then: take our run tag off now so that
-    # nothing of the run stays behind. Best effort.
-    if not any(tag.get("key") == RUN_TAG_KEY for tag in record.get("tags") or []):
-        return
-    try:
-        call(api, "deleteTags", timeout=timeout, resourceids=[ip_id], resourcetype=PUBLIC_IP.tag_type,
-             tags=[{"key": RUN_TAG_KEY}])
-    except Exception:  # noqa: BLE001 - a stale tag is harmless; the IP itself goes with the network
-        pass
 
 
 def delete_public_ip(api: Any, ip_id: str, *, timeout: float | None = None) -> None:
@@ -37,7 +23,7 @@ def delete_public_ip(api: Any, ip_id: str, *, timeout: float | None = None) -> N
     except Exception as error:
         if is_gone_error(error) or record.get("issourcenat") is not True:
             raise
-        _untag(api, ip_id, record, timeout)
+        # The network's delete releases it, and with it its tags (the run tag too).
         raise DependentResource(
             f"public IP {record.get('ipaddress', ip_id)} is the source NAT IP of network "
             f"{record.get('associatednetworkid') or record.get('vpcid')}; it is released when that network (or VPC) "

@@ -1160,7 +1160,10 @@ def destroy_network(ctx, network: dict) -> None:
                          virtualmachineid=None, vmipaddress=None)
             rules.remove_rules_of_ip(store, ip["id"])
             continue
+        # Released like disassociateIpAddress does it: rules and resource tags go with the address, since the
+        # row (and its id) is handed out again to whoever acquires the address next.
         rules.remove_rules_of_ip(store, ip["id"])
+        delete_tags_of(store, ip["id"])
         ipalloc.release(store, ip["id"])
     rules.remove_rules_of_network(store, network["id"])
     shutdown_routers(store, network)

@@ -9,7 +9,10 @@ conflict is an immediate HTTP 537; the job then makes the rule ``Active``.
 The conflict check follows the real server's rules: overlapping port ranges
 of the same protocol conflict, except between firewall rules whose CIDR
 lists differ, port forwarding rules of different protocols, and a firewall
-rule against a port forwarding / load balancing rule.
+rule against a port forwarding / load balancing rule (conflicts are between
+rules of one purpose). The firewall rule a PF/LB rule opens (openfirewall)
+is a firewall rule like any other, except that an existing one of exactly
+the same ports and protocol is used instead of making a second one.
 
 Kinds: ``firewallrule`` (purpose Firewall, traffictype Ingress/Egress),
 ``portforwardingrule``, ``loadbalancerrule``, ``lbvmmap``,
@@ -277,13 +280,26 @@ def _insert_rule(ctx, kind: str, fields: dict) -> dict:
     return row
 
 
-def open_firewall_for(ctx, rule: dict, ip: dict, cidrs: list[str] | None) -> dict:
-    """The firewall rule a PF/LB rule opens (openfirewall=true), linked so it goes with the rule."""
+def open_firewall_for(ctx, rule: dict, ip: dict, cidrs: list[str] | None) -> dict | None:
+    """The firewall rule a PF/LB rule opens (openfirewall=true), linked so it goes with the rule.
+
+    None when the address already has an ingress firewall rule of exactly these ports and protocol (whatever
+    its CIDRs): a real server (FirewallManagerImpl.createRuleForAllCidrs) uses that one and makes none, so
+    a firewall rule on port 22 and a forwarding rule of port 22 live side by side, and the firewall rule,
+    not being the forwarding rule's own, stays when the forwarding rule is deleted."""
+    for existing in active_rules(ctx.store, "firewallrule", ipaddressid=ip["id"], traffictype="Ingress"):
+        if (existing["protocol"] == rule["protocol"] and existing.get("startport") == rule["startport"]
+                and existing.get("endport") == rule["endport"]):
+            return None
     return _insert_rule(ctx, "firewallrule", {
         "ipaddressid": ip["id"], "networkid": rule["networkid"], "protocol": rule["protocol"],
         "startport": rule["startport"], "endport": rule["endport"], "cidrlist": cidrs or [ALL_CIDRS],
         "traffictype": "Ingress", "relatedruleid": rule["id"], "accountid": ip["accountid"], "domainid": ip["domainid"],
     })
+
+
+def _opened(firewall_rule: dict | None) -> list[dict]:
+    return [firewall_rule] if firewall_rule is not None else []
 
 
 @api("createFirewallRule", is_async=True, response="firewallrule", instance_type="FirewallRule",
@@ -491,7 +507,7 @@ def create_port_forwarding_rule(ctx):
         "vmguestip": guest_ip, "cidrlist": cidrs, "accountid": ip["accountid"], "domainid": ip["domainid"],
         "fordisplay": ctx.get("fordisplay", True),
     })
-    related = [open_firewall_for(ctx, row, ip, cidrs)] if open_firewall else []
+    related = _opened(open_firewall_for(ctx, row, ip, cidrs) if open_firewall else None)
     return _finish_create(ctx, "portforwardingrule", row, render_port_forwarding_rule, "NET.RULEADD", related=related)
 
 
@@ -627,7 +643,7 @@ def create_load_balancer_rule(ctx):
         "privateport": ctx.get("privateport"), "cidrlist": cidrs, "zoneid": ip["zoneid"],
         "accountid": ip["accountid"], "domainid": ip["domainid"], "fordisplay": ctx.get("fordisplay", True),
     })
-    related = [open_firewall_for(ctx, row, ip, cidrs)] if open_firewall else []
+    related = _opened(open_firewall_for(ctx, row, ip, cidrs) if open_firewall else None)
     return _finish_create(ctx, "loadbalancerrule", row, render_lb_rule, "LB.CREATE", related=related)
 
 

@@ -82,7 +82,7 @@ def test_every_kind_is_created_and_the_stack_removes_all_of_it(admin, env):
     vmsnap = r.create_vm_snapshot(admin, vm.id, run_id=run, on_created=track)
     ip = r.acquire_public_ip(admin, networkid=net.id, run_id=run, on_created=track)
     r.create_firewall_rule(admin, ipaddressid=ip.id, startport=22, run_id=run, on_created=track)
-    r.create_port_forwarding_rule(admin, ipaddressid=ip.id, virtualmachineid=vm.id, privateport=2222, run_id=run,
+    r.create_port_forwarding_rule(admin, ipaddressid=ip.id, virtualmachineid=vm.id, privateport=22, run_id=run,
                                   on_created=track)
     tmpl = r.create_template(admin, snapshotid=snap.id, ostypeid=env["template"].ostypeid, run_id=run, on_created=track)
     vpc = r.create_vpc(admin, zoneid=zone.id, vpcofferingid=env["vpcoffering"].id, run_id=run, on_created=track)
@@ -168,3 +168,22 @@ def test_sweep_finds_a_runs_leftovers_by_tag_and_name(admin, env):
     assert result.ok and len(result.deleted) == 3
     time.sleep(0.05)
     assert inventory(admin) == before
+
+
+def test_source_nat_ip_goes_with_its_network_and_takes_its_run_tag_along(admin, env):
+    # The first IP of a network that is not implemented yet becomes its source NAT IP; once a VM implemented the
+    # network, only the network's delete releases it. Nothing of the run may stay behind, its run tag included.
+    run = "simrun-snat"
+    stack = r.CleanupStack()
+    track = r.tracker(stack, admin)
+    zone = env["zone"]
+    net = r.create_network(admin, zoneid=zone.id, networkofferingid=env["netoffering"].id, run_id=run, on_created=track)
+    ip = r.acquire_public_ip(admin, networkid=net.id, run_id=run, on_created=track)
+    assert ip.issourcenat is True
+    r.deploy_vm(admin, zoneid=zone.id, serviceofferingid=env["offering"].id, templateid=env["template"].id,
+                networkids=[net.id], run_id=run, on_created=track)
+    time.sleep(0.05)  # tag jobs were not waited for
+    assert {t.resourceid for t in admin.listTags(key=r.RUN_TAG_KEY, value=run, listall=True)} >= {net.id, ip.id}
+    assert stack.run() == []
+    assert admin.listPublicIpAddresses(id=ip.id, allocatedonly=False)[0].state == "Free"
+    assert list(admin.listTags(key=r.RUN_TAG_KEY, value=run, listall=True) or []) == []

@@ -275,3 +275,22 @@ def test_network_tags(user_a, user_b, make_network):
     assert [n["id"] for n in tagged] == [network["id"]] and tagged[0]["tags"][0]["key"] == "tier"
     assert user_b.error("createTags", resourceids=network["id"], resourcetype="Network",
                         **{"tags[0].key": "x", "tags[0].value": "y"})[0] == 531
+
+
+def test_delete_network_drops_the_tags_of_the_addresses_it_releases(admin, user_a, make_network, deploy):
+    # A real server removes the tags of every public IP it releases, with its network as with disassociateIpAddress.
+    network = make_network(user_a, name="tagged-nat")
+    source_nat = user_a.run("associateIpAddress", networkid=network["id"])["ipaddress"]
+    other = user_a.run("associateIpAddress", networkid=network["id"])["ipaddress"]
+    assert source_nat["issourcenat"] is True and other["issourcenat"] is False
+    for ip in (source_nat, other):
+        user_a.run("createTags", resourceids=ip["id"], resourcetype="PublicIpAddress",
+                   **{"tags[0].key": "owner", "tags[0].value": "tagged-nat"})
+    deploy(user_a, network)                       # implemented: the source NAT address can only go with the network
+    vm = user_a.items("listVirtualMachines", "virtualmachine", networkid=network["id"])[0]
+    admin.run("destroyVirtualMachine", id=vm["id"], expunge=True)
+    assert user_a.run("deleteNetwork", id=network["id"]) == {"success": True}
+    for ip in (source_nat, other):
+        freed = admin.items("listPublicIpAddresses", "publicipaddress", id=ip["id"], allocatedonly=False)[0]
+        assert freed["state"] == "Free" and freed["tags"] == []
+        assert admin.items("listTags", "tag", resourceid=ip["id"], listall=True) == []

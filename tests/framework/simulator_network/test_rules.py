@@ -133,13 +133,42 @@ def test_port_forwarding(user_a, setup, new_ip):
     assert len(user_a.items("listPortForwardingRules", "portforwardingrule", ipaddressid=ip["id"])) == 2
 
 
-def test_port_forwarding_and_firewall_conflict_via_openfirewall(user_a, setup, new_ip):
+def test_firewall_and_port_forwarding_rules_share_a_port(user_a, setup, new_ip):
+    # The usual SSH setup: a firewall rule opens port 22, a port forwarding rule forwards it. Conflicts exist only
+    # between rules of the same purpose (CloudStack's FirewallManagerImpl.detectRulesConflict).
+    ip, vm = new_ip(), setup["vms"][0]
+    firewall = user_a.run("createFirewallRule", ipaddressid=ip["id"], protocol="tcp", startport=22)["firewallrule"]
+    closed = user_a.run("createPortForwardingRule", ipaddressid=ip["id"], privateport=22, publicport=22, protocol="tcp",
+                        virtualmachineid=vm["id"], openfirewall=False)["portforwardingrule"]
+    assert closed["state"] == "Active"
+    assert [r["id"] for r in user_a.items("listFirewallRules", "firewallrule", ipaddressid=ip["id"])] == [firewall["id"]]
+    user_a.run("deletePortForwardingRule", id=closed["id"])
+    # openfirewall=true with a firewall rule of the same ports and protocol: that rule is used, no second one is made,
+    # and it stays when the forwarding rule goes (it is not the forwarding rule's own).
+    opened = user_a.run("createPortForwardingRule", ipaddressid=ip["id"], privateport=22, publicport=22, protocol="tcp",
+                        virtualmachineid=vm["id"])["portforwardingrule"]
+    assert [r["id"] for r in user_a.items("listFirewallRules", "firewallrule", ipaddressid=ip["id"])] == [firewall["id"]]
+    assert user_a.run("deletePortForwardingRule", id=opened["id"]) == {"success": True}
+    assert [r["id"] for r in user_a.items("listFirewallRules", "firewallrule", ipaddressid=ip["id"])] == [firewall["id"]]
+    # A load balancer rule on a port a firewall rule opens is allowed too; the firewall rule is reused whatever
+    # its source CIDRs.
+    user_a.run("createFirewallRule", ipaddressid=ip["id"], protocol="tcp", startport=80, cidrlist="10.0.0.0/8")
+    lb = user_a.run("createLoadBalancerRule", publicipid=ip["id"], name="web80", algorithm="roundrobin", privateport=80,
+                    publicport=80)["loadbalancer"]
+    assert lb["state"] == "Active"
+    assert len(user_a.items("listFirewallRules", "firewallrule", ipaddressid=ip["id"])) == 2
+
+
+def test_firewall_rule_opened_for_a_forwarding_rule_still_conflicts_with_an_overlapping_one(user_a, setup, new_ip):
+    # Only a firewall rule of exactly the same ports is reused; the one openfirewall makes for other ports (all
+    # sources) is checked like any firewall rule.
     ip = new_ip()
-    user_a.run("createFirewallRule", ipaddressid=ip["id"], protocol="tcp", startport=443)
+    existing = user_a.run("createFirewallRule", ipaddressid=ip["id"], protocol="tcp", startport=440, endport=445)["firewallrule"]
     code, _, text = user_a.error("createPortForwardingRule", ipaddressid=ip["id"], privateport=443, publicport=443,
                                  protocol="tcp", virtualmachineid=setup["vms"][0]["id"])
-    assert code == 537 and "443-443" in text
+    assert code == 537 and text == f"The range specified, 443-443, conflicts with rule {existing['id']} which has 440-445"
     assert user_a.items("listPortForwardingRules", "portforwardingrule", ipaddressid=ip["id"]) == []
+    assert [r["id"] for r in user_a.items("listFirewallRules", "firewallrule", ipaddressid=ip["id"])] == [existing["id"]]
 
 
 def test_load_balancer(user_a, user_b, setup, new_ip):
