@@ -34,7 +34,7 @@ def _pem(cert):
 
 @pytest.fixture(scope="module")
 def chain():
-    """(CA PEM, site certificate PEM, site key PKCS#8 PEM, a key that does not match)."""
+    """(CA PEM, site certificate PEM, site key as PKCS#8 PEM)."""
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key, site_key = _key(), _key()
     ca = (x509.CertificateBuilder().subject_name(_name("marvin2 test CA")).issuer_name(_name("marvin2 test CA"))
@@ -49,8 +49,7 @@ def chain():
             .sign(ca_key, hashes.SHA256()))
     pkcs8 = serialization.PrivateFormat.PKCS8
     key_pem = site_key.private_bytes(serialization.Encoding.PEM, pkcs8, serialization.NoEncryption()).decode("ascii")
-    wrong_pem = _key().private_bytes(serialization.Encoding.PEM, pkcs8, serialization.NoEncryption()).decode("ascii")
-    return _pem(ca), _pem(site), key_pem, wrong_pem
+    return _pem(ca), _pem(site), key_pem
 
 
 def _message(answer):
@@ -60,7 +59,7 @@ def _message(answer):
 
 @pytest.mark.tags("quick-test")
 def test_upload_root_ca_then_site_certificate(cloud, chain):
-    ca_pem, site_pem, key_pem, _ = chain
+    ca_pem, site_pem, key_pem = chain
     root = cloud.uploadCustomCertificate(id=1, name="root", certificate=ca_pem, domainsuffix=DOMAIN_SUFFIX)
     assert "successfully" in _message(root).lower()
 
@@ -70,17 +69,26 @@ def test_upload_root_ca_then_site_certificate(cloud, chain):
 
 
 @pytest.mark.tags("negative")
-def test_site_certificate_with_a_foreign_key_is_refused(cloud, chain):
-    _, site_pem, _, wrong_pem = chain
+def test_site_certificate_takes_no_alias(cloud, chain):
+    _, site_pem, key_pem = chain
     with pytest.raises(CloudStackError) as refused:
-        cloud.uploadCustomCertificate(certificate=site_pem, privatekey=wrong_pem, domainsuffix=DOMAIN_SUFFIX)
+        cloud.uploadCustomCertificate(name="site", certificate=site_pem, privatekey=key_pem,
+                                      domainsuffix=DOMAIN_SUFFIX)
     assert refused.value.errorcode == 431
     assert "BEGIN PRIVATE KEY" not in str(refused.value)
 
 
 @pytest.mark.tags("negative")
+def test_chain_certificate_needs_an_alias(cloud, chain):
+    ca_pem = chain[0]
+    with pytest.raises(CloudStackError) as refused:
+        cloud.uploadCustomCertificate(id=1, certificate=ca_pem, domainsuffix=DOMAIN_SUFFIX)
+    assert refused.value.errorcode == 431
+
+
+@pytest.mark.tags("negative")
 def test_garbage_certificate_is_refused(cloud, chain):
-    _, _, key_pem, _ = chain
+    _, _, key_pem = chain
     with pytest.raises(CloudStackError) as refused:
         cloud.uploadCustomCertificate(certificate="-----BEGIN CERTIFICATE-----\nnot a certificate\n"
                                       "-----END CERTIFICATE-----", privatekey=key_pem, domainsuffix=DOMAIN_SUFFIX)
