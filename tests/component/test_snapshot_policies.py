@@ -70,6 +70,13 @@ def test_deleting_several_policies_at_once(make, root_volume, user_api):
     assert policies_of(user_api, root_volume.id) == []
 
 
+def test_an_unknown_time_zone_falls_back_to_gmt(make, root_volume):
+    # Java's TimeZone.getTimeZone answers GMT for an id it does not know; the server keeps that.
+    policy = make.snapshot_policy(volumeid=root_volume.id, intervaltype="DAILY", schedule="00:01",
+                                  timezone="Mars/Olympus_Mons")
+    assert policy.timezone == "GMT"
+
+
 def test_a_time_zone_is_kept(make, root_volume):
     policy = make.snapshot_policy(volumeid=root_volume.id, intervaltype="DAILY", schedule="00:01",
                                   timezone="Europe/Paris")
@@ -107,6 +114,26 @@ def test_maxsnaps_above_the_interval_maximum(make, root_volume, cloud):
     assert error.errortext == f"maxSnaps exceeds limit: {maximum} for interval type: HOURLY"
     assert int(make.snapshot_policy(volumeid=root_volume.id, intervaltype="HOURLY", schedule="05",
                                     maxsnaps=maximum).maxsnaps) == maximum
+
+
+@pytest.mark.tags("negative", "limits")
+def test_maxsnaps_above_the_account_snapshot_limit(make, cloud, create_network, deploy_vm):
+    keys = make.account(purpose="snaplim")
+    api = make.api_for(keys)
+    vm = deploy_vm(api=api, networkids=[create_network(api=api).id])
+    root = only(api.listVolumes(virtualmachineid=vm.id, type="ROOT"), "root volume")
+    cloud.updateResourceLimit(account=keys.name, domainid=keys.domainid, resourcetype=3, max=2)
+    error = expect_error(431, make.snapshot_policy, api=api, volumeid=root.id, maxsnaps=3)
+    assert error.errortext == "Max number of snapshots shouldn't exceed the domain/account level snapshot limit"
+    assert int(make.snapshot_policy(api=api, volumeid=root.id, maxsnaps=2).maxsnaps) == 2
+
+
+@pytest.mark.tags("negative", "volumes")
+def test_a_volume_that_is_not_ready_takes_no_policy(make, create_volume):
+    volume = create_volume()
+    assert volume.state == "Allocated"
+    error = expect_error(431, make.snapshot_policy, volumeid=volume.id)
+    assert error.errortext.endswith("is not in Ready state but Allocated. Cannot take snapshot.")
 
 
 @pytest.mark.tags("negative", "isolation")

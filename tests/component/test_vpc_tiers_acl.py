@@ -2,11 +2,13 @@
 
 Rule order is the ``number`` field (lowest first): given explicitly, taken
 as highest + 1 when omitted, unique within a list, changed by
-updateNetworkACLItem. Tier rules: inside the VPC CIDR, no overlap, at most
+updateNetworkACLItem and by moveNetworkAclItem (which renumbers the rules
+it has to shift). Tier rules: inside the VPC CIDR, no overlap, at most
 ``vpc.max.networks`` tiers, and a VPC with tiers cannot be deleted.
 """
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 
 import pytest
@@ -155,6 +157,37 @@ def test_renumbering_with_update(acl, make, user_api):
     assert order(user_api, acl.id) == [(first.id, 1), (second.id, 5)]
 
 
+@pytest.mark.tags("firewall")
+def test_moving_a_rule_between_two_others_shifts_the_rest(acl, make, user_api):
+    a, b, c, d = (make.acl_rule(aclid=acl.id, startport=port, endport=port, number=number)
+                  for port, number in ((21, 1), (22, 2), (23, 3), (24, 12)))
+    moved = user_api.moveNetworkAclItem(id=d.id, previousaclruleid=a.id, nextaclruleid=b.id)
+    assert int(moved.number) == 2
+    assert order(user_api, acl.id) == [(a.id, 1), (d.id, 2), (b.id, 3), (c.id, 4)]
+
+
+@pytest.mark.tags("firewall")
+def test_moving_a_rule_to_the_top_and_to_the_bottom(acl, make, user_api):
+    a, b, c = (make.acl_rule(aclid=acl.id, startport=port, endport=port, number=number)
+               for port, number in ((21, 1), (22, 2), (23, 3)))
+    user_api.moveNetworkAclItem(id=c.id, nextaclruleid=a.id)           # no previous rule: to the top
+    assert [rule_id for rule_id, _ in order(user_api, acl.id)] == [c.id, a.id, b.id]
+    assert order(user_api, acl.id)[0] == (c.id, 1)
+    user_api.moveNetworkAclItem(id=c.id, previousaclruleid=b.id)       # no next rule: to the bottom
+    assert [rule_id for rule_id, _ in order(user_api, acl.id)] == [a.id, b.id, c.id]
+
+
+@pytest.mark.tags("negative", "firewall")
+def test_a_move_with_a_stale_consistency_hash_is_refused(acl, make, user_api):
+    a, b = (make.acl_rule(aclid=acl.id, startport=port, endport=port, number=n) for port, n in ((21, 1), (22, 2)))
+    current = hashlib.md5("".join(rule_id for rule_id, _ in order(user_api, acl.id)).encode()).hexdigest()
+    stale = hashlib.md5(b"something else").hexdigest()
+    expect_error(JOB_PARAM_ERROR, user_api.moveNetworkAclItem, id=b.id, nextaclruleid=a.id, aclconsistencyhash=stale)
+    assert order(user_api, acl.id) == [(a.id, 1), (b.id, 2)]
+    user_api.moveNetworkAclItem(id=b.id, nextaclruleid=a.id, aclconsistencyhash=current)
+    assert [rule_id for rule_id, _ in order(user_api, acl.id)] == [b.id, a.id]
+
+
 # --- ACL rule validation -----------------------------------------------------------------------------
 
 
@@ -197,11 +230,28 @@ def test_replacing_the_list_of_a_tier(vpc, acl, make, user_api):
 
 
 @pytest.mark.tags("negative")
+def test_a_list_of_another_vpc_cannot_be_applied(vpc, make, create_vpc, user_api):
+    tier = make.vpc_tier(vpc, gateway="10.60.1.1")
+    other_vpc = create_vpc(cidr="10.63.0.0/16")
+    foreign = make.acl_list(vpcid=other_vpc.id)
+    error = expect_error(JOB_PARAM_ERROR, user_api.replaceNetworkACLList, aclid=foreign.id, networkid=tier.id)
+    assert "do not belong to the same VPC" in error.errortext
+
+
+@pytest.mark.tags("negative")
 def test_default_lists_cannot_be_changed(vpc, user_api):
     allow_all = default_list(user_api, vpc, "default_allow")
     error = expect_error(431, user_api.createNetworkACL, aclid=allow_all.id, protocol="tcp", startport=22,
                          endport=22)
     assert error.errortext == "Default ACL cannot be modified"
+
+
+@pytest.mark.tags("negative")
+def test_default_lists_cannot_be_deleted(vpc, user_api):
+    deny_all = default_list(user_api, vpc, "default_deny")
+    error = expect_error(JOB_PARAM_ERROR, user_api.deleteNetworkACLList, id=deny_all.id)
+    assert error.errortext == "Default ACL cannot be removed"
+    assert default_list(user_api, vpc, "default_deny").id == deny_all.id
 
 
 @pytest.mark.tags("negative")

@@ -8,6 +8,9 @@ newest one of a VM is ``current`` and the parent of the next.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import re
+import zoneinfo
 
 from marvin2 import wire
 from marvin2.simulator import errors, limits, tagging
@@ -198,6 +201,46 @@ def render_policy(ctx, row: dict) -> dict:
             "tags": ctx.tags_for(row["id"])}
 
 
+# Java's TimeZone knows these short ids besides the tz database's (its "old mappings").
+JAVA_SHORT_ZONE_IDS = frozenset({
+    "ACT", "AET", "AGT", "ART", "AST", "BET", "BST", "CAT", "CNT", "CST", "CTT", "EAT", "ECT", "IET", "IST", "JST",
+    "MIT", "NET", "NST", "PLT", "PNT", "PRT", "PST", "SST", "VST", "EST", "MST", "HST",
+})
+# Areas of tz database names, for a machine without a tz database (no /usr/share/zoneinfo, no tzdata package).
+TZ_AREAS = frozenset({"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+                      "Pacific", "Etc", "US", "Canada", "Brazil", "Chile", "Mexico"})
+_CUSTOM_GMT = re.compile(r"GMT([+-])(\d{1,2})(?::?(\d{2}))?")
+
+
+@functools.lru_cache(maxsize=1)
+def _known_zone_ids() -> frozenset[str]:
+    try:
+        return frozenset(zoneinfo.available_timezones())
+    except Exception:  # noqa: BLE001 - an unreadable tz database counts as none
+        return frozenset()
+
+
+def java_time_zone_id(name: str) -> str:
+    """The id Java's ``TimeZone.getTimeZone(name).getID()`` answers, which is what the server stores.
+
+    Known ids are kept as given (case matters), custom offsets are normalised
+    (``GMT+5`` -> ``GMT+05:00``), and anything else silently becomes ``GMT``.
+    """
+    known = _known_zone_ids()
+    if name in JAVA_SHORT_ZONE_IDS or name in known:
+        return name
+    if not known and re.fullmatch(r"[A-Z][A-Za-z_+-]*(/[A-Z0-9][A-Za-z0-9_+-]*){1,2}", name) \
+            and name.split("/")[0] in TZ_AREAS:
+        return name
+    match = _CUSTOM_GMT.fullmatch(name)
+    if match:
+        sign, hours_text, minutes_text = match.groups()
+        hours, minutes = int(hours_text), int(minutes_text or 0)
+        if hours <= 23 and minutes <= 59:
+            return "GMT" if hours == minutes == 0 else f"GMT{sign}{hours:02d}:{minutes:02d}"
+    return "GMT"
+
+
 def _check_schedule(interval: str, schedule: str) -> None:
     parts = schedule.split(":")
     expected = {"HOURLY": 1, "DAILY": 2, "WEEKLY": 3, "MONTHLY": 3}[interval]
@@ -206,6 +249,28 @@ def _check_schedule(interval: str, schedule: str) -> None:
                                         for i, p in enumerate(parts))
     if not ok:
         raise errors.invalid_value(f"Invalid schedule: {schedule} for interval type: {interval}")
+
+
+def _nearest_domain_limit(store, domain: dict | None, resource_type: str) -> int:
+    """The domain's own limit, else its nearest limited ancestor's below ROOT (the server does not look at ROOT)."""
+    while domain is not None and domain.get("parentdomainid"):
+        limit = limits.domain_limit(store, domain, resource_type)
+        if limit != -1:
+            return limit
+        domain = store.get("domain", domain["parentdomainid"])
+    return -1
+
+
+def _check_maxsnaps_against_limits(store, volume: dict, maxsnaps: int) -> None:
+    """A policy may not keep more snapshots than the owner's account or domain snapshot limit (root admins: any)."""
+    owner = store.get("account", volume["accountid"])
+    if owner is None or owner.get("accounttype") == 1:
+        return
+    account_limit = limits.account_limit(store, owner, "snapshot")
+    domain_limit = _nearest_domain_limit(store, store.get("domain", owner["domainid"]), "snapshot")
+    if (account_limit != -1 and maxsnaps > account_limit) or (domain_limit != -1 and maxsnaps > domain_limit):
+        scope = "domain/project" if owner.get("projectid") else "domain/account"
+        raise errors.invalid_value(f"Max number of snapshots shouldn't exceed the {scope} level snapshot limit")
 
 
 @api("createSnapshotPolicy", response="snapshotpolicy", related="listSnapshotPolicies",
@@ -221,18 +286,26 @@ def create_snapshot_policy(ctx):
     if volume.get("removed"):
         raise errors.invalid_value(f"Failed to create snapshot policy, unable to find a volume with id {volume['id']}")
     check_owned(ctx, volume, "volume")
+    display = ctx.get("fordisplay", True)
+    # A hidden policy (fordisplay=false) is never scheduled, so the server lets it skip the state and limit checks.
+    if display and volume.get("state") != "Ready":
+        raise errors.invalid_value(f"VolumeId: {volume.get('internalid', volume['id'])} is not in Ready state but "
+                                   f"{volume.get('state')}. Cannot take snapshot.")
     interval = ctx.get("intervaltype").upper()
     if interval not in INTERVALS:
         raise errors.invalid_value(f"Unsupported interval type {ctx.get('intervaltype')}")
+    timezone = java_time_zone_id(ctx.get("timezone"))
     _check_schedule(interval, ctx.get("schedule"))
     maxsnaps = ctx.get("maxsnaps")
     if maxsnaps <= 0:
         raise errors.invalid_value("maxSnaps should be greater than 0")
     if maxsnaps > MAX_SNAPS[interval]:
         raise errors.invalid_value(f"maxSnaps exceeds limit: {MAX_SNAPS[interval]} for interval type: {interval}")
+    if display:
+        _check_maxsnaps_against_limits(store, volume, maxsnaps)
     existing = store.find_one("snapshotpolicy", volumeid=volume["id"], intervaltype=interval)
     fields = {"volumeid": volume["id"], "intervaltype": interval, "schedule": ctx.get("schedule"), "maxsnaps": maxsnaps,
-              "timezone": ctx.get("timezone"), "fordisplay": ctx.get("fordisplay", True),
+              "timezone": timezone, "fordisplay": display,
               "accountid": volume["accountid"], "domainid": volume["domainid"]}
     row = store.update("snapshotpolicy", existing["id"], **fields) if existing else store.insert("snapshotpolicy", fields)
     record_event(ctx, "SNAPSHOTPOLICY.CREATE", f"Creating a {interval.lower()} snapshot policy for volume "

@@ -11,6 +11,7 @@ Kinds: ``vpc``, ``networkacllist``, ``networkaclitem``, ``privategateway``.
 """
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 
 from marvin2 import wire
@@ -352,7 +353,7 @@ def delete_network_acl_list(ctx):
     def run(jctx):
         store = jctx.store
         if _is_default(acl):
-            raise nc.job_invalid("Default Network ACL lists cannot be removed")
+            raise nc.job_invalid("Default ACL cannot be removed")
         users = [n for n in store.find("network", aclid=acl["id"]) if not n.get("removed")]
         users += store.find("privategateway", aclid=acl["id"])
         if users:
@@ -389,7 +390,9 @@ def replace_network_acl_list(ctx):
         if not target.get("vpcid"):
             raise nc.job_invalid(f"Network is not part of a VPC: {target['id']}")
         if acl.get("vpcid") not in (None, target["vpcid"]):
-            raise nc.job_invalid("Network ACL and network should belong to the same VPC")
+            # The server prints its internal ids here; the simulator has only the uuids.
+            label = "Network" if target_kind == "network" else "private gateway"
+            raise nc.job_invalid(f"{label}: {target['id']} and ACL: {acl['id']} do not belong to the same VPC")
         jctx.store.update(target_kind, target["id"], aclid=acl["id"])
         nc.event(jctx, "NETWORK.ACL.REPLACE", f"replaced the ACL list of {target_kind} {target['id']} with {acl['name']}",
                  resource=acl, resource_type="NetworkACLList", account=jctx.store.get("account", target.get("accountid")))
@@ -621,6 +624,124 @@ def delete_network_acl(ctx):
         return SUCCESS
 
     return Job(run, instance_id=item["id"])
+
+
+# --- moving a rule (moveNetworkAclItem) --------------------------------------------------------------------
+#
+# A real server renumbers as little as it can: the moved rule takes the number
+# right after the previous rule (1 at the top, last + 1 at the bottom), and only
+# the rules standing in its way are pushed down by one, each pushing the next
+# only if it collides in turn. Every check of the move runs inside the job (the
+# command looks the ids up itself: they are declared as plain strings).
+
+STALE_ACL_TEXT = ("It seems that the access control list in the database is not in the state that you used to apply "
+                  "the changed. Could you try it again?")
+
+
+def acl_consistency_hash(rules: list[dict]) -> str:
+    """MD5 (hex) of the rule ids concatenated in number order: what a client sends as aclconsistencyhash."""
+    ordered = sorted(rules, key=lambda rule: rule["number"])
+    return hashlib.md5("".join(rule["id"] for rule in ordered).encode()).hexdigest()
+
+
+def _find_rule(store, rule_id: str | None, missing_text: str) -> dict | None:
+    if not rule_id or not rule_id.strip():
+        return None
+    rule = store.get("networkaclitem", rule_id.strip().lower())
+    if rule is None:
+        raise nc.job_invalid(missing_text.format(rule_id))
+    return rule
+
+
+def _renumbered(ordered: list[dict], moved_id: str, target: int, start: int) -> dict[str, int]:
+    """New numbers (rule id -> number) after placing ``moved_id`` at ``target``.
+
+    ``ordered`` is the list sorted by number before the move. Scanning from
+    ``start``, a rule holding the wanted number is pushed to number + 1 (and
+    pushes its own follower the same way); the first rule that does not collide
+    ends the cascade. The moved rule's old slot is not freed while the cascade
+    runs (the real server works on the numbers it read before the move), so a
+    cascade may run through it; the moved rule's own new number is written last.
+    """
+    seen = {rule["id"]: rule["number"] for rule in ordered}
+    writes: dict[str, int] = {}
+
+    def place(rule_id: str, number: int, first: int, outermost: bool) -> None:
+        if not outermost:
+            seen[rule_id] = number
+        for index in range(first, len(ordered)):
+            other = ordered[index]["id"]
+            if other == rule_id:
+                continue
+            if seen[other] != number:
+                break
+            place(other, number + 1, index, False)
+        writes[rule_id] = number
+
+    place(moved_id, target, start, True)
+    writes[moved_id] = target
+    return writes
+
+
+@api("moveNetworkAclItem", is_async=True, response="networkacl", instance_type="NetworkAcl",
+     related="listNetworkACLs,updateNetworkACLItem",
+     description="Moves an ACL rule between two other rules of its list (to the top without a previous rule, "
+                 "to the bottom without a next one), renumbering the rules in the way.",
+     params=[P("id", "string", True, "the rule to move"),
+             P("previousaclruleid", description="the rule that will come right before it (none: to the top)"),
+             P("nextaclruleid", description="the rule that will come right after it (none: to the bottom)"),
+             P("aclconsistencyhash", description="MD5 of the list's rule ids in number order, as the caller last "
+                                                 "saw it; the move is refused if the list changed since"),
+             P("customid", description="custom id (accepted, not applied by a move)")])
+def move_network_acl_item(ctx):
+    moved_id = ctx.get("id").strip().lower()
+    moved_row = ctx.store.get("networkaclitem", moved_id)
+
+    def run(jctx):
+        store = jctx.store
+        previous_id, next_id = jctx.get("previousaclruleid"), jctx.get("nextaclruleid")
+        if not (previous_id or "").strip() and not (next_id or "").strip():
+            raise nc.job_invalid("Both previous and next ACL rule IDs cannot be blank.")
+        moved = store.get("networkaclitem", moved_id)
+        if moved is None:
+            raise nc.job_invalid(f"Could not find a rule with ID[{jctx.get('id')}]")
+        previous = _find_rule(store, previous_id, "Could not find rule with ID [{}]")
+        following = _find_rule(store, next_id, "Could not find rule with ID [{}]")
+        if any(rule is not None and rule["aclid"] != moved["aclid"] for rule in (previous, following)):
+            raise nc.job_invalid("Cannot use ACL rules from differenting ACLs. Rule being moved.")
+        acl = store.get("networkacllist", moved["aclid"])
+        vpc = store.get("vpc", acl["vpcid"]) if acl.get("vpcid") else None
+        if vpc is None:
+            raise nc.job_invalid("Re-ordering rules for a default ACL is prohibited")
+        jctx.check_access(vpc, "Vpc")
+        rules = sorted(store.find("networkaclitem", aclid=acl["id"]), key=lambda rule: rule["number"])
+        sent_hash = (jctx.get("aclconsistencyhash") or "").strip()
+        if rules and sent_hash and sent_hash != acl_consistency_hash(rules):
+            raise nc.job_invalid(STALE_ACL_TEXT)
+        if previous is None:
+            numbers = _renumbered(rules, moved["id"], 1, 0)
+        elif following is None:
+            numbers = {moved["id"]: rules[-1]["number"] + 1}
+        elif previous["number"] + 1 != following["number"]:
+            # Room between the two: the moved rule takes previous + 1 and nothing else changes.
+            target = previous["number"] + 1
+            if any(rule["number"] == target for rule in rules):
+                raise nc.job_invalid("There are some inconsistencies with the data you sent. The new position "
+                                     "calculated already has a ACL rule on it.")
+            numbers = {moved["id"]: target}
+        else:
+            start = next(i for i, rule in enumerate(rules) if rule["id"] == previous["id"]) + 1
+            numbers = _renumbered(rules, moved["id"], previous["number"] + 1, start)
+        for rule_id, number in numbers.items():
+            store.update("networkaclitem", rule_id, number=number)
+        current = store.get("networkaclitem", moved["id"])
+        nc.event(jctx, "NETWORK.ACL.ITEM.UPDATE", f"Placing network ACL item [{jctx.get('id')}] between "
+                 f"[{previous_id or 'null'}] and [{next_id or 'null'}].", resource=current, resource_type="NetworkACL",
+                 account=jctx.caller.account)
+        return render_acl_item(jctx, current)
+
+    # One ACL list at a time, like the server's lock on the list while it renumbers.
+    return Job(run, instance_id=moved_row["aclid"] if moved_row else None)
 
 
 # --- private gateways (admin) ---------------------------------------------------------------------------

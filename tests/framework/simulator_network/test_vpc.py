@@ -132,7 +132,7 @@ def test_acl_lists_and_rule_order(user_a, user_b, cloud, vpc):
     assert user_a.run("replaceNetworkACLList", aclid=default_deny["id"], networkid=tier["id"]) == {"success": True}
     assert user_a.items("listNetworks", "network", id=tier["id"])[0]["aclname"] == "default_deny"
     assert user_a.run("deleteNetworkACLList", id=acl["id"]) == {"success": True}
-    assert user_a.run_fails("deleteNetworkACLList", id=default_deny["id"]) == (431, "Default Network ACL lists cannot be removed")
+    assert user_a.run_fails("deleteNetworkACLList", id=default_deny["id"]) == (431, "Default ACL cannot be removed")
     user_a.run("deleteNetwork", id=tier["id"])
 
 
