@@ -50,7 +50,7 @@ def render_ip(ctx, row: dict) -> dict:
     out = {k: row.get(k) for k in ("id", "ipaddress", "state", "allocated", "vlanid", "associatednetworkid",
                                     "physicalnetworkid", "virtualmachineid", "vmipaddress", "vpcid")}
     out.update(nc.zone_fields(store, row.get("zoneid")))
-    out.update(ctx.owner_fields(row))
+    out.update(nc.owner_fields(ctx, row))
     out.update(issourcenat=bool(row.get("issourcenat")), isstaticnat=bool(row.get("isstaticnat")),
                issystem=bool(row.get("issystem")), forvirtualnetwork=bool(row.get("forvirtualnetwork", True)),
                vlanname=vlan.get("vlan"), associatednetworkname=network["name"] if network else None,
@@ -66,11 +66,27 @@ def owned_ip(ctx, ip_id: str) -> dict:
     ip = ctx.store.get("publicipaddress", ip_id)
     if ip.get("state") == "Free" or not ip.get("accountid"):
         raise errors.invalid_value(f"Unable to find allocated public IP address with id {ip_id}")
-    ctx.check_access(ip, "PublicIpAddress")
+    nc.check_owned(ctx, ip, "PublicIpAddress")
     return ip
 
 
 # --- associate / disassociate ------------------------------------------------------------------
+
+
+def _address_owner(ctx) -> dict:
+    """Who a new address belongs to, as AssociateIPAddrCmd decides: ``account``+``domainid`` or ``projectid`` when
+    given, else the owner of the network (or VPC) it is acquired for, else the caller."""
+    store = ctx.store
+    if ctx.has("projectid") or (ctx.has("account") and ctx.has("domainid")):
+        return nc.owner_for_create(ctx)
+    for param, kind, what in (("networkid", "network", "Network"), ("vpcid", "vpc", "VPC")):
+        if ctx.has(param):
+            row = store.get(kind, ctx.get(param))
+            if row is not None and not row.get("removed") and row.get("accountid"):
+                nc.check_owned(ctx, row, what)
+                return store.get("account", row["accountid"]) or nc.owner_for_create(ctx)
+            break
+    return nc.owner_for_create(ctx)
 
 
 def _target_network(ctx, owner: dict) -> tuple[dict | None, dict | None, str]:
@@ -81,7 +97,7 @@ def _target_network(ctx, owner: dict) -> tuple[dict | None, dict | None, str]:
         if network.get("removed"):
             raise errors.invalid_value(f"Unable to find network by id {network['id']}")
         if network.get("accountid"):
-            ctx.check_access(network, "Network")
+            nc.check_owned(ctx, network, "Network")
         check_network_usable(ctx, network, owner)
         offering = store.get("networkoffering", network["networkofferingid"]) or {}
         if network.get("type") != "Isolated" and not offering_has(offering, "SourceNat") \
@@ -94,7 +110,7 @@ def _target_network(ctx, owner: dict) -> tuple[dict | None, dict | None, str]:
         vpc = store.get("vpc", ctx.get("vpcid"))
         if vpc.get("removed"):
             raise errors.invalid_value(f"Unable to find VPC by id {vpc['id']}")
-        ctx.check_access(vpc, "VPC")
+        nc.check_owned(ctx, vpc, "VPC")
         return None, vpc, vpc["zoneid"]
     if not ctx.has("zoneid"):
         raise errors.invalid_value("Either networkId, vpcId or zoneId has to be specified to associate an IP address")
@@ -122,7 +138,7 @@ def _target_network(ctx, owner: dict) -> tuple[dict | None, dict | None, str]:
              P("regionid", "integer", description="region of a portable address")])
 def associate_ip_address(ctx):
     store = ctx.store
-    owner = ctx.resolve_owner()
+    owner = _address_owner(ctx)
     network, vpc, zone_id = _target_network(ctx, owner)
     if ctx.get("isportable"):
         raise errors.invalid_value("Portable IP addresses are not supported by this zone (no portable IP range)")
@@ -205,15 +221,19 @@ def disassociate_ip_address(ctx):
 def list_public_ip_addresses(ctx):
     from marvin2.simulator.listing import owner_filter
 
-    allowed = owner_filter(ctx)
+    project = nc.project_filter(ctx)
+    # With projectid the project's addresses replace the caller's scope (project_filter checked membership).
+    allowed = (lambda row: True) if nc.for_project(ctx) else owner_filter(ctx)
     allocated_only = ctx.get("allocatedonly", True)
     network_filter = ctx.get("associatednetworkid") or ctx.get("networkid")
 
     def match(row):
         if row.get("accountid"):
+            if project is not None and not project(row):
+                return False
             if not (allowed(row) or (ctx.has("id") and ctx.can_access(row) and not ctx.has("account"))):
                 return False
-        elif allocated_only or row.get("state") != "Free" or ctx.has("account"):
+        elif allocated_only or row.get("state") != "Free" or ctx.has("account") or nc.for_project(ctx):
             return False
         if network_filter and row.get("associatednetworkid") != network_filter:
             return False
@@ -246,7 +266,7 @@ def user_vm(ctx, vm_id: str) -> dict:
     vm = ctx.store.get("virtualmachine", vm_id)
     if vm is None or vm.get("removed") or vm.get("state") in ("Expunging", "Expunged"):
         raise errors.invalid_value(f"Unable to find virtual machine by id {vm_id}")
-    ctx.check_access(vm, "VirtualMachine")
+    nc.check_owned(ctx, vm, "VirtualMachine")
     return vm
 
 

@@ -17,10 +17,11 @@ each failure:
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from marvin2.simulator import errors
+from marvin2.simulator.apis import _common
 
 # --- errors ------------------------------------------------------------------------------------
 
@@ -182,3 +183,56 @@ def next_sequence(store, name: str, start: int = 1) -> int:
 
 def account_label(account: dict | None) -> str:
     return f"Acct[{account['id']}-{account['name']}]" if account else "Acct[unknown]"
+
+
+# --- projects ----------------------------------------------------------------------------------------
+#
+# A project owns networks, addresses and rules through its project account (_common). Creates take
+# ``projectid`` through ``_common.owner_for_create``; responses name the project (``_common.owner_fields``);
+# lists follow a real server's rule (AccountManagerImpl.buildACLSearchParameters): with ``projectid``
+# only that project's rows (members and admins; others 531), without it no project rows at all, except
+# when one row is asked for by ``id``.
+
+
+def project_filter(ctx) -> Callable[[dict], bool] | None:
+    """The project part of a list's scope, as a row predicate (None: nothing to filter)."""
+    if ctx.has("projectid") and "projectid" in ctx.api.by_param:
+        project = _common.project_for_param(ctx, ctx.get("projectid"))
+        account_id = project["projectaccountid"]
+        return lambda row: row.get("accountid") == account_id
+    if ctx.has("id") and "id" in ctx.api.by_param:
+        return None
+    hidden = _common.project_account_ids(ctx.store)
+    if not hidden:
+        return None
+    return lambda row: row.get("accountid") not in hidden
+
+
+def for_project(ctx) -> bool:
+    """Does this list ask for a project's rows (which then replace the caller's account scope)?"""
+    return ctx.has("projectid") and "projectid" in ctx.api.by_param
+
+
+def list_owned(ctx, kind: str, render, *, match: Callable[[dict], bool] | None = None, **options: Any):
+    """``ctx.list`` of an owned kind (rules ...) with the project rule above."""
+    project = project_filter(ctx)
+
+    def combined(row: dict) -> bool:
+        return (project is None or project(row)) and (match is None or match(row))
+
+    return ctx.list(kind, render, match=combined, owned=not for_project(ctx), **options)
+
+
+def owner_fields(ctx, row: dict) -> dict:
+    """A response's owner: ``account``/``domainid``/``domain``, or ``projectid``/``project`` for a project's row."""
+    return _common.owner_fields(ctx, row)
+
+
+def check_owned(ctx, row: dict, what: str) -> dict:
+    """531 unless the caller may act on ``row``; members act on their projects' rows."""
+    return _common.check_owned(ctx, row, what)
+
+
+def owner_for_create(ctx) -> dict:
+    """The account a create acts for: the project's (``projectid``), ``account``+``domainid`` (admins), or the caller."""
+    return _common.owner_for_create(ctx)

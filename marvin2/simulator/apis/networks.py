@@ -706,7 +706,7 @@ def render_network(ctx, row: dict) -> dict:
                                     "broadcasturi", "vlan", "networkdomain", "physicalnetworkid", "vpcid", "aclid",
                                     "created", "externalid", "subdomainaccess")}
     out.update(nc.zone_fields(store, row.get("zoneid")))
-    out.update(ctx.owner_fields(row))
+    out.update(nc.owner_fields(ctx, row))
     out.update(
         traffictype="Guest", broadcastdomaintype=row.get("broadcastdomaintype", "Vlan"),
         networkofferingid=offering.get("id"), networkofferingname=offering.get("name"),
@@ -817,12 +817,12 @@ def _create_shared(ctx, zone: dict, offering: dict) -> dict:
                     if other.get("vlannumber") == vlan_number and nc.overlaps(other["cidr"], cidr):
                         raise errors.invalid_value(f"The IP range with tag: {vlan} in zone {zone['name']} has overlapped "
                                                    "with the subnet. Please specify a different gateway/netmask.")
-    acltype = (ctx.get("acltype") or ("Account" if ctx.has("account") else "Domain")).capitalize()
+    acltype = (ctx.get("acltype") or ("Account" if ctx.has("account") or ctx.has("projectid") else "Domain")).capitalize()
     if acltype not in ("Account", "Domain"):
         raise errors.invalid_value("Invalid acltype: Account and Domain are the only values allowed")
     owner_fields: dict
     if acltype == "Account":
-        account = ctx.resolve_owner()
+        account = nc.owner_for_create(ctx)
         owner_fields = ctx.owner_row_fields(account)
     else:
         domain_id = ctx.get("domainid") or caller.domain_id
@@ -866,7 +866,7 @@ def _create_vpc_tier(ctx, zone: dict, offering: dict, account: dict) -> dict:
 
     store = ctx.store
     vpc = store.get("vpc", ctx.get("vpcid"))
-    ctx.check_access(vpc, "VPC")
+    nc.check_owned(ctx, vpc, "VPC")
     if vpc.get("removed"):
         raise errors.invalid_value(f"Unable to find VPC by id {vpc['id']}")
     if not offering.get("forvpc"):
@@ -952,7 +952,7 @@ def create_network(ctx):
     if ctx.get("vlan") and not offering.get("specifyvlan"):
         raise errors.invalid_value("Can't specify vlan; corresponding offering says specifyVlan=false")
     if ctx.has("vpcid"):
-        row = _create_vpc_tier(ctx, zone, offering, ctx.resolve_owner())
+        row = _create_vpc_tier(ctx, zone, offering, nc.owner_for_create(ctx))
         return render_network(ctx, row)
     if offering.get("forvpc"):
         raise errors.invalid_value("Network offering can be used for VPC networks only")
@@ -961,7 +961,7 @@ def create_network(ctx):
         return render_network(ctx, _create_shared(ctx, zone, offering))
     if ctx.get("vlan") and not ctx.caller.is_root_admin:
         raise errors.permission_denied("Only ROOT admin is allowed to specify vlanId")
-    account = ctx.resolve_owner()
+    account = nc.owner_for_create(ctx)
     extra = {}
     if guest == "Isolated" and ctx.get("vlan"):
         try:
@@ -999,12 +999,14 @@ def create_network(ctx):
 def list_networks(ctx):
     store = ctx.store
     adopt_all_seeded_guest_ranges(ctx)
-    in_scope = _list_scope(ctx)
+    project = nc.project_filter(ctx)
+    # With projectid the project's networks replace the caller's scope (project_filter checked membership).
+    in_scope = (lambda row: True) if nc.for_project(ctx) else _list_scope(ctx)
 
     def match(row):
         if bool(row.get("issystem")) != bool(ctx.get("issystem")):
             return False
-        if not in_scope(row):
+        if (project is not None and not project(row)) or not in_scope(row):
             return False
         if ctx.has("type") and str(row.get("type", "")).lower() != ctx.get("type").lower():
             return False
@@ -1069,7 +1071,7 @@ def _owned_network(ctx) -> dict:
     if network.get("removed"):
         raise errors.invalid_value(f"Unable to find network by id {network['id']}")
     if network.get("accountid"):
-        ctx.check_access(network, "Network")
+        nc.check_owned(ctx, network, "Network")
     elif not ctx.caller.is_admin or not ctx.can_access(network):
         raise errors.permission_denied(
             f"Account {ctx.caller.account['name']} does not have permission to operate with resource Network {network['id']}")

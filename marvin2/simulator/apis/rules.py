@@ -22,6 +22,7 @@ Kinds: ``firewallrule`` (purpose Firewall, traffictype Ingress/Egress),
 from __future__ import annotations
 
 from marvin2.simulator import errors
+from marvin2.simulator.apis import _common
 from marvin2.simulator.apis import netcommon as nc
 from marvin2.simulator.apis.addresses import ip_label, owned_ip, user_vm, vm_nic_in
 from marvin2.simulator.apis.network_offerings import offering_has
@@ -196,7 +197,7 @@ def _owned_rule(ctx, kind: str, label: str) -> dict:
     rule = ctx.store.get(kind, ctx.get("id"))
     if rule.get("state") == "Revoke":
         raise errors.invalid_value(f"Unable to find {label} rule {rule['id']}")
-    ctx.check_access(rule, label)
+    nc.check_owned(ctx, rule, label)
     return rule
 
 
@@ -331,8 +332,8 @@ def _list_firewall(ctx, traffic: str):
             return False
         return not (ctx.has("fordisplay") and row.get("fordisplay", True) != ctx.get("fordisplay"))
 
-    return ctx.list("firewallrule", lambda row: render_firewall_rule(ctx, row), match=match, owned=True,
-                    keyword_fields=("protocol",),
+    return nc.list_owned(ctx, "firewallrule", lambda row: render_firewall_rule(ctx, row), match=match,
+                         keyword_fields=("protocol",),
                     filters={"ipaddressid": "ipaddressid", "networkid": "networkid"})
 
 
@@ -381,7 +382,7 @@ def create_egress_firewall_rule(ctx):
     network = store.get("network", ctx.get("networkid"))
     if network.get("removed"):
         raise errors.invalid_value(f"Unable to find network by id {network['id']}")
-    ctx.check_access(network, "Network")
+    nc.check_owned(ctx, network, "Network")
     offering = store.get("networkoffering", network["networkofferingid"]) or {}
     if network.get("vpcid") or network.get("type") != "Isolated" or not offering_has(offering, "Firewall"):
         raise errors.invalid_value(f"Egress firewall rules are not supported for the network id={network['id']}: it "
@@ -519,8 +520,8 @@ def list_port_forwarding_rules(ctx):
     def match(row):
         return row.get("state") != "Revoke" and (not ctx.has("fordisplay") or row.get("fordisplay", True) == ctx.get("fordisplay"))
 
-    return ctx.list("portforwardingrule", lambda row: render_port_forwarding_rule(ctx, row), match=match, owned=True,
-                    keyword_fields=("protocol",), filters={"ipaddressid": "ipaddressid", "networkid": "networkid"})
+    return nc.list_owned(ctx, "portforwardingrule", lambda row: render_port_forwarding_rule(ctx, row), match=match,
+                         keyword_fields=("protocol",), filters={"ipaddressid": "ipaddressid", "networkid": "networkid"})
 
 
 @api("deletePortForwardingRule", is_async=True, response="success", instance_type="FirewallRule",
@@ -592,7 +593,7 @@ def render_lb_rule(ctx, row: dict) -> dict:
         "fordisplay": row.get("fordisplay", True),
     }
     out.update(nc.zone_fields(ctx.store, row.get("zoneid")))
-    out.update(ctx.owner_fields(row))
+    out.update(nc.owner_fields(ctx, row))
     return out
 
 
@@ -664,8 +665,8 @@ def list_load_balancer_rules(ctx):
             return False
         return not ctx.has("fordisplay") or row.get("fordisplay", True) == ctx.get("fordisplay")
 
-    return ctx.list("loadbalancerrule", lambda row: render_lb_rule(ctx, row), match=match, owned=True,
-                    filters={"publicipid": "ipaddressid", "networkid": "networkid", "zoneid": "zoneid"})
+    return nc.list_owned(ctx, "loadbalancerrule", lambda row: render_lb_rule(ctx, row), match=match,
+                         filters={"publicipid": "ipaddressid", "networkid": "networkid", "zoneid": "zoneid"})
 
 
 @api("updateLoadBalancerRule", is_async=True, response="loadbalancer", instance_type="FirewallRule",
@@ -728,7 +729,8 @@ def assign_to_load_balancer_rule(ctx):
             vm = store.get("virtualmachine", vm_id)
             if vm is None or vm.get("removed") or vm.get("state") in ("Destroyed", "Expunging"):
                 raise nc.job_invalid(f"Invalid instance id specified: {vm_id}")
-            if not jctx.can_access(vm) or vm.get("accountid") != lb.get("accountid"):
+            if not (jctx.can_access(vm) or _common.is_project_member(jctx, vm.get("accountid"))) \
+                    or vm.get("accountid") != lb.get("accountid"):
                 raise nc.job_error(f"Account {jctx.caller.account['name']} does not have permission to operate with "
                                    f"VirtualMachine {vm_id}")
             nic = vm_nic_in(store, vm_id, lb["networkid"])
@@ -797,7 +799,7 @@ def _render_vm(ctx, vm: dict) -> dict:
 def list_load_balancer_rule_instances(ctx):
     store = ctx.store
     lb = store.get("loadbalancerrule", ctx.get("id"))
-    ctx.check_access(lb, "LoadBalancer")
+    nc.check_owned(ctx, lb, "LoadBalancer")
     mappings = {m["virtualmachineid"]: m for m in store.find("lbvmmap", lbruleid=lb["id"])}
     if ctx.get("applied", True):
         vms = [store.get("virtualmachine", vm_id) for vm_id in mappings]
@@ -836,7 +838,7 @@ def render_stickiness(ctx, lb: dict, policies: list[dict]) -> dict:
            "stickinesspolicy": [{"id": p["id"], "name": p["name"], "methodname": p["methodname"],
                                  "description": p.get("description"), "params": p.get("params") or {},
                                  "state": p["state"], "fordisplay": p.get("fordisplay", True)} for p in policies]}
-    out.update(ctx.owner_fields(lb))
+    out.update(nc.owner_fields(ctx, lb))
     return out
 
 
@@ -850,7 +852,7 @@ def render_stickiness(ctx, lb: dict, policies: list[dict]) -> dict:
 def create_lb_stickiness_policy(ctx):
     store = ctx.store
     lb = store.get("loadbalancerrule", ctx.get("lbruleid"))
-    ctx.check_access(lb, "LoadBalancer")
+    nc.check_owned(ctx, lb, "LoadBalancer")
     method = STICKINESS_METHODS.get(ctx.get("methodname").lower())
     if method is None:
         raise errors.invalid_value(f"Failed LB in validation rule id: {lb['id']} Cause: Stickiness method "
@@ -893,7 +895,7 @@ def list_lb_stickiness_policies(ctx):
     else:
         raise errors.invalid_value("Either lbruleid or id (of a stickiness policy) must be specified")
     lb = store.get("loadbalancerrule", lb_id)
-    ctx.check_access(lb, "LoadBalancer")
+    nc.check_owned(ctx, lb, "LoadBalancer")
     policies = [p for p in store.find("lbstickinesspolicy", lbruleid=lb_id) if p.get("state") != "Revoke"
                 and (not ctx.has("id") or p["id"] == ctx.get("id"))]
     return ctx.paginate([render_stickiness(ctx, lb, policies)])
@@ -904,7 +906,7 @@ def list_lb_stickiness_policies(ctx):
      params=[P("id", "uuid", True, "the policy", entity="lbstickinesspolicy")])
 def delete_lb_stickiness_policy(ctx):
     policy = ctx.store.get("lbstickinesspolicy", ctx.get("id"))
-    ctx.check_access(policy, "LBStickinessPolicy")
+    nc.check_owned(ctx, policy, "LBStickinessPolicy")
 
     def run(jctx):
         jctx.store.delete("lbstickinesspolicy", policy["id"])
@@ -927,7 +929,7 @@ def delete_lb_stickiness_policy(ctx):
              P("unhealthythreshold", "integer", description="failures before unhealthy")])
 def create_lb_health_check_policy(ctx):
     lb = ctx.store.get("loadbalancerrule", ctx.get("lbruleid"))
-    ctx.check_access(lb, "LoadBalancer")
+    nc.check_owned(ctx, lb, "LoadBalancer")
     raise errors.invalid_value("Failed to create HealthCheck policy: Validation Failed (HealthCheck Policy is not "
                                f"supported by LB Provider for the LB rule id :{lb['id']})")
 
@@ -940,7 +942,7 @@ def list_lb_health_check_policies(ctx):
     if not (ctx.has("lbruleid") or ctx.has("id")):
         raise errors.invalid_value("Either lbruleid or id (of a health check policy) must be specified")
     if ctx.has("lbruleid"):
-        ctx.check_access(ctx.store.get("loadbalancerrule", ctx.get("lbruleid")), "LoadBalancer")
+        nc.check_owned(ctx, ctx.store.get("loadbalancerrule", ctx.get("lbruleid")), "LoadBalancer")
     return ctx.paginate([])
 
 
@@ -949,7 +951,7 @@ def list_lb_health_check_policies(ctx):
      params=[P("id", "uuid", True, "the policy", entity="lbhealthcheckpolicy")])
 def delete_lb_health_check_policy(ctx):
     policy = ctx.store.get("lbhealthcheckpolicy", ctx.get("id"))
-    ctx.check_access(policy, "LBHealthCheckPolicy")
+    nc.check_owned(ctx, policy, "LBHealthCheckPolicy")
 
     def run(jctx):
         jctx.store.delete("lbhealthcheckpolicy", policy["id"])
