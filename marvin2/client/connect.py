@@ -12,7 +12,7 @@ import os
 from typing import Any, Callable, Mapping, Sequence
 
 from marvin2.client.api import API
-from marvin2.client.errors import MarvinError
+from marvin2.client.errors import CloudStackError, MarvinError
 from marvin2.client.events import Listeners
 from marvin2.client.jobs import JobTimeouts, PollSchedule
 from marvin2.client.spec import Spec, SpecCache
@@ -43,9 +43,25 @@ def _http_timeouts(timeout: Any) -> tuple[float, float, Mapping[str, float] | No
     raise ValueError(f"timeout must be seconds, a (connect, read) pair or a mapping, got {timeout!r}")
 
 
+# CloudStack's answer to an API the caller's role does not allow (or that does not exist).
+API_NOT_AVAILABLE = 432
+
+
 def server_version(transport: Transport) -> str | None:
-    """``cloudstackversion`` from listCapabilities (None if the server does not say)."""
-    inner = transport.request("listCapabilities", {}, read_only=True, internal=True)
+    """``cloudstackversion`` from listCapabilities (None if the server does not say).
+
+    A role may deny listCapabilities (custom roles often allow little more than
+    ``list*`` of their own resources); the version then is simply unknown: the
+    spec is fetched without the cache rather than refusing to connect.
+    """
+    try:
+        inner = transport.request("listCapabilities", {}, read_only=True, internal=True)
+    except CloudStackError as error:
+        if error.errorcode != API_NOT_AVAILABLE:
+            raise
+        log.debug("%s: listCapabilities is not available to this account (%s); the server version is unknown, "
+                  "so the API spec is fetched without the cache", transport.endpoint, error.errortext)
+        return None
     capability = inner.get("capability") if isinstance(inner, dict) else None
     if isinstance(capability, list) and capability:
         capability = capability[0]
@@ -134,6 +150,21 @@ def connect(
         raise
 
 
+class ListApisDenied(MarvinError):
+    """The account's role does not allow listApis, so the client cannot learn the server's APIs."""
+
+    def __init__(self, endpoint: str, cause: CloudStackError) -> None:
+        self.endpoint = endpoint
+        self.cause = cause
+        super().__init__(
+            f"cannot connect to {endpoint}: this account's role does not allow listApis (errorcode {cause.errorcode}: "
+            f"{cause.errortext}), so the client cannot know which APIs the server offers. Either allow listApis in "
+            "the account's role, or give the spec yourself: connect(..., spec=admin_api.spec) with the spec of a "
+            "connection to the same server whose role allows listApis (an admin's), or spec='listApis.json' with a "
+            "saved listApis answer of that server."
+        )
+
+
 def _load_spec(transport: Transport, spec: Any, cache_dir: Any, use_cache: bool, refresh: bool) -> Spec:
     if isinstance(spec, Spec):
         return spec
@@ -143,11 +174,16 @@ def _load_spec(transport: Transport, spec: Any, cache_dir: Any, use_cache: bool,
     endpoint = transport.endpoint
 
     def fetch() -> Any:
-        return transport.request("listApis", {}, read_only=True, internal=True)
+        try:
+            return transport.request("listApis", {}, read_only=True, internal=True)
+        except CloudStackError as error:
+            if error.errorcode != API_NOT_AVAILABLE:
+                raise
+            raise ListApisDenied(endpoint, error) from error
 
     if not use_cache or version is None:
         if version is None:
-            log.info("%s did not report its version; listApis is fetched without cache", endpoint)
+            log.debug("%s did not report its version; listApis is fetched without cache", endpoint)
         return Spec.from_document(fetch(), version=version, endpoint=endpoint)
     cache = SpecCache(cache_dir)
     try:
