@@ -12,7 +12,7 @@ import os
 from typing import Any, Callable, Mapping, Sequence
 
 from marvin2.client.api import API
-from marvin2.client.errors import CloudStackError, MarvinError
+from marvin2.client.errors import CloudStackError, ListApisDenied, MarvinError
 from marvin2.client.events import Listeners
 from marvin2.client.jobs import JobTimeouts, PollSchedule
 from marvin2.client.spec import Spec, SpecCache
@@ -148,21 +148,6 @@ def connect(
     except BaseException:
         transport.close()
         raise
-
-
-class ListApisDenied(MarvinError):
-    """The account's role does not allow listApis, so the client cannot learn the server's APIs."""
-
-    def __init__(self, endpoint: str, cause: CloudStackError) -> None:
-        self.endpoint = endpoint
-        self.cause = cause
-        super().__init__(
-            f"cannot connect to {endpoint}: this account's role does not allow listApis (errorcode {cause.errorcode}: "
-            f"{cause.errortext}), so the client cannot know which APIs the server offers. Either allow listApis in "
-            "the account's role, or give the spec yourself: connect(..., spec=admin_api.spec) with the spec of a "
-            "connection to the same server whose role allows listApis (an admin's), or spec='listApis.json' with a "
-            "saved listApis answer of that server."
-        )
 
 
 def _load_spec(transport: Transport, spec: Any, cache_dir: Any, use_cache: bool, refresh: bool) -> Spec:

@@ -183,3 +183,18 @@ def _rebuild(cls, args, state):
     Exception.__init__(error, *args)
     error.__dict__.update(state)
     return error
+
+
+class ListApisDenied(MarvinError):
+    """The account's role does not allow listApis, so the client cannot learn the server's APIs."""
+
+    def __init__(self, endpoint: str, cause: CloudStackError) -> None:
+        self.endpoint = endpoint
+        self.cause = cause
+        super().__init__(
+            f"cannot connect to {endpoint}: this account's role does not allow listApis (errorcode {cause.errorcode}: "
+            f"{cause.errortext}), so the client cannot know which APIs the server offers. Either allow listApis in "
+            "the account's role, or give the spec yourself: connect(..., spec=admin_api.spec) with the spec of a "
+            "connection to the same server whose role allows listApis (an admin's), or spec='listApis.json' with a "
+            "saved listApis answer of that server."
+        )
