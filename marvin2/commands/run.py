@@ -68,6 +68,8 @@ def register(subparsers) -> None:
     parser.add_argument("--keep-resources", action="store_true", help="do not delete created resources")
     parser.add_argument("--no-leak-check", action="store_true", help="skip the end-of-run leak check")
     parser.add_argument("--account-scope", choices=["worker", "module"], help="test account per worker or module")
+    parser.add_argument("--simulator-profile", choices=["instant", "fast", "realistic"],
+                        help="timing profile of the embedded simulator (overrides the config)")
     parser.set_defaults(func=run, pytest_args=[])
 
 
@@ -114,7 +116,8 @@ def build_pytest_args(args: argparse.Namespace, run_id: str, results_dir: Path) 
         if args.numprocesses != "0" and not any(a == "--dist" or a.startswith("--dist=") for a in extra):
             command += ["--dist", "loadscope"]
     for option, value in (("--zone", args.zone), ("--hypervisor", args.hypervisor),
-                          ("--required-hardware", args.required_hardware), ("--account-scope", args.account_scope)):
+                          ("--required-hardware", args.required_hardware), ("--account-scope", args.account_scope),
+                          ("--simulator-profile", args.simulator_profile)):
         if value:
             command += [option, value]
     if args.keep_resources:

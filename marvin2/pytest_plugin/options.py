@@ -83,6 +83,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="true|false",
         help="select tests by @pytest.mark.required_hardware (unmarked tests count as false).",
     )
+    group.addoption("--simulator-profile", dest="marvin_simulator_profile", default=None,
+                    choices=("instant", "fast", "realistic"),
+                    help="timing profile of the embedded simulator (overrides the config's simulator.profile; "
+                    "realistic = job durations of a real cloud, scaled down).")
     group.addoption("--run-id", dest="marvin_run_id", metavar="ID", default=None,
                     help="identifier of this run (default: generated; shared by all xdist workers).")
     group.addoption("--results-dir", dest="marvin_results_dir", metavar="DIR", default=None,

@@ -174,7 +174,7 @@ class _CloudAccess:
         settings = _field(self.marvin_config(), "simulator")
         seed = _field(settings, "seed")  # "default", None (= empty) or a resolved file path
         process = SimulatorProcess(
-            profile=_field(settings, "profile"),
+            profile=self.pytest_config.getoption("marvin_simulator_profile", default=None) or _field(settings, "profile"),
             seed=seed if seed not in (None, "default") else None,
             empty=seed is None,
             db=_field(settings, "db"),

@@ -273,3 +273,28 @@ def test_old_run_folders_are_pruned_to_the_configured_number(pytester, pack):
     left = sorted(p.name for p in runs.iterdir())
     # the new run plus the two newest old ones
     assert len(left) == 3 and "old-4" in left and "old-3" in left and "old-0" not in left
+
+
+def test_simulator_profile_option_overrides_the_config(pytester, pack, simulator_config):
+    # The config says instant; under realistic a deploy job takes seconds.
+    pack(test_profile="""
+        import time
+
+        def test_deploy(cloud):
+            zone = cloud.listZones()[0]
+            template = cloud.listTemplates(templatefilter="featured", zoneid=zone.id)[0]
+            offering = cloud.listServiceOfferings(name="Small Instance")[0]
+            network = cloud.createNetwork(zoneid=zone.id, name="p", displaytext="p",
+                networkofferingid=cloud.listNetworkOfferings(name="DefaultIsolatedNetworkOfferingWithSourceNatService")[0].id)
+            started = time.monotonic()
+            cloud.deployVirtualMachine(zoneid=zone.id, templateid=template.id, serviceofferingid=offering.id,
+                                       networkids=[network.id], job_timeout=60)
+            with open("elapsed.txt", "w") as out:
+                out.write(str(time.monotonic() - started))
+    """)
+    args = ("-p", "no:cacheprovider", "--marvin-config", str(simulator_config), "--no-leak-check")
+    pytester.runpytest_subprocess(*args, "--simulator-profile", "realistic", timeout=120).assert_outcomes(passed=1)
+    realistic = float((pytester.path / "elapsed.txt").read_text())
+    pytester.runpytest_subprocess(*args, timeout=120).assert_outcomes(passed=1)
+    instant = float((pytester.path / "elapsed.txt").read_text())
+    assert realistic > 1.0 > instant, (realistic, instant)
