@@ -81,6 +81,8 @@ SETTINGS = {s.name: s for s in [
     Setting("max.account.projects", "20", "Account Defaults", "Long", "default project limit of an account", _int_check),
     Setting("max.project.user.vms", "20", "Project Defaults", "Long", "default VM limit of a project", _int_check),
     Setting("max.domain.user.vms", "40", "Domain Defaults", "Long", "default VM limit of a domain", _int_check),
+    Setting("display.human.readable.sizes", "true", "Advanced", "Boolean",
+            "print byte sizes with a readable unit too (e.g. in resource limit errors)", _bool_check),
 ]}
 
 

@@ -2,9 +2,14 @@
 
 Other modules call ``charge``/``release`` when they create/destroy a resource.
 A limit of -1 is unlimited. An account's limit defaults to the global
-``max.account.*`` setting; a domain's to unlimited unless set. Root-admin
-accounts are never limited (as on a real server). Exceeding a limit raises the
-real 532 ResourceAllocationException.
+``max.account.*`` setting; a domain without a limit of its own inherits its
+nearest limited ancestor's (ROOT is never limited), else it is unlimited.
+Root-admin accounts are never limited (as on a real server). Exceeding a limit
+raises the real 532 ResourceAllocationException with the 4.18 texts: the
+account one prints storage amounts as bytes in human-readable form, the domain
+one prints every amount that way (``(1 bytes) 1``) while
+``display.human.readable.sizes`` is true, its default. Storage is counted in
+GiB here and printed in bytes, as CloudStack counts it.
 """
 from __future__ import annotations
 
@@ -67,8 +72,54 @@ def account_limit(store, account: dict, resource_type: str) -> int:
 
 
 def domain_limit(store, domain: dict, resource_type: str) -> int:
+    """The limit set on the domain itself (-1 when none is)."""
     row = _limit_row(store, domain_id=domain["id"], name=type_name(resource_type))
     return int(row["max"]) if row is not None else -1
+
+
+def is_root_domain(domain: dict) -> bool:
+    return not domain.get("parentdomainid")
+
+
+def effective_domain_limit(store, domain: dict, resource_type: str) -> int:
+    """The limit that binds the domain: its own, else its nearest limited ancestor's; ROOT is unlimited."""
+    name = type_name(resource_type)
+    while domain is not None and not is_root_domain(domain):
+        limit = domain_limit(store, domain, name)
+        if limit != -1:
+            return limit
+        domain = store.get("domain", domain["parentdomainid"])
+    return -1
+
+
+def domain_number(domain: dict) -> int | str:
+    """How 4.18 texts name a domain: its internal (database) id."""
+    return domain.get("internalid", domain["id"])
+
+
+GIB = 1024 ** 3
+_STORAGE = ("primary_storage", "secondary_storage")
+
+
+def _readable_size(size: int) -> str:
+    """CloudStack's byte size text: "512 bytes", "1.50 KB", "10.00 GB", "1.0000 TB"."""
+    for unit, scale, digits in (("TB", GIB * 1024, 4), ("GB", GIB, 2), ("MB", 1024 ** 2, 2), ("KB", 1024, 2)):
+        if size >= scale:
+            return f"{size / scale:.{digits}f} {unit}"
+    return f"{size} bytes"
+
+
+def human_readable(store, value: int) -> str:
+    """A size as 4.18 messages print it: "(10.00 GB) 10737418240", or the bare number when the setting is off."""
+    row = store.get("configuration", "display.human.readable.sizes")
+    if row is not None and str(row.get("value", "true")).lower() != "true":
+        return str(value)
+    return f"({_readable_size(value)}) {value}"
+
+
+def amount_in_units(name: str, amount: int) -> int:
+    """An amount as CloudStack counts it: storage in bytes (the simulator keeps GiB), the rest as is."""
+    return amount * GIB if name in _STORAGE and amount > 0 else amount
 
 
 def set_limit(store, *, account: dict | None = None, domain: dict | None = None, resource_type: str, maximum: int) -> dict:
@@ -113,21 +164,26 @@ def check(store, account: dict, resource_type: str, amount: int = 1) -> None:
     limit = account_limit(store, account, name)
     current = account_count(store, account["id"], name)
     if limit >= 0 and current + amount > limit:
+        numbers = [amount_in_units(name, n) for n in (limit, current, amount)]
+        if name in _STORAGE:
+            numbers = [human_readable(store, n) for n in numbers]
+        domain_row = store.get("domain", account["domainid"]) or {"id": account["domainid"]}
         raise errors.resource_limit(
             f"Maximum amount of resources of Type = '{name}' for Account Name = {account['name']} in Domain Id = "
-            f"{account['domainid']} is exceeded: Account Resource Limit = {limit}, Current Account Resource Amount = "
-            f"{current}, Requested Resource Amount = {amount}.")
+            f"{domain_number(domain_row)} is exceeded: Account Resource Limit = {numbers[0]}, Current Account Resource "
+            f"Amount = {numbers[1]}, Requested Resource Amount = {numbers[2]}.")
     domain = store.get("domain", account["domainid"])
-    while domain is not None:
-        limit = domain_limit(store, domain, name)
+    while domain is not None and not is_root_domain(domain):
+        limit = effective_domain_limit(store, domain, name)
         if limit >= 0:
             current = domain_count(store, domain, name)
             if current + amount > limit:
+                shown = [human_readable(store, amount_in_units(name, n)) for n in (limit, current, amount)]
                 raise errors.resource_limit(
-                    f"Maximum amount of resources of Type = '{name}' for Domain Id = {domain['id']} is exceeded: "
-                    f"Domain Resource Limit = {limit}, Current Domain Resource Amount = {current}, "
-                    f"Requested Resource Amount = {amount}.")
-        domain = store.get("domain", domain.get("parentdomainid")) if domain.get("parentdomainid") else None
+                    f"Maximum domain resource limits of Type '{name}' for Domain Id = {domain_number(domain)} is "
+                    f"exceeded: Domain Resource Limit = {shown[0]}, Current Domain Resource Amount = {shown[1]}, "
+                    f"Requested Resource Amount = {shown[2]}.")
+        domain = store.get("domain", domain["parentdomainid"])
 
 
 def charge(store, account: dict, resource_type: str, amount: int = 1) -> None:

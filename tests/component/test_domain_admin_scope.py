@@ -157,6 +157,14 @@ def test_domain_admin_sets_subdomain_limits_but_not_its_own(tree, cloud):
     expect_error(531, tree.admin_api.updateResourceLimit, domainid=tree.sibling.id, resourcetype=0, max=5)
 
 
+@pytest.mark.tags("limits")
+def test_own_domain_limit_refusal_text(tree):
+    error = expect_error(531, tree.admin_api.updateResourceLimit, domainid=tree.top.id, resourcetype=0, max=50)
+    # CloudStack names the domain by its id (internal or uuid, by version).
+    assert error.errortext.startswith("Unable to update resource limit for domain ")
+    assert error.errortext.endswith(", permission denied")
+
+
 @pytest.mark.tags("negative", "roles")
 def test_domain_admin_cannot_use_root_admin_apis(tree, make, cloud):
     api = make.api_for(tree.admin, spec=cloud.spec)

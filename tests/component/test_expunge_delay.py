@@ -123,3 +123,11 @@ def test_a_user_may_not_recover_by_default(plain_user, make, cloud):
     if error.errorcode == 531:
         assert "allow.user.expunge.recover.vm" in error.errortext
     assert only(cloud.listVirtualMachines(id=vm.id, listall=True)).state == "Destroyed"
+
+
+@pytest.mark.tags("roles")
+def test_the_account_setting_lets_its_users_expunge(plain_user, settings, cloud):
+    keys, api, vm = plain_user
+    settings.set("allow.user.expunge.recover.vm", "true", accountid=keys.id)
+    api.destroyVirtualMachine(id=vm.id, expunge=True)
+    r.wait_for_vm_expunged(cloud, vm.id, timeout=120)

@@ -29,11 +29,26 @@ def account_limit_text(type_name: str, account: str, limit: int, current: int, r
                     f"Requested Resource Amount = {requested}."))
 
 
+def amount(number: int) -> str:
+    """A number as domain limit texts print it: bare, or with its byte size around it when the server's
+    ``display.human.readable.sizes`` is on ("(1 bytes) 1" on 4.18.0, "1 (1 bytes)" on later versions)."""
+    size = r"\(\d+(?:\.\d+)? (?:bytes|KB|MB|GB|TB)\)"
+    return rf"(?:{size} )?{number}(?: {size})?"
+
+
 def domain_limit_text(type_name: str, limit: int, current: int, requested: int) -> re.Pattern:
+    """The ResourceAllocationException text of a domain limit (4.18.1+ adds the reserved amount)."""
     return re.compile(
         re.escape(f"Maximum domain resource limits of Type '{type_name}' for Domain Id = ") + r"\S+"
-        + re.escape(f" is exceeded: Domain Resource Limit = {limit}, Current Domain Resource Amount = {current}, "
-                    f"Requested Resource Amount = {requested}."))
+        + re.escape(" is exceeded: Domain Resource Limit = ") + amount(limit)
+        + re.escape(", Current Domain Resource Amount = ") + amount(current)
+        + r"(?:, Current Resource Reservation = " + amount(r"\d+") + ")?"
+        + re.escape(", Requested Resource Amount = ") + amount(requested) + re.escape("."))
+
+
+def names_domain_limit(text: str, type_name: str, limit: int) -> bool:
+    return bool(re.search(re.escape(f"of Type '{type_name}' for Domain Id = ") + r"\S+"
+                          + re.escape(" is exceeded: Domain Resource Limit = ") + amount(limit) + ",", text))
 
 
 def set_account_limit(cloud, keys, resourcetype: int, maximum: int):
@@ -213,7 +228,7 @@ def test_domain_limit_applies_to_all_its_accounts(make, cloud, create_network, d
     own_limit = account_record(cloud, second).vmlimit
     assert own_limit == "Unlimited" or int(own_limit) > 1
     error = expect_error(532, deploy_vm, api=second_api, networkids=[second_net.id])
-    assert "'user_vm'" in error.errortext and "Domain Resource Limit = 1" in error.errortext
+    assert names_domain_limit(error.errortext, "user_vm", 1), error.errortext
 
     record = only(cloud.listDomains(id=domain.id), "domain")
     assert (record.vmlimit, as_number(record.vmtotal), record.vmavailable) == ("1", 1, "0")
@@ -230,7 +245,7 @@ def test_parent_domain_limit_covers_its_subdomains(make, cloud, create_network, 
     net = create_network(api=api)
     deploy_vm(api=api, networkids=[net.id])
     error = expect_error(532, deploy_vm, api=api, networkids=[net.id])
-    assert "'user_vm'" in error.errortext and "Domain Resource Limit = 1" in error.errortext
+    assert names_domain_limit(error.errortext, "user_vm", 1), error.errortext
     # The parent's count includes what its subdomains use.
     assert as_number(only(cloud.listDomains(id=parent.id), "domain").vmtotal) == 1
 
@@ -244,7 +259,18 @@ def test_account_limit_above_its_domain_limit_is_still_bounded_by_the_domain(mak
     set_account_limit(cloud, keys, VOLUME, 10)
     create_volume(api=api)
     error = expect_error(532, create_volume, api=api)
-    assert "'volume'" in error.errortext and "Domain Resource Limit = 1" in error.errortext
+    assert names_domain_limit(error.errortext, "volume", 1), error.errortext
+
+
+@pytest.mark.tags("domains", "deploy-vm")
+def test_domain_limit_error_text(make, cloud, create_network, deploy_vm):
+    domain = make.domain(purpose="limtext")
+    keys = make.account(domainid=domain.id, purpose="txt")
+    api = make.api_for(keys)
+    cloud.updateResourceLimit(domainid=domain.id, resourcetype=USER_VM, max=0)
+    error = expect_error(532, deploy_vm, api=api, networkids=[create_network(api=api).id])
+    assert domain_limit_text("user_vm", 0, 0, 1).fullmatch(error.errortext), error.errortext
+    assert error.cserrorcode == 4370
 
 
 @pytest.mark.tags("deploy-vm")
@@ -259,3 +285,20 @@ def test_update_resource_count_reports_the_real_usage(limited, cloud, create_net
     assert by_type[VOLUME] == 1          # the root volume
     only_vms = cloud.updateResourceCount(account=keys.name, domainid=keys.domainid, resourcetype=USER_VM)
     assert [(int(c.resourcetype), int(c.resourcecount)) for c in only_vms] == [(USER_VM, 1)]
+
+
+@pytest.mark.tags("domains", "negative")
+def test_subdomain_limit_above_its_parents_is_refused(make, cloud):
+    parent = make.domain(purpose="cap")
+    child = make.domain(parentdomainid=parent.id, purpose="capchild")
+    cloud.updateResourceLimit(domainid=parent.id, resourcetype=USER_VM, max=3)
+    error = expect_error(431, cloud.updateResourceLimit, domainid=child.id, resourcetype=USER_VM, max=4)
+    assert "has maximum allowed resource limit 3 for user_vm" in error.errortext
+    assert int(cloud.updateResourceLimit(domainid=child.id, resourcetype=USER_VM, max=3)["max"]) == 3
+
+
+@pytest.mark.tags("domains", "negative")
+def test_the_root_domain_limits_cannot_be_changed(cloud, domain):
+    root = only([d for d in cloud.listDomains(listall=True) or [] if d.level == 0], "ROOT domain")
+    error = expect_error(531, cloud.updateResourceLimit, domainid=root.id, resourcetype=USER_VM, max=100)
+    assert error.errortext.startswith("Cannot update resource limit for ROOT domain")

@@ -115,7 +115,7 @@ def get_user_keys(ctx):
 # =====================================================================================
 
 from marvin2.simulator import limits, tagging
-from marvin2.simulator.apis._common import PROJECT_ACCOUNT_TYPE
+from marvin2.simulator.apis._common import PROJECT_ACCOUNT_TYPE, account_number
 from marvin2.simulator.context import (
     ACCOUNT_TYPE_ADMIN,
     ROLE_TYPE_BY_ACCOUNT_TYPE,
@@ -127,8 +127,10 @@ from marvin2.simulator.context import (
 from marvin2.simulator.declare import (
     ADMIN,
     ADMIN_ONLY,
+    DOMAIN_ADMIN,
     DOMAIN_ADMINS,
     PAGING,
+    RESOURCE_ADMIN,
     ROLE_TYPES,
     USER,
 )
@@ -205,7 +207,7 @@ def _limit_triplets(store, *, account: dict | None = None, domain: dict | None =
             limit = limits.account_limit(store, account, name)
             total = limits.account_count(store, account["id"], name)
         else:
-            limit = limits.domain_limit(store, domain, name)
+            limit = limits.effective_domain_limit(store, domain, name)
             total = limits.domain_count(store, domain, name)
         out[f"{prefix}limit"] = "Unlimited" if limit < 0 else str(limit)
         out[f"{prefix}total"] = total
@@ -935,8 +937,16 @@ def delete_role_permission(ctx):
 
 
 def _limit_target(ctx) -> tuple[dict | None, dict | None]:
-    """(account, domain) that a limit call names: account+domainid, domainid alone, or the caller's account."""
+    """(account, domain) that a limit call names: a project, account+domainid, domainid alone, or the caller's account."""
     store = ctx.store
+    if ctx.has("projectid"):
+        project = store.get("project", ctx.get("projectid"))
+        account = store.get("account", project.get("projectaccountid")) if project.get("projectaccountid") else None
+        if account is None:
+            raise errors.invalid_value(f"Unable to find the account of project {project['id']}")
+        if store.find_one("projectaccount", projectid=project["id"], accountid=ctx.caller.account_id) is None:
+            ctx.check_access({"accountid": account["id"], "domainid": account["domainid"]}, "project")
+        return account, None
     if ctx.has("account"):
         domain_id = ctx.get("domainid") or ctx.caller.domain_id
         account = store.find_one("account", name=ctx.get("account"), domainid=domain_id, removed=None)
@@ -968,19 +978,44 @@ def render_limit(ctx, *, account: dict | None, domain: dict | None, name: str, m
              P("max", "long", description="the new limit (-1 unlimited)"), P("account"), P("domainid", "uuid"),
              P("projectid", "uuid", entity="project")])
 def update_resource_limit(ctx):
-    name = limits.type_name(ctx.get("resourcetype"))
-    account, domain = _limit_target(ctx)
+    """CloudStack 4.18's checks, in its order, with its texts (ids are the internal numbers)."""
     maximum = ctx.get("max", -1)
     if maximum < -1:
-        raise errors.invalid_value("Please specify either '-1' for an infinite limit, or a limit that is at least '0'")
-    if account is not None and account.get("accounttype") == ACCOUNT_TYPE_ADMIN:
-        raise errors.invalid_value("Resource limits of root admin accounts cannot be changed")
-    if account is None and domain["level"] == 0:
-        raise errors.invalid_value("The ROOT domain's limits cannot be changed")
-    if ctx.caller.is_domain_admin and domain is not None and domain["id"] == ctx.caller.domain_id:
-        raise errors.permission_denied("Domain admins cannot change the limits of their own domain")
+        raise errors.invalid_value("Please specify either '-1' for an infinite limit, or a limit that is at least '0'.")
+    name = limits.type_name(ctx.get("resourcetype"))
+    if not (ctx.has("account") or ctx.has("domainid") or ctx.has("projectid")):
+        raise errors.invalid_value("AccountId or domainId have to be specified in order to update resource limit")
+    account, domain = _limit_target(ctx)
+    if account is not None:
+        _check_account_limit_change(ctx, account, maximum)
+    else:
+        _check_domain_limit_change(ctx, domain, name, maximum)
     limits.set_limit(ctx.store, account=account, domain=domain, resource_type=name, maximum=maximum)
     return render_limit(ctx, account=account, domain=domain, name=name, maximum=maximum)
+
+
+def _check_account_limit_change(ctx, account: dict, maximum: int) -> None:
+    if account.get("accounttype") == ACCOUNT_TYPE_ADMIN and maximum != -1:
+        raise errors.invalid_value("Only -1 limit is supported for Root Admin accounts")
+    if account["id"] == ctx.caller.account_id and ctx.caller.is_domain_admin:
+        raise errors.permission_denied(f"Unable to update resource limit for their own account "
+                                       f"{account_number(ctx.store, account)}, permission denied")
+
+
+def _check_domain_limit_change(ctx, domain: dict, name: str, maximum: int) -> None:
+    number = limits.domain_number(domain)
+    if limits.is_root_domain(domain):
+        raise errors.permission_denied(f"Cannot update resource limit for ROOT domain {number}, permission denied")
+    # Java's operator precedence makes this "(own domain and domain admin) or any resource admin".
+    caller_type = ctx.caller.role_type
+    if (domain["id"] == ctx.caller.domain_id and caller_type == DOMAIN_ADMIN) or caller_type == RESOURCE_ADMIN:
+        raise errors.permission_denied(f"Unable to update resource limit for domain {number}, permission denied")
+    parent = ctx.store.get("domain", domain["parentdomainid"])
+    parent_maximum = limits.amount_in_units(name, limits.effective_domain_limit(ctx.store, parent, name))
+    if parent_maximum >= 0 and limits.amount_in_units(name, maximum) > parent_maximum:
+        raise errors.invalid_value(
+            f"Domain {domain['name']}(id: {limits.domain_number(parent)}) has maximum allowed resource limit "
+            f"{parent_maximum} for {name}, please specify a value less that or equal to {parent_maximum}")
 
 
 @api("listResourceLimits", response="resourcelimit",
@@ -1000,7 +1035,8 @@ def list_resource_limits(ctx):
     for name in limits.RESOURCE_TYPES:
         if wanted and name != wanted:
             continue
-        maximum = limits.account_limit(ctx.store, account, name) if account else limits.domain_limit(ctx.store, domain, name)
+        maximum = (limits.account_limit(ctx.store, account, name) if account
+                   else limits.effective_domain_limit(ctx.store, domain, name))
         items.append(render_limit(ctx, account=account, domain=domain, name=name, maximum=maximum))
     return ctx.paginate(items)
 

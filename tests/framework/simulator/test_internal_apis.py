@@ -40,13 +40,46 @@ def test_limits_charge_and_532(bare):
 def test_domain_limit_applies_to_accounts(bare):
     store = bare.store
     with store.transaction():
-        account = _user_account(store)
-        root = store.get("domain", account["domainid"])
-        limits.set_limit(store, domain=root, resource_type="cpu", maximum=3)
+        root = store.find_one("domain", path="ROOT")
+        sub = store.insert("domain", {"name": "sub", "path": "ROOT/sub", "level": 1, "state": "Active",
+                                      "parentdomainid": root["id"], "internalid": 7})
+        account = store.update("account", _user_account(store)["id"], domainid=sub["id"])
+        limits.set_limit(store, domain=sub, resource_type="cpu", maximum=3)
         limits.charge(store, account, "cpu", 2)
         with pytest.raises(errors.ApiError) as caught:
             limits.charge(store, account, "cpu", 2)
-        assert caught.value.errorcode == 532 and "Domain" in caught.value.errortext
+        assert caught.value.errorcode == 532
+        assert caught.value.errortext == (
+            "Maximum domain resource limits of Type 'cpu' for Domain Id = 7 is exceeded: Domain Resource Limit = "
+            "(3 bytes) 3, Current Domain Resource Amount = (2 bytes) 2, Requested Resource Amount = (2 bytes) 2.")
+
+
+def test_root_domain_limits_are_ignored(bare):
+    # A real server never limits ROOT, even with a row in its limit table.
+    store = bare.store
+    with store.transaction():
+        account = _user_account(store)
+        root = store.get("domain", account["domainid"])
+        limits.set_limit(store, domain=root, resource_type="cpu", maximum=1)
+        limits.charge(store, account, "cpu", 2)
+        assert limits.effective_domain_limit(store, root, "cpu") == -1
+
+
+def test_storage_amounts_are_printed_in_bytes(bare):
+    store = bare.store
+    with store.transaction():
+        account = _user_account(store)
+        limits.set_limit(store, account=account, resource_type="primary_storage", maximum=10)
+        with pytest.raises(errors.ApiError) as caught:
+            limits.charge(store, account, "primary_storage", 11)
+        assert caught.value.errortext == (
+            "Maximum amount of resources of Type = 'primary_storage' for Account Name = u1 in Domain Id = 1 is "
+            "exceeded: Account Resource Limit = (10.00 GB) 10737418240, Current Account Resource Amount = "
+            "(0 bytes) 0, Requested Resource Amount = (11.00 GB) 11811160064.")
+        store.update("configuration", "display.human.readable.sizes", value="false")
+        with pytest.raises(errors.ApiError) as caught:
+            limits.charge(store, account, "primary_storage", 11)
+        assert "Account Resource Limit = 10737418240, Current Account Resource Amount = 0," in caught.value.errortext
 
 
 def test_ip_allocator_no_duplicates_and_exhaustion(bare):
