@@ -255,3 +255,24 @@ def test_an_exhausted_pod_range_fails_the_deploy_with_533(admin, tenant, catalog
     admin.run("destroyVirtualMachine", id=vms[0]["id"], expunge=True)
     replacement = tenant.run("deployVirtualMachine", **base)["virtualmachine"]
     assert replacement["nic"][0]["ipaddress"] == vms[0]["nic"][0]["ipaddress"]
+
+
+def test_a_pod_range_with_addresses_in_use_cannot_be_deleted(admin, tenant, catalog, sg_zone):
+    vm = tenant.run("deployVirtualMachine", **_vm_base(catalog, sg_zone["zone"]))["virtualmachine"]
+    pod = _pod_of(admin, vm)
+    held = sg_zone["ranges"][pod]
+    _, first, last = POD_RANGES[pod]
+    in_use = [n["ipaddress"] for v in admin.items("listVirtualMachines", "virtualmachine", listall=True,
+                                                   zoneid=sg_zone["zone"]["id"]) for n in v["nic"]
+              if n.get("ipaddress") and _inside(n["ipaddress"], first, last)]
+    in_use += [r["guestipaddress"] for r in admin.items("listRouters", "router", listall=True,
+                                                        networkid=sg_zone["network"]["id"])
+               if r.get("guestipaddress") and _inside(r["guestipaddress"], first, last)]
+    assert vm["nic"][0]["ipaddress"] in in_use and len(in_use) >= 2          # the VM and its pod's router at least
+    assert admin.error("deleteVlanIpRange", id=held["id"]) == (
+        431, 4350, f"{len(in_use)}  Ips are in use. Cannot delete this vlan")
+    assert held["id"] in {r["id"] for r in admin.items("listVlanIpRanges", "vlaniprange", networkid=sg_zone["network"]["id"])}
+    # A range of the same pod that nobody's address is in goes.
+    spare = _pod_range(admin, sg_zone["zone"], sg_zone["pods"][pod], sg_zone["network"], POD_RANGES[pod][0],
+                       first.rsplit(".", 1)[0] + ".200", first.rsplit(".", 1)[0] + ".201")
+    assert admin.ok("deleteVlanIpRange", id=spare["id"]) == {"success": True}

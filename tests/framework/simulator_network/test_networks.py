@@ -294,3 +294,24 @@ def test_delete_network_drops_the_tags_of_the_addresses_it_releases(admin, user_
         freed = admin.items("listPublicIpAddresses", "publicipaddress", id=ip["id"], allocatedonly=False)[0]
         assert freed["state"] == "Free" and freed["tags"] == []
         assert admin.items("listTags", "tag", resourceid=ip["id"], listall=True) == []
+
+
+def test_guest_range_with_addresses_in_use_cannot_be_deleted(admin, user_a, make_network, deploy):
+    # A shared network's guest range whose addresses NICs hold (a VM's, the router's) is refused with the text of
+    # CloudStack's ConfigurationManagerImpl.deleteVlanAndPublicIpRange (InvalidParameterValueException: 431).
+    params = {"vlan": "320", "gateway": "10.52.0.1", "netmask": "255.255.255.0", "startip": "10.52.0.10", "endip": "10.52.0.20"}
+    shared = make_network(admin, SHARED, name="shared-del", **params)
+    (first,) = admin.items("listVlanIpRanges", "vlaniprange", networkid=shared["id"])
+    spare = admin.ok("createVlanIpRange", networkid=shared["id"], startip="10.52.0.100", endip="10.52.0.101",
+                     gateway="10.52.0.1", netmask="255.255.255.0", vlan="320", forvirtualnetwork=False)["vlan"]
+    vm = deploy(user_a, shared, ipaddress="10.52.0.15")
+    router = admin.items("listRouters", "router", listall=True, networkid=shared["id"])[0]
+    assert router["guestipaddress"].startswith("10.52.0.") and vm["nic"][0]["ipaddress"] == "10.52.0.15"
+    code, cs, text = admin.error("deleteVlanIpRange", id=first["id"])
+    assert (code, cs, text) == (431, 4350, "2  Ips are in use. Cannot delete this vlan")
+    assert admin.ok("deleteVlanIpRange", id=spare["id"]) == {"success": True}      # nobody's address in it
+    admin.run("destroyVirtualMachine", id=vm["id"], expunge=True)
+    assert admin.error("deleteVlanIpRange", id=first["id"])[2] == "1  Ips are in use. Cannot delete this vlan"
+    assert [r["id"] for r in admin.items("listVlanIpRanges", "vlaniprange", networkid=shared["id"])] == [first["id"]]
+    admin.run("deleteNetwork", id=shared["id"])               # the network's delete takes its ranges along
+    assert admin.items("listVlanIpRanges", "vlaniprange", networkid=shared["id"]) == []
