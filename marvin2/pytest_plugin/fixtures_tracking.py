@@ -37,7 +37,8 @@ class ResourceTracker:
             context = {"test": self.node_id, "owner": owner}
             # Cleanup first: an in-memory push cannot fail, so the resource is
             # never unaccounted for even if the ledger write below does.
-            self.stack.push_resource(self.delete_api, created.kind, created.id, name=created.name, context=context)
+            self.stack.push_resource(self.delete_api, created.kind, created.id, name=created.name, context=context,
+                                     ownership=created.ownership)
             try:
                 self.ledger.created(created, test=self.node_id, owner=owner)
             except Exception as error:  # noqa: BLE001 - the cleanup is registered; do not break the create

@@ -7,7 +7,8 @@ of the run, the controller (or the single process) lists the resources that
 were created, never deleted and still exist in the cloud (checked with the
 API), plus resources carrying this run's ``marvin2-run`` tag that nobody
 recorded, into ``<results_dir>/leaks.json`` (only when there are leaks), and
-always writes ``<results_dir>/ledger-summary.json``.
+always writes ``<results_dir>/ledger-summary.json``. Leaks make a run whose
+tests all passed fail (exit status 1); ``--no-leak-check`` turns the check off.
 """
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ class ResourceLedger:
     def created(self, created: Created, *, test: str, owner: str | None = None) -> dict:
         """Record a creation; returns the context to attach to its cleanup entry."""
         context = {"test": test, "owner": owner}
-        self._write(L.CREATED, created.kind, created.id, name=created.name, command=created.command, **context)
+        self._write(L.CREATED, created.kind, created.id, name=created.name, command=created.command,
+                    ownership=dict(created.ownership) if created.ownership else None, **context)
         return context
 
     def cleanup_listener(self, entry: CleanupEntry, outcome: str, error: BaseException | None) -> None:
@@ -99,7 +101,7 @@ def check_leaks(api: Any, context: RunContext, *, use_tags: bool = True) -> dict
         if resource.status == L.KEPT:
             continue
         try:
-            present = exists(api, resource.kind, resource.id)
+            present = exists(api, resource.kind, resource.id, ownership=resource.ownership)
         except Exception as error:  # noqa: BLE001 - report, do not guess
             unverified.append({**resource.describe(), "check_error": f"{type(error).__name__}: {error}"})
             continue
@@ -168,8 +170,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         kinds = sorted({leak["kind"] for leak in summary["leaks"]})
         _warn(config, f"marvin2: {len(summary['leaks'])} leaked resource(s) ({', '.join(kinds)}) listed in "
                       f"{leaks_path}; remove them with: {summary['cleanup_command']}")
+        _fail_the_run(session, summary)
     elif leaks_path.exists():
         leaks_path.unlink()  # a re-run with the same results dir must not show stale leaks
+
+
+def _fail_the_run(session: pytest.Session, summary: dict) -> None:
+    """Leaks must not pass silently: a run whose tests all passed ends with exit status 1.
+
+    A run that already failed keeps its status (tests failed, interrupted, usage error ...).
+    pytest returns ``session.exitstatus`` as set by the time every ``pytest_sessionfinish``
+    has run, so setting it here (trylast) decides the process's exit code.
+    """
+    if session.exitstatus != pytest.ExitCode.OK:
+        return
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    _warn(session.config, f"marvin2: exit status 1: every test passed but the run leaked {len(summary['leaks'])} "
+                          f"resource(s); run `{summary['cleanup_command']}` (--no-leak-check skips this check)")
 
 
 def _warn(config: pytest.Config, text: str) -> None:

@@ -52,7 +52,8 @@ def tracker(stack: CleanupStack, delete_api: Any, *, timeout: float | None = Non
     """
 
     def on_created(created: Created) -> None:
-        stack.push_resource(delete_api, created.kind, created.id, name=created.name, timeout=timeout)
+        stack.push_resource(delete_api, created.kind, created.id, name=created.name, timeout=timeout,
+                            ownership=created.ownership)
 
     return on_created
 

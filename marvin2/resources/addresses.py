@@ -5,7 +5,7 @@ from typing import Any
 
 from marvin2.resources.base import OnCreated, call, create_async
 from marvin2.resources.errors import AlreadyGone, DependentResource, is_gone_error
-from marvin2.resources.kinds import ResourceKind, find_by_id, register, simple_delete
+from marvin2.resources.kinds import ResourceKind, find_by_id, ownership_of, register, simple_delete
 
 
 def delete_public_ip(api: Any, ip_id: str, *, timeout: float | None = None) -> None:
@@ -30,10 +30,23 @@ def delete_public_ip(api: Any, ip_id: str, *, timeout: float | None = None) -> N
             f"is deleted ({getattr(error, 'errortext', error)})") from error
 
 
+def public_ip_ownership(record: Any) -> dict:
+    """Who an address is allocated to: its account (or project) and domain, and its VPC or else its network.
+
+    A released address keeps its id (the row of its range stays, as on a real
+    server) and the next acquisition, by anyone, gets the same id: these
+    fields tell the allocation a test made from a later one. (A VPC address's
+    network changes with its rules, so its VPC is what counts.)
+    """
+    owner = "projectid" if record.get("projectid") else "account"
+    place = "vpcid" if record.get("vpcid") else "associatednetworkid"
+    return {key: record.get(key) for key in ("domainid", owner, place) if record.get(key)}
+
+
 PUBLIC_IP = register(ResourceKind(
     name="public_ip", label="public IP address", list_api="listPublicIpAddresses",
     delete=delete_public_ip, rank=50, tag_type="PublicIpAddress",
-    gone_states=frozenset({"Free", "Releasing"}), name_searchable=False,
+    gone_states=frozenset({"Free", "Releasing"}), name_searchable=False, ownership=public_ip_ownership,
 ))
 
 FIREWALL_RULE = register(ResourceKind(
@@ -56,12 +69,33 @@ def acquire_public_ip(
     api: Any, *, networkid: str | None = None, vpcid: str | None = None, zoneid: str | None = None,
     run_id: str | None = None, on_created: OnCreated | None = None, timeout: float | None = None, **params: Any,
 ) -> Any:
-    """associateIpAddress for a network or VPC; returns the public IP record."""
+    """associateIpAddress for a network or VPC; returns the public IP record.
+
+    The new address's owner and network are looked up (one list call) before
+    ``on_created`` hears of it: the address keeps its id once released and
+    may then go to another account, so its cleanup checks it is still ours.
+    """
     if not (networkid or vpcid or zoneid):
         raise ValueError("acquire_public_ip needs networkid=, vpcid= or zoneid=")
     params = {"networkid": networkid, "vpcid": vpcid, "zoneid": zoneid, **params}
+
+    def identify(ip_id: str, record: Any) -> dict | None:
+        try:
+            found = ownership_of(PUBLIC_IP, record if record is not None else find_by_id(api, PUBLIC_IP, ip_id)) or {}
+        except Exception:  # noqa: BLE001 - what the request named is still worth checking
+            found = {}
+        # A real server ties the address to its network or VPC only in the job: while it is Allocating the
+        # record may not say yet where it goes; the request does.
+        if not {"vpcid", "associatednetworkid"} & set(found):
+            if vpcid:
+                found["vpcid"] = vpcid
+            elif networkid:
+                found["associatednetworkid"] = networkid
+        return found or None
+
     return create_async(api, "public_ip", "associateIpAddress", params, result_keys=("ipaddress",),
-                        on_created=on_created, run_id=run_id, tag_type=PUBLIC_IP.tag_type, timeout=timeout)
+                        on_created=on_created, run_id=run_id, tag_type=PUBLIC_IP.tag_type, timeout=timeout,
+                        identify=identify)
 
 
 def create_firewall_rule(

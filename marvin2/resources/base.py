@@ -28,9 +28,15 @@ class Created:
     command: str                 # the API that created it
     name: str | None = None
     record: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    # Kinds whose ids a server hands out again (public IPs): who had it when it
+    # was created (account, network ...), so that cleanup by id never deletes
+    # a later owner's resource (see ResourceKind.ownership).
+    ownership: Mapping[str, Any] | None = None
 
 
 OnCreated = Callable[[Created], None]
+# identify(new id, record or None) -> the Created.ownership of a new resource
+Identify = Callable[[str, "Mapping[str, Any] | None"], "Mapping[str, Any] | None"]
 
 
 def call(api: Any, command: str, *, timeout: float | None = None, wait: bool | None = None, **params: Any) -> Any:
@@ -72,6 +78,17 @@ def _notify(on_created: OnCreated | None, created: Created) -> None:
         on_created(created)
 
 
+def _identify(identify: Identify | None, resource_id: str, record: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The new resource's ownership, best effort: without it its cleanup is only less careful, never missing."""
+    if identify is None:
+        return None
+    try:
+        return identify(resource_id, record)
+    except Exception as error:  # noqa: BLE001 - the resource exists; its cleanup must still be registered
+        log.warning("could not tell who owns new resource %s: %s", resource_id, error)
+        return None
+
+
 def create_sync(
     api: Any, kind: str, command: str, params: Mapping[str, Any], *,
     result_keys: tuple[str, ...] = (), on_created: OnCreated | None = None,
@@ -90,18 +107,21 @@ def create_async(
     api: Any, kind: str, command: str, params: Mapping[str, Any], *,
     result_keys: tuple[str, ...] = (), on_created: OnCreated | None = None,
     run_id: str | None = None, tag_type: str | None = None, timeout: float | None = None,
+    identify: Identify | None = None,
 ) -> Any:
     """Call an async create API; report its id as soon as the server gives one.
 
     If the immediate answer carries no id (createVPC, createTemplate), the
     resource is reported once the job has finished. Job failures propagate
     (``AsyncJobFailed``/``AsyncJobTimeout`` of the client) *after* the
-    report, so a registered cleanup still runs.
+    report, so a registered cleanup still runs. ``identify`` gives the
+    report's ``ownership`` (kinds whose ids are handed out again).
     """
     answer = call(api, command, wait=False, **params)
     early_id = answer.get("id") if isinstance(answer, Mapping) else None
     if early_id:
-        _notify(on_created, Created(kind, str(early_id), command, params.get("name")))
+        ownership = _identify(identify, str(early_id), None)
+        _notify(on_created, Created(kind, str(early_id), command, params.get("name"), ownership=ownership))
         if run_id and tag_type:
             tag_with_run(api, tag_type, str(early_id), run_id)
     jobid = answer.get("jobid") if isinstance(answer, Mapping) else None
@@ -113,7 +133,8 @@ def create_async(
         wait_kwargs = {"timeout": timeout} if timeout is not None else {}
         record = unwrap_result(api.wait_for_job(jobid, command=command, **wait_kwargs), *result_keys)
     if not early_id:
-        created = Created(kind, str(record["id"]), command, record.get("name"), record)
+        created = Created(kind, str(record["id"]), command, record.get("name"), record,
+                          ownership=_identify(identify, str(record["id"]), record))
         _notify(on_created, created)
         if run_id and tag_type:
             tag_with_run(api, tag_type, created.id, run_id)

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from marvin2.resources.errors import CleanupFailed
 from marvin2.resources.kinds import delete_resource, get_kind
@@ -76,12 +76,17 @@ class CleanupStack:
         return entry
 
     def push_resource(self, api: Any, kind: str, resource_id: str, *, name: str | None = None,
-                      timeout: float | None = None, context: dict | None = None) -> CleanupEntry:
-        """Register the deletion of a resource with the kind's delete API, via ``api``."""
+                      timeout: float | None = None, context: dict | None = None,
+                      ownership: Mapping[str, Any] | None = None) -> CleanupEntry:
+        """Register the deletion of a resource with the kind's delete API, via ``api``.
+
+        ``ownership`` (``Created.ownership``): delete only while the resource is
+        still that allocation (public IPs keep their id when released)."""
         resource_kind = get_kind(kind)
         label = f"delete {resource_kind.label} {resource_id}" + (f" ({name})" if name else "")
         wait = timeout if timeout is not None else self.delete_timeout
-        entry = CleanupEntry(label, lambda: delete_resource(api, resource_kind, resource_id, timeout=wait),
+        entry = CleanupEntry(label, lambda: delete_resource(api, resource_kind, resource_id, timeout=wait,
+                                                            ownership=ownership),
                              kind=kind, resource_id=str(resource_id), context=dict(context or {}))
         with self._lock:
             self._entries.append(entry)

@@ -7,11 +7,14 @@ share one description of every resource.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from marvin2.resources.base import call
 from marvin2.resources.errors import is_gone_error
+
+log = logging.getLogger("marvin2.resources")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,12 @@ class ResourceKind:
     # Further list parameter sets to try when the first is refused (e.g.
     # templatefilter=all is for admins only; a user lists with "self").
     fallback_list_params: tuple[Mapping[str, Any], ...] = ()
+    # For kinds whose ids a server hands out again (a public IP is a row of
+    # its range that keeps its uuid when released and goes to whoever acquires
+    # the address next): the record's fields that tell one allocation from the
+    # next (owner, network). Taken when the resource is created; a cleanup by
+    # id only deletes while they still match, else the resource is gone.
+    ownership: Callable[[Mapping[str, Any]], dict] | None = None
 
 
 KINDS: dict[str, ResourceKind] = {}
@@ -83,24 +92,55 @@ def list_records(api: Any, kind: ResourceKind | str, **filters: Any) -> list | N
     return None  # pragma: no cover - the loop returns or raises
 
 
-def exists(api: Any, kind: ResourceKind | str, resource_id: str) -> bool:
-    """True when the resource is listed and not in one of its gone states."""
+def ownership_of(kind: ResourceKind | str, record: Mapping[str, Any] | None) -> dict | None:
+    """The fields that identify this allocation of a re-usable id (see ``ResourceKind.ownership``), or None."""
     kind = get_kind(kind) if isinstance(kind, str) else kind
-    record = find_by_id(api, kind, resource_id)
-    if record is None:
+    if kind.ownership is None or record is None:
+        return None
+    return dict(kind.ownership(record)) or None
+
+
+def still_owned(record: Mapping[str, Any], ownership: Mapping[str, Any] | None) -> bool:
+    """Does ``record`` still show every field recorded at creation (always, when nothing was recorded)?"""
+    return not ownership or all(str(record.get(key)) == str(value) for key, value in ownership.items())
+
+
+def is_present(kind: ResourceKind, record: Mapping[str, Any] | None, ownership: Mapping[str, Any] | None = None) -> bool:
+    """A listed record that is not in a gone state and, for re-usable ids, still the same allocation."""
+    if record is None or record.get(kind.state_field) in kind.gone_states:
         return False
-    return record.get(kind.state_field) not in kind.gone_states
+    return still_owned(record, ownership)
 
 
-def delete_resource(api: Any, kind: ResourceKind | str, resource_id: str, *, timeout: float | None = None) -> bool:
+def exists(api: Any, kind: ResourceKind | str, resource_id: str, *, ownership: Mapping[str, Any] | None = None) -> bool:
+    """True when the resource is listed, not in one of its gone states and (with ``ownership``: the fields
+    recorded at creation) still the allocation that was created, not a later one under the same id."""
+    kind = get_kind(kind) if isinstance(kind, str) else kind
+    return is_present(kind, find_by_id(api, kind, resource_id), ownership)
+
+
+def delete_resource(api: Any, kind: ResourceKind | str, resource_id: str, *, timeout: float | None = None,
+                    ownership: Mapping[str, Any] | None = None) -> bool:
     """Delete one resource, waiting for an async delete; "already gone" is success.
 
     Returns True when this call deleted it, False when it was already gone.
     Any other failure is re-checked against the server: if the resource is
     gone after all (deleted by the test itself, by an account deletion, ...),
     that is success too.
+
+    ``ownership`` (kinds whose ids are handed out again, recorded when the
+    resource was created): the resource is deleted only while the server still
+    shows it so; otherwise ours was released and the id now names someone
+    else's (an admin may delete it all the same): already gone.
     """
     kind = get_kind(kind) if isinstance(kind, str) else kind
+    if ownership and kind.ownership is not None:
+        record = find_by_id(api, kind, resource_id)
+        if not is_present(kind, record, ownership):
+            if record is not None and record.get(kind.state_field) not in kind.gone_states:
+                log.info("%s %s is no longer the one created (%s now, %s then): not deleting it", kind.label,
+                         resource_id, ownership_of(kind, record), dict(ownership))
+            return False
     try:
         kind.delete(api, resource_id, timeout=timeout)
         return True
@@ -108,7 +148,7 @@ def delete_resource(api: Any, kind: ResourceKind | str, resource_id: str, *, tim
         if is_gone_error(error):
             return False
         try:
-            still_there = exists(api, kind, resource_id)
+            still_there = exists(api, kind, resource_id, ownership=ownership)
         except Exception:  # noqa: BLE001 - the delete's own error is the one to report
             still_there = True
         if not still_there:

@@ -126,6 +126,12 @@ class LedgerResource:
         return self.last["event"]
 
     @property
+    def ownership(self) -> dict | None:
+        """Who had it when it was created, for kinds whose ids a server hands out again (public IPs)."""
+        value = self.created.get("ownership")
+        return value if isinstance(value, dict) and value else None
+
+    @property
     def outstanding(self) -> bool:
         """Created and neither deleted nor found gone (kept ones count: they exist)."""
         return self.status not in SETTLED

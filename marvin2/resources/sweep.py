@@ -34,6 +34,9 @@ class Leftover:
     id: str
     name: str | None = None
     sources: set[str] = field(default_factory=set)   # "ledger", "tag", "name"
+    # From the ledger: who had it when it was created (kinds whose ids are handed out again, public IPs);
+    # it is deleted only while it still is that allocation.
+    ownership: dict | None = None
 
     @property
     def rank(self) -> int:
@@ -121,8 +124,9 @@ def collect_leftovers(
             known = merged.setdefault((item.kind, item.id), Leftover(item.kind, item.id, item.name))
             known.sources |= item.sources
             known.name = known.name or item.name
+            known.ownership = known.ownership or item.ownership
 
-    add(Leftover(r.kind, r.id, r.created.get("name"), {"ledger"}) for r in ledger if r.outstanding)
+    add(Leftover(r.kind, r.id, r.created.get("name"), {"ledger"}, r.ownership) for r in ledger if r.outstanding)
     if api is not None and run_id:
         if use_tags:
             tagged = find_by_tag(api, run_id)
@@ -153,7 +157,7 @@ def delete_leftovers(
     for item in ordered:
         kind: ResourceKind = get_kind(item.kind)
         try:
-            present = exists(api, kind, item.id)
+            present = exists(api, kind, item.id, ownership=item.ownership)
         except Exception as error:  # noqa: BLE001 - try the delete anyway, it will say
             log.info("could not check %s %s: %s", kind.label, item.id, error)
             present = True
@@ -166,7 +170,7 @@ def delete_leftovers(
             tell("would-delete", item)
             continue
         try:
-            deleted = delete_resource(api, kind, item.id, timeout=timeout)
+            deleted = delete_resource(api, kind, item.id, timeout=timeout, ownership=item.ownership)
         except Exception as error:  # noqa: BLE001 - one failure never stops the others
             # Retried once at the end: a source NAT IP goes with its network, ...
             retry_later.append(item)
@@ -184,7 +188,7 @@ def delete_leftovers(
         still = []
         for item, _ in pending:
             try:
-                deleted = delete_resource(api, item.kind, item.id, timeout=timeout)
+                deleted = delete_resource(api, item.kind, item.id, timeout=timeout, ownership=item.ownership)
             except Exception as error:  # noqa: BLE001 - reported at the end
                 still.append((item, error))
                 continue
@@ -202,7 +206,7 @@ def delete_leftovers(
         failed_ids = {(i.kind, i.id) for i, _ in result.failed}
         for item in result.deleted:
             try:
-                if (item.kind, item.id) not in failed_ids and exists(api, item.kind, item.id):
+                if (item.kind, item.id) not in failed_ids and exists(api, item.kind, item.id, ownership=item.ownership):
                     result.still_present.append(item)
             except Exception:  # noqa: BLE001 - cannot verify: say so rather than claim success
                 result.still_present.append(item)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from marvin2.resources.errors import ResourceFailed, WaitTimeout
-from marvin2.resources.kinds import ResourceKind, find_by_id, get_kind
+from marvin2.resources.kinds import ResourceKind, find_by_id, get_kind, list_records
 
 DEFAULT_TIMEOUT = 300.0
 
@@ -180,16 +180,27 @@ def wait_for_template_ready(
     Templates have no state field: readiness is ``isready`` and progress or
     failure is a free text in ``status`` ("Download Complete", "Failed to
     download template ...").
+
+    listTemplates answers one entry per zone the template is in. With
+    ``zoneid`` the wait is for that zone's entry (a template copied to a
+    second zone is ready in its first zone long before the copy is); until
+    the zone has an entry the template counts as not ready there yet.
+    Without ``zoneid``, the first entry listed decides.
     """
     kind = get_kind("template")
     latest: dict[str, Any] = {}
 
     def check():
-        record = find_by_id(api, kind, template_id)
-        if record is not None and zoneid is not None:
-            record = record if record.get("zoneid") in (None, zoneid) else None
-        if record is None:
+        entries = [e for e in list_records(api, kind, id=template_id) or [] if str(e.get("id")) == str(template_id)]
+        if not entries:
             return False, "it no longer exists", latest.get("status", "gone")
+        if zoneid is None:
+            record = entries[0]
+        else:
+            record = next((e for e in entries if e.get("zoneid") in (None, zoneid)), None)
+            if record is None:
+                latest["status"] = f"not in zone {zoneid} yet (in {', '.join(sorted(str(e.get('zoneid')) for e in entries))})"
+                return False, None, latest["status"]
         status = record.get("status") or ("Ready" if record.get("isready") else "not ready")
         latest["status"], latest["record"] = status, record
         if record.get("isready") is True or str(record.get("isready")).lower() == "true":

@@ -228,3 +228,72 @@ def test_default_network_is_per_owner(fake_pack):
     """).assert_outcomes(passed=1)
     owners = [p.get("account") for c, p in fake_pack.state()["calls"] if c == "createNetwork"]
     assert len(owners) == 2
+
+
+_LEAK_CHECK_ON_THE_FAKE = """
+import marvin2.pytest_plugin.ledger as _ledger
+_ledger.admin_api = lambda config: FAKE
+_ledger.cloud_started = lambda config: True
+"""
+
+_PASSING_BUT_LEAKING = """
+    def test_passes_but_leaks(create_network, resource_tracker):
+        create_network(name="left-behind")
+        resource_tracker.stack.entries[-1].cancel()    # its cleanup never runs: the network stays
+"""
+
+
+def test_leaks_fail_a_run_whose_tests_passed(fake_pack):
+    fake_pack.pytester.makeconftest(fake_pack.pytester.path.joinpath("conftest.py").read_text() + _LEAK_CHECK_ON_THE_FAKE)
+    result = fake_pack.run(leak_check=True, tests=_PASSING_BUT_LEAKING)
+    result.assert_outcomes(passed=1)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines([
+        "*marvin2: exit status 1: every test passed but the run leaked 1 resource(s); "
+        "run `marvin2 cleanup --run-id fake-run --results-dir *` (--no-leak-check skips this check)*"])
+    assert [leak["kind"] for leak in json.loads((fake_pack.results / "leaks.json").read_text())["leaks"]] == ["network"]
+
+
+def test_no_leak_check_keeps_the_exit_status_of_the_tests(fake_pack):
+    fake_pack.pytester.makeconftest(fake_pack.pytester.path.joinpath("conftest.py").read_text() + _LEAK_CHECK_ON_THE_FAKE)
+    result = fake_pack.run(leak_check=False, tests=_PASSING_BUT_LEAKING)
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0 and "exit status 1" not in result.stdout.str()
+    assert not (fake_pack.results / "leaks.json").exists()
+
+
+def test_a_clean_run_and_a_failed_run_keep_their_exit_status(fake_pack):
+    fake_pack.pytester.makeconftest(fake_pack.pytester.path.joinpath("conftest.py").read_text() + _LEAK_CHECK_ON_THE_FAKE)
+    clean = fake_pack.run(leak_check=True, tests="""
+        def test_clean(create_network):
+            create_network()
+    """)
+    assert clean.ret == 0 and "leaked" not in clean.stdout.str()
+    failed = fake_pack.run(leak_check=True, files={"test_failing": """
+        def test_fails_and_leaks(create_network, resource_tracker):
+            create_network(name="left-behind")
+            resource_tracker.stack.entries[-1].cancel()
+            assert False, "the test's own failure"
+    """})
+    assert failed.ret == 1 and "every test passed" not in failed.stdout.str()
+    failed.stdout.fnmatch_lines(["*leaked resource(s) (network)*marvin2 cleanup --run-id fake-run*"])
+
+
+def test_cleanup_leaves_an_ip_that_now_belongs_to_someone_else(fake_pack):
+    # A public IP keeps its id once released; the admin cleanup must not release another owner's address, and the
+    # leak check must not count it as the run's.
+    fake_pack.pytester.makeconftest(fake_pack.pytester.path.joinpath("conftest.py").read_text() + _LEAK_CHECK_ON_THE_FAKE)
+    result = fake_pack.run(leak_check=True, tests="""
+        def test_released_then_reused(create_network, acquire_public_ip, cloud):
+            net = create_network()
+            ip = acquire_public_ip(networkid=net.id)
+            # the test released it and another account's network got the same address row
+            cloud.resources["public_ip"][ip.id].update(associatednetworkid="net-of-someone-else", account="other")
+    """)
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0
+    statuses = {r.kind: (r.status, r.ownership) for r in fake_pack.ledger() if r.kind in ("public_ip", "network")}
+    assert statuses["network"] == ("deleted", None)
+    assert statuses["public_ip"][0] == "already-gone" and "associatednetworkid" in statuses["public_ip"][1]
+    assert "disassociateIpAddress" not in [c for c, _ in fake_pack.state()["calls"]]
+    assert list(fake_pack.remaining()) == ["public_ip"]

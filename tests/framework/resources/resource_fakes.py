@@ -152,6 +152,8 @@ class FakeCloud:
     def _create(self, command: str, params: dict, wait: bool) -> Any:
         kind, key, is_async, early = CREATES[command]
         fields = {k: v for k, v in params.items() if k not in ("tags",)}
+        if command == "associateIpAddress" and params.get("networkid"):
+            fields["associatednetworkid"] = params["networkid"]      # as a real server's address record says
         record = self.add(kind, **fields)
         if kind == "account":
             user = self.add("user", username=params.get("username"), account=params.get("account"))

@@ -10,6 +10,7 @@ import pytest
 import marvin2
 from marvin2 import resources as r
 from marvin2.client.errors import AsyncJobFailed
+from marvin2.resources.base import unwrap_result
 
 TEMPLATE = "CentOS 5.6 (64-bit) no GUI (Simulator)"
 INVENTORY = {
@@ -187,3 +188,30 @@ def test_source_nat_ip_goes_with_its_network_and_takes_its_run_tag_along(admin, 
     assert stack.run() == []
     assert admin.listPublicIpAddresses(id=ip.id, allocatedonly=False)[0].state == "Free"
     assert list(admin.listTags(key=r.RUN_TAG_KEY, value=run, listall=True) or []) == []
+
+
+def test_released_ip_handed_to_another_account_is_not_deleted_by_the_cleanup(admin, env, sim):
+    # A released address keeps its id; whoever acquires the address next gets the same id. The admin cleanup of
+    # the first acquisition must leave the new owner's address alone.
+    stack = r.CleanupStack()
+    outcomes = []
+    stack.add_listener(lambda entry, outcome, error: outcomes.append((entry.kind, outcome)))
+    owners = [r.create_account_with_keys(admin, run_id="simrun-reuse") for _ in range(2)]
+    users = [marvin2.connect(sim.endpoint, api_key=k.api_key, secret_key=k.secret_key) for k in owners]
+    try:
+        first_net, second_net = (r.create_network(u, zoneid=env["zone"].id, networkofferingid=env["netoffering"].id)
+                                 for u in users)
+        ip = r.acquire_public_ip(users[0], networkid=first_net.id, on_created=r.tracker(stack, admin))
+        users[0].disassociateIpAddress(id=ip.id)                      # the test let it go itself ...
+        again = unwrap_result(users[1].associateIpAddress(networkid=second_net.id, ipaddress=ip.ipaddress),
+                              "ipaddress")
+        assert again["id"] == ip.id and again["account"] == owners[1].name   # ... and someone else has it now
+        assert stack.run() == []
+        assert outcomes == [("public_ip", "already-gone")]
+        still = r.find_by_id(admin, "public_ip", ip.id)
+        assert still.state == "Allocated" and still.account == owners[1].name
+    finally:
+        for user in users:
+            user.close()
+        for keys in owners:
+            r.delete_resource(admin, "account", keys.id)

@@ -97,3 +97,24 @@ def test_without_listtags_the_kinds_are_searched_by_tag(tmp_path):
     cloud.hooks["listTags"] = unknown
     leftovers = collect_leftovers(cloud, RUN, use_names=False)
     assert [(l.kind, l.id, l.sources) for l in leftovers] == [("public_ip", ip.id, {"tag"})]
+
+
+def test_an_ip_now_allocated_to_someone_else_is_left_alone(tmp_path):
+    # The ledger records who had the address at creation; by the time `marvin2 cleanup` runs, the run released it
+    # and another account acquired the same address (same id). It is not the run's any more.
+    cloud = FakeCloud()
+    with L.LedgerWriter(tmp_path, run_id=RUN, worker="gw0") as writer:
+        def record(created):
+            writer.record(L.CREATED, kind=created.kind, resource_id=created.id, ownership=created.ownership)
+
+        mine = r.acquire_public_ip(cloud, networkid="net-1", on_created=record)
+        kept = r.acquire_public_ip(cloud, networkid="net-1", on_created=record)
+    cloud.resources["public_ip"][mine.id].update(associatednetworkid="net-9", account="someone-else")
+    ledger = L.read_ledger(tmp_path, run_id=RUN)
+    assert {x.id: x.ownership for x in ledger} == {mine.id: {"associatednetworkid": "net-1"},
+                                                   kept.id: {"associatednetworkid": "net-1"}}
+    leftovers = collect_leftovers(cloud, RUN, ledger, use_tags=False, use_names=False)
+    result = delete_leftovers(cloud, leftovers)
+    assert [i.id for i in result.already_gone] == [mine.id] and [i.id for i in result.deleted] == [kept.id]
+    assert cloud.ids("public_ip") == {mine.id}
+    assert [p["id"] for c, p in cloud.calls if c == "disassociateIpAddress"] == [kept.id]

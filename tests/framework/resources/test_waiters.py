@@ -137,3 +137,45 @@ def test_real_clock_short_timeout_is_quick():
     with pytest.raises(r.WaitTimeout):
         r.wait_for_vm_state(cloud, vm.id, "Running", timeout=0.3)
     assert time.monotonic() - started < 1.5
+
+
+def _two_zone_template(cloud, zone2_states):
+    """listTemplates answers one entry per zone, like a real server: zone-1 ready, zone-2 as scripted."""
+    from marvin2.client.record import Record
+
+    states = iter(zone2_states)
+    seen = []
+
+    def list_templates(**params):
+        seen.append(params)
+        ready, status = next(states)
+        entries = [Record(id="tmpl-9", name="copied", zoneid="zone-1", isready=True, status="Download Complete")]
+        if ready is not None:
+            entries.append(Record(id="tmpl-9", name="copied", zoneid="zone-2", isready=ready, status=status))
+        return [e for e in entries if params.get("zoneid") in (None, e["zoneid"])]
+
+    cloud.hooks["listTemplates"] = list_templates
+    return seen
+
+
+def test_template_ready_waits_for_the_entry_of_the_requested_zone(clock):
+    # A template copied to a second zone is ready in its first zone long before the copy is.
+    cloud = FakeCloud()
+    _two_zone_template(cloud, [(None, None), (False, "10% Downloaded"), (False, "70% Downloaded"), (True, "Download Complete")])
+    record = r.wait_for_template_ready(cloud, "tmpl-9", zoneid="zone-2", timeout=30, clock=clock.time, sleep=clock.sleep)
+    assert record["zoneid"] == "zone-2" and record["isready"] is True
+    assert len(clock.sleeps) == 3
+
+
+def test_template_copy_failing_in_the_requested_zone_fails_fast(clock):
+    cloud = FakeCloud()
+    _two_zone_template(cloud, [(False, "5% Downloaded"), (False, "Failed to copy template: no space")] * 3)
+    with pytest.raises(r.ResourceFailed, match="Failed to copy"):
+        r.wait_for_template_ready(cloud, "tmpl-9", zoneid="zone-2", timeout=30, clock=clock.time, sleep=clock.sleep)
+
+
+def test_template_never_in_the_requested_zone_times_out_saying_so(clock):
+    cloud = FakeCloud()
+    _two_zone_template(cloud, [(None, None)] * 100)
+    with pytest.raises(r.WaitTimeout, match="not in zone zone-2"):
+        r.wait_for_template_ready(cloud, "tmpl-9", zoneid="zone-2", timeout=5, clock=clock.time, sleep=clock.sleep)
