@@ -271,8 +271,9 @@ class ImplementedNetwork:
 def implemented_network(create_network: Any, deploy_vm: Any) -> ImplementedNetwork:
     """An isolated network with a running VM (so it is Implemented and has its source NAT IP).
 
-    CloudStack refuses public IPs for an isolated network that is only
-    Allocated ("needs to be implemented first before acquiring an IP address").
+    Public IP tests start from here: depending on the CloudStack version, an
+    IP acquired for a network that is only Allocated is refused ("needs to be
+    implemented first") or becomes its source NAT address.
     """
     network = create_network()
     vm = deploy_vm(networkids=[network["id"]])

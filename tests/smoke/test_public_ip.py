@@ -72,12 +72,3 @@ def test_no_address_for_another_accounts_network(implemented_network, make):
         other.associateIpAddress(networkid=network.id)
     assert refused.value.errorcode == 531
 
-
-@pytest.mark.tags("negative")
-def test_no_address_for_a_network_that_is_not_implemented(create_network, user_api):
-    # The first address would become the source NAT address, which can never be released.
-    network = create_network()
-    with pytest.raises(CloudStackError) as refused:
-        user_api.associateIpAddress(networkid=network.id)
-    assert refused.value.errorcode == 431
-    assert listed(user_api, "listPublicIpAddresses", associatednetworkid=network.id) == []
