@@ -1,5 +1,5 @@
 """Resource tags shared by every module: which resource types can be tagged,
-the ``tags`` array of response objects, and the generic ``tags`` list filter.
+the ``tags`` array of response objects, and the generic ``tags`` list filter (any pair matches).
 
 A module makes its rows taggable with ``register_taggable("UserVm", "virtualmachine")``
 (CloudStack's resource type name, then the store kind). Tag rows live in the
@@ -34,12 +34,15 @@ def render_tags(ctx, resource_id: str) -> list[dict]:
 
 
 def has_tags(ctx, resource_id: str, entries: list[dict[str, Any]]) -> bool:
-    """True when the resource carries every ``{key, value}`` of a ``tags`` map parameter."""
+    """True when the resource carries ANY ``{key, value}`` pair of a ``tags`` map parameter: CloudStack's
+    list queries OR one (key = k AND value = v) condition per pair. A pair without a value matches the key."""
     from marvin2.simulator.validation import map_as_dict
 
     wanted = map_as_dict(entries)
+    if not wanted:
+        return True
     present = {t["key"]: t["value"] for t in ctx.store.find("resourcetag", resourceid=resource_id)}
-    return all(k in present and (v == "" or present[k] == v) for k, v in wanted.items())
+    return any(k in present and (v == "" or present[k] == v) for k, v in wanted.items())
 
 
 def delete_tags_of(store, resource_id: str) -> int:

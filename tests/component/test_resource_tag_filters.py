@@ -1,8 +1,10 @@
 """Resource tags as list filters, and the tag life cycle.
 
-The ``tags`` map of a list API selects resources by key and value; listTags
-filters by type, resource, key and value; deleteTags with a key alone
-removes any value; tags go with their resource. Volumes are the cheap
+The ``tags`` map of a list API matches a resource carrying one of the given
+key/value pairs (CloudStack joins the tag table with OR over the pairs);
+listTags filters by type, resource, key and value; deleteTags matches keys
+and values case-insensitively and a key alone removes any value; a key is
+unique per resource; tags go with their resource. Volumes are the cheap
 resource here; one VM checks listVirtualMachines.
 """
 from __future__ import annotations
@@ -11,7 +13,7 @@ import pytest
 
 from marvin2.client import CloudStackError
 
-from .conftest import ids, only
+from .conftest import JOB_PARAM_ERROR, expect_error, ids, only
 
 pytestmark = [pytest.mark.tags("component", "resource-tags")]
 
@@ -40,6 +42,16 @@ def test_a_tag_filter_selects_exact_key_and_value(make, volumes, user_api):
     assert ids(user_api.listVolumes(tags={marker: "prod"})) == [volumes[0].id]
     assert ids(user_api.listVolumes(tags={marker: "test"})) == [volumes[1].id]
     assert user_api.listVolumes(tags={marker: "staging"}) == []
+
+
+@pytest.mark.tags("volumes")
+def test_several_pairs_match_any_of_them(make, volumes, user_api):
+    env, tier = make.name("env"), make.name("tier")
+    tag(make, volumes[0], **{env: "prod"})
+    tag(make, volumes[1], **{tier: "web"})
+    tag(make, volumes[2], **{env: "prod", tier: "web"})
+    found = user_api.listVolumes(tags={env: "prod", tier: "web"})
+    assert sorted(ids(found)) == sorted(ids(volumes))
 
 
 @pytest.mark.tags("volumes")
@@ -84,6 +96,49 @@ def test_delete_by_key_removes_any_value(make, volumes, user_api):
     marker = make.name("gone")
     user_api.createTags(resourcetype="Volume", resourceids=[volumes[0].id], tags={marker: "whatever"})
     delete_keys(user_api, volumes[0].id, marker)
+    assert user_api.listTags(key=marker) == []
+
+
+def test_delete_matches_key_and_value_ignoring_case(make, volumes, user_api):
+    marker = make.name("case")
+    user_api.createTags(resourcetype="Volume", resourceids=[volumes[0].id], tags={marker: "Prod"})
+    user_api.deleteTags(resourcetype="Volume", resourceids=[volumes[0].id], tags={marker.upper(): "PROD"})
+    assert user_api.listTags(resourceid=volumes[0].id, key=marker) == []
+
+
+def test_delete_with_another_value_keeps_the_tag(make, volumes, user_api):
+    marker = make.name("keep")
+    tag(make, volumes[0], **{marker: "blue"})
+    with pytest.raises(CloudStackError):
+        # Nothing matches: the server answers "Failed to delete tags".
+        user_api.deleteTags(resourcetype="Volume", resourceids=[volumes[0].id], tags={marker: "green"})
+    assert [t.value for t in user_api.listTags(resourceid=volumes[0].id, key=marker)] == ["blue"]
+
+
+@pytest.mark.tags("negative")
+def test_deleting_tags_that_do_not_exist(make, volumes, user_api):
+    error = expect_error(530, delete_keys, user_api, volumes[0].id, make.name("none"))
+    assert error.errortext == "Failed to delete tags"
+
+
+@pytest.mark.tags("negative")
+def test_a_key_is_unique_per_resource(make, volumes, user_api):
+    marker = make.name("dup")
+    tag(make, volumes[0], **{marker: "one"})
+    # A database constraint, not a parameter check: the job fails with 530.
+    error = expect_error(530, user_api.createTags, resourcetype="Volume", resourceids=[volumes[0].id],
+                         tags={marker: "two"})
+    assert error.errortext  # "tag <key> already on Volume with id <uuid>" in recent versions
+    assert [t.value for t in user_api.listTags(resourceid=volumes[0].id, key=marker)] == ["one"]
+
+
+@pytest.mark.tags("negative")
+def test_an_empty_value_is_refused(make, volumes, user_api):
+    marker = make.name("empty")
+    error = expect_error(JOB_PARAM_ERROR, user_api.call, "createTags",
+                         {"resourcetype": "Volume", "resourceids": volumes[0].id,
+                          "tags[0].key": marker, "tags[0].value": ""}, validate=False)
+    assert marker in error.errortext
     assert user_api.listTags(key=marker) == []
 
 

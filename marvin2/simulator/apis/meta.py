@@ -218,15 +218,19 @@ def _ownership(kind: str, row: dict) -> dict:
 def create_tags(ctx):
     proper, rows = _tag_targets(ctx)
     wanted = map_as_dict(ctx.get("tags"))
-    for row in rows:
-        for key in wanted:
-            if ctx.store.find_one("resourcetag", resourceid=row["id"], key=key):
-                raise errors.invalid_value(f"A tag with key {key} already exists on {proper} {row['id']}")
+    requested_ids = dict(zip((row["id"] for row in rows), ctx.get("resourceids")))
     owner = ctx.caller.account
 
     def run(jctx):
-        for row in rows:
-            for key, value in wanted.items():
+        # As CloudStack 4.18 does it, inside the job and in one transaction: key by key, resource by
+        # resource; an empty value or a key the resource already has fails the job and keeps nothing.
+        for key, value in wanted.items():
+            for row in rows:
+                if not value:
+                    raise errors.invalid_value(f"Value for the key {key} is either null or empty")
+                if jctx.store.find_one("resourcetag", resourceid=row["id"], key=key):
+                    # The database's unique key (resource, key) refuses it: a CloudRuntimeException.
+                    raise errors.internal_error(f"tag {key} already on {proper} with id {requested_ids[row['id']]}")
                 jctx.store.insert("resourcetag", {"key": key, "value": value, "resourceid": row["id"],
                                                   "resourcetype": proper, "customer": ctx.get("customer"),
                                                   "accountid": row.get("accountid") or owner["id"],
@@ -235,6 +239,20 @@ def create_tags(ctx):
         return SUCCESS
 
     return Job(run)
+
+
+def _tags_to_delete(tags: list[dict], wanted: dict[str, str] | None) -> list[dict]:
+    """CloudStack's matching: every tag when no map is given, else keys and values compared ignoring
+    case, and a key without a value matches any value."""
+    if not wanted:
+        return list(tags)
+    lowered = {key.lower(): (value or "").lower() for key, value in wanted.items()}
+
+    def matches(tag: dict) -> bool:
+        key = tag["key"].lower()
+        return key in lowered and lowered[key] in ("", tag["value"].lower())
+
+    return [tag for tag in tags if matches(tag)]
 
 
 @api("deleteTags", is_async=True, response="success", instance_type="None",
@@ -246,10 +264,13 @@ def delete_tags(ctx):
     wanted = map_as_dict(ctx.get("tags")) if ctx.has("tags") else None
 
     def run(jctx):
-        for row in rows:
-            for tag in jctx.store.find("resourcetag", resourceid=row["id"]):
-                if wanted is None or (tag["key"] in wanted and wanted[tag["key"]] in ("", tag["value"])):
-                    jctx.store.delete("resourcetag", tag["id"])
+        present = [tag for row in rows for tag in jctx.store.find("resourcetag", resourceid=row["id"])]
+        doomed = _tags_to_delete(present, wanted)
+        if not doomed:
+            # The service answers false and the command turns it into a server error.
+            raise errors.ApiError(530, "Failed to delete tags", errors.CS_SERVER)
+        for tag in doomed:
+            jctx.store.delete("resourcetag", tag["id"])
         jctx.event("DELETE_TAGS", f"deleted tags of {len(rows)} {proper}")
         return SUCCESS
 
