@@ -1153,9 +1153,13 @@ def restart_network(ctx):
 
 def destroy_network(ctx, network: dict) -> None:
     """Release everything a network holds and remove it (deleteNetwork's work; deleteVPC uses it too)."""
+    destroy_network_rows(ctx.store, network)
+
+
+def destroy_network_rows(store, network: dict) -> None:
+    """``destroy_network`` on the store alone (account cleanup hooks have no request context)."""
     from marvin2.simulator.apis import rules  # late import: rules imports this module
 
-    store = ctx.store
     for ip in store.find("publicipaddress", associatednetworkid=network["id"]):
         if ip.get("vpcid"):
             store.update("publicipaddress", ip["id"], associatednetworkid=None, isstaticnat=False,
@@ -1179,6 +1183,32 @@ def destroy_network(ctx, network: dict) -> None:
     from marvin2 import wire
 
     store.update("network", network["id"], state="Destroy", removed=wire.now_text())
+
+
+def cleanup_account(store, account: dict) -> None:
+    """deleteAccount hook: the account's networks go (addresses, rules, routers with them) and its other public
+    addresses are released, as a real server's account cleanup does. VPCs and their tiers are the VPC module's."""
+    from marvin2.simulator.apis import rules  # late import: rules imports this module
+
+    for network in store.find("network", accountid=account["id"]):
+        if not network.get("removed") and not network.get("vpcid"):
+            destroy_network_rows(store, network)
+    for ip in store.find("publicipaddress", accountid=account["id"]):
+        if ip.get("state") != "Free" and not ip.get("vpcid"):
+            rules.remove_rules_of_ip(store, ip["id"])
+            delete_tags_of(store, ip["id"])
+            ipalloc.release(store, ip["id"])
+
+
+def _register_account_cleanup() -> None:
+    try:
+        from marvin2.simulator.apis.identity import register_account_cleanup
+    except ImportError:      # an identity module without hooks: nothing to join
+        return
+    register_account_cleanup(cleanup_account)
+
+
+_register_account_cleanup()
 
 
 @api("deleteNetwork", is_async=True, response="success", instance_type="Network", related="createNetwork,listNetworks",

@@ -315,3 +315,24 @@ def test_guest_range_with_addresses_in_use_cannot_be_deleted(admin, user_a, make
     assert [r["id"] for r in admin.items("listVlanIpRanges", "vlaniprange", networkid=shared["id"])] == [first["id"]]
     admin.run("deleteNetwork", id=shared["id"])               # the network's delete takes its ranges along
     assert admin.items("listVlanIpRanges", "vlaniprange", networkid=shared["id"]) == []
+
+
+def test_deleting_an_account_removes_its_networks_and_releases_its_addresses(admin, cloud, make_network, deploy):
+    # A real server's account cleanup deletes the account's networks (routers, rules) and releases its public IPs.
+    from netclient import new_user
+
+    doomed = new_user(admin, "netgone")
+    network = make_network(doomed, name="goes-with-account")
+    deploy(doomed, network)
+    addresses = doomed.items("listPublicIpAddresses", "publicipaddress", associatednetworkid=network["id"])
+    extra = doomed.run("associateIpAddress", networkid=network["id"])["ipaddress"]
+    doomed.run("createFirewallRule", ipaddressid=extra["id"], protocol="tcp", startport=22)
+    doomed.run("createTags", resourceids=extra["id"], resourcetype="PublicIpAddress",
+               **{"tags[0].key": "k", "tags[0].value": "v"})
+    admin.run("deleteAccount", id=doomed.account["id"])
+    assert admin.items("listNetworks", "network", id=network["id"], listall=True) == []
+    assert admin.items("listRouters", "router", listall=True, networkid=network["id"]) == []
+    for ip in [*addresses, extra]:
+        freed = admin.items("listPublicIpAddresses", "publicipaddress", id=ip["id"], allocatedonly=False)[0]
+        assert freed["state"] == "Free" and "account" not in freed and freed["tags"] == []
+    assert admin.items("listFirewallRules", "firewallrule", listall=True, ipaddressid=extra["id"]) == []
