@@ -87,3 +87,14 @@ def test_a_new_network_gets_no_source_nat_address(busy_network, small_zone, zone
     # Implementing the network needs a source NAT address: the deploy fails for lack of capacity.
     expect_error(533, deploy_vm, zoneid=small_zone.id, templateid=zone_template.id, networkids=[second.id])
     assert only(user_api.listNetworks(id=second.id)).state != "Implemented"
+
+
+def test_the_zone_capacity_report(busy_network, small_zone, cloud):
+    # 4 = CAPACITY_TYPE_VIRTUAL_NETWORK_PUBLIC_IP: the public ranges of an Advanced zone (8 is for the
+    # direct-attached addresses of shared networks). fetchlatest: a real server refreshes its figures first.
+    report = cloud.listCapacity(zoneid=small_zone.id, type=4, fetchlatest=True) or []
+    capacity = only(report, "public IP capacity")
+    assert (int(capacity.type), capacity.zoneid) == (4, small_zone.id)
+    assert int(capacity.capacitytotal) == PUBLIC_IPS
+    assert int(capacity.capacityused) == used(cloud, small_zone.id)
+    assert 1 <= int(capacity.capacityused) <= PUBLIC_IPS

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from marvin2.simulator import auth, errors, jobs, tagging
 from marvin2.simulator.context import SUCCESS, Job, ListResult, Raw
-from marvin2.simulator.declare import (ACCOUNT_SCOPE, ADMIN_ONLY, OBJECTS, PAGING, P, REGISTRY, api,
-                                       declare_object)
+from marvin2.simulator.declare import (
+    ACCOUNT_SCOPE,
+    ADMIN_ONLY,
+    OBJECTS,
+    PAGING,
+    REGISTRY,
+    P,
+    api,
+    declare_object,
+)
 from marvin2.simulator.faults import FaultRule
 from marvin2.simulator.validation import map_as_dict
 

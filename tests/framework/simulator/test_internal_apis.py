@@ -103,8 +103,7 @@ def test_ip_allocator_no_duplicates_and_exhaustion(bare):
 
 def test_transaction_rolls_back_on_error(bare):
     store = bare.store
-    with pytest.raises(RuntimeError):
-        with store.transaction():
-            store.insert("thing", {"id": "x1"})
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.insert("thing", {"id": "x1"})
+        raise RuntimeError("boom")
     assert store.get("thing", "x1") is None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 
 import pytest
-
 from sim_testlib import RawClient
 
 _names = itertools.count(1)

@@ -5,7 +5,6 @@ resource already has (530) or an empty value (431)."""
 from __future__ import annotations
 
 import pytest
-
 from sim_testlib import RawClient
 
 
