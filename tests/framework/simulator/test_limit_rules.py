@@ -118,3 +118,19 @@ def test_account_limit_checks(admin, root):
     assert (status, text) == (431, "AccountId or domainId have to be specified in order to update resource limit")
     status, text = _error(admin, "updateResourceLimit", domainid=domain["id"], resourcetype=USER_VM, max=-2)
     assert (status, text) == (431, "Please specify either '-1' for an infinite limit, or a limit that is at least '0'.")
+
+
+def test_account_limit_532_text(admin):
+    domain = _domain(admin)
+    account, client = _account(admin, domain["id"])
+    admin.ok("updateResourceLimit", account=account["name"], domainid=domain["id"], resourcetype=VOLUME, max=0)
+    zone = admin.ok("listZones")["zone"][0]
+    offering = next(d for d in admin.ok("listDiskOfferings")["diskoffering"] if d["name"] == "Small")
+    status, text = _error(client, "createVolume", name="v", zoneid=zone["id"], diskofferingid=offering["id"])
+    assert status == 532
+    head, _, tail = text.partition(" is exceeded: ")
+    assert head.startswith(f"Maximum amount of resources of Type = 'volume' for Account Name = {account['name']} "
+                           "in Domain Id = ")
+    assert head.rsplit(" ", 1)[1].isdigit()
+    # Only storage amounts are printed as byte sizes in the account text.
+    assert tail == "Account Resource Limit = 0, Current Account Resource Amount = 0, Requested Resource Amount = 1."
