@@ -169,13 +169,24 @@ def project_account_ids(store) -> set[str]:
 
 def list_owned(ctx, kind: str, render: Callable[[dict], dict], *, match: Callable[[dict], bool] | None = None,
                rows: list[dict] | None = None, **options: Any):
-    """``ctx.list`` for owned kinds, with ``projectid``: a project's rows (members only), else no project rows."""
-    if ctx.has("projectid") and "projectid" in ctx.api.by_param:
+    """``ctx.list`` for owned kinds with CloudStack's project rule (AccountManagerImpl.buildACLSearchParameters).
+
+    - ``projectid``: that project's rows only (members, root admins, domain admins of its domain; others 531);
+      with ``account`` too: 431, the two cannot be combined;
+    - no ``projectid`` and no ``id``: project rows are skipped (SkipProjectResources);
+    - no ``projectid`` but an ``id``: no project rule, the caller's ordinary scope decides, so an admin
+      looking a project's VM up by id finds it (a user still needs ``projectid``: its scope is its account).
+    """
+    declared = ctx.api.by_param
+    if ctx.has("projectid") and "projectid" in declared:
+        if ctx.has("account") and "account" in declared:
+            raise errors.invalid_value("Account and projectId can't be specified together")
         project = project_for_param(ctx, ctx.get("projectid"))
         source = rows if rows is not None else ctx.store.find(kind, accountid=project["projectaccountid"])
         source = [r for r in source if r.get("accountid") == project["projectaccountid"]]
         return ctx.list(kind, render, rows=source, owned=False, match=match, **options)
-    hidden = project_account_ids(ctx.store)
+    by_id = ctx.has("id") and "id" in declared
+    hidden = set() if by_id else project_account_ids(ctx.store)
     if hidden:
         inner = match
 

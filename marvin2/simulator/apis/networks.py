@@ -61,9 +61,21 @@ from marvin2.simulator.apis.network_offerings import (
     offering_services,
     uses_virtual_router,
 )
-from marvin2.simulator.apis.routers import create_router, destroy_router, routers_of
+from marvin2.simulator.apis.routers import (
+    create_router,
+    destroy_router,
+    routers_of,
+    start_router_rows,
+)
 from marvin2.simulator.context import SUCCESS, Job
-from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, REGISTRY, P, api, declare_object
+from marvin2.simulator.declare import (
+    ACCOUNT_SCOPE,
+    PAGING,
+    REGISTRY,
+    P,
+    api,
+    declare_object,
+)
 from marvin2.simulator.tagging import delete_tags_of, register_taggable
 
 register_taggable("Network", "network")
@@ -443,7 +455,7 @@ def _ensure_router(ctx, network: dict, public_ip: dict | None) -> None:
         routers = routers_of(store, vpc_id=network["vpcid"])
         if vpc is None or not routers:
             return
-        router = routers[0]
+        router = _started(store, routers[0])
         if network["id"] not in (router.get("networkids") or []):
             store.update("router", router["id"], networkids=[*(router.get("networkids") or []), network["id"]])
         if not store.find_one("nic", networkid=network["id"], virtualmachineid=router["id"]):
@@ -453,7 +465,10 @@ def _ensure_router(ctx, network: dict, public_ip: dict | None) -> None:
                                  "gateway": network.get("gateway"), "netmask": network.get("netmask"), "isdefault": False,
                                  "type": "Isolated", "traffictype": "Guest", "deviceid": 1, "state": "Reserved"})
         return
-    if routers_of(store, network_id=network["id"]):
+    existing = routers_of(store, network_id=network["id"])
+    if existing:
+        for router in existing:
+            _started(store, router)
         return
     owner = store.get("account", network["accountid"]) if network.get("accountid") else None
     owner_fields = owner or {"id": None, "domainid": network.get("domainid")}
@@ -472,6 +487,12 @@ def _ensure_router(ctx, network: dict, public_ip: dict | None) -> None:
         store.update("router", router["id"], guestipaddress=nic.get("ipaddress"))
     nc.event(ctx, "ROUTER.CREATE", f"created router {router['name']} for network {network['name']}", resource=router,
              resource_type="DomainRouter", account=owner)
+
+
+def _started(store, router: dict) -> dict:
+    """A network in use needs its router running: one stopped (stopRouter, disableAccount) is started again, as a
+    real server starts it when the network is implemented for a VM."""
+    return start_router_rows(store, router) if router.get("state") == "Stopped" else router
 
 
 def _owner_dict(owner: dict) -> dict:

@@ -63,6 +63,38 @@ def destroy_router(store, router_id: str) -> None:
     store.delete("router", router_id)
 
 
+def stop_router_rows(store, router: dict) -> dict:
+    """A router stopped: state Stopped and no host any more (a stopped system VM runs nowhere)."""
+    return store.update("router", router["id"], state="Stopped", hostid=None)
+
+
+def start_router_rows(store, router: dict) -> dict:
+    """A stopped router started again on an Up, Enabled host of its zone (of its pod, for a Basic zone's)."""
+    host = _pick_host(store, router["zoneid"], router.get("podid"))
+    if host is None:
+        return router            # nowhere to run: it stays Stopped, as create_router leaves it
+    return store.update("router", router["id"], state="Running", hostid=host["id"], podid=host["podid"])
+
+
+def stop_account_routers(store, account: dict) -> None:
+    """disableAccount (lock=false) hook: a real server stops every VM of the account, its virtual routers too
+    (AccountManagerImpl.doDisableAccount); lock=true only locks."""
+    for router in store.find("router", accountid=account["id"]):
+        if not router.get("removed") and router.get("state") in ("Running", "Starting", "Stopping"):
+            stop_router_rows(store, router)
+
+
+def _register_account_disable() -> None:
+    try:
+        from marvin2.simulator.apis.identity import register_account_disable
+    except ImportError:      # an identity module without hooks: nothing to join
+        return
+    register_account_disable(stop_account_routers)
+
+
+_register_account_disable()
+
+
 def routers_of(store, *, network_id: str | None = None, vpc_id: str | None = None,
                pod_id: str | None = None) -> list[dict]:
     """The routers of a VPC or of a network (``pod_id``: only the one of that pod, Basic zones)."""
@@ -70,8 +102,6 @@ def routers_of(store, *, network_id: str | None = None, vpc_id: str | None = Non
         return [r for r in store.find("router", vpcid=vpc_id) if not r.get("removed")]
     return [r for r in store.find("router", guestnetworkid=network_id)
             if not r.get("removed") and (pod_id is None or r.get("podid") == pod_id)]
-
-
 
 
 def render_router(ctx, row: dict) -> dict:
@@ -168,7 +198,14 @@ def _declare_router_apis() -> None:
                     raise nc.job_error(f"Router {current['name']} is already Running")
                 if name == "rebootRouter" and current["state"] != "Running":
                     raise nc.job_error(f"Unable to reboot domR, it is not in right state {current['state']}")
-                current = jctx.store.update("router", row["id"], state=target_state)
+                if name == "stopRouter":
+                    current = stop_router_rows(jctx.store, current)
+                elif name == "startRouter" and not current.get("hostid"):
+                    current = start_router_rows(jctx.store, current)
+                    if current["state"] != "Running":
+                        raise errors.insufficient_capacity(f"Unable to start router {current['name']}: no host is Up")
+                else:
+                    current = jctx.store.update("router", row["id"], state=target_state)
                 jctx.event(event_type, f"{name} {current['name']}")
                 return _render(jctx, current)
 

@@ -18,6 +18,7 @@ Kinds: ``securitygroup``, ``securitygrouprule`` (``ruletype`` ingress/egress),
 from __future__ import annotations
 
 from marvin2.simulator import errors
+from marvin2.simulator.apis import _common
 from marvin2.simulator.apis import netcommon as nc
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
@@ -120,7 +121,7 @@ def render_group(ctx, row: dict, *, rules: list[dict] | None = None, with_member
     if rules is None:
         rules = store.find("securitygrouprule", securitygroupid=row["id"])
     out = {"id": row["id"], "name": row["name"], "description": row.get("description")}
-    out.update(ctx.owner_fields(row))
+    out.update(nc.owner_fields(ctx, row))          # projectid/project instead of account for a project's group
     out["ingressrule"] = [render_rule(ctx, r) for r in rules if r["ruletype"] == "ingress"]
     out["egressrule"] = [render_rule(ctx, r) for r in rules if r["ruletype"] == "egress"]
     out["tags"] = ctx.tags_for(row["id"])
@@ -139,7 +140,7 @@ def render_group(ctx, row: dict, *, rules: list[dict] | None = None, with_member
              P("account", description="owner account (admins; with domainid)"), P("domainid", "uuid"),
              P("projectid", "uuid", entity="")])
 def create_security_group(ctx):
-    owner = ctx.resolve_owner()
+    owner = nc.owner_for_create(ctx)               # projectid: the project's account owns the group
     store = ctx.store
     ensure_default_group(store, owner)
     name = ctx.get("name")
@@ -161,6 +162,10 @@ def create_security_group(ctx):
 def list_security_groups(ctx):
     _ensure_defaults(ctx)
     store = ctx.store
+    if ctx.has("projectid"):
+        # A project has its default group too (checked for membership by list_owned below).
+        project = _common.project_for_param(ctx, ctx.get("projectid"))
+        ensure_default_group(store, store.get("account", project["projectaccountid"]))
     members = None
     if ctx.has("virtualmachineid"):
         members = {m["securitygroupid"] for m in store.find("securitygroupvmmap", virtualmachineid=ctx.get("virtualmachineid"))}
@@ -170,8 +175,10 @@ def list_security_groups(ctx):
             return False
         return members is None or row["id"] in members
 
-    return ctx.list("securitygroup", lambda row: render_group(ctx, row), match=match, owned=True,
-                    keyword_fields=("name", "description"))
+    # listSecurityGroups follows the project rule of every owned list (_common.list_owned): projectid shows
+    # that project's groups only, no projectid hides project groups unless one is asked for by id.
+    return _common.list_owned(ctx, "securitygroup", lambda row: render_group(ctx, row), match=match,
+                              keyword_fields=("name", "description"))
 
 
 def _target_group(ctx) -> dict:
@@ -184,11 +191,11 @@ def _target_group(ctx) -> dict:
         if group is None:
             raise errors.invalid_value(f"Unable to find security group by id {ctx.get('securitygroupid')}")
     elif ctx.has("securitygroupname"):
-        owner = ctx.resolve_owner()
+        owner = nc.owner_for_create(ctx)           # the named group's owner: projectid, account+domainid or caller
         group = _group_by_name(ctx, owner, ctx.get("securitygroupname"))
     else:
         raise errors.invalid_value("Either securitygroupid or securitygroupname is required")
-    ctx.check_access(group, "SecurityGroup")
+    nc.check_owned(ctx, group, "SecurityGroup")    # project members act on their project's groups
     return group
 
 
@@ -305,7 +312,7 @@ def authorize_security_group_egress(ctx):
 def _revoke(ctx, ruletype: str):
     rule = ctx.store.get("securitygrouprule", ctx.get("id"))
     group = ctx.store.get("securitygroup", rule["securitygroupid"]) or {}
-    ctx.check_access(group, "SecurityGroup")
+    nc.check_owned(ctx, group, "SecurityGroup")
     event_type = "SG.REVOKE.INGRESS" if ruletype == "ingress" else "SG.REVOKE.EGRESS"
 
     def run(jctx):
@@ -348,8 +355,8 @@ def delete_security_group(ctx):
     if ctx.has("id"):
         group = store.get("securitygroup", ctx.get("id"))
     else:
-        group = _group_by_name(ctx, ctx.resolve_owner(), ctx.get("name"))
-    ctx.check_access(group, "SecurityGroup")
+        group = _group_by_name(ctx, nc.owner_for_create(ctx), ctx.get("name"))
+    nc.check_owned(ctx, group, "SecurityGroup")
     if group["name"].lower() == DEFAULT_GROUP:
         raise errors.invalid_value("The network group default is reserved")
     if store.find("securitygrouprule", allowedgroupid=group["id"]):
@@ -361,3 +368,28 @@ def delete_security_group(ctx):
     store.delete("securitygroup", group["id"])
     nc.event(ctx, "SG.DELETE", f"deleted security group {group['name']}", resource=group, resource_type="SecurityGroup")
     return SUCCESS
+
+
+# --- deleteAccount: the account's groups go with it ---------------------------------------------------------
+
+
+def cleanup_account(store, account: dict) -> None:
+    """deleteAccount hook (also a deleted project's account): its security groups go with their rules, the rules
+    of other groups that allow them, and their VM memberships (the VMs were expunged by the compute hook)."""
+    for group in store.find("securitygroup", accountid=account["id"]):
+        store.delete_where("securitygrouprule", securitygroupid=group["id"])
+        store.delete_where("securitygrouprule", allowedgroupid=group["id"])
+        store.delete_where("securitygroupvmmap", securitygroupid=group["id"])
+        delete_tags_of(store, group["id"])
+        store.delete("securitygroup", group["id"])
+
+
+def _register_account_cleanup() -> None:
+    try:
+        from marvin2.simulator.apis.identity import register_account_cleanup
+    except ImportError:      # an identity module without hooks: nothing to join
+        return
+    register_account_cleanup(cleanup_account)
+
+
+_register_account_cleanup()

@@ -17,9 +17,17 @@ import ipaddress
 from marvin2 import wire
 from marvin2.simulator import errors, ipalloc, limits
 from marvin2.simulator.apis import netcommon as nc
-from marvin2.simulator.apis.addresses import release_address
-from marvin2.simulator.apis.networks import implement_network, render_network
-from marvin2.simulator.apis.routers import create_router, destroy_router, routers_of
+from marvin2.simulator.apis.networks import (
+    destroy_network_rows,
+    implement_network,
+    render_network,
+)
+from marvin2.simulator.apis.routers import (
+    create_router,
+    destroy_router,
+    routers_of,
+    start_router_rows,
+)
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import (
     ACCOUNT_SCOPE,
@@ -90,7 +98,7 @@ def render_vpc(ctx, row: dict) -> dict:
     out = {k: row.get(k) for k in ("id", "name", "displaytext", "state", "cidr", "networkdomain", "created", "dns1",
                                     "dns2", "vpcofferingid")}
     out.update(nc.zone_fields(store, row.get("zoneid")))
-    out.update(ctx.owner_fields(row))
+    out.update(nc.owner_fields(ctx, row))          # projectid/project for a project's VPC
     out.update(vpcofferingname=offering.get("name"), network=[render_network(ctx, n) for n in tiers],
                service=nc.service_list(offering.get("service")), restartrequired=False,
                fordisplay=row.get("fordisplay", True), regionlevelvpc=False,
@@ -103,7 +111,7 @@ def _owned_vpc(ctx, vpc_id: str) -> dict:
     vpc = ctx.store.get("vpc", vpc_id)
     if vpc.get("removed"):
         raise errors.invalid_value(f"Unable to find VPC by id {vpc_id}")
-    ctx.check_access(vpc, "Vpc")
+    nc.check_owned(ctx, vpc, "Vpc")
     return vpc
 
 
@@ -116,7 +124,11 @@ def start_vpc(ctx, vpc: dict) -> dict:
         public_ip = ipalloc.allocate(store, vpc["zoneid"], account, vpc_id=vpc["id"], source_nat=True)
         nc.event(ctx, "NET.IPASSIGN", f"Source NAT IP {public_ip['ipaddress']} for VPC {vpc['name']}",
                  resource=public_ip, resource_type="PublicIpAddress", account=account)
-    if not routers_of(store, vpc_id=vpc["id"]):
+    routers = routers_of(store, vpc_id=vpc["id"])
+    for router in routers:
+        if router.get("state") == "Stopped":      # stopped by stopRouter or disableAccount: a start brings it back
+            start_router_rows(store, router)
+    if not routers:
         create_router(store, zone_id=vpc["zoneid"], owner=account, vpc=vpc, public_ip=public_ip)
         for tier in store.find("network", vpcid=vpc["id"]):
             if not tier.get("removed") and tier.get("state") == "Implemented":
@@ -149,7 +161,7 @@ def create_vpc(ctx):
         raise errors.invalid_value(f"Invalid CIDR specified {cidr_text}")
     if not nc.is_private(cidr_text):
         raise errors.invalid_value(f"Guest Cidr {cidr_text} is not RFC1918 compliant")
-    owner = ctx.resolve_owner()
+    owner = nc.owner_for_create(ctx)               # projectid: the project's account owns the VPC
     limits.charge(store, owner, "vpc")
     suffix = ctx.config("guest.domain.suffix", "cloud.internal") or "cloud.internal"
     vpc = store.insert("vpc", {
@@ -199,8 +211,8 @@ def list_vpcs(ctx):
                 return False
         return True
 
-    return ctx.list("vpc", lambda row: render_vpc(ctx, row), match=match, owned=True,
-                    filters={"zoneid": "zoneid", "vpcofferingid": "vpcofferingid"})
+    return nc.list_owned(ctx, "vpc", lambda row: render_vpc(ctx, row), match=match,
+                         filters={"zoneid": "zoneid", "vpcofferingid": "vpcofferingid"})
 
 
 @api("updateVPC", is_async=True, response="vpc", instance_type="Vpc", related="listVPCs",
@@ -255,22 +267,64 @@ def delete_vpc(ctx):
         tiers = [n for n in store.find("network", vpcid=vpc["id"]) if not n.get("removed") and not n.get("issystem")]
         if tiers:
             raise nc.job_invalid(f"Can't delete VPC {vpc_label(current)} as its used by {len(tiers)} networks")
-        for gateway in store.find("privategateway", vpcid=vpc["id"]):
-            store.delete("privategateway", gateway["id"])
-        for ip in store.find("publicipaddress", vpcid=vpc["id"]):
-            release_address(jctx, ip)
-        for router in routers_of(store, vpc_id=vpc["id"]):
-            destroy_router(store, router["id"])
-        for acl in store.find("networkacllist", vpcid=vpc["id"]):
-            store.delete_where("networkaclitem", aclid=acl["id"])
-            store.delete("networkacllist", acl["id"])
-        limits.release(store, current["accountid"], "vpc")
-        delete_tags_of(store, vpc["id"])
-        store.update("vpc", vpc["id"], state="Inactive", removed=wire.now_text())
+        destroy_vpc_rows(store, current)
         nc.event(jctx, "VPC.DELETE", f"Successfully deleted VPC {current['name']}", resource=current, resource_type="Vpc")
         return SUCCESS
 
     return Job(run, instance_id=vpc["id"])
+
+
+def destroy_vpc_rows(store, vpc: dict) -> None:
+    """Everything deleteVPC removes once the VPC has no tiers: private gateways, its public addresses (with their
+    rules and tags), its router, its ACL lists; the ``vpc`` count is released. Store only: the account cleanup
+    hook has no request context."""
+    from marvin2.simulator.apis import (
+        rules,  # late import: rules imports the network modules
+    )
+
+    for gateway in store.find("privategateway", vpcid=vpc["id"]):
+        store.delete("privategateway", gateway["id"])
+    for ip in store.find("publicipaddress", vpcid=vpc["id"]):
+        # As disassociateIpAddress releases an address: its rules and tags go, the row is handed out again later.
+        rules.remove_rules_of_ip(store, ip["id"])
+        delete_tags_of(store, ip["id"])
+        ipalloc.release(store, ip["id"])
+    for router in routers_of(store, vpc_id=vpc["id"]):
+        destroy_router(store, router["id"])
+    for acl in store.find("networkacllist", vpcid=vpc["id"]):
+        for item in store.find("networkaclitem", aclid=acl["id"]):
+            delete_tags_of(store, item["id"])
+        store.delete_where("networkaclitem", aclid=acl["id"])
+        delete_tags_of(store, acl["id"])
+        store.delete("networkacllist", acl["id"])
+    if vpc.get("accountid"):
+        limits.release(store, vpc["accountid"], "vpc")
+    delete_tags_of(store, vpc["id"])
+    store.update("vpc", vpc["id"], state="Inactive", removed=wire.now_text())
+
+
+def cleanup_account(store, account: dict) -> None:
+    """deleteAccount hook: the account's VPCs go with their tiers (each tier as deleteNetwork destroys it), their
+    public addresses, routers, ACL lists and private gateways, as a real server's account cleanup destroys VPCs.
+    Runs after the compute hook (modules register in name order), so the tiers' VMs are already expunged."""
+    for vpc in store.find("vpc", accountid=account["id"]):
+        if vpc.get("removed"):
+            continue
+        for tier in store.find("network", vpcid=vpc["id"]):
+            if not tier.get("removed"):
+                destroy_network_rows(store, tier)
+        destroy_vpc_rows(store, store.get("vpc", vpc["id"]))
+
+
+def _register_account_cleanup() -> None:
+    try:
+        from marvin2.simulator.apis.identity import register_account_cleanup
+    except ImportError:      # an identity module without hooks: nothing to join
+        return
+    register_account_cleanup(cleanup_account)
+
+
+_register_account_cleanup()
 
 
 # --- ACL lists ----------------------------------------------------------------------------------------
@@ -292,7 +346,7 @@ def _acl_for_change(ctx, acl_id: str) -> dict:
     acl = ctx.store.get("networkacllist", acl_id)
     if _is_default(acl):
         raise errors.invalid_value("Default ACL cannot be modified")
-    ctx.check_access(acl, "NetworkACL")
+    nc.check_owned(ctx, acl, "NetworkACL")
     return acl
 
 
@@ -348,7 +402,7 @@ def list_network_acl_lists(ctx):
 def delete_network_acl_list(ctx):
     acl = ctx.store.get("networkacllist", ctx.get("id"))
     if not _is_default(acl):
-        ctx.check_access(acl, "NetworkACL")
+        nc.check_owned(ctx, acl, "NetworkACL")
 
     def run(jctx):
         store = jctx.store
@@ -378,13 +432,13 @@ def replace_network_acl_list(ctx):
     store = ctx.store
     acl = store.get("networkacllist", ctx.get("aclid"))
     if not _is_default(acl):
-        ctx.check_access(acl, "NetworkACL")
+        nc.check_owned(ctx, acl, "NetworkACL")
     if ctx.has("networkid") == ctx.has("gatewayid"):
         raise errors.invalid_value("Network ID and private gateway can't be passed at the same time" if ctx.has("networkid")
                                    else "Either networkId or private gateway ID is required")
     target_kind = "network" if ctx.has("networkid") else "privategateway"
     target = store.get(target_kind, ctx.get("networkid") or ctx.get("gatewayid"))
-    ctx.check_access(target, "Network" if target_kind == "network" else "PrivateGateway")
+    nc.check_owned(ctx, target, "Network" if target_kind == "network" else "PrivateGateway")
 
     def run(jctx):
         if not target.get("vpcid"):
@@ -505,7 +559,7 @@ def create_network_acl(ctx):
         acl_id = ctx.get("aclid")
     elif ctx.has("networkid"):
         network = store.get("network", ctx.get("networkid"))
-        ctx.check_access(network, "Network")
+        nc.check_owned(ctx, network, "Network")
         if not network.get("vpcid"):
             raise errors.invalid_value(f"Network: {network['id']} does not belong to VPC")
         acl_id = network.get("aclid") or default_acl(store, "default_deny")["id"]
@@ -579,7 +633,7 @@ def update_network_acl_item(ctx):
     item = store.get("networkaclitem", ctx.get("id"))
     acl = store.get("networkacllist", item["aclid"])
     if not _is_default(acl):
-        ctx.check_access(item, "NetworkACLItem")
+        nc.check_owned(ctx, item, "NetworkACLItem")
 
     def run(jctx):
         if _is_default(acl):
@@ -612,7 +666,7 @@ def delete_network_acl(ctx):
     item = store.get("networkaclitem", ctx.get("id"))
     acl = store.get("networkacllist", item["aclid"])
     if not _is_default(acl):
-        ctx.check_access(item, "NetworkACLItem")
+        nc.check_owned(ctx, item, "NetworkACLItem")
 
     def run(jctx):
         if _is_default(acl):
@@ -713,7 +767,7 @@ def move_network_acl_item(ctx):
         vpc = store.get("vpc", acl["vpcid"]) if acl.get("vpcid") else None
         if vpc is None:
             raise nc.job_invalid("Re-ordering rules for a default ACL is prohibited")
-        jctx.check_access(vpc, "Vpc")
+        nc.check_owned(jctx, vpc, "Vpc")
         rules = sorted(store.find("networkaclitem", aclid=acl["id"]), key=lambda rule: rule["number"])
         sent_hash = (jctx.get("aclconsistencyhash") or "").strip()
         if rules and sent_hash and sent_hash != acl_consistency_hash(rules):
