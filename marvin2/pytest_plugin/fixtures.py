@@ -5,7 +5,8 @@ modules by concern; importing them here is what registers them with pytest
 (this module is the plugin the entry point loads):
 
 - ``fixtures_discovery``: zone, domain, template, service/disk/network/VPC
-  offerings, looked up once per run (file lock in the shared directory);
+  offerings, a Basic zone's guest network, looked up once per run (file lock
+  in the shared directory);
 - ``fixtures_accounts``: ``test_account`` and ``user_api``, one per xdist
   worker or per module (``--account-scope``);
 - ``fixtures_factories``: ``create_network``, ``deploy_vm``,
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from marvin2.pytest_plugin.fixtures_accounts import test_account, user_api  # noqa: F401
 from marvin2.pytest_plugin.fixtures_discovery import (  # noqa: F401
-    disk_offering, domain, network_offering, service_offering, template, vpc_network_offering, vpc_offering, zone,
+    basic_zone_network, disk_offering, domain, network_offering, service_offering, template, vpc_network_offering, vpc_offering, zone,
 )
 from marvin2.pytest_plugin.fixtures_factories import (  # noqa: F401
     _module_resources, acquire_public_ip, cleanup_stack, create_firewall_rule, create_network,

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import pytest
 
+from marvin2.pytest_plugin.fixtures_discovery import is_basic_zone
 from marvin2.pytest_plugin.fixtures_tracking import ResourceTracker, delete_timeout
 from marvin2 import resources as r
 
@@ -78,21 +79,34 @@ class ResourceFactory:
         api, params = self.common(api, "createNetwork", params, timed=False)
         return r.create_network(api, **params)
 
+    def basic_zone(self) -> bool:
+        """Whether the test's zone is a Basic zone (zone record's networktype, else the config's)."""
+        return is_basic_zone(self.fixture("zone"), self.fixture("marvin2_config"))
+
     def default_network(self, api: Any = None) -> Any:
-        """One isolated network per scope and owner, for VMs and IPs that name none."""
+        """The network for VMs and IPs that name none.
+
+        Advanced zone: one isolated network per scope and owner, made on first
+        use. Basic zone: the zone's own guest network (nothing is made; a
+        Basic zone refuses isolated networks and has exactly one guest network).
+        """
+        if self.basic_zone():
+            return self.fixture("basic_zone_network")
         _, owner = self.api_and_owner(api)
         if owner not in self._default_networks:
             self._default_networks[owner] = self.network(api=api)
         return self._default_networks[owner]
 
     def vm(self, *, api: Any = None, **params: Any) -> Any:
-        zone = self.fixture("zone")
-        params.setdefault("zoneid", zone["id"])
+        params.setdefault("zoneid", self.fixture("zone")["id"])
         if "serviceofferingid" not in params:
             params["serviceofferingid"] = self.fixture("service_offering")["id"]
         if "templateid" not in params:
             params["templateid"] = self.fixture("template")["id"]
-        if not params.get("networkids") and str(zone.get("networktype", "Advanced")).lower() == "advanced":
+        # A Basic zone deploys with no networkids (CloudStack puts the VM in the
+        # zone's guest network and its account's default security group; naming
+        # a network there is refused with 431).
+        if not params.get("networkids") and not self.basic_zone():
             params["networkids"] = [self.default_network(api)["id"]]
         api, params = self.common(api, "deployVirtualMachine", params)
         return r.deploy_vm(api, **params)
@@ -175,7 +189,8 @@ create_network = pytest.fixture(_factory_fixture(
     "network", "create_network(**params) -> network Record (isolated offering, the test's zone); cleaned up after the test."),
     name="create_network")
 deploy_vm = pytest.fixture(_factory_fixture(
-    "vm", "deploy_vm(**params) -> VM Record (test template and offering; a network is made if none is given)."),
+    "vm", "deploy_vm(**params) -> VM Record (test template and offering; with no networkids: an isolated network is "
+          "made in an Advanced zone, none is named in a Basic zone)."),
     name="deploy_vm")
 create_volume = pytest.fixture(_factory_fixture(
     "volume", "create_volume(**params) -> data volume Record (test disk offering)."), name="create_volume")
@@ -212,11 +227,18 @@ def _module_resources(request: pytest.FixtureRequest, cloud: Any, marvin2_config
 
 @pytest.fixture(scope="module")
 def shared_network(_module_resources: ResourceFactory) -> Any:
-    """An isolated network shared by the tests of a module (do not modify it)."""
+    """The module's network (do not modify it): an isolated network made for the module in an
+    Advanced zone, the zone's guest network in a Basic zone."""
     return _module_resources.default_network()
 
 
 @pytest.fixture(scope="module")
 def shared_vm(_module_resources: ResourceFactory, shared_network: Any) -> Any:
-    """A running VM on ``shared_network``, shared by the tests of a module (do not modify it)."""
+    """A running VM on ``shared_network``, shared by the tests of a module (do not modify it).
+
+    Deployed the way the zone wants it: into ``shared_network`` by id in an
+    Advanced zone, with no network named in a Basic zone (which puts it there).
+    """
+    if _module_resources.basic_zone():
+        return _module_resources.vm()
     return _module_resources.vm(networkids=[shared_network["id"]])

@@ -29,8 +29,8 @@ from marvin2.resources.errors import (
 )
 from marvin2.resources.kinds import KINDS, ResourceKind, delete_resource, deletion_order, exists, find_by_id, get_kind
 from marvin2.resources.lookup import (
-    find_disk_offering, find_domain, find_network_offering, find_os_type, find_service_offering, find_template,
-    find_vpc_offering, find_zone,
+    find_basic_zone_network, find_disk_offering, find_domain, find_network_offering, find_os_type,
+    find_service_offering, find_template, find_vpc_offering, find_zone,
 )
 from marvin2.resources.naming import RUN_TAG_KEY, new_run_id, run_marker, unique_name
 from marvin2.resources.networks import create_network, create_vpc

@@ -87,3 +87,18 @@ def find_vpc_offering(api: Any, name: str) -> Any:
 
 def find_os_type(api: Any, description: str) -> Any:
     return _pick("OS type", description, list(call(api, "listOsTypes") or []), field="description")
+
+
+def find_basic_zone_network(api: Any, zoneid: str) -> Any:
+    """The guest network of a Basic zone (shared, security groups): where every VM of the zone goes.
+
+    CloudStack gives a Basic zone exactly one guest network, made when the
+    zone is set up; VMs are deployed into it by naming no network at all.
+    Listed with ``listall`` so that an admin finds it whatever domain it is in.
+    """
+    networks = list(call(api, "listNetworks", zoneid=zoneid, traffictype="Guest", listall=True) or [])
+    shared = [n for n in networks if str(n.get("type", "")).lower() == "shared"]
+    if shared:
+        return shared[0]
+    raise ResourceNotFound(f"Basic zone {zoneid} has no shared guest network (a Basic zone's guest network is made "
+                           f"when the zone is set up); guest networks found: {_names(networks)}")

@@ -12,7 +12,7 @@ def _tags(api, resource_id, resourcetype, key):
     return [(t.key, t.value) for t in api.listTags(resourceid=resource_id, resourcetype=resourcetype, key=key) or []]
 
 
-@pytest.mark.tags("quick-test", "deploy-vm")
+@pytest.mark.tags("quick-test", "deploy-vm", "basic")
 def test_tag_a_vm_and_filter_by_tag(shared_vm, user_api, make):
     key = make.name("tier", max_length=40)
     user_api.createTags(resourceids=[shared_vm.id], resourcetype="UserVm", tags={key: "web"})
@@ -41,7 +41,7 @@ def test_tag_volumes_and_networks(kind, create_volume, create_network, user_api)
     assert _tags(user_api, resource.id, kind, "marvin2-purpose") == [("marvin2-purpose", "smoke")]
 
 
-@pytest.mark.tags("negative", "isolation")
+@pytest.mark.tags("negative", "isolation", "basic")
 def test_cannot_tag_another_accounts_resource(shared_vm, make):
     other = make.api_for(make.account(purpose="other"))
     with pytest.raises(CloudStackError) as refused:
@@ -49,7 +49,7 @@ def test_cannot_tag_another_accounts_resource(shared_vm, make):
     assert refused.value.errorcode == 531
 
 
-@pytest.mark.tags("negative")
+@pytest.mark.tags("negative", "basic")
 def test_unknown_resource_type_is_refused(shared_vm, user_api):
     with pytest.raises(CloudStackError) as refused:
         user_api.createTags(resourceids=[shared_vm.id], resourcetype="NoSuchType", tags={"k": "v"})

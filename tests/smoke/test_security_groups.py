@@ -1,8 +1,10 @@
 """Security groups in a Basic zone: create, ingress/egress rules, VMs in groups.
 
 Needs a zone with security groups: run with a Basic-zone config (for the
-simulator: ``--marvin-config tests/smoke/configs/basic-simulator.yaml``).
+simulator: ``--marvin-config configs/simulator-basic.yaml --tags basic``).
 In the default Advanced config these tests are skipped by the zone_type marker.
+VMs are deployed with no network named, as a Basic zone wants (``deploy_vm``
+does so there).
 """
 import pytest
 

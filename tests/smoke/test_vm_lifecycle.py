@@ -12,7 +12,7 @@ from marvin2.client import CloudStackError
 
 from .helpers import host_of, ids, only
 
-pytestmark = pytest.mark.tags("deploy-vm", "smoke", "advanced")
+pytestmark = pytest.mark.tags("deploy-vm", "smoke", "advanced", "basic")
 
 
 @pytest.mark.tags("quick-test")

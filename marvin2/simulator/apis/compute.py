@@ -773,7 +773,9 @@ def recover_virtual_machine(ctx):
              P("clusterid", "uuid"), P("hostid", "uuid"), P("storageid", "uuid", entity="storagepool"),
              P("templateid", "uuid"), P("isoid", "uuid", entity="template"), P("serviceofferingid", "uuid"),
              P("networkid", "uuid", entity="network"), P("vpcid", "uuid", entity="vpc"),
-             P("affinitygroupid", "uuid", entity="affinitygroup"), P("groupid", "uuid", entity="", description="instance group"),
+             P("affinitygroupid", "uuid", entity="affinitygroup"),
+             P("securitygroupid", "uuid", description="VMs in this security group", entity="securitygroup", since="4.15"),
+             P("groupid", "uuid", entity="", description="instance group"),
              P("keypair", description="SSH key pair name"), P("haenable", "boolean", description="HA enabled"),
              P("hypervisor"), P("displayvm", "boolean", description="shown to users (admins)"),
              P("forvirtualnetwork", "boolean", description="VMs in isolated (virtual) networks"),
@@ -806,6 +808,11 @@ def list_virtual_machines(ctx):
                 virtual = {n["id"] for n in store.all("network")} - virtual
             network_ids = virtual if network_ids is None else network_ids & virtual
         in_network = {n["virtualmachineid"] for n in store.all("nic") if n.get("networkid") in network_ids}
+    in_group = None
+    if ctx.has("securitygroupid"):
+        # Membership lives in the security group module's map rows (securitygroupvmmap).
+        in_group = {m["virtualmachineid"] for m in store.find("securitygroupvmmap",
+                                                               securitygroupid=ctx.get("securitygroupid"))}
     on_pool = None
     if ctx.has("storageid"):
         on_pool = {v.get("virtualmachineid") for v in store.find("volume", storageid=ctx.get("storageid"))}
@@ -820,6 +827,8 @@ def list_virtual_machines(ctx):
         if hide_destroyed and state in ("destroyed", "expunging"):
             return False
         if in_network is not None and row["id"] not in in_network:
+            return False
+        if in_group is not None and row["id"] not in in_group:
             return False
         if on_pool is not None and row["id"] not in on_pool:
             return False
