@@ -49,6 +49,7 @@ import re
 
 from marvin2 import wire
 from marvin2.simulator import der, errors, model, tagging
+from marvin2.simulator.apis.netcommon import guest_range_in_use
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ADMIN_ONLY, ADMINS, DOMAIN_ADMINS
 
@@ -905,6 +906,11 @@ def list_vlan_ip_ranges(ctx):
      params=[P("id", "uuid", True, entity="vlan")])
 def delete_vlan_ip_range(ctx):
     row = ctx.store.get("vlan", ctx.get("id"))
+    # A guest range (shared network, Basic zone pod) whose addresses NICs hold: 431 with CloudStack's text
+    # (two spaces and all) from ConfigurationManagerImpl.deleteVlanAndPublicIpRange.
+    guests = guest_range_in_use(ctx.store, row)
+    if guests:
+        raise errors.invalid_value(f"{guests}  Ips are in use. Cannot delete this vlan")
     used = [ip for ip in ctx.store.find("publicipaddress", vlanid=row["id"]) if ip["state"] != "Free"]
     if used:
         raise errors.resource_in_use(f"The IP range {row['startip']}-{row['endip']} cannot be deleted: "

@@ -181,6 +181,20 @@ def next_sequence(store, name: str, start: int = 1) -> int:
     return value
 
 
+def guest_range_in_use(store, vlan: dict) -> int:
+    """How many addresses of a guest IP range (a shared network's or a Basic zone pod's) NICs hold: VMs' and routers'.
+
+    deleteVlanIpRange (apis/infra.py) refuses such a range with 431 ``<n>  Ips are in use. Cannot delete this
+    vlan`` as ConfigurationManagerImpl.deleteVlanAndPublicIpRange does. On a real server each such address is an
+    allocated row of the range; here the ``nic`` rows (the network module's) are the record. It lives here, not
+    in networks.py, because the core's infra module loads first and networks imports it (through routers)."""
+    if not vlan.get("networkid") or vlan.get("forvirtualnetwork", False):
+        return 0
+    first, last = int(ipaddress.IPv4Address(vlan["startip"])), int(ipaddress.IPv4Address(vlan["endip"]))
+    return sum(1 for nic in store.find("nic", networkid=vlan["networkid"])
+               if nic.get("ipaddress") and first <= int(ipaddress.IPv4Address(nic["ipaddress"])) <= last)
+
+
 def account_label(account: dict | None) -> str:
     return f"Acct[{account['id']}-{account['name']}]" if account else "Acct[unknown]"
 

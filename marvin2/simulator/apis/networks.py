@@ -71,7 +71,6 @@ from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import (
     ACCOUNT_SCOPE,
     PAGING,
-    REGISTRY,
     P,
     api,
     declare_object,
@@ -1256,43 +1255,3 @@ def delete_network(ctx):
         return SUCCESS
 
     return Job(run, instance_id=network["id"])
-
-
-# --- guest IP ranges in use: deleteVlanIpRange ----------------------------------------------------------------
-
-
-def guest_range_in_use(store, vlan: dict) -> int:
-    """How many addresses of a guest IP range (a shared network's or a Basic zone pod's) NICs hold: VMs' and routers'.
-
-    On a real server each such address is an allocated row of the range; here the NICs are the record."""
-    if not vlan.get("networkid") or vlan.get("forvirtualnetwork", False):
-        return 0
-    first, last = int(ipaddress.IPv4Address(vlan["startip"])), int(ipaddress.IPv4Address(vlan["endip"]))
-    return sum(1 for nic in store.find("nic", networkid=vlan["networkid"])
-               if nic.get("ipaddress") and first <= int(ipaddress.IPv4Address(nic["ipaddress"])) <= last)
-
-
-def _refuse_deleting_guest_ranges_in_use() -> None:
-    """deleteVlanIpRange (the core's, apis/infra.py) refuses a guest range whose addresses NICs hold.
-
-    A real server answers ConfigurationManagerImpl.deleteVlanAndPublicIpRange's InvalidParameterValueException
-    "<n>  Ips are in use. Cannot delete this vlan" (431). NICs are this module's, so the check is added here in
-    front of the core's handler (which checks public addresses), until the core calls guest_range_in_use itself."""
-    declared = REGISTRY.apis.get("deleteVlanIpRange")
-    if declared is None or getattr(declared.handler, "checks_guest_ranges", False):
-        return
-    core_handler = declared.handler
-
-    def delete_vlan_ip_range(ctx):
-        vlan = ctx.store.get("vlan", ctx.get("id"))
-        used = guest_range_in_use(ctx.store, vlan) if vlan is not None else 0
-        if used:
-            raise errors.invalid_value(f"{used}  Ips are in use. Cannot delete this vlan")
-        return core_handler(ctx)
-
-    delete_vlan_ip_range.checks_guest_ranges = True
-    delete_vlan_ip_range.api_name = getattr(core_handler, "api_name", "deleteVlanIpRange")
-    declared.handler = delete_vlan_ip_range
-
-
-_refuse_deleting_guest_ranges_in_use()

@@ -107,3 +107,14 @@ def test_transaction_rolls_back_on_error(bare):
         store.insert("thing", {"id": "x1"})
         raise RuntimeError("boom")
     assert store.get("thing", "x1") is None
+
+
+def test_delete_vlan_ip_range_checks_guest_ranges_itself():
+    # The guest-range-in-use check (431 "<n>  Ips are in use...") is part of the core's handler: no module
+    # wraps the declared handler at load time any more, so the handler that runs is the one infra.py defines.
+    from marvin2.simulator import apis
+    from marvin2.simulator.apis import infra
+    from marvin2.simulator.declare import REGISTRY
+
+    apis.load_all()
+    assert REGISTRY.apis["deleteVlanIpRange"].handler is infra.delete_vlan_ip_range
