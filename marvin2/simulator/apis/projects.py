@@ -201,11 +201,11 @@ def delete_project(ctx):
         account = project_account(store, project)
         leftovers = _leftovers(store, account["id"])
         if leftovers and not cleanup:
-            # A real server names the first kind found; it fails the job with 530 (CloudRuntimeException), kept
-            # at 431 here until the compute tests that pin the code are updated.
+            # As ProjectManagerImpl.deleteProject: the first kind found is named, and the CloudRuntimeException
+            # fails the job with 530 (not 431: it is no InvalidParameterValueException) and exactly this text.
             kind, label = next((k, label) for k, label in _LEFTOVER_KINDS if k in leftovers)
-            raise errors.invalid_value(f"Can't delete the project yet because it has {leftovers[kind]} {label} to "
-                                       "clean up (delete them first or pass cleanup=true)")
+            raise errors.internal_error(f"Can't delete the project yet because it has {leftovers[kind]} {label} "
+                                        "to clean up")
         store.update("project", project["id"], state="Disabled")      # first, as a real server: no new resources
         delete_project_account(store, account)
         store.delete_where("projectaccount", projectid=project["id"])

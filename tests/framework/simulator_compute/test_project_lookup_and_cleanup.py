@@ -129,7 +129,7 @@ def test_delete_project_without_cleanup_refuses_while_it_owns_a_vpc(admin, owner
     vpc = owner.run("createVPC", name="keep", displaytext="keep", cidr="10.41.0.0/16", zoneid=catalog["zone"]["id"],
                     vpcofferingid=offerings["vpc"]["id"], projectid=project["id"])["vpc"]
     code, text = owner.failed("deleteProject", id=project["id"])
-    assert code == 431 and text.startswith("Can't delete the project yet because it has 1 Vpc to clean up")
+    assert (code, text) == (530, "Can't delete the project yet because it has 1 Vpc to clean up")
     assert _ids(owner.items("listProjects", "project", id=project["id"])) == [project["id"]]
     assert _ids(owner.items("listVPCs", "vpc", projectid=project["id"])) == [vpc["id"]]
     assert owner.run("deleteVPC", id=vpc["id"]) == {"success": True}
