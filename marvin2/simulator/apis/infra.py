@@ -49,6 +49,7 @@ import re
 
 from marvin2 import wire
 from marvin2.simulator import der, errors, model, tagging
+from marvin2.simulator.apis import _common
 from marvin2.simulator.apis.netcommon import guest_range_in_use
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ADMIN_ONLY, ADMINS, DOMAIN_ADMINS
@@ -1025,7 +1026,7 @@ def destroy_system_vm(ctx):
 
 def render_router(ctx, row: dict) -> dict:
     out = {k: v for k, v in row.items() if k not in ("accountid", "removed", "internal")}
-    out.update(ctx.owner_fields(row))
+    out.update(_common.owner_fields(ctx, row))      # a project's router names the project, not its hidden account
     out.pop("domainpath", None)
     out.update(zonename=_zone_name(ctx, row.get("zoneid")), hostname=_name_of(ctx, "host", row.get("hostid")),
                podname=_name_of(ctx, "pod", row.get("podid")))
@@ -1057,9 +1058,11 @@ def list_routers(ctx):
                 return False
         return not row.get("internal")
 
-    return ctx.list("router", lambda r: render_router(ctx, r), owned=True, match=match,
-                    filters={"zoneid": "zoneid", "podid": "podid", "hostid": "hostid", "vpcid": "vpcid", "state": "state",
-                             "version": "version"})
+    # QueryManagerImpl.searchForRoutersInternal scopes routers with buildACLSearchParameters, as every owned list:
+    # projectid lists that project's routers, none (and no id) skips project routers (_common.list_owned).
+    return _common.list_owned(ctx, "router", lambda r: render_router(ctx, r), match=match,
+                              filters={"zoneid": "zoneid", "podid": "podid", "hostid": "hostid", "vpcid": "vpcid",
+                                       "state": "state", "version": "version"})
 
 
 # =====================================================================================

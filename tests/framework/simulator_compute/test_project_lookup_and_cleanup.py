@@ -84,7 +84,8 @@ def test_delete_project_with_cleanup_removes_vms_volumes_networks_and_ips(admin,
     addresses = owner.items("listPublicIpAddresses", "publicipaddress", projectid=pid)
     held = {a["id"] for a in addresses}
     assert ip["id"] in held and any(a.get("associatednetworkid") == network["id"] and a["issourcenat"] for a in addresses)
-    routers = admin.items("listRouters", "router", listall=True, networkid=network["id"])
+    # A project's router is listed with projectid (listRouters follows the project rule of owned lists).
+    routers = admin.items("listRouters", "router", projectid=pid, networkid=network["id"])
     assert len(routers) == 1
 
     assert owner.run("deleteProject", id=pid, cleanup=True) == {"success": True}
@@ -113,7 +114,7 @@ def test_delete_project_with_cleanup_removes_its_vpcs(admin, owner, project, cat
     extra = owner.run("associateIpAddress", vpcid=vpc["id"], projectid=pid)["ipaddress"]
     held = {a["id"] for a in owner.items("listPublicIpAddresses", "publicipaddress", projectid=pid, vpcid=vpc["id"])}
     assert extra["id"] in held and len(held) == 2           # the VPC's source NAT address and the extra one
-    routers = admin.items("listRouters", "router", listall=True, vpcid=vpc["id"])
+    routers = admin.items("listRouters", "router", projectid=pid, vpcid=vpc["id"])
     assert len(routers) == 1
 
     assert owner.run("deleteProject", id=pid, cleanup=True) == {"success": True}

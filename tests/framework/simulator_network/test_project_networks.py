@@ -80,3 +80,23 @@ def test_deploy_into_the_project_network_then_delete_it(admin, member, project, 
     admin.run("destroyVirtualMachine", id=vm["id"], expunge=True)
     assert member.run("deleteNetwork", id=network["id"]) == {"success": True}
     assert member.items("listNetworks", "network", projectid=project["id"], id=network["id"]) == []
+
+
+def test_list_routers_follows_the_project_rule(admin, member, project, cloud):
+    # QueryManagerImpl.searchForRoutersInternal scopes routers with buildACLSearchParameters like every owned list:
+    # without projectid (and without id) project routers are skipped even with listall; projectid lists them.
+    network = member.ok("createNetwork", name="projrouted", displaytext="projrouted", zoneid=cloud["zone"]["id"],
+                        networkofferingid=cloud["offerings"][ISOLATED]["id"], projectid=project["id"])["network"]
+    vm = member.run("deployVirtualMachine", zoneid=cloud["zone"]["id"], templateid=cloud["template"]["id"],
+                    serviceofferingid=cloud["small"]["id"], networkids=network["id"], projectid=project["id"])["virtualmachine"]
+    assert admin.items("listRouters", "router", listall=True, networkid=network["id"]) == []
+    (router,) = admin.items("listRouters", "router", projectid=project["id"], networkid=network["id"])
+    assert router["guestnetworkid"] == network["id"]
+    assert router["projectid"] == project["id"] and router["project"] == "netproj" and "account" not in router
+    assert router["id"] not in {r["id"] for r in admin.items("listRouters", "router", listall=True)}
+    # Asked for by id, the router is found without projectid (no project rule then, as for VMs).
+    assert [r["id"] for r in admin.items("listRouters", "router", id=router["id"])] == [router["id"]]
+    code, _, text = admin.error("listRouters", projectid=project["id"], account="admin")
+    assert (code, text) == (431, "Account and projectId can't be specified together")
+    admin.run("destroyVirtualMachine", id=vm["id"], expunge=True)
+    admin.run("deleteNetwork", id=network["id"])
