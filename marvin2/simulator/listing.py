@@ -131,16 +131,18 @@ def owner_filter(ctx: Context) -> Callable[[dict], bool]:
     if domain_id:
         domain = store.get("domain", domain_id)
         if recursive or listall:
-            return _in_subtree(store, domain)
+            return in_domain_tree(store, domain)
         return lambda row: row.get("domainid") == domain_id
     if listall:
         if caller.is_root_admin:
             return lambda row: True
-        return _in_subtree(store, caller.domain)
+        return in_domain_tree(store, caller.domain)
     own = caller.account_id
     return lambda row: row.get("accountid") == own
 
 
-def _in_subtree(store, ancestor: dict) -> Callable[[dict], bool]:
+def in_domain_tree(store, ancestor: dict) -> Callable[[dict], bool]:
+    """Rows whose ``domainid`` is ``ancestor`` or one of its subdomains."""
     inside = {d["id"] for d in store.all("domain") if domain_in_subtree(d, ancestor)}
     return lambda row: row.get("domainid") in inside
+

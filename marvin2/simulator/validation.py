@@ -98,7 +98,22 @@ def _convert(declared: Api, param: Param, text: str, store) -> Any:
     raise errors.internal_error(f"parameter {param.name} of {declared.name} has unsupported type {kind}")
 
 
+# projectid=-1 means "every project the caller can see" on the list APIs that scope their rows with
+# AccountManagerImpl.buildACLSearchParameters (a real server's API layer lets "-1" through any uuid parameter
+# and those lists act on it). These lists look the project up instead, so -1 stays an unknown id there.
+ALL_PROJECTS = "-1"
+_NO_ALL_PROJECTS = frozenset({"listVlanIpRanges", "listResourceLimits", "listProjectAccounts"})
+
+
+def accepts_all_projects(declared: Api, param: Param) -> bool:
+    """May ``param`` of ``declared`` be ``-1`` (all projects)? Optional ``projectid`` of a list API."""
+    return (param.key == "projectid" and not param.required and declared.name.startswith("list")
+            and declared.name not in _NO_ALL_PROJECTS)
+
+
 def _check_uuid(declared: Api, param: Param, text: str, store) -> str:
+    if text == ALL_PROJECTS and accepts_all_projects(declared, param):
+        return text
     if not is_uuid(text):
         raise errors.unknown_uuid(declared.name, param.name, text)
     text = text.lower()

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from marvin2.simulator import errors
+from marvin2.simulator.validation import ALL_PROJECTS
 
 GIB = 1024 ** 3
 MIB = 1024 ** 2
@@ -167,6 +168,59 @@ def project_account_ids(store) -> set[str]:
     return {a["id"] for a in store.find("account", accounttype=PROJECT_ACCOUNT_TYPE)}
 
 
+# --- projectid=-1: every project the caller can see ---------------------------------------------------------
+#
+# On list APIs CloudStack reads ``projectid=-1`` as "all projects" (the API layer lets "-1" through any uuid
+# parameter; validation.py accepts it for the lists that support it). 4.18.0's
+# AccountManagerImpl.buildACLSearchParameters then decides:
+# - ``account`` too: 431 "Account and projectId can't be specified together" (checked before the project);
+# - a user (account type 0): the rows of the projects its account is a member of, or, when it is in none, its
+#   own rows (``listall`` changes nothing: issue #7642, fixed after 4.18.0);
+# - an admin: project rows only (ListProjectResourcesOnly); with ``listall=true`` every row of its listall
+#   scope, projects included (ListAllIncludingProjectResources, 4.15+). ``domainid``/``isrecursive`` narrow
+#   as usual. A domain admin stays in its domain subtree (the real server sets no domain bound here).
+
+def asks_all_projects(ctx) -> bool:
+    """Is this a list call with ``projectid=-1``?"""
+    return "projectid" in ctx.api.by_param and ctx.get("projectid") == ALL_PROJECTS
+
+
+def member_project_accounts(store, account_id: str) -> set[str]:
+    """The project accounts of the (live) projects ``account_id`` is a member of (listPermittedProjectAccounts)."""
+    out = set()
+    for membership in store.find("projectaccount", accountid=account_id):
+        project = store.get("project", membership["projectid"])
+        if project is not None and not project.get("removed") and project.get("projectaccountid"):
+            out.add(project["projectaccountid"])
+    return out
+
+
+def all_projects_scope(ctx) -> Callable[[dict], bool]:
+    """Which owned rows a ``projectid=-1`` list shows (see above), as a row predicate."""
+    from marvin2.simulator.listing import in_domain_tree, owner_filter
+
+    if ctx.has("account") and "account" in ctx.api.by_param:
+        raise errors.invalid_value("Account and projectId can't be specified together")
+    store, caller = ctx.store, ctx.caller
+    if not caller.is_admin:
+        accounts = member_project_accounts(store, caller.account_id) or {caller.account_id}
+        return lambda row: row.get("accountid") in accounts
+    if ctx.get("listall"):
+        return owner_filter(ctx)                      # root: everything; domain admin: its subtree
+    if ctx.has("domainid"):
+        allowed = owner_filter(ctx)                   # that domain (its subtree with isrecursive), access checked
+    elif caller.is_root_admin:
+        return _in_accounts(project_account_ids(store))
+    else:
+        allowed = in_domain_tree(store, caller.domain)
+    projects = project_account_ids(store)
+    return lambda row: row.get("accountid") in projects and allowed(row)
+
+
+def _in_accounts(account_ids: set[str]) -> Callable[[dict], bool]:
+    return lambda row: row.get("accountid") in account_ids
+
+
 def list_owned(ctx, kind: str, render: Callable[[dict], dict], *, match: Callable[[dict], bool] | None = None,
                rows: list[dict] | None = None, **options: Any):
     """``ctx.list`` for owned kinds with CloudStack's project rule (AccountManagerImpl.buildACLSearchParameters).
@@ -175,9 +229,18 @@ def list_owned(ctx, kind: str, render: Callable[[dict], dict], *, match: Callabl
       with ``account`` too: 431, the two cannot be combined;
     - no ``projectid`` and no ``id``: project rows are skipped (SkipProjectResources);
     - no ``projectid`` but an ``id``: no project rule, the caller's ordinary scope decides, so an admin
-      looking a project's VM up by id finds it (a user still needs ``projectid``: its scope is its account).
+      looking a project's VM up by id finds it (a user still needs ``projectid``: its scope is its account);
+    - ``projectid=-1``: every project the caller can see (``all_projects_scope``).
     """
     declared = ctx.api.by_param
+    if asks_all_projects(ctx):
+        scope = all_projects_scope(ctx)
+        inner = match
+
+        def in_all_projects(row):
+            return scope(row) and (inner is None or inner(row))
+
+        return ctx.list(kind, render, rows=rows, owned=False, match=in_all_projects, **options)
     if ctx.has("projectid") and "projectid" in declared:
         if ctx.has("account") and "account" in declared:
             raise errors.invalid_value("Account and projectId can't be specified together")

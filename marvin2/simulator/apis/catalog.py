@@ -16,7 +16,9 @@ import secrets
 from marvin2.simulator import errors, limits, tagging
 from marvin2.simulator.apis._common import (
     GIB,
+    all_projects_scope,
     apply_command_classes,
+    asks_all_projects,
     check_owned,
     epoch,
     owner_fields,
@@ -597,10 +599,15 @@ def _list_images(ctx, filter_name: str, iso: bool):
         raise errors.invalid_value(f"Please specify a valid {'iso' if iso else 'template'} filter")
     if filter_name == "all" and not ctx.caller.is_admin:
         raise errors.invalid_value("Filter all can be specified by admin only")
-    project = project_for_param(ctx, ctx.get("projectid")) if ctx.has("projectid") else None
+    all_projects = asks_all_projects(ctx)
+    project = project_for_param(ctx, ctx.get("projectid")) if ctx.has("projectid") and not all_projects else None
     executable = filter_name in ("selfexecutable", "sharedexecutable", "executable")
     rows = [r for r in ctx.store.find("template") if is_iso(r) == iso and not r.get("removed")]
-    if project is not None:
+    if all_projects:
+        # projectid=-1: the images of every project the caller sees, as a single project's are listed.
+        scope = all_projects_scope(ctx)
+        rows = [r for r in rows if scope(r)]
+    elif project is not None:
         rows = [r for r in rows if r.get("accountid") == project["projectaccountid"]]
     elif filter_name != "all" or ctx.has("account") or ctx.has("domainid"):
         rows = [r for r in rows if _filter_match(ctx, filter_name, r)]

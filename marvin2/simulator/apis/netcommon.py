@@ -209,7 +209,11 @@ def account_label(account: dict | None) -> str:
 
 
 def project_filter(ctx) -> Callable[[dict], bool] | None:
-    """The project part of a list's scope, as a row predicate (None: nothing to filter)."""
+    """The project part of a list's scope, as a row predicate (None: nothing to filter).
+
+    ``projectid=-1``: every project the caller can see (``_common.all_projects_scope``)."""
+    if _common.asks_all_projects(ctx):
+        return _common.all_projects_scope(ctx)
     if ctx.has("projectid") and "projectid" in ctx.api.by_param:
         project = _common.project_for_param(ctx, ctx.get("projectid"))
         account_id = project["projectaccountid"]
@@ -223,7 +227,7 @@ def project_filter(ctx) -> Callable[[dict], bool] | None:
 
 
 def for_project(ctx) -> bool:
-    """Does this list ask for a project's rows (which then replace the caller's account scope)?"""
+    """Does this list ask for a project's rows, or all projects' (which then replace the caller's account scope)?"""
     return ctx.has("projectid") and "projectid" in ctx.api.by_param
 
 

@@ -52,6 +52,7 @@ import ipaddress
 import random
 
 from marvin2.simulator import errors, ipalloc, limits, model
+from marvin2.simulator.apis import _common
 from marvin2.simulator.apis import netcommon as nc
 from marvin2.simulator.apis._capacity import (
     describe_vm,  # how the compute module names a VM in error texts
@@ -1019,9 +1020,12 @@ def create_network(ctx):
 def list_networks(ctx):
     store = ctx.store
     adopt_all_seeded_guest_ranges(ctx)
-    project = nc.project_filter(ctx)
-    # With projectid the project's networks replace the caller's scope (project_filter checked membership).
-    in_scope = (lambda row: True) if nc.for_project(ctx) else _list_scope(ctx)
+    if _common.asks_all_projects(ctx):
+        project, in_scope = None, _all_projects_scope(ctx)
+    else:
+        project = nc.project_filter(ctx)
+        # With projectid the project's networks replace the caller's scope (project_filter checked membership).
+        in_scope = (lambda row: True) if nc.for_project(ctx) else _list_scope(ctx)
 
     def match(row):
         if bool(row.get("issystem")) != bool(ctx.get("issystem")):
@@ -1058,6 +1062,17 @@ def list_networks(ctx):
     return ctx.list("network", lambda row: render_network(ctx, row), match=match, owned=False,
                     filters={"zoneid": "zoneid", "vpcid": "vpcid", "networkofferingid": "networkofferingid",
                              "physicalnetworkid": "physicalnetworkid", "associatednetworkid": "associatednetworkid"})
+
+
+def _all_projects_scope(ctx):
+    """listNetworks projectid=-1 (NetworkServiceImpl.searchForNetworks, its own rule rather than the generic one):
+    project networks are no longer skipped; a user sees what it sees without projectid plus the networks of its
+    projects, an admin every network of its domain tree (project ones included)."""
+    if ctx.caller.is_admin:
+        return lambda row: network_visible(ctx, row)
+    members = _common.member_project_accounts(ctx.store, ctx.caller.account_id)
+    own = _list_scope(ctx)
+    return lambda row: own(row) or row.get("accountid") in members
 
 
 def _list_scope(ctx):

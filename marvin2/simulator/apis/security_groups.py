@@ -162,7 +162,13 @@ def create_security_group(ctx):
 def list_security_groups(ctx):
     _ensure_defaults(ctx)
     store = ctx.store
-    if ctx.has("projectid"):
+    if _common.asks_all_projects(ctx):
+        # projectid=-1: the default groups of every project the caller sees (list_owned scopes the rows below).
+        scope = _common.all_projects_scope(ctx)
+        for account in store.find("account", accounttype=_common.PROJECT_ACCOUNT_TYPE):
+            if not account.get("removed") and scope({"accountid": account["id"], "domainid": account["domainid"]}):
+                ensure_default_group(store, account)
+    elif ctx.has("projectid"):
         # A project has its default group too (checked for membership by list_owned below).
         project = _common.project_for_param(ctx, ctx.get("projectid"))
         ensure_default_group(store, store.get("account", project["projectaccountid"]))

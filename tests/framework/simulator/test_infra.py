@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from marvin2.simulator import start_simulator
+from marvin2.simulator import start_simulator, timing
 from sim_testlib import RawClient
 
 @pytest.fixture(scope="module")
@@ -139,7 +139,10 @@ def test_routers_are_listed_from_records(sim, admin):
     assert routers[0]["account"] == "admin"
 
 
-def test_file_database_survives_restart_and_fails_interrupted_jobs(tmp_path):
+def test_file_database_survives_restart_and_fails_interrupted_jobs(tmp_path, monkeypatch):
+    # The tag job must still be pending when the simulator stops: stopping waits up to the HTTP server's poll
+    # interval (0.2 s), as long as a realistic createTags, so the job is made much longer than that.
+    monkeypatch.setitem(timing.PROFILES["realistic"], "createTags", 30.0)
     db = str(tmp_path / "sim.sqlite")
     sim = start_simulator(db=db, profile="realistic", seed="default")
     client = RawClient(sim.endpoint, sim.admin_api_key, sim.admin_secret_key)
