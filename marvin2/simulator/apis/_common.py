@@ -178,7 +178,8 @@ def project_account_ids(store) -> set[str]:
 #   own rows (``listall`` changes nothing: issue #7642, fixed after 4.18.0);
 # - an admin: project rows only (ListProjectResourcesOnly); with ``listall=true`` every row of its listall
 #   scope, projects included (ListAllIncludingProjectResources, 4.15+). ``domainid``/``isrecursive`` narrow
-#   as usual. A domain admin stays in its domain subtree (the real server sets no domain bound here).
+#   as usual. A domain admin stays in its domain subtree (the server code sets no domain bound here; bounded
+#   on purpose). The user rule is the one issue #7642 reports on 4.18.0 (fixed later by PR #7667).
 
 def asks_all_projects(ctx) -> bool:
     """Is this a list call with ``projectid=-1``?"""
