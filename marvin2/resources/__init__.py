@@ -17,31 +17,36 @@ from __future__ import annotations
 from typing import Any
 
 from marvin2.resources.accounts import (
-    AccountKeys, create_account, create_account_with_keys, create_domain, first_user, register_user_keys,
+    AccountKeys, create_account, create_account_with_keys, create_domain, create_project, create_role, create_user,
+    first_user, register_user_keys,
 )
 from marvin2.resources.addresses import (
-    acquire_public_ip, create_firewall_rule, create_lb_rule, create_port_forwarding_rule,
+    acquire_public_ip, create_egress_rule, create_firewall_rule, create_lb_rule, create_port_forwarding_rule,
 )
 from marvin2.resources.base import Created, OnCreated, tag_with_run
-from marvin2.resources.cleanup import CleanupEntry, CleanupStack
+from marvin2.resources.cleanup import CleanupEntry, CleanupStack, undo_call
 from marvin2.resources.errors import (
-    CleanupFailed, ResourceError, ResourceFailed, ResourceNotFound, WaitTimeout, is_gone_error,
+    CleanupFailed, ConditionTimeout, ResourceError, ResourceFailed, ResourceNotFound, WaitTimeout, is_gone_error,
 )
+from marvin2.resources.groups import create_affinity_group, create_security_group
+from marvin2.resources.keypairs import create_ssh_keypair
 from marvin2.resources.kinds import KINDS, ResourceKind, delete_resource, deletion_order, exists, find_by_id, get_kind
 from marvin2.resources.lookup import (
     find_basic_zone_network, find_disk_offering, find_domain, find_network_offering, find_os_type,
-    find_service_offering, find_template, find_vpc_offering, find_zone,
+    find_service_offering, find_template, find_vpc_offering, find_zone, listed,
 )
 from marvin2.resources.naming import RUN_TAG_KEY, new_run_id, run_marker, unique_name
-from marvin2.resources.networks import create_network, create_vpc
-from marvin2.resources.snapshots import create_snapshot
-from marvin2.resources.templates import create_template, register_template
+from marvin2.resources.networks import create_acl_list, create_acl_rule, create_network, create_vpc
+from marvin2.resources.offerings import create_disk_offering, create_network_offering, create_service_offering
+from marvin2.resources.settings import change_setting, restore_setting, setting_value
+from marvin2.resources.snapshots import create_snapshot, create_snapshot_policy
+from marvin2.resources.templates import create_template, register_iso, register_template
 from marvin2.resources.vms import create_vm_snapshot, delete_vm, deploy_vm, reboot_vm, start_vm, stop_vm
 from marvin2.resources.volumes import attach_volume, create_volume, delete_volume, detach_volume
 from marvin2.resources.waiters import (
     Backoff, wait_for_network_state, wait_for_public_ip_state, wait_for_snapshot_state, wait_for_state,
     wait_for_template_ready, wait_for_vm_expunged, wait_for_vm_state, wait_for_volume_state, wait_for_vpc_state,
-    wait_until_gone,
+    wait_until, wait_until_gone,
 )
 
 

@@ -1,11 +1,11 @@
-"""Accounts, users, their API keys, and domains."""
+"""Accounts, users, their API keys, domains, roles and projects."""
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from marvin2.resources.base import OnCreated, call, create_sync, unwrap_result
+from marvin2.resources.base import OnCreated, call, create_async, create_sync, unwrap_result
 from marvin2.resources.kinds import ResourceKind, register, simple_delete
 from marvin2.resources.naming import unique_name
 
@@ -26,6 +26,19 @@ DOMAIN = register(ResourceKind(
     name="domain", label="domain", list_api="listDomains",
     delete=lambda api, rid, *, timeout=None: call(api, "deleteDomain", timeout=timeout, id=rid, cleanup=True),
     rank=95, list_params={"listall": True},
+))
+
+ROLE = register(ResourceKind(
+    # After the accounts that have it (an account's role cannot be deleted) and their domains.
+    name="role", label="role", list_api="listRoles", delete=simple_delete("deleteRole", is_async=False),
+    rank=97, list_params={},
+))
+
+PROJECT = register(ResourceKind(
+    # cleanup=true deletes what the project owns with it; before the accounts of its members.
+    name="project", label="project", list_api="listProjects",
+    delete=lambda api, rid, *, timeout=None: call(api, "deleteProject", timeout=timeout, id=rid, cleanup=True),
+    rank=80,
 ))
 
 # accounttype values of createAccount
@@ -109,3 +122,36 @@ def create_domain(
     """createDomain (sync); deleting it later removes its accounts too (cleanup=true)."""
     params = {"name": name or unique_name(purpose, run_id), "parentdomainid": parentdomainid, **params}
     return create_sync(api, "domain", "createDomain", params, result_keys=("domain",), on_created=on_created)
+
+
+def create_user(
+    api: Any, account: Any, *, password: str | None = None, name: str | None = None, purpose: str = "user",
+    run_id: str | None = None, on_created: OnCreated | None = None, **params: Any,
+) -> Any:
+    """createUser in an existing ``account`` (a record with ``name`` and ``domainid``); returns the user."""
+    name = name or unique_name(purpose, run_id)
+    params = {"account": account["name"], "domainid": account["domainid"], "username": name,
+              "email": f"{name}@marvin2.test", "firstname": "marvin2", "lastname": purpose,
+              "password": password or secrets.token_urlsafe(18), **params}
+    return create_sync(api, "user", "createUser", params, result_keys=("user",), on_created=on_created)
+
+
+def create_role(
+    api: Any, *, type: str = "User", name: str | None = None, purpose: str = "role", run_id: str | None = None,
+    on_created: OnCreated | None = None, **params: Any,
+) -> Any:
+    """createRole (sync; ``roleid=`` clones an existing role's rules); returns the role."""
+    params = {"name": name or unique_name(purpose, run_id), "type": None if params.get("roleid") else type,
+              **params}
+    return create_sync(api, "role", "createRole", params, result_keys=("role",), on_created=on_created)
+
+
+def create_project(
+    api: Any, *, name: str | None = None, displaytext: str | None = None, purpose: str = "proj",
+    run_id: str | None = None, on_created: OnCreated | None = None, timeout: float | None = None, **params: Any,
+) -> Any:
+    """createProject (async), owned by the caller's account unless ``account``/``domainid`` say otherwise."""
+    name = name or unique_name(purpose, run_id)
+    params = {"name": name, "displaytext": displaytext or name, **params}
+    return create_async(api, "project", "createProject", params, result_keys=("project",), on_created=on_created,
+                        timeout=timeout)

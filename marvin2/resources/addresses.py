@@ -1,4 +1,4 @@
-"""Public IP addresses and the rules on them (firewall, port forwarding, load balancing)."""
+"""Public IP addresses and the rules on them (firewall, port forwarding, load balancing), egress rules."""
 from __future__ import annotations
 
 from typing import Any
@@ -62,6 +62,11 @@ PORT_FORWARDING_RULE = register(ResourceKind(
 LB_RULE = register(ResourceKind(
     name="lb_rule", label="load balancer rule", list_api="listLoadBalancerRules",
     delete=simple_delete("deleteLoadBalancerRule"), rank=25, tag_type="LoadBalancer",
+))
+
+EGRESS_RULE = register(ResourceKind(
+    name="egress_rule", label="egress firewall rule", list_api="listEgressFirewallRules",
+    delete=simple_delete("deleteEgressFirewallRule"), rank=25, name_searchable=False,
 ))
 
 
@@ -129,3 +134,13 @@ def create_lb_rule(
               "algorithm": algorithm, **params}
     return create_async(api, "lb_rule", "createLoadBalancerRule", params, result_keys=("loadbalancer",),
                         on_created=on_created, run_id=run_id, tag_type=LB_RULE.tag_type, timeout=timeout)
+
+
+def create_egress_rule(
+    api: Any, *, networkid: str, protocol: str = "tcp", on_created: OnCreated | None = None,
+    timeout: float | None = None, **params: Any,
+) -> Any:
+    """createEgressFirewallRule (async) on an isolated network; returns the rule."""
+    params = {"networkid": networkid, "protocol": protocol, **params}
+    return create_async(api, EGRESS_RULE.name, "createEgressFirewallRule", params, result_keys=("firewallrule",),
+                        on_created=on_created, timeout=timeout)

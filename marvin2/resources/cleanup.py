@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from marvin2.resources.errors import CleanupFailed
+from marvin2.resources.base import call
+from marvin2.resources.errors import CleanupFailed, is_gone_error
 from marvin2.resources.kinds import delete_resource, get_kind
 
 log = logging.getLogger("marvin2.resources.cleanup")
@@ -188,3 +189,18 @@ class CleanupStack:
             raise CleanupFailed(failures)
         for description, error in failures:
             log.error("cleanup failed after an error in the block: %s: %s", description, error)
+
+
+def undo_call(api: Any, command: str, **params: Any) -> bool:
+    """Run an undo API call (disableStaticNat, deleteTags, ...) for a cleanup; False when there was nothing to undo.
+
+    "Does not exist" means the test, or the deletion of something it belonged
+    to, already did it: that is success. Any other error propagates.
+    """
+    try:
+        call(api, command, **params)
+        return True
+    except Exception as error:
+        if is_gone_error(error):
+            return False
+        raise

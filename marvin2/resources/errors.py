@@ -46,6 +46,16 @@ class WaitTimeout(ResourceError, TimeoutError):
         )
 
 
+class ConditionTimeout(ResourceError, TimeoutError):
+    """Something a test waits for (with no state field to watch) did not come true in time."""
+
+    def __init__(self, what: str, elapsed: float, timeout: float):
+        self.what = what
+        self.elapsed = elapsed
+        self.timeout = timeout
+        super().__init__(f"timed out after {timeout:g}s waiting for {what}")
+
+
 class ResourceFailed(ResourceError):
     """A resource reached a state it can never leave towards the wanted one (Error, ...)."""
 

@@ -1,4 +1,5 @@
-"""Finding existing things by name (zone, domain, template, offerings).
+"""Finding existing things by name (zone, domain, template, offerings), and lists
+that may answer "you cannot see that" with an error.
 
 A miss raises :class:`ResourceNotFound` listing what does exist, so a
 wrong name in a config is fixed in one go.
@@ -8,9 +9,27 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from marvin2.resources.base import call
-from marvin2.resources.errors import ResourceNotFound
+from marvin2.resources.errors import ResourceNotFound, is_gone_error
 
 _SHOWN = 15  # names listed in a "not found" message
+
+
+def listed(api: Any, command: str, *, refusals: tuple[int, ...] = (431,), **params: Any) -> list:
+    """The items of a list API; ``[]`` when the server refuses to say because the filter names
+    something the caller cannot see.
+
+    Real servers answer a list filtered by the uuid of a deleted or foreign
+    entity either with an empty list or with an error (431 "entity does not
+    exist"; some lists 531 for another account's entity): all mean "not
+    visible". ``refusals``: the error codes taken that way; any "does not
+    exist" error is too. Parameters whose value is None are not sent.
+    """
+    try:
+        return list(call(api, command, **params) or [])
+    except Exception as error:
+        if getattr(error, "errorcode", None) in refusals or is_gone_error(error):
+            return []
+        raise
 
 
 def _names(records: Iterable[Any], field: str = "name") -> str:

@@ -1,4 +1,4 @@
-"""Guest networks and VPCs."""
+"""Guest networks, VPCs and their network ACL lists and rules."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,6 +15,17 @@ NETWORK = register(ResourceKind(
 VPC = register(ResourceKind(
     name="vpc", label="VPC", list_api="listVPCs", delete=simple_delete("deleteVPC"),
     rank=70, tag_type="Vpc",
+))
+
+ACL_LIST = register(ResourceKind(
+    # After the VPC tiers that use it (a list in use cannot be deleted), before the VPC (which takes it along).
+    name="acl_list", label="network ACL list", list_api="listNetworkACLLists",
+    delete=simple_delete("deleteNetworkACLList"), rank=65,
+))
+
+ACL_RULE = register(ResourceKind(
+    name="acl_rule", label="network ACL rule", list_api="listNetworkACLs", delete=simple_delete("deleteNetworkACL"),
+    rank=25, name_searchable=False,
 ))
 
 
@@ -41,3 +52,24 @@ def create_vpc(
               "displaytext": displaytext or name, **params}
     return create_async(api, "vpc", "createVPC", params, result_keys=("vpc",),
                         on_created=on_created, run_id=run_id, tag_type=VPC.tag_type, timeout=timeout)
+
+
+def create_acl_list(
+    api: Any, *, vpcid: str, name: str | None = None, description: str | None = None, purpose: str = "acl",
+    run_id: str | None = None, on_created: OnCreated | None = None, timeout: float | None = None, **params: Any,
+) -> Any:
+    """createNetworkACLList (async) in a VPC; returns the list."""
+    name = name or unique_name(purpose, run_id)
+    params = {"vpcid": vpcid, "name": name, "description": description or name, **params}
+    return create_async(api, ACL_LIST.name, "createNetworkACLList", params, result_keys=("networkacllist",),
+                        on_created=on_created, timeout=timeout)
+
+
+def create_acl_rule(
+    api: Any, *, protocol: str = "tcp", on_created: OnCreated | None = None, timeout: float | None = None,
+    **params: Any,
+) -> Any:
+    """createNetworkACL (async): a rule in the list ``aclid`` (or the list of tier ``networkid``)."""
+    params = {"protocol": protocol, **params}
+    return create_async(api, ACL_RULE.name, "createNetworkACL", params, result_keys=("networkacl",),
+                        on_created=on_created, timeout=timeout)

@@ -1,4 +1,4 @@
-"""Templates made by tests (from a volume or snapshot, or registered from a URL)."""
+"""Templates made by tests (from a volume or snapshot, or registered from a URL), and registered ISOs."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,6 +13,13 @@ TEMPLATE = register(ResourceKind(
     # templatefilter=all is for root admins; everyone else sees their own with "self".
     list_params={"templatefilter": "all", "listall": True},
     fallback_list_params=({"templatefilter": "self", "listall": True},),
+))
+
+ISO = register(ResourceKind(
+    name="iso", label="ISO", list_api="listIsos", delete=simple_delete("deleteIso"),
+    rank=36, state_field="status",
+    list_params={"isofilter": "all", "listall": True},
+    fallback_list_params=({"isofilter": "self", "listall": True},),
 ))
 
 
@@ -42,3 +49,13 @@ def register_template(
               "name": name, "displaytext": displaytext or name, **params}
     return create_sync(api, "template", "registerTemplate", params, result_keys=("template",),
                        on_created=on_created, run_id=run_id, tag_type=TEMPLATE.tag_type)
+
+
+def register_iso(
+    api: Any, *, url: str, zoneid: str, name: str | None = None, displaytext: str | None = None,
+    purpose: str = "iso", run_id: str | None = None, on_created: OnCreated | None = None, **params: Any,
+) -> Any:
+    """registerIso (sync; the download continues); returns the ISO record."""
+    name = name or unique_name(purpose, run_id)
+    params = {"url": url, "zoneid": zoneid, "name": name, "displaytext": displaytext or name, **params}
+    return create_sync(api, ISO.name, "registerIso", params, result_keys=("iso",), on_created=on_created)

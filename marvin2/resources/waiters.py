@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from marvin2.resources.errors import ResourceFailed, WaitTimeout
+from marvin2.resources.errors import ConditionTimeout, ResourceFailed, WaitTimeout
 from marvin2.resources.kinds import ResourceKind, find_by_id, get_kind, list_records
 
 DEFAULT_TIMEOUT = 300.0
@@ -212,3 +212,32 @@ def wait_for_template_ready(
     poll(check, kind=kind.label, resource_id=template_id, wanted="ready", timeout=timeout,
          backoff=backoff, **poll_options)
     return latest["record"]
+
+
+# Conditions are cheap list calls a test makes itself: poll a little more often than resource states.
+CONDITION_BACKOFF = Backoff(first=0.05, factor=1.6, cap=2.0)
+
+
+def wait_until(
+    predicate: Callable[[], Any], *, timeout: float, what: str, backoff: Backoff = CONDITION_BACKOFF,
+    clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+) -> Any:
+    """Call ``predicate`` until it returns something truthy, and return that.
+
+    For what has no state field to wait on (a tag showing up, a count
+    changing). ``what`` names it in the :class:`ConditionTimeout` raised after
+    ``timeout`` seconds; the predicate is called once more at the deadline.
+    """
+    if timeout is None or timeout <= 0:
+        raise ValueError(f"waiting for {what}: timeout must be > 0 seconds, got {timeout!r}")
+    start = clock()
+    deadline = start + timeout
+    for interval in backoff.intervals():
+        value = predicate()
+        if value:
+            return value
+        now = clock()
+        if now >= deadline:
+            raise ConditionTimeout(what, now - start, timeout)
+        sleep(min(interval, deadline - now))
+    raise AssertionError("unreachable")  # pragma: no cover - intervals() never ends

@@ -20,22 +20,7 @@ INVENTORY = {
     "firewall_rule": ("listFirewallRules", {}), "port_forwarding_rule": ("listPortForwardingRules", {}),
     "template": ("listTemplates", {"templatefilter": "all"}), "tag": ("listTags", {}),
 }
-
-
-@pytest.fixture(scope="module")
-def sim():
-    from marvin2.simulator import start_simulator
-
-    simulator = start_simulator(profile="instant")
-    yield simulator
-    simulator.stop()
-
-
-@pytest.fixture(scope="module")
-def admin(sim):
-    api = marvin2.connect(sim.endpoint, api_key=sim.admin_api_key, secret_key=sim.admin_secret_key)
-    yield api
-    api.close()
+# `sim` (an instant simulator per module) and `admin` come from conftest.py.
 
 
 @pytest.fixture(scope="module")
