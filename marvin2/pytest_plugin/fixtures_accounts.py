@@ -49,3 +49,13 @@ def user_api(request: pytest.FixtureRequest, test_account: Any):
     api = connect_api(request.config, api_key=test_account.api_key, secret_key=test_account.secret_key)
     yield api
     api.close()
+
+
+@pytest.fixture
+def user_api_full_spec(request: pytest.FixtureRequest, cloud: Any, test_account: Any):
+    """The ``test_account`` user with the ADMIN's API list, to SEND admin-only APIs and see the server
+    refuse them (``user_api`` refuses them before sending: the user's listApis lacks them)."""
+    api = connect_api(request.config, api_key=test_account.api_key, secret_key=test_account.secret_key,
+                      spec=cloud.spec, use_cache=False)
+    yield api
+    api.close()
