@@ -11,7 +11,7 @@ import pytest
 
 from marvin2.client import CloudStackError
 
-from .conftest import expect_error, ids, listed, only
+from .helpers import expect_error, ids, listed, only
 
 pytestmark = [pytest.mark.tags("component", "isolation", "accounts", "selfservice")]
 

@@ -18,7 +18,7 @@ import pytest
 from marvin2.client import AsyncJobFailed, AsyncJobTimeout, CloudStackError
 from marvin2.resources.base import Created
 
-from .conftest import expect_error, only
+from .helpers import expect_error, only
 
 pytestmark = [pytest.mark.tags("component", "async-jobs")]
 

@@ -14,7 +14,8 @@ import pytest
 from marvin2 import resources as r
 from marvin2.pytest_plugin.session import hypervisor_name, uses_simulator
 
-from .conftest import deploy_zone, expect_error, ids, only, wait_until
+from .conftest import deploy_zone
+from .helpers import expect_error, ids, only, wait_until
 
 pytestmark = [pytest.mark.tags("component", "public-ip", "networks", "infrastructure", "advanced")]
 

@@ -16,7 +16,7 @@ import pytest
 from marvin2.resources.base import Created
 from marvin2.resources.naming import unique_name
 
-from .conftest import expect_error, only
+from .helpers import expect_error, only
 
 pytestmark = [pytest.mark.tags("component", "deploy-vm", "networks")]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import deploy_parallel, expect_error, ids, listed, only
+from .helpers import deploy_parallel, expect_error, ids, listed, only
 
 pytestmark = [pytest.mark.tags("component", "domains", "accounts", "isolation")]
 
@@ -136,7 +136,7 @@ def test_domain_admin_creates_accounts_in_its_subtree_only(tree, make):
     created = tree.admin_api.createAccount(account=name, username=name, email=f"{name}@marvin2.test",
                                            firstname="m2", lastname="sub", password="Marvin2-password",
                                            accounttype=0, domainid=tree.child.id)
-    make.undo(f"delete account {name}", "deleteAccount", id=created.id)
+    make.track("account", created, command="createAccount", api=tree.admin_api)
     assert (created.name, created.domainid) == (name, tree.child.id)
 
     other = make.name("out")

@@ -12,7 +12,7 @@ import pytest
 from marvin2 import resources as r
 from marvin2.client import CloudStackError
 
-from .conftest import expect_error, listed, only, setting_value
+from .helpers import expect_error, listed, only, setting_value
 
 pytestmark = [pytest.mark.tags("component", "deploy-vm", "global-settings")]
 
@@ -22,7 +22,7 @@ def seconds(cloud, name: str, default: int) -> int:
 
 
 @pytest.fixture
-def short_expunge(settings, cloud):
+def short_expunge(global_settings, cloud):
     """expunge.delay = expunge.interval = 1 s for the test; the old values come back afterwards.
 
     Returns how long to wait for an expunge: the old interval (the task may be
@@ -31,8 +31,8 @@ def short_expunge(settings, cloud):
     old_interval = seconds(cloud, "expunge.interval", 86400)
     if old_interval > 600:
         pytest.skip(f"expunge.interval is {old_interval}s: the expunge task may not run within a test's time")
-    settings.set("expunge.delay", "1")
-    settings.set("expunge.interval", "1")
+    global_settings.set("expunge.delay", "1")
+    global_settings.set("expunge.interval", "1")
     return old_interval + 60
 
 
@@ -51,8 +51,8 @@ def test_a_destroyed_vm_is_expunged_after_the_delay(short_expunge, deploy_vm, us
 
 @pytest.mark.serial
 @pytest.mark.tags("disruptive")
-def test_a_long_delay_keeps_the_vm_recoverable(settings, deploy_vm, user_api, cloud):
-    settings.set("expunge.delay", "3600")
+def test_a_long_delay_keeps_the_vm_recoverable(global_settings, deploy_vm, user_api, cloud):
+    global_settings.set("expunge.delay", "3600")
     vm = deploy_vm()
     user_api.destroyVirtualMachine(id=vm.id)
     seen = only(cloud.listVirtualMachines(id=vm.id, listall=True), "destroyed VM")
@@ -64,12 +64,12 @@ def test_a_long_delay_keeps_the_vm_recoverable(settings, deploy_vm, user_api, cl
 
 @pytest.mark.serial
 @pytest.mark.tags("disruptive")
-def test_settings_are_read_back_and_restored(settings, cloud):
+def test_settings_are_read_back_and_restored(global_settings, cloud):
     before = setting_value(cloud, "expunge.delay")
-    answer = settings.set("expunge.delay", "7")
+    answer = global_settings.set("expunge.delay", "7")
     assert (answer.name, answer.value) == ("expunge.delay", "7")
     assert setting_value(cloud, "expunge.delay") == "7"
-    settings.stack.run()                  # what the test's cleanup does: the old value comes back
+    global_settings.stack.run()           # what the test's cleanup does: the old value comes back
     assert setting_value(cloud, "expunge.delay") == before
 
 
@@ -126,8 +126,8 @@ def test_a_user_may_not_recover_by_default(plain_user, make, cloud):
 
 
 @pytest.mark.tags("roles")
-def test_the_account_setting_lets_its_users_expunge(plain_user, settings, cloud):
+def test_the_account_setting_lets_its_users_expunge(plain_user, global_settings, cloud):
     keys, api, vm = plain_user
-    settings.set("allow.user.expunge.recover.vm", "true", accountid=keys.id)
+    global_settings.set("allow.user.expunge.recover.vm", "true", accountid=keys.id)
     api.destroyVirtualMachine(id=vm.id, expunge=True)
     r.wait_for_vm_expunged(cloud, vm.id, timeout=120)

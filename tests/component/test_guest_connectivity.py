@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import only
+from .helpers import only
 
 pytestmark = [
     pytest.mark.tags("component", "networks", "nat", "ssh", "advanced"),
@@ -77,13 +77,10 @@ def test_wget_through_the_source_nat(reachable_vm, ssh_to_guest, user_api, share
 
 @pytest.mark.tags("firewall")
 @pytest.mark.requires("internet_access")
-def test_an_egress_deny_rule_blocks_outbound_traffic(reachable_vm, ssh_to_guest, shared_network, user_api,
-                                                    cleanup_stack):
+def test_an_egress_deny_rule_blocks_outbound_traffic(reachable_vm, ssh_to_guest, shared_network, user_api, make):
     vm, ip = reachable_vm
     shell = ssh_to_guest(ip.ipaddress, 2222, timeout=SSH_TIMEOUT, password=vm_password(vm))
-    rule = user_api.createEgressFirewallRule(networkid=shared_network.id, protocol="tcp", startport=80, endport=80,
-                                             cidrlist=["0.0.0.0/0"])
-    cleanup_stack.push(user_api.deleteEgressFirewallRule, id=rule.id, description="delete the egress rule")
+    make.egress_rule(networkid=shared_network.id, protocol="tcp", startport=80, endport=80, cidrlist=["0.0.0.0/0"])
     status, _, _ = shell.run("wget -q -T 10 -t 1 -O /dev/null http://download.cloudstack.org/", timeout=40)
     # With the default egress policy "allow", an egress rule denies; with "deny", it allows: either way,
     # the answer must differ from the network's default behaviour.
@@ -94,11 +91,10 @@ def test_an_egress_deny_rule_blocks_outbound_traffic(reachable_vm, ssh_to_guest,
 
 @pytest.mark.tags("nat", "public-ip")
 def test_ssh_through_static_nat(deploy_vm, shared_network, acquire_public_ip, create_firewall_rule, user_api,
-                                ssh_to_guest, cleanup_stack):
+                                ssh_to_guest, make):
     vm = deploy_vm(networkids=[shared_network.id])
     ip = acquire_public_ip(networkid=shared_network.id)
-    user_api.enableStaticNat(ipaddressid=ip.id, virtualmachineid=vm.id)
-    cleanup_stack.push(user_api.disableStaticNat, ipaddressid=ip.id, description="disable static NAT")
+    make.static_nat(ipaddressid=ip.id, virtualmachineid=vm.id)
     create_firewall_rule(ipaddressid=ip.id, protocol="tcp", startport=22, endport=22, cidrlist=["0.0.0.0/0"])
     shell = ssh_to_guest(ip.ipaddress, 22, timeout=SSH_TIMEOUT, password=vm_password(vm))
     status, out, _ = shell.run("hostname")

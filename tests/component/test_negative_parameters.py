@@ -15,7 +15,7 @@ import requests
 from marvin2 import wire
 from marvin2.client import CloudStackError
 
-from .conftest import expect_error
+from .helpers import expect_error
 
 pytestmark = [pytest.mark.tags("component", "negative")]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import expect_error
+from .helpers import expect_error
 
 pytestmark = [pytest.mark.tags("component", "pagination", "resource-tags")]
 

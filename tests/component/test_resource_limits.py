@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from .conftest import expect_error, only
+from .helpers import expect_error, only
 
 pytestmark = [pytest.mark.tags("component", "limits", "accounts")]
 

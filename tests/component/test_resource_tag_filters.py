@@ -13,7 +13,7 @@ import pytest
 
 from marvin2.client import CloudStackError
 
-from .conftest import JOB_PARAM_ERROR, expect_error, ids, only
+from .helpers import JOB_PARAM_ERROR, expect_error, ids, only
 
 pytestmark = [pytest.mark.tags("component", "resource-tags")]
 

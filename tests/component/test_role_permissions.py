@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import expect_error
+from .helpers import expect_error
 
 pytestmark = [pytest.mark.tags("component", "roles", "accounts")]
 
@@ -19,11 +19,9 @@ def refused_text(api_name: str, account: str) -> str:
 
 
 @pytest.fixture
-def role(make, cloud):
+def role(make):
     """An empty custom role of type User (deleted after the test, after its account)."""
-    created = cloud.createRole(name=make.name("role"), type="User", description="marvin2 component test role")
-    make.undo(f"delete role {created.id}", "deleteRole", id=created.id)
-    return created
+    return make.role(type="User", description="marvin2 component test role")
 
 
 def add_rules(cloud, role, *rules: tuple[str, str]) -> list:
@@ -85,8 +83,7 @@ def test_deleting_a_rule(role, make, cloud):
 
 def test_a_clone_of_the_user_role_has_its_rules(make, cloud):
     user_role = next(r for r in cloud.listRoles(type="User") or [] if r.get("isdefault") or r.name == "User")
-    clone = cloud.createRole(name=make.name("clone"), roleid=user_role.id, description="clone of User")
-    make.undo(f"delete role {clone.id}", "deleteRole", id=clone.id)
+    clone = make.role(purpose="clone", roleid=user_role.id, description="clone of User")
     assert clone.type == "User"
     original = [(p.rule, p.permission) for p in cloud.listRolePermissions(roleid=user_role.id) or []]
     copied = [(p.rule, p.permission) for p in cloud.listRolePermissions(roleid=clone.id) or []]

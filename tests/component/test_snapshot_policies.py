@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import expect_error, ids, only, setting_value
+from .helpers import expect_error, ids, only, setting_value
 
 pytestmark = [pytest.mark.tags("component", "snapshots", "storage")]
 

@@ -16,7 +16,7 @@ import pytest
 from marvin2 import resources as r
 from marvin2.pytest_plugin.session import hypervisor_name
 
-from .conftest import JOB_PARAM_ERROR, expect_error, listed, only, wait_until
+from .helpers import JOB_PARAM_ERROR, expect_error, listed, only, wait_until
 
 pytestmark = [pytest.mark.tags("component", "templates", "advanced")]
 

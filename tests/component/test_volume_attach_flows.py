@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import JOB_PARAM_ERROR, deploy_parallel, expect_error, ids, listed, only
+from .helpers import JOB_PARAM_ERROR, deploy_parallel, expect_error, ids, listed, only
 
 pytestmark = [pytest.mark.tags("component", "storage", "volumes", "deploy-vm")]
 

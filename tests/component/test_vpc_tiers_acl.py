@@ -13,7 +13,7 @@ import ipaddress
 
 import pytest
 
-from .conftest import (
+from .helpers import (
     JOB_PARAM_ERROR,
     deploy_parallel,
     expect_error,

@@ -1,7 +1,7 @@
 """Global settings: list, update and restore, validation of values.
 
 Tests that change a global value are serial (nothing else runs meanwhile)
-and restore the old value afterwards (``settings`` fixture).
+and restore the old value afterwards (the plugin's ``global_settings`` fixture).
 """
 import pytest
 
@@ -34,18 +34,18 @@ def test_filter_by_category(cloud):
 
 @pytest.mark.serial
 @pytest.mark.tags("disruptive", "certificates", "system-vms")
-def test_console_proxy_tls_settings(cloud, settings):
-    settings.set("consoleproxy.sslEnabled", "true")
-    settings.set("consoleproxy.url.domain", "*.marvin2.test")
+def test_console_proxy_tls_settings(cloud, global_settings):
+    global_settings.set("consoleproxy.sslEnabled", "true")
+    global_settings.set("consoleproxy.url.domain", "*.marvin2.test")
     assert _setting(cloud, "consoleproxy.sslEnabled").value == "true"
     assert _setting(cloud, "consoleproxy.url.domain").value == "*.marvin2.test"
 
 
 @pytest.mark.serial
 @pytest.mark.tags("disruptive", "certificates", "storage")
-def test_secondary_storage_tls_settings(cloud, settings):
-    settings.set("secstorage.encrypt.copy", "true")
-    settings.set("secstorage.ssl.cert.domain", "*.marvin2.test")
+def test_secondary_storage_tls_settings(cloud, global_settings):
+    global_settings.set("secstorage.encrypt.copy", "true")
+    global_settings.set("secstorage.ssl.cert.domain", "*.marvin2.test")
     assert _setting(cloud, "secstorage.encrypt.copy").value == "true"
     assert _setting(cloud, "secstorage.ssl.cert.domain").value == "*.marvin2.test"
 
@@ -53,8 +53,8 @@ def test_secondary_storage_tls_settings(cloud, settings):
 @pytest.mark.serial
 @pytest.mark.tags("disruptive")
 @pytest.mark.parametrize("algorithm", LB_ALGORITHMS)
-def test_indirect_agent_lb_algorithm_values(cloud, settings, algorithm):
-    answer = settings.set("indirect.agent.lb.algorithm", algorithm)
+def test_indirect_agent_lb_algorithm_values(cloud, global_settings, algorithm):
+    answer = global_settings.set("indirect.agent.lb.algorithm", algorithm)
     assert (answer.name, answer.value) == ("indirect.agent.lb.algorithm", algorithm)
     assert _setting(cloud, "indirect.agent.lb.algorithm").value == algorithm
 
@@ -86,12 +86,12 @@ def test_unknown_setting_is_refused(cloud):
     assert refused.value.errorcode == 431
 
 
-def test_account_scoped_value_leaves_the_global_one(cloud, settings, test_account):
+def test_account_scoped_value_leaves_the_global_one(cloud, global_settings, test_account):
     name = "enable.additional.vm.configuration"
     global_value = _setting(cloud, name).value
-    flipped = "false" if settings.get(name, accountid=test_account.id) == "true" else "true"
-    settings.set(name, flipped, accountid=test_account.id)
-    assert settings.get(name, accountid=test_account.id) == flipped
+    flipped = "false" if global_settings.get(name, accountid=test_account.id) == "true" else "true"
+    global_settings.set(name, flipped, accountid=test_account.id)
+    assert global_settings.get(name, accountid=test_account.id) == flipped
     assert _setting(cloud, name).value == global_value
 
 

@@ -2,8 +2,8 @@
 import pytest
 
 from marvin2.client import CloudStackError
+from marvin2.pytest_plugin.fixtures_make import Make
 
-from .conftest import Make
 from .helpers import ids, listed, only, wait_until
 
 pytestmark = pytest.mark.tags("iso", "templates", "smoke", "advanced")

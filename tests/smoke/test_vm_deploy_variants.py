@@ -80,18 +80,18 @@ def test_deploy_with_an_ssh_key_pair(deploy_vm, make, user_api):
 
 
 @pytest.mark.tags("negative")
-def test_extraconfig_is_refused_when_additional_configuration_is_disabled(deploy_vm, settings, test_account, user_api):
-    settings.set("enable.additional.vm.configuration", "false", accountid=test_account.id)
+def test_extraconfig_is_refused_when_additional_configuration_is_disabled(deploy_vm, global_settings, test_account, user_api):
+    global_settings.set("enable.additional.vm.configuration", "false", accountid=test_account.id)
     with pytest.raises(CloudStackError) as refused:
         deploy_vm(extraconfig=DPDK_EXTRACONFIG)
     assert refused.value.errorcode == 431
     assert "enable.additional.vm.configuration" in refused.value.errortext
 
 
-def _deploy_with_dpdk(deploy_vm, settings, test_account, cloud):
+def _deploy_with_dpdk(deploy_vm, global_settings, test_account, cloud):
     # DPDK blocks ("dpdk-..." names) are exempt from the KVM allow list; only
     # additional configuration must be enabled for the account.
-    settings.set("enable.additional.vm.configuration", "true", accountid=test_account.id)
+    global_settings.set("enable.additional.vm.configuration", "true", accountid=test_account.id)
     vm = deploy_vm(extraconfig=DPDK_EXTRACONFIG)
     assert vm.state == "Running"
     details = only(cloud.listVirtualMachines(id=vm.id, listall=True)).get("details") or {}
@@ -100,14 +100,14 @@ def _deploy_with_dpdk(deploy_vm, settings, test_account, cloud):
 
 
 @pytest.mark.hypervisor("KVM")
-def test_deploy_with_dpdk_extraconfig(deploy_vm, settings, test_account, cloud):
-    _deploy_with_dpdk(deploy_vm, settings, test_account, cloud)
+def test_deploy_with_dpdk_extraconfig(deploy_vm, global_settings, test_account, cloud):
+    _deploy_with_dpdk(deploy_vm, global_settings, test_account, cloud)
 
 
 @pytest.mark.tags("simulator-only")
 @pytest.mark.requires("simulator")
-def test_deploy_with_dpdk_extraconfig_on_the_simulator(deploy_vm, settings, test_account, cloud):
+def test_deploy_with_dpdk_extraconfig_on_the_simulator(deploy_vm, global_settings, test_account, cloud):
     # A real management server takes extraconfig only for KVM, XenServer and
     # VMware hosts; the marvin2 simulator stores it as KVM does, so that the
     # URL-encoded DPDK path is exercised without a KVM host.
-    _deploy_with_dpdk(deploy_vm, settings, test_account, cloud)
+    _deploy_with_dpdk(deploy_vm, global_settings, test_account, cloud)

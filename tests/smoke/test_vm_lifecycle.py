@@ -111,9 +111,9 @@ def test_expunge_a_destroyed_vm(deploy_vm, cloud, job_timeout):
 
 
 @pytest.mark.tags("negative", "selfservice")
-def test_user_may_not_expunge_or_recover_by_default(deploy_vm, user_api, cloud, settings, test_account):
+def test_user_may_not_expunge_or_recover_by_default(deploy_vm, user_api, cloud, global_settings, test_account):
     # allow.user.expunge.recover.vm is false by default; make sure of it for this account
-    settings.set("allow.user.expunge.recover.vm", "false", accountid=test_account.id)
+    global_settings.set("allow.user.expunge.recover.vm", "false", accountid=test_account.id)
     vm = deploy_vm()
     with pytest.raises(CloudStackError) as refused:
         user_api.destroyVirtualMachine(id=vm.id, expunge=True)

@@ -1,0 +1,70 @@
+"""Plain helpers of the component pack (no fixtures here: those are in conftest.py and the plugin)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from marvin2.client import CloudStackError
+from marvin2.resources.base import Created
+from marvin2.resources.lookup import listed  # noqa: F401 - re-exported: 431 / "does not exist" -> []
+from marvin2.resources.naming import unique_name
+from marvin2.resources.settings import setting_value  # noqa: F401 - re-exported for the pack's modules
+from marvin2.resources.waiters import wait_until  # noqa: F401 - re-exported for the pack's modules
+
+
+def ids(items: list | None) -> list[str]:
+    return [item["id"] for item in items or []]
+
+
+def only(items: Any, what: str = "item") -> Any:
+    """The single element of a list answer; a clear assertion error otherwise."""
+    assert isinstance(items, list) and len(items) == 1, f"expected exactly one {what}, got {items!r}"
+    return items[0]
+
+
+# An InvalidParameterValueException raised while an async job runs is reported
+# with the job's result code 530 by older servers and 431 by newer ones (the
+# job dispatcher learnt to map it to PARAM_ERROR); both are CloudStack.
+JOB_PARAM_ERROR = (431, 530)
+
+
+def expect_error(errorcode: int | tuple[int, ...], call: Callable[..., Any], *args: Any, **kwargs: Any) -> CloudStackError:
+    """Run ``call``; it must raise a CloudStackError with ``errorcode`` (or one of several). Returns the error."""
+    with pytest.raises(CloudStackError) as caught:
+        call(*args, **kwargs)
+    error = caught.value
+    wanted = errorcode if isinstance(errorcode, tuple) else (errorcode,)
+    assert error.errorcode in wanted, (
+        f"{error.command}: expected error {errorcode}, got {error.errorcode}: {error.errortext}")
+    return error
+
+
+def nic_ips(vm: Any) -> list[str]:
+    return [nic["ipaddress"] for nic in vm.get("nic") or [] if nic.get("ipaddress")]
+
+
+def deploy_parallel(factory: Any, specs: list[dict], *, purpose: str = "par") -> list:
+    """Deploy several VMs at once: every deploy is sent with wait=False, then all jobs are waited for together.
+
+    ``factory`` is the plugin's ResourceFactory (``resource_factory`` or
+    ``module_factory``); each spec holds deployVirtualMachine parameters plus
+    optional ``api`` (default: the test user). Each VM is registered for
+    cleanup the moment its id is known. Returns the VM records in spec order;
+    a failed deploy raises (after every job has ended).
+    """
+    cloud = factory.fixture("cloud")
+    defaults = {"zoneid": factory.fixture("zone")["id"], "serviceofferingid": factory.fixture("service_offering")["id"],
+                "templateid": factory.fixture("template")["id"]}
+    answers = []
+    for spec in specs:
+        spec = dict(spec)
+        api, owner = factory.api_and_owner(spec.pop("api", None))
+        name = unique_name(purpose, factory.run_id)
+        answer = api.deployVirtualMachine(**{**defaults, "name": name, "displayname": name, **spec}, wait=False)
+        factory.tracker.on_created_by(owner)(Created("vm", answer["id"], "deployVirtualMachine", name))
+        answers.append(answer)
+    # The root admin may poll every account's jobs: one polling loop for all of them.
+    return cloud.wait_for_jobs([a["jobid"] for a in answers],
+                               timeout=factory.job_timeout("deployVirtualMachine") or 600)
