@@ -104,7 +104,7 @@ def test_jobs_of_another_account(intruder, user_api, shared_vm):
     _keys, other = intruder
     job = user_api.rebootVirtualMachine(id=shared_vm.id, wait=False)
     user_api.wait_for_job(job.jobid)
-    assert job.jobid not in [j.jobid for j in other.listAsyncJobs() or []]
+    assert job.jobid not in [j.jobid for j in other.list_all("listAsyncJobs")]
     expect_error(531, other.queryAsyncJobResult, jobid=job.jobid)
 
 

@@ -72,7 +72,7 @@ def test_failed_jobs_are_listed(simulator_faults, deploy_vm, shared_network, use
     simulator_faults.set("deployVirtualMachine", jobfailurerate=1.0)
     with pytest.raises(AsyncJobFailed) as failed:
         deploy_vm(networkids=[shared_network.id])
-    listed = {j.jobid: j for j in user_api.listAsyncJobs() or []}
+    listed = {j.jobid: j for j in user_api.list_all("listAsyncJobs")}
     assert listed[failed.value.jobid].jobstatus == 2
     assert listed[failed.value.jobid].jobresultcode == 530
 
