@@ -44,9 +44,9 @@ from marvin2.resources.templates import create_template, register_iso, register_
 from marvin2.resources.vms import create_vm_snapshot, delete_vm, deploy_vm, reboot_vm, start_vm, stop_vm
 from marvin2.resources.volumes import attach_volume, create_volume, delete_volume, detach_volume
 from marvin2.resources.waiters import (
-    Backoff, wait_for_network_state, wait_for_public_ip_state, wait_for_snapshot_state, wait_for_state,
-    wait_for_template_ready, wait_for_vm_expunged, wait_for_vm_state, wait_for_volume_state, wait_for_vpc_state,
-    wait_until, wait_until_gone,
+    Backoff, wait_for_iso_ready, wait_for_network_state, wait_for_public_ip_state, wait_for_snapshot_state,
+    wait_for_state, wait_for_template_ready, wait_for_vm_expunged, wait_for_vm_state, wait_for_volume_state,
+    wait_for_vpc_state, wait_until, wait_until_gone,
 )
 
 

@@ -187,11 +187,25 @@ def wait_for_template_ready(
     the zone has an entry the template counts as not ready there yet.
     Without ``zoneid``, the first entry listed decides.
     """
-    kind = get_kind("template")
+    return _wait_for_image_ready(api, "template", template_id, timeout=timeout, zoneid=zoneid, backoff=backoff,
+                                 **poll_options)
+
+
+def wait_for_iso_ready(
+    api: Any, iso_id: str, *, timeout: float = DEFAULT_TIMEOUT, zoneid: str | None = None,
+    backoff: Backoff = DEFAULT_BACKOFF, **poll_options: Any,
+) -> Any:
+    """Wait until a registered ISO is ready; the same rules as :func:`wait_for_template_ready`."""
+    return _wait_for_image_ready(api, "iso", iso_id, timeout=timeout, zoneid=zoneid, backoff=backoff, **poll_options)
+
+
+def _wait_for_image_ready(api: Any, kind_name: str, image_id: str, *, timeout: float, zoneid: str | None,
+                          backoff: Backoff, **poll_options: Any) -> Any:
+    kind = get_kind(kind_name)
     latest: dict[str, Any] = {}
 
     def check():
-        entries = [e for e in list_records(api, kind, id=template_id) or [] if str(e.get("id")) == str(template_id)]
+        entries = [e for e in list_records(api, kind, id=image_id) or [] if str(e.get("id")) == str(image_id)]
         if not entries:
             return False, "it no longer exists", latest.get("status", "gone")
         if zoneid is None:
@@ -209,7 +223,7 @@ def wait_for_template_ready(
             return False, f"status: {status}", status
         return False, None, status
 
-    poll(check, kind=kind.label, resource_id=template_id, wanted="ready", timeout=timeout,
+    poll(check, kind=kind.label, resource_id=image_id, wanted="ready", timeout=timeout,
          backoff=backoff, **poll_options)
     return latest["record"]
 

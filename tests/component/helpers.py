@@ -45,16 +45,15 @@ def nic_ips(vm: Any) -> list[str]:
     return [nic["ipaddress"] for nic in vm.get("nic") or [] if nic.get("ipaddress")]
 
 
-def deploy_parallel(factory: Any, specs: list[dict], *, purpose: str = "par") -> list:
-    """Deploy several VMs at once: every deploy is sent with wait=False, then all jobs are waited for together.
+def send_deploys(factory: Any, specs: list[dict], *, purpose: str = "par") -> list:
+    """Send several deploys without waiting (wait=False), so their jobs overlap on the server.
 
     ``factory`` is the plugin's ResourceFactory (``resource_factory`` or
-    ``module_factory``); each spec holds deployVirtualMachine parameters plus
-    optional ``api`` (default: the test user). Each VM is registered for
-    cleanup the moment its id is known. Returns the VM records in spec order;
-    a failed deploy raises (after every job has ended).
+    ``module_factory``); each spec holds deployVirtualMachine parameters
+    (default: the test's zone, offering and template) plus optional ``api``
+    (default: the test user). Each VM is registered for cleanup the moment
+    its id is known. Returns the immediate answers (``id``, ``jobid``) in spec order.
     """
-    cloud = factory.fixture("cloud")
     defaults = {"zoneid": factory.fixture("zone")["id"], "serviceofferingid": factory.fixture("service_offering")["id"],
                 "templateid": factory.fixture("template")["id"]}
     answers = []
@@ -65,6 +64,15 @@ def deploy_parallel(factory: Any, specs: list[dict], *, purpose: str = "par") ->
         answer = api.deployVirtualMachine(**{**defaults, "name": name, "displayname": name, **spec}, wait=False)
         factory.tracker.on_created_by(owner)(Created("vm", answer["id"], "deployVirtualMachine", name))
         answers.append(answer)
+    return answers
+
+
+def deploy_parallel(factory: Any, specs: list[dict], *, purpose: str = "par") -> list:
+    """:func:`send_deploys`, then every job waited for together; the VM records in spec order.
+
+    A failed deploy raises (after every job has ended).
+    """
+    answers = send_deploys(factory, specs, purpose=purpose)
     # The root admin may poll every account's jobs: one polling loop for all of them.
-    return cloud.wait_for_jobs([a["jobid"] for a in answers],
-                               timeout=factory.job_timeout("deployVirtualMachine") or 600)
+    return factory.fixture("cloud").wait_for_jobs([a["jobid"] for a in answers],
+                                                  timeout=factory.job_timeout("deployVirtualMachine") or 600)

@@ -16,9 +16,8 @@ from __future__ import annotations
 import pytest
 
 from marvin2.client import AsyncJobFailed, AsyncJobTimeout, CloudStackError
-from marvin2.resources.base import Created
 
-from .helpers import expect_error, only
+from .helpers import expect_error, only, send_deploys
 
 pytestmark = [pytest.mark.tags("component", "async-jobs")]
 
@@ -34,19 +33,7 @@ def faulty(test):
 
 def deploy_many(factory, network, how_many: int) -> list:
     """``how_many`` deploys sent at once (wait=False), each registered for cleanup as soon as it has an id."""
-    from marvin2.resources.naming import unique_name
-
-    api = factory.fixture("user_api")
-    zone, offering, template = (factory.fixture(n) for n in ("zone", "service_offering", "template"))
-    answers = []
-    for _ in range(how_many):
-        name = unique_name("jobs", factory.run_id)
-        answer = api.deployVirtualMachine(zoneid=zone["id"], serviceofferingid=offering["id"],
-                                          templateid=template["id"], networkids=[network["id"]], name=name,
-                                          displayname=name, wait=False)
-        factory.tracker.on_created_by("user")(Created("vm", answer.id, "deployVirtualMachine", name))
-        answers.append(answer)
-    return answers
+    return send_deploys(factory, [{"networkids": [network["id"]]} for _ in range(how_many)], purpose="jobs")
 
 
 @faulty
@@ -137,11 +124,8 @@ def test_fault_injection_is_for_admins_only(make, cloud, test_account):
 
 @pytest.mark.tags("quick-test", "deploy-vm")
 def test_a_wait_that_gives_up_loses_nothing(resource_factory, shared_network, user_api, job_timeout):
-    zone, offering, template = (resource_factory.fixture(n) for n in ("zone", "service_offering", "template"))
-    answer = user_api.deployVirtualMachine(zoneid=zone["id"], serviceofferingid=offering["id"],
-                                           templateid=template["id"], networkids=[shared_network.id], wait=False)
-    # Registered for cleanup at once, as the factories do.
-    resource_factory.tracker.on_created_by("user")(Created("vm", answer.id, "deployVirtualMachine"))
+    # Sent with wait=False and registered for cleanup at once, as the factories do.
+    (answer,) = send_deploys(resource_factory, [{"networkids": [shared_network.id]}], purpose="wait")
     with pytest.raises(AsyncJobTimeout) as gave_up:
         user_api.wait_for_job(answer.jobid, timeout=0.001, command="deployVirtualMachine")
     assert gave_up.value.jobid == answer.jobid

@@ -14,25 +14,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from marvin2.resources.base import Created
-from marvin2.resources.naming import unique_name
 
-from .helpers import expect_error, only
+from .helpers import expect_error, only, send_deploys
 
 pytestmark = [pytest.mark.tags("component", "deploy-vm", "networks")]
 
 
-def send_deploys(api, factory, network, how_many: int, **extra) -> list:
-    """Send ``how_many`` deploys with wait=False; each VM is registered for cleanup when its id is known."""
-    zone, offering, template = (factory.fixture(n) for n in ("zone", "service_offering", "template"))
-    answers = []
-    for _ in range(how_many):
-        name = unique_name("conc", factory.run_id)
-        answer = api.deployVirtualMachine(zoneid=zone["id"], serviceofferingid=offering["id"],
-                                          templateid=template["id"], networkids=[network["id"]], name=name,
-                                          displayname=name, wait=False, **extra)
-        factory.tracker.on_created_by("user")(Created("vm", answer.id, "deployVirtualMachine", name))
-        answers.append(answer)
-    return answers
+def deploys_into(api, factory, network, how_many: int, **extra) -> list:
+    """Send ``how_many`` deploys into ``network`` as ``api`` with wait=False (see helpers.send_deploys)."""
+    return send_deploys(factory, [{"api": api, "networkids": [network["id"]], **extra} for _ in range(how_many)],
+                        purpose="conc")
 
 
 def guest_nic(vm, network_id: str):
@@ -54,7 +45,7 @@ def check_addresses(vms, network) -> None:
 @pytest.mark.tags("quick-test")
 def test_ten_deploys_at_once_get_ten_addresses(resource_factory, create_network, user_api, job_timeout):
     network = create_network()
-    answers = send_deploys(user_api, resource_factory, network, 10)
+    answers = deploys_into(user_api, resource_factory, network, 10)
     vms = user_api.wait_for_jobs(answers, timeout=job_timeout)     # the VM records of the job results
     assert {vm.state for vm in vms} == {"Running"}
     network = only(user_api.listNetworks(id=network.id))
@@ -71,7 +62,7 @@ def test_deploys_from_several_clients_in_parallel(resource_factory, create_netwo
     clients = [make.api_for(test_account) for _ in range(3)]
 
     def deploy_four(api):
-        return api.wait_for_jobs(send_deploys(api, resource_factory, network, 4), timeout=job_timeout)
+        return api.wait_for_jobs(deploys_into(api, resource_factory, network, 4), timeout=job_timeout)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = [vm for batch in pool.map(deploy_four, clients) for vm in batch]
@@ -96,7 +87,7 @@ def test_public_addresses_acquired_at_once_are_distinct(shared_vm, shared_networ
 def test_the_same_cidr_in_two_networks(resource_factory, create_network, user_api, job_timeout):
     first = create_network(gateway="10.77.0.1", netmask="255.255.255.0")
     second = create_network(gateway="10.77.0.1", netmask="255.255.255.0")
-    answers = send_deploys(user_api, resource_factory, first, 3) + send_deploys(user_api, resource_factory, second, 3)
+    answers = deploys_into(user_api, resource_factory, first, 3) + deploys_into(user_api, resource_factory, second, 3)
     user_api.wait_for_jobs(answers, timeout=job_timeout)
     for network in (first, second):
         listed = user_api.listVirtualMachines(networkid=network.id)
@@ -109,7 +100,7 @@ def test_a_small_network_runs_out_of_guest_addresses(resource_factory, create_ne
                                                      job_timeout):
     # 10.78.0.0/29: .1 is the gateway (the router), .2 - .6 are for guests.
     network = create_network(gateway="10.78.0.1", netmask="255.255.255.248")
-    vms = user_api.wait_for_jobs(send_deploys(user_api, resource_factory, network, 5), timeout=job_timeout)
+    vms = user_api.wait_for_jobs(deploys_into(user_api, resource_factory, network, 5), timeout=job_timeout)
     addresses = sorted(guest_nic(vm, network.id).ipaddress for vm in vms)
     assert addresses == [f"10.78.0.{n}" for n in range(2, 7)]
     error = expect_error(533, deploy_vm, networkids=[network.id])

@@ -4,6 +4,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import pytest
+
 from marvin2.resources import lookup
 from marvin2.resources.waiters import wait_until  # noqa: F401 - re-exported for the pack's modules
 
@@ -41,3 +43,10 @@ def listed(api: Any, command: str, **params: Any) -> list:
     """The items of a list API; [] when the server says the filtered entity does not exist or is not
     the caller's (431, or 531 from the lists that check the owner first)."""
     return lookup.listed(api, command, refusals=(431, 531), **params)
+
+
+def skip_unless_downloadable(config: Any, url_key: str, what: str) -> None:
+    """Skip unless registered images can download: the simulator, ``internet_access``, or a test_data URL."""
+    if not (config.has("internet_access") or config.has("simulator") or (config.test_data or {}).get(url_key)):
+        pytest.skip(f"registered {what} cannot download: the config has neither the `internet_access` "
+                    f"capability nor a test_data {url_key}")

@@ -59,24 +59,24 @@ def test_indirect_agent_lb_algorithm_values(cloud, global_settings, algorithm):
     assert _setting(cloud, "indirect.agent.lb.algorithm").value == algorithm
 
 
+def _refused_and_unchanged(cloud, name: str, value: str) -> None:
+    before = _setting(cloud, name).value
+    with pytest.raises(CloudStackError) as refused:
+        cloud.updateConfiguration(name=name, value=value)
+    assert refused.value.errorcode == 431
+    assert _setting(cloud, name).value == before
+
+
 @pytest.mark.serial
 @pytest.mark.tags("negative")
 def test_invalid_lb_algorithm_is_refused(cloud):
-    before = _setting(cloud, "indirect.agent.lb.algorithm").value
-    with pytest.raises(CloudStackError) as refused:
-        cloud.updateConfiguration(name="indirect.agent.lb.algorithm", value="fastest")
-    assert refused.value.errorcode == 431
-    assert _setting(cloud, "indirect.agent.lb.algorithm").value == before
+    _refused_and_unchanged(cloud, "indirect.agent.lb.algorithm", "fastest")
 
 
 @pytest.mark.serial
 @pytest.mark.tags("negative")
 def test_invalid_boolean_is_refused(cloud):
-    before = _setting(cloud, "consoleproxy.sslEnabled").value
-    with pytest.raises(CloudStackError) as refused:
-        cloud.updateConfiguration(name="consoleproxy.sslEnabled", value="perhaps")
-    assert refused.value.errorcode == 431
-    assert _setting(cloud, "consoleproxy.sslEnabled").value == before
+    _refused_and_unchanged(cloud, "consoleproxy.sslEnabled", "perhaps")
 
 
 @pytest.mark.tags("negative")

@@ -1,29 +1,22 @@
 """ISOs: register, attach to and detach from a VM, permissions, extract, delete."""
 import pytest
 
+from marvin2 import resources as r
 from marvin2.client import CloudStackError
 from marvin2.pytest_plugin.fixtures_make import Make
 
-from .helpers import ids, listed, only, wait_until
+from .helpers import ids, listed, only, skip_unless_downloadable
 
 pytestmark = pytest.mark.tags("iso", "templates", "smoke", "advanced")
 
 
 @pytest.fixture
 def downloadable(marvin2_config):
-    cfg = marvin2_config
-    if not (cfg.has("internet_access") or cfg.has("simulator") or (cfg.test_data or {}).get("iso_url")):
-        pytest.skip("registered ISOs cannot download: the config has neither the `internet_access` "
-                    "capability nor a test_data iso_url")
+    skip_unless_downloadable(marvin2_config, "iso_url", "ISOs")
 
 
 def _ready(api, iso_id, timeout):
-    def check():
-        found = listed(api, "listIsos", id=iso_id, isofilter="self")
-        if found and str(found[0].get("status", "")).lower().startswith(("fail", "error", "abandon")):
-            raise AssertionError(f"ISO {iso_id} failed to download: {found[0].status}")
-        return found[0] if found and found[0].get("isready") is True else None
-    return wait_until(check, timeout=timeout, what=f"ISO {iso_id} to be ready")
+    return r.wait_for_iso_ready(api, iso_id, timeout=timeout)
 
 
 @pytest.fixture

@@ -10,17 +10,14 @@ import pytest
 from marvin2 import resources as r
 from marvin2.client import CloudStackError
 
-from .helpers import ids, listed, only
+from .helpers import ids, listed, only, skip_unless_downloadable
 
 pytestmark = pytest.mark.tags("templates", "smoke", "advanced")
 
 
 @pytest.fixture
 def downloadable(marvin2_config):
-    cfg = marvin2_config
-    if not (cfg.has("internet_access") or cfg.has("simulator") or (cfg.test_data or {}).get("template_url")):
-        pytest.skip("registered templates cannot download: the config has neither the `internet_access` "
-                    "capability nor a test_data template_url")
+    skip_unless_downloadable(marvin2_config, "template_url", "templates")
 
 
 @pytest.fixture

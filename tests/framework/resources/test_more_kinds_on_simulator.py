@@ -104,3 +104,17 @@ def test_a_key_pair_without_id_is_not_reported():
     reported = []
     pair = r.create_ssh_keypair(OldServer(), name="k1", on_created=reported.append)
     assert pair["name"] == "k1" and "id" not in pair and reported == []
+
+
+def test_a_registered_iso_becomes_ready_and_a_vanished_one_fails_fast(admin, user):
+    _, api = user
+    zone = r.find_zone(admin, "Sandbox-simulator")
+    template = r.find_template(admin, TEMPLATE, zone.id)
+    with r.CleanupStack() as stack:
+        iso = r.register_iso(api, url="http://example.invalid/ready.iso", zoneid=zone.id, ostypeid=template.ostypeid,
+                             on_created=r.tracker(stack, admin))
+        ready = r.wait_for_iso_ready(api, iso.id, timeout=30)   # as the user: isofilter=all refused, "self" used
+        assert (ready.id, ready.isready) == (iso.id, True)
+        admin.deleteIso(id=iso.id)
+        with pytest.raises(r.ResourceFailed, match="no longer exists"):
+            r.wait_for_iso_ready(api, iso.id, timeout=30)
