@@ -16,7 +16,8 @@ set its fixtures up twice. The lock keeps the order and costs one small
 file update per test, and only in xdist runs that contain a serial test.
 
 The price: a waiting serial test holds every worker back until the tests
-already running have finished, so a slow test (one waiting out a timeout)
+already running have finished (modules with serial tests are therefore
+collected last, so that this happens near the end of a run), so a slow test (one waiting out a timeout)
 stalls the run for that long. Waits of a second or more are recorded as the
 ``marvin2_serial_wait_seconds`` property of the test (JUnit XML) and summed
 up in the terminal summary.
@@ -186,6 +187,25 @@ def pytest_configure(config: pytest.Config) -> None:
         "serial: never runs at the same time as any other test of the run (for tests that change "
         "global settings); under xdist it waits for running tests to finish and holds the others back",
     )
+
+
+def _module_of(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    """Modules with serial tests go last (a stable sort: order inside is kept).
+
+    Under xdist every serial test drains all workers; dispatched last, the
+    drains come when the other workers are finishing anyway instead of
+    stalling the whole run in its middle. Whole modules move, so
+    ``--dist loadscope`` still keeps a module's tests and fixtures together.
+    Every worker sorts the same collection the same way, so all agree.
+    """
+    serial_modules = {_module_of(item) for item in items if is_serial(item)}
+    if serial_modules:
+        items.sort(key=lambda item: _module_of(item) in serial_modules)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -113,3 +113,24 @@ def test_loadscope_keeps_each_module_on_one_worker(pytester, pack, monkeypatch):
     assert len(workers_of) == 5
     assert all(len(workers) == 1 for workers in workers_of.values()), workers_of
     assert len(set().union(*workers_of.values())) == 2, "both workers should have had modules"
+
+
+def test_modules_with_serial_tests_are_collected_last(pytester, pack):
+    pack(
+        test_a_settings="""
+            import pytest
+
+            def test_plain(): pass
+
+            @pytest.mark.serial
+            def test_changes_settings(): pass
+        """,
+        test_b_plain="def test_one(): pass\ndef test_two(): pass",
+        test_c_plain="def test_three(): pass",
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q", timeout=120)
+    order = [line for line in result.stdout.lines if "::" in line]
+    assert order == [
+        "test_b_plain.py::test_one", "test_b_plain.py::test_two", "test_c_plain.py::test_three",
+        "test_a_settings.py::test_plain", "test_a_settings.py::test_changes_settings",
+    ]
