@@ -42,7 +42,6 @@ def check_addresses(vms, network) -> None:
         assert address != network.gateway
 
 
-@pytest.mark.tags("quick-test")
 def test_ten_deploys_at_once_get_ten_addresses(resource_factory, create_network, user_api, job_timeout):
     network = create_network()
     answers = deploys_into(user_api, resource_factory, network, 10)

@@ -54,7 +54,6 @@ def tree(module_make, module_factory, domain) -> Tree:
     return Tree(top, child, sibling, admin, make.api_for(admin), users, networks, vms)
 
 
-@pytest.mark.tags("quick-test")
 def test_domain_admin_lists_its_subtree_accounts(tree):
     names = {a.name for a in tree.admin_api.listAccounts(listall=True)}
     assert {tree.users["top"][0].name, tree.users["child"][0].name, tree.admin.name} <= names

@@ -34,7 +34,6 @@ def instances(api, rule_id: str) -> list[str]:
     return sorted(ids(api.listLoadBalancerRuleInstances(id=rule_id)))
 
 
-@pytest.mark.tags("quick-test")
 def test_assign_and_remove_several_vms(make, public_ip, backends, user_api):
     rule = make.lb_rule(publicipid=public_ip.id, privateport=8080, publicport=80)
     assert (rule.publicip, int(rule.publicport), int(rule.privateport)) == (public_ip.ipaddress, 80, 8080)

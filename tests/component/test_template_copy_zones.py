@@ -64,7 +64,6 @@ def wait_ready_in(api, template_id: str, zone_id: str, timeout: float):
     return wait_until(ready, timeout=timeout, what=f"template {template_id} ready in zone {zone_id}")
 
 
-@pytest.mark.tags("quick-test")
 def test_copy_to_a_second_zone(register, second_zone, zone, user_api):
     tmpl = register()
     copied = user_api.copyTemplate(id=tmpl.id, sourcezoneid=zone.id, destzoneid=second_zone.zone.id)

@@ -47,7 +47,7 @@ def acl(make, vpc):
 # --- tiers -------------------------------------------------------------------------------------
 
 
-@pytest.mark.tags("quick-test", "deploy-vm")
+@pytest.mark.tags("deploy-vm")
 def test_three_tiers_each_with_a_vm(create_vpc, make, resource_factory, user_api, cloud):
     vpc = create_vpc(cidr="10.61.0.0/16")
     tiers = [make.vpc_tier(vpc, gateway=f"10.61.{n}.1") for n in (1, 2, 3)]
