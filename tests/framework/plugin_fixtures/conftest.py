@@ -83,9 +83,13 @@ class FakePack:
 
     def __init__(self, pytester: pytest.Pytester):
         self.pytester = pytester
-        pytester.makefile(".yaml", marvin=FAKE_CONFIG)
+        self.config()
         pytester.makeconftest(FAKE_CONFTEST)
         self.results = pytester.path / "results"
+
+    def config(self, extra: str = "") -> None:
+        """(Re)write the pack's marvin.yaml: the fake cloud's config plus ``extra`` YAML lines."""
+        self.pytester.makefile(".yaml", marvin=FAKE_CONFIG + extra)
 
     def faults(self, **faults) -> None:
         (self.pytester.path / "faults.json").write_text(json.dumps(faults))
@@ -119,3 +123,40 @@ class FakePack:
 @pytest.fixture
 def fake_pack(pytester: pytest.Pytester) -> FakePack:
     return FakePack(pytester)
+
+
+# --- the real simulator, in this process (instant jobs) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    from marvin2.simulator import start_simulator
+
+    sim = start_simulator(profile="instant")
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(simulator):
+    import marvin2
+
+    api = marvin2.connect(simulator.endpoint, api_key=simulator.admin_api_key, secret_key=simulator.admin_secret_key)
+    yield api
+    api.close()
+
+
+def simulator_config(sim, *, zone: str = "Sandbox-simulator", job_timeout: int = 60, extra: str = "") -> str:
+    """A marvin2 config pointing at a running simulator (``management_servers``: nothing is started)."""
+    return ("management_servers:\n"
+            f"  - url: {sim.endpoint}\n"
+            f"    api_key: {sim.admin_api_key}\n"
+            f"    secret_key: {sim.admin_secret_key}\n"
+            f"zone: {zone}\nhypervisor: Simulator\n"
+            f"timeouts:\n  job: {job_timeout}\n" + extra)
+
+
+@pytest.fixture
+def sim_config():
+    """``simulator_config`` for the test modules (which cannot import this conftest)."""
+    return simulator_config

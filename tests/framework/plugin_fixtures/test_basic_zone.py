@@ -145,15 +145,10 @@ def _vm_and_network_ids(api) -> tuple[set, set]:
     return vms, networks
 
 
-def test_fixtures_deploy_the_basic_zone_way(pytester, basic_sim, admin):
+def test_fixtures_deploy_the_basic_zone_way(pytester, basic_sim, admin, sim_config):
     vms_before, networks_before = _vm_and_network_ids(admin)
-    pytester.makefile(".yaml", marvin=(
-        "management_servers:\n"
-        f"  - url: {basic_sim.endpoint}\n"
-        f"    api_key: {basic_sim.admin_api_key}\n"
-        f"    secret_key: {basic_sim.admin_secret_key}\n"
-        "zone: Sandbox-simulator-basic\nhypervisor: Simulator\nzone_network_type: Basic\n"
-        "timeouts:\n  job: 60\n"))
+    pytester.makefile(".yaml", marvin=sim_config(basic_sim, zone="Sandbox-simulator-basic",
+                                                 extra="zone_network_type: Basic\n"))
     pytester.makepyfile(test_basic_pack=BASIC_PACK)
     results = pytester.path / "results"
     result = pytester.runpytest("--marvin-config", "marvin.yaml", "--results-dir", str(results), "--run-id", "basic",
@@ -169,18 +164,6 @@ def test_fixtures_deploy_the_basic_zone_way(pytester, basic_sim, admin):
 
 
 # --- the fake cloud: the config decides when the zone record does not say -------------------------------------
-
-FAKE_BASIC_CONFIG = """\
-management_servers:
-  - url: http://127.0.0.1:9/client/api
-    api_key: fake-key
-    secret_key: fake-secret
-zone: Sandbox-simulator
-hypervisor: Simulator
-zone_network_type: {zone_type}
-timeouts:
-  job: 30
-"""
 
 FAKE_PACK = """
 import pytest
@@ -200,7 +183,7 @@ def test_vms(shared_vm, deploy_vm):
 
 @pytest.mark.parametrize("zone_type", ["Basic", "Advanced"])
 def test_config_zone_network_type_decides_without_a_zone_field(fake_pack, zone_type):
-    fake_pack.pytester.makefile(".yaml", marvin=FAKE_BASIC_CONFIG.format(zone_type=zone_type))
+    fake_pack.config(f"zone_network_type: {zone_type}\n")
     result = fake_pack.run(tests=FAKE_PACK)
     result.assert_outcomes(passed=1)
     calls = fake_pack.state()["calls"]

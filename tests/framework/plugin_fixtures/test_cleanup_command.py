@@ -6,7 +6,7 @@ import sys
 import pytest
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "resources"))
-from resource_fakes import FakeCloud  # noqa: E402
+from resource_fakes import FakeCloud, create_recorded_run  # noqa: E402
 
 import marvin2  # noqa: E402
 from marvin2 import cli, resources as r  # noqa: E402
@@ -32,12 +32,7 @@ def setup(tmp_path, monkeypatch):
     config.write_text(CONFIG)
     results = tmp_path / "runs" / RUN
     with L.LedgerWriter(results, run_id=RUN, worker="gw0") as writer:
-        def record(created):
-            writer.record(L.CREATED, kind=created.kind, resource_id=created.id, name=created.name)
-        account = r.create_account(cloud, run_id=RUN, on_created=record)
-        net = r.create_network(cloud, zoneid="z", networkofferingid="o", run_id=RUN, on_created=record)
-        vm = r.deploy_vm(cloud, zoneid="z", serviceofferingid="s", templateid="t", networkids=[net.id], run_id=RUN,
-                         on_created=record)
+        account, net, vm = create_recorded_run(cloud, writer, RUN)
     vol = r.create_volume(cloud, zoneid="z", diskofferingid="d", run_id=RUN)  # never reached the ledger
     other = cloud.add("network", name="not-ours")
     return cloud, config, results, {"account": account, "network": net, "vm": vm, "volume": vol, "other": other}

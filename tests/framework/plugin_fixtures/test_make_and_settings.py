@@ -12,10 +12,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
-import marvin2
-
 RESOURCES_TESTS = Path(__file__).resolve().parent.parent / "resources"
 
 # What `make` may create, as the admin lists it: a clean run leaves these as they were.
@@ -135,22 +131,6 @@ def test_the_ssh_session_was_closed_after_its_test():
 '''
 
 
-@pytest.fixture(scope="module")
-def sim():
-    from marvin2.simulator import start_simulator
-
-    simulator = start_simulator(profile="instant")
-    yield simulator
-    simulator.stop()
-
-
-@pytest.fixture(scope="module")
-def admin(sim):
-    api = marvin2.connect(sim.endpoint, api_key=sim.admin_api_key, secret_key=sim.admin_secret_key)
-    yield api
-    api.close()
-
-
 def inventory(api) -> dict[str, set[str]]:
     found = {}
     for kind, (command, params) in INVENTORY.items():
@@ -159,19 +139,13 @@ def inventory(api) -> dict[str, set[str]]:
     return found
 
 
-def test_make_records_everything_and_settings_come_back(pytester, sim, admin):
+def test_make_records_everything_and_settings_come_back(pytester, simulator, admin, sim_config):
     from marvin2.resources.ledger import read_ledger
 
     before = inventory(admin)
     delay = admin.listConfigurations(name="expunge.delay")[0].value
-    pytester.makefile(".yaml", marvin=(
-        "management_servers:\n"
-        f"  - url: {sim.endpoint}\n"
-        f"    api_key: {sim.admin_api_key}\n"
-        f"    secret_key: {sim.admin_secret_key}\n"
-        "zone: Sandbox-simulator\nhypervisor: Simulator\n"
-        "timeouts:\n  job: 45\n"
-        "test_data:\n  ssh_username: root\n  ssh_password: S3cret-guest-pw\n"))
+    pytester.makefile(".yaml", marvin=sim_config(simulator, job_timeout=45, extra=(
+        "test_data:\n  ssh_username: root\n  ssh_password: S3cret-guest-pw\n")))
     pytester.makeconftest(PACK_CONFTEST)
     pytester.makepyfile(test_make_pack=textwrap.dedent(PACK))
     results = pytester.path / "results"

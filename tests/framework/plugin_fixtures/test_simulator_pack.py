@@ -4,9 +4,9 @@
   exactly as it found it (checked with the API), and the ledger says so;
 - a run killed mid-way, then `marvin2 cleanup`, leaves ZERO resources.
 
-The simulator runs in this process (a thread); the packs run in pytest
-subprocesses pointed at it through a `management_servers` config, so the
-state can be inspected before and after.
+The simulator runs in this process (a thread; `simulator` and `admin` come
+from conftest.py); the packs run in pytest subprocesses pointed at it through
+a `management_servers` config, so the state can be inspected before and after.
 """
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-import marvin2
 
 HERE = Path(__file__).resolve().parent
 PACK = HERE / "example_pack"
@@ -45,33 +43,10 @@ INVENTORY = {
 }
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    from marvin2.simulator import start_simulator
-
-    sim = start_simulator(profile="instant")
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture(scope="module")
-def admin(simulator):
-    api = marvin2.connect(simulator.endpoint, api_key=simulator.admin_api_key, secret_key=simulator.admin_secret_key)
-    yield api
-    api.close()
-
-
 @pytest.fixture
-def config_file(tmp_path, simulator) -> Path:
+def config_file(tmp_path, simulator, sim_config) -> Path:
     path = tmp_path / "sim-cloud.yaml"
-    path.write_text(
-        "management_servers:\n"
-        f"  - url: {simulator.endpoint}\n"
-        f"    api_key: {simulator.admin_api_key}\n"
-        f"    secret_key: {simulator.admin_secret_key}\n"
-        "zone: Sandbox-simulator\n"
-        "hypervisor: Simulator\n"
-        "timeouts:\n  job: 60\n")
+    path.write_text(sim_config(simulator))
     return path
 
 

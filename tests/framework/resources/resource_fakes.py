@@ -233,3 +233,19 @@ class FakeCloud:
 
     def _cmd_listTags(self, wait: bool, key: str | None = None, value: str | None = None, **_: Any) -> list:
         return [Record(t) for t in self.tags if (key is None or t["key"] == key) and (value is None or t["value"] == value)]
+
+
+def create_recorded_run(cloud: "FakeCloud", writer: Any, run_id: str) -> tuple[Any, Any, Any]:
+    """What a run typically leaves: an account, a network and a VM on it, each recorded as created
+    in ``writer`` (a ``marvin2.resources.ledger.LedgerWriter``). Returns (account, network, vm)."""
+    from marvin2 import resources as r
+    from marvin2.resources import ledger as L
+
+    def record(created):
+        writer.record(L.CREATED, kind=created.kind, resource_id=created.id, name=created.name)
+
+    account = r.create_account(cloud, run_id=run_id, on_created=record)
+    net = r.create_network(cloud, zoneid="z", networkofferingid="o", run_id=run_id, on_created=record)
+    vm = r.deploy_vm(cloud, zoneid="z", serviceofferingid="s", templateid="t", networkids=[net.id], run_id=run_id,
+                     on_created=record)
+    return account, net, vm

@@ -1,7 +1,7 @@
 """Finding and deleting a run's leftovers: ledger + tags + names, dependency order."""
 from __future__ import annotations
 
-from resource_fakes import FakeCloud
+from resource_fakes import FakeCloud, create_recorded_run
 
 from marvin2 import resources as r
 from marvin2.client.errors import CloudStackError
@@ -14,18 +14,12 @@ RUN = "20260101-000000-aaaaaa"
 def _populate(cloud, tmp_path):
     """A run that created an account, a network, a VM, a volume and an IP; only some recorded."""
     writer = L.LedgerWriter(tmp_path, run_id=RUN, worker="gw0")
-
-    def record(created):
-        writer.record(L.CREATED, kind=created.kind, resource_id=created.id, name=created.name)
-
-    account = r.create_account(cloud, run_id=RUN, on_created=record)
-    net = r.create_network(cloud, zoneid="z", networkofferingid="o", run_id=RUN, on_created=record)
-    vm = r.deploy_vm(cloud, zoneid="z", serviceofferingid="s", templateid="t", networkids=[net.id], run_id=RUN,
-                     on_created=record)
+    account, net, vm = create_recorded_run(cloud, writer, RUN)
     ip = r.acquire_public_ip(cloud, networkid=net.id, run_id=RUN)          # not in the ledger: tag only
     vol = r.create_volume(cloud, zoneid="z", diskofferingid="d", run_id=RUN)  # ledger lost it
     cloud.tags = [t for t in cloud.tags if t["resourceid"] != vol.id]      # ... and its tag job never ran
-    deleted = r.create_network(cloud, zoneid="z", networkofferingid="o", run_id=RUN, on_created=record)
+    deleted = r.create_network(cloud, zoneid="z", networkofferingid="o", run_id=RUN)
+    writer.record(L.CREATED, kind="network", resource_id=deleted.id, name=deleted.name)
     r.delete_resource(cloud, "network", deleted.id)
     writer.record(L.DELETED, kind="network", resource_id=deleted.id)
     other = cloud.add("network", name="someone-elses-network")
