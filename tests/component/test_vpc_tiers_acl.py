@@ -110,7 +110,7 @@ def test_deleting_the_tiers_then_the_vpc(create_vpc, make, user_api):
 # --- ACL rule order ------------------------------------------------------------------------------
 
 
-@pytest.mark.tags("quick-test", "firewall")
+@pytest.mark.tags("firewall")
 def test_rule_numbers_give_the_order_and_default_to_highest_plus_one(acl, make, user_api):
     web = make.acl_rule(aclid=acl.id, startport=80, endport=80, cidrlist=["0.0.0.0/0"], number=30,
                         traffictype="Ingress", action="Allow")
