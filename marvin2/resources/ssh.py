@@ -16,6 +16,7 @@ error text.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
@@ -92,17 +93,20 @@ class GuestShell:
         return f"GuestShell({self.where})"
 
     def run(self, command: str, timeout: float = 60.0) -> tuple[int, str, str]:
-        """Run ``command``; its output is read while it runs (a full pipe cannot stall it).
+        """Run ``command`` (with no input); its output is read while it runs (a full pipe cannot stall it).
 
         Raises :class:`SshCommandTimeout` when it has not finished after ``timeout`` seconds.
         """
         if timeout is None or timeout <= 0:
             raise ValueError(f"running {command!r} on {self.where}: timeout must be > 0 seconds, got {timeout!r}")
-        stdin, stdout, _ = self.client.exec_command(command, timeout=timeout)
-        stdin.close()
-        channel = stdout.channel
-        out, err = bytearray(), bytearray()
+        transport = self.client.get_transport()
+        if transport is None or not transport.is_active():
+            raise SshError(f"the SSH session to {self.where} is closed")
         deadline = self._clock() + timeout
+        channel = transport.open_session(timeout=timeout)
+        self._exec(channel, command, timeout)
+        channel.shutdown_write()   # no input: the command sees the end of it at once
+        out, err = bytearray(), bytearray()
         while True:
             got = _drain(channel, out, err)
             if channel.exit_status_ready() and not channel.recv_ready() and not channel.recv_stderr_ready():
@@ -114,6 +118,28 @@ class GuestShell:
             if not got:
                 self._sleep(_POLL)
         return channel.recv_exit_status(), out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+    def _exec(self, channel: Any, command: str, timeout: float) -> None:
+        # paramiko's exec_command waits for the server's "exec ok" with no limit of
+        # its own; closing the channel ends that wait, so a timer does it.
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            channel.close()
+
+        watchdog = threading.Timer(timeout, expire)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            channel.exec_command(command)
+        except Exception as error:
+            if expired.is_set():
+                raise SshCommandTimeout(f"{command!r} on {self.where}: the server did not start it within "
+                                        f"{timeout:g}s") from error
+            raise
+        finally:
+            watchdog.cancel()
 
     def close(self) -> None:
         self.client.close()

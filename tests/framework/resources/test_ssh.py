@@ -16,7 +16,7 @@ import pytest
 paramiko = pytest.importorskip("paramiko")
 
 from marvin2.resources.ssh import (  # noqa: E402 - after the importorskip
-    GuestShell, SshCommandTimeout, SshSettings, SshUnreachable, ssh_connect,
+    GuestShell, SshCommandTimeout, SshError, SshSettings, SshUnreachable, ssh_connect,
 )
 
 PASSWORD = "S3cret-guest-pw"
@@ -43,6 +43,9 @@ class _Guest(paramiko.ServerInterface):
 
     def check_channel_exec_request(self, channel, command):
         self.commands.append(command.decode())
+        if command == b"no-answer":
+            time.sleep(2)  # the server never says "exec ok" in time (this stalls its transport thread)
+            return False
         threading.Thread(target=self._execute, args=(channel, command.decode()), daemon=True).start()
         return True
 
@@ -141,6 +144,23 @@ def test_a_command_that_never_ends_times_out(server):
         assert time.monotonic() - started < 3
         # The session is still usable after a command was given up.
         assert shell.run("hostname", timeout=5)[0] == 0
+
+
+def test_a_server_that_never_starts_the_command_times_out(server):
+    shell = _connect(server, timeout=10)
+    started = time.monotonic()
+    with pytest.raises(SshCommandTimeout, match=r"'no-answer' on root@127.0.0.1:\d+: the server did not start it "
+                                                 r"within 0.3s"):
+        shell.run("no-answer", timeout=0.3)
+    assert time.monotonic() - started < 1.5
+    shell.close()
+
+
+def test_a_closed_session_says_so(server):
+    shell = _connect(server, timeout=10)
+    shell.close()
+    with pytest.raises(SshError, match="the SSH session to root@127.0.0.1:\\d+ is closed"):
+        shell.run("hostname")
 
 
 def test_a_wrong_password_gives_up_at_the_timeout_without_showing_it(server):
