@@ -178,10 +178,20 @@ def delete_zone(ctx):
             raise errors.internal_error(f"The zone {zone['name']} is not deletable because it still has {what}")
     for vm in ctx.store.find("systemvm", zoneid=zone["id"]):
         ctx.store.delete("systemvm", vm["id"])
+    _forget_zone_in_templates(ctx.store, zone["id"])
     tagging.delete_tags_of(ctx.store, zone["id"])
     ctx.store.delete("zone", zone["id"])
     ctx.event("ZONE.DELETE", f"deleted zone {zone['name']}")
     return SUCCESS
+
+
+def _forget_zone_in_templates(store, zone_id: str) -> None:
+    """Templates and ISOs are listed once per zone they are in; a deleted zone lists none of them."""
+    for template in store.all("template"):
+        zones = list(template.get("zoneids") or [])
+        if zone_id in zones:
+            states = {z: v for z, v in (template.get("zonestate") or {}).items() if z != zone_id}
+            store.update("template", template["id"], zoneids=[z for z in zones if z != zone_id], zonestate=states)
 
 
 def render_pod(ctx, row: dict) -> dict:

@@ -68,3 +68,6 @@ def test_builtin_template_is_ready_in_a_zone_once_it_has_secondary_storage(admin
             admin.ok("deleteImageStore", id=row["id"])
         admin.ok("deleteZone", id=zone["id"])
     assert store["zoneid"] == zone["id"]
+    # A deleted zone lists no template entry any more: one entry per remaining zone.
+    remaining = admin.items("listTemplates", "template", templatefilter="featured", id=builtin["id"])
+    assert [t["zoneid"] for t in remaining] == [catalog["zone"]["id"]]
