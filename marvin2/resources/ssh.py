@@ -126,7 +126,12 @@ class GuestShell:
 
         def expire() -> None:
             expired.set()
-            channel.close()
+            try:
+                channel.close()
+            except Exception:
+                # EOFError or paramiko's SSHException: the transport is already
+                # gone (session closed), so there is nothing left to end.
+                pass
 
         watchdog = threading.Timer(timeout, expire)
         watchdog.daemon = True
