@@ -285,6 +285,18 @@ def map_as_dict_loose(entries) -> dict:
     return out
 
 
+def _offering_scope_changes(ctx) -> dict:
+    """domainid ("public" or a comma list) and zoneid ("all" or a comma list) of an update*Offering call."""
+    changes: dict = {}
+    if ctx.has("domainid"):
+        text = ctx.get("domainid").strip().lower()
+        changes["domainids"] = [] if text == "public" else _check_domains(ctx, [d.strip() for d in text.split(",") if d.strip()])
+    if ctx.has("zoneid"):
+        text = ctx.get("zoneid").strip().lower()
+        changes["zonelist"] = [] if text == "all" else _check_zones(ctx, [z.strip() for z in text.split(",") if z.strip()])
+    return changes
+
+
 @api("updateServiceOffering", response="serviceoffering", roles=ADMIN_ONLY,
      description="Renames a compute offering or changes its description, sort key, tags, domains or zones.",
      params=[P("id", "uuid", True, "the offering", entity="serviceoffering"), P("name"), P("displaytext"),
@@ -298,12 +310,7 @@ def update_service_offering(ctx):
     changes = {k: ctx.get(k) for k in ("name", "displaytext", "sortkey", "hosttags") if ctx.has(k)}
     if ctx.has("storagetags"):
         changes["tags"] = ctx.get("storagetags")
-    if ctx.has("domainid"):
-        text = ctx.get("domainid").strip().lower()
-        changes["domainids"] = [] if text == "public" else _check_domains(ctx, [d.strip() for d in text.split(",") if d.strip()])
-    if ctx.has("zoneid"):
-        text = ctx.get("zoneid").strip().lower()
-        changes["zonelist"] = [] if text == "all" else _check_zones(ctx, [z.strip() for z in text.split(",") if z.strip()])
+    changes.update(_offering_scope_changes(ctx))
     row = ctx.store.update("serviceoffering", row["id"], **changes)
     record_event(ctx, "SERVICE.OFFERING.EDIT", f"Updating service offering {row['name']}", resource_id=row["id"],
                  resource_type="ServiceOffering")
@@ -432,12 +439,7 @@ def update_disk_offering(ctx):
     if row.get("removed"):
         raise errors.invalid_value(f"Unable to find disk offering {row['id']}")
     changes = {k: ctx.get(k) for k in ("name", "displaytext", "sortkey", "displayoffering", "tags", "cachemode") if ctx.has(k)}
-    if ctx.has("domainid"):
-        text = ctx.get("domainid").strip().lower()
-        changes["domainids"] = [] if text == "public" else _check_domains(ctx, [d.strip() for d in text.split(",") if d.strip()])
-    if ctx.has("zoneid"):
-        text = ctx.get("zoneid").strip().lower()
-        changes["zonelist"] = [] if text == "all" else _check_zones(ctx, [z.strip() for z in text.split(",") if z.strip()])
+    changes.update(_offering_scope_changes(ctx))
     row = ctx.store.update("diskoffering", row["id"], **changes)
     record_event(ctx, "DISK.OFFERING.EDIT", f"Updating disk offering {row['name']}", resource_id=row["id"],
                  resource_type="DiskOffering")
