@@ -17,6 +17,7 @@ from marvin2.simulator import errors, limits, tagging
 from marvin2.simulator.apis._common import (
     apply_command_classes,
     check_owned,
+    get_live,
     list_owned,
     owner_fields,
     record_event,
@@ -64,9 +65,7 @@ def render_snapshot(ctx, row: dict) -> dict:
 
 
 def _snapshot(ctx, snapshot_id: str) -> dict:
-    row = ctx.store.get("snapshot", snapshot_id)
-    if row is None or row.get("removed"):
-        raise errors.invalid_value(f"unable to find a snapshot with id {snapshot_id}")
+    row = get_live(ctx, "snapshot", snapshot_id, f"unable to find a snapshot with id {snapshot_id}")
     return check_owned(ctx, row, "snapshot")
 
 
@@ -398,9 +397,7 @@ def render_vm_snapshot(ctx, row: dict) -> dict:
 
 
 def _vm_snapshot(ctx, snapshot_id: str) -> dict:
-    row = ctx.store.get("vmsnapshot", snapshot_id)
-    if row is None or row.get("removed"):
-        raise errors.invalid_value(f"unable to find the vm snapshot with id {snapshot_id}")
+    row = get_live(ctx, "vmsnapshot", snapshot_id, f"unable to find the vm snapshot with id {snapshot_id}")
     return check_owned(ctx, row, "VM snapshot")
 
 

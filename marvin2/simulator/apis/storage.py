@@ -23,6 +23,7 @@ from marvin2.simulator.apis._common import (
     GIB,
     apply_command_classes,
     check_owned,
+    get_live,
     ensure_indexes,
     list_owned,
     next_number,
@@ -197,9 +198,7 @@ def render_volume(ctx, row: dict) -> dict:
 
 
 def _volume(ctx, volume_id: str) -> dict:
-    row = ctx.store.get("volume", volume_id)
-    if row is None or row.get("removed"):
-        raise errors.invalid_value(f"Unable to find volume with ID: {volume_id}")
+    row = get_live(ctx, "volume", volume_id, f"Unable to find volume with ID: {volume_id}")
     return check_owned(ctx, row, "volume")
 
 
