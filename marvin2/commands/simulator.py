@@ -29,7 +29,35 @@ def register(subparsers) -> None:
     parser.add_argument("--faults", metavar="YAML", help="YAML list of fault rules (command, errorrate, latencyms, ...)")
     parser.add_argument("--fault-seed", type=int, default=0, help="seed of the fault injection randomness")
     parser.add_argument("--ready-file", metavar="PATH", help="write endpoint and admin keys as JSON here when ready")
+    parser.add_argument("--coverage", action="store_true",
+                        help="print how many APIs of the targeted CloudStack release are implemented, and exit")
+    parser.add_argument("--json", action="store_true", help="with --coverage: both lists as JSON")
     parser.set_defaults(func=run)
+
+
+def coverage_report() -> dict:
+    """Implemented vs offered APIs of the release the simulator targets."""
+    from marvin2.simulator import apis, facts
+    from marvin2.simulator.declare import REGISTRY
+
+    apis.load_all()
+    offered = sorted(c.name for c in facts.offered_commands())
+    implemented = sorted(name for name in offered if REGISTRY.has(name))
+    return {"cloudstack_version": facts.TARGET_VERSION, "offered": len(offered), "implemented_count": len(implemented),
+            "implemented": implemented, "not_implemented": sorted(set(offered) - set(implemented)),
+            "simulator_extensions": sorted(a.name for a in REGISTRY if a.simulator_only)}
+
+
+def print_coverage(as_json: bool) -> int:
+    report = coverage_report()
+    if as_json:
+        print(json.dumps(report, indent=2))
+    else:
+        share = 100.0 * report["implemented_count"] / report["offered"]
+        print(f"CloudStack {report['cloudstack_version']}: implemented {report['implemented_count']} of "
+              f"{report['offered']} APIs ({share:.0f}%); the others answer HTTP 530 'not implemented'. "
+              f"--json lists both.")
+    return 0
 
 
 def _load_faults(path: str | None) -> list[dict]:
@@ -43,6 +71,12 @@ def _load_faults(path: str | None) -> list[dict]:
 
 def run(args: argparse.Namespace) -> int:
     from marvin2.simulator import start_simulator
+
+    if args.coverage:
+        return print_coverage(args.json)
+    if args.json:
+        print("marvin2 simulator: --json goes with --coverage", file=sys.stderr)
+        return 2
 
     try:
         sim = start_simulator(host=args.host, port=args.port, db=args.db, profile=args.profile,

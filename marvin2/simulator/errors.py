@@ -89,3 +89,9 @@ def unknown_uuid(command: str, param: str, value: str) -> ApiError:
         f"value={value} due to incorrect long value format, or entity does not exist or due to incorrect "
         "parameter annotation for the field in api cmd class."
     )
+
+
+def not_implemented(api_name: str, version: str) -> ApiError:
+    """530 for an API a real server offers and the simulator does not: said plainly, never a 401 or 432."""
+    return ApiError(530, f"{api_name} is a CloudStack {version} API that the marvin2 simulator does not implement",
+                    CS_CLOUD_RUNTIME)

@@ -112,7 +112,7 @@ class RequestPipeline:
 
     def _dispatch(self, declared: Api, raw, caller, session, cookies) -> Reply:
         with self.store.transaction():
-            params = validate(declared, raw, self.store)
+            params = validate(declared, raw, self.store, root_admin=caller is not None and caller.is_root_admin)
             ctx = Context(sim=self, api=declared, params=params, raw=raw, caller=caller,
                           extra={"session": session, "cookies": cookies, "set_cookies": []})
             result = declared.handler(ctx)

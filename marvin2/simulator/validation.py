@@ -30,11 +30,12 @@ def is_uuid(text: str) -> bool:
     return bool(_UUID.match(text))
 
 
-def validate(declared: Api, raw: Mapping[str, str], store) -> dict[str, Any]:
-    """Typed parameters keyed by lower-case name; raises ``ApiError`` (431) on bad input."""
+def validate(declared: Api, raw: Mapping[str, str], store, root_admin: bool = False) -> dict[str, Any]:
+    """Typed parameters keyed by lower-case name, checked one by one in the server's order for this kind of
+    caller (a root admin's command class may differ); raises ``ApiError`` (431) on bad input."""
     lowered = lower_params(raw)
     out: dict[str, Any] = {}
-    for param in declared.params:
+    for param in declared.params_for(root_admin):
         if param.type == "map":
             value = _map_value(declared, param, raw)
             if value:

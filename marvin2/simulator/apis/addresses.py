@@ -126,16 +126,16 @@ def _target_network(ctx, owner: dict) -> tuple[dict | None, dict | None, str]:
     return networks[0], None, zone["id"]
 
 
-@api("associateIpAddress", is_async=True, response="ipaddress", instance_type="IpAddress",
+@api("associateIpAddress", response="ipaddress", instance_type="IpAddress",
      related="disassociateIpAddress,listPublicIpAddresses",
      description="Acquires a public IP address for a network, a VPC or (the account's network in) a zone.",
-     params=[P("networkid", "uuid", description="the isolated network", entity="network"),
-             P("vpcid", "uuid", description="the VPC", entity="vpc"), P("zoneid", "uuid"),
-             P("ipaddress", description="a specific free address to acquire"),
-             P("account", description="owner account (admins; with domainid)"), P("domainid", "uuid"),
-             P("projectid", "uuid", entity=""), P("fordisplay", "boolean", description="show to the end user"),
-             P("isportable", "boolean", description="a portable (region-wide) address"),
-             P("regionid", "integer", description="region of a portable address")])
+     params=[P("networkid", "the isolated network", entity="network"),
+             P("vpcid", "the VPC", entity="vpc"), P("zoneid"),
+             P("ipaddress", "a specific free address to acquire"),
+             P("account", "owner account (admins; with domainid)"), P("domainid"),
+             P("projectid", entity=""), P("fordisplay", "show to the end user"),
+             P("isportable", "a portable (region-wide) address"),
+             P("regionid", "region of a portable address")])
 def associate_ip_address(ctx):
     store = ctx.store
     owner = _address_owner(ctx)
@@ -178,12 +178,26 @@ def release_address(ctx, ip: dict) -> None:
     ipalloc.release(ctx.store, ip["id"])
 
 
-@api("disassociateIpAddress", is_async=True, response="success", instance_type="IpAddress",
+def _address_id(ctx) -> str:
+    """disassociateIpAddress names the address by id or (4.19+) by the address itself, never both."""
+    if ctx.has("id") and ctx.has("ipaddress"):
+        raise errors.invalid_value("id parameter is mutually exclusive with ipaddress parameter")
+    if ctx.has("id"):
+        return ctx.get("id")
+    if ctx.has("ipaddress"):
+        row = ctx.store.find_one("publicipaddress", ipaddress=ctx.get("ipaddress"))
+        if row is None or row.get("state") == "Free":
+            raise errors.invalid_value(f"Unable to find IP address by IP address={ctx.get('ipaddress')}")
+        return row["id"]
+    raise errors.invalid_value("Please specify either IP address or IP address ID")
+
+
+@api("disassociateIpAddress", response="success", instance_type="IpAddress",
      related="associateIpAddress,listPublicIpAddresses",
      description="Releases a public IP address (not a source NAT one) with all its rules.",
-     params=[P("id", "uuid", True, "the address", entity="publicipaddress")])
+     params=[P("id", "the address", entity="publicipaddress"), P("ipaddress", "the address itself (4.19+)")])
 def disassociate_ip_address(ctx):
-    ip = owned_ip(ctx, ctx.get("id"))
+    ip = owned_ip(ctx, _address_id(ctx))
 
     def run(jctx):
         current = jctx.store.get("publicipaddress", ip["id"])
@@ -206,18 +220,18 @@ def disassociate_ip_address(ctx):
 
 @api("listPublicIpAddresses", response="publicipaddress", related="associateIpAddress,disassociateIpAddress",
      description="Lists public IP addresses: the caller's allocated ones, or also free ones with allocatedonly=false.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="publicipaddress"), P("zoneid", "uuid"),
-             P("allocatedonly", "boolean", description="only allocated addresses (default true)"),
-             P("associatednetworkid", "uuid", description="addresses of this guest network", entity="network"),
-             P("networkid", "uuid", description="addresses of this guest network", entity="network"),
-             P("fordisplay", "boolean", description="addresses shown to the end user"),
-             P("forloadbalancing", "boolean", description="addresses usable for load balancing"),
-             P("forvirtualnetwork", "boolean", description="public (virtual network) addresses"),
-             P("ipaddress", description="this address"), P("issourcenat", "boolean", description="source NAT addresses"),
-             P("isstaticnat", "boolean", description="static NAT addresses"), P("physicalnetworkid", "uuid"),
-             P("projectid", "uuid", entity=""), P("state", description="Allocating, Allocated, Releasing or Free"),
-             P("tags", "map"), P("vlanid", "uuid", description="addresses of this public range"),
-             P("vpcid", "uuid", description="addresses of this VPC", entity="vpc")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity="publicipaddress"), P("zoneid"),
+             P("allocatedonly", "only allocated addresses (default true)"),
+             P("associatednetworkid", "addresses of this guest network", entity="network"),
+             P("networkid", "addresses of this guest network", entity="network"),
+             P("fordisplay", "addresses shown to the end user"),
+             P("forloadbalancing", "addresses usable for load balancing"),
+             P("forvirtualnetwork", "public (virtual network) addresses"),
+             P("ipaddress", "this address"), P("issourcenat", "source NAT addresses"),
+             P("isstaticnat", "static NAT addresses"), P("physicalnetworkid"),
+             P("projectid", entity=""), P("state", "Allocating, Allocated, Releasing or Free"),
+             P("tags"), P("vlanid", "addresses of this public range"),
+             P("vpcid", "addresses of this VPC", entity="vpc")])
 def list_public_ip_addresses(ctx):
     from marvin2.simulator.listing import owner_filter
 
@@ -272,10 +286,10 @@ def user_vm(ctx, vm_id: str) -> dict:
 
 @api("enableStaticNat", response="success", related="disableStaticNat",
      description="Maps a public IP address one-to-one to a VM of the address's network.",
-     params=[P("ipaddressid", "uuid", True, "the public IP address", entity="publicipaddress"),
-             P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"),
-             P("networkid", "uuid", description="the VM's network (VPC addresses)", entity="network"),
-             P("vmguestip", description="a secondary IP of the VM to NAT to")])
+     params=[P("ipaddressid", "the public IP address", entity="publicipaddress"),
+             P("virtualmachineid", "the VM", entity="virtualmachine"),
+             P("networkid", "the VM's network (VPC addresses)", entity="network"),
+             P("vmguestip", "a secondary IP of the VM to NAT to")])
 def enable_static_nat(ctx):
     store = ctx.store
     ip = owned_ip(ctx, ctx.get("ipaddressid"))
@@ -321,9 +335,9 @@ def enable_static_nat(ctx):
     return SUCCESS
 
 
-@api("disableStaticNat", is_async=True, response="success", instance_type="IpAddress", related="enableStaticNat",
+@api("disableStaticNat", response="success", instance_type="IpAddress", related="enableStaticNat",
      description="Removes the static NAT of a public IP address.",
-     params=[P("ipaddressid", "uuid", True, "the public IP address", entity="publicipaddress")])
+     params=[P("ipaddressid", "the public IP address", entity="publicipaddress")])
 def disable_static_nat(ctx):
     ip = owned_ip(ctx, ctx.get("ipaddressid"))
 

@@ -36,11 +36,11 @@ def list_affinity_group_types(ctx):
     return ListResult(page.items, page.count)
 
 
-@api("createAffinityGroup", is_async=True, response="affinitygroup", instance_type="AffinityGroup",
+@api("createAffinityGroup", response="affinitygroup", instance_type="AffinityGroup",
      description="Creates an affinity group of a type (host anti-affinity or host affinity).",
-     params=[P("name", "string", True, "group name"), P("type", "string", True, "group type"),
-             P("description", description="description"), P("account"), P("domainid", "uuid"),
-             P("projectid", "uuid", entity="project")])
+     params=[P("name", "group name"), P("type", "group type"),
+             P("description", "description"), P("account"), P("domainid"),
+             P("projectid", entity="project")])
 def create_affinity_group(ctx):
     owner = owner_for_create(ctx)
     name, group_type = ctx.get("name"), ctx.get("type")
@@ -62,9 +62,9 @@ def create_affinity_group(ctx):
 
 @api("listAffinityGroups", response="affinitygroup", related="createAffinityGroup",
      description="Lists the affinity groups the caller may see.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="affinitygroup"), P("name"), P("type", description="group type"),
-             P("virtualmachineid", "uuid", description="groups of this VM", entity="virtualmachine"),
-             P("projectid", "uuid", entity="project")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity="affinitygroup"), P("name"), P("type", "group type"),
+             P("virtualmachineid", "groups of this VM", entity="virtualmachine"),
+             P("projectid", entity="project")])
 def list_affinity_groups(ctx):
     vm_id = ctx.get("virtualmachineid")
     if vm_id:
@@ -77,10 +77,10 @@ def list_affinity_groups(ctx):
     return list_owned(ctx, "affinitygroup", lambda r: render_group(ctx, r), match=match, keyword_fields=("name",))
 
 
-@api("deleteAffinityGroup", is_async=True, response="success", instance_type="AffinityGroup",
+@api("deleteAffinityGroup", response="success", instance_type="AffinityGroup",
      description="Deletes an affinity group (by id, or by name for an account); it must not hold VMs.",
-     params=[P("id", "uuid", entity="affinitygroup"), P("name"), P("account"), P("domainid", "uuid"),
-             P("projectid", "uuid", entity="project")])
+     params=[P("id", entity="affinitygroup"), P("name"), P("account"), P("domainid"),
+             P("projectid", entity="project")])
 def delete_affinity_group(ctx):
     store = ctx.store
     if ctx.has("id"):
@@ -110,11 +110,11 @@ def delete_affinity_group(ctx):
     return Job(run, instance_id=row["id"])
 
 
-@api("updateVMAffinityGroup", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("updateVMAffinityGroup", response="virtualmachine", instance_type="VirtualMachine",
      description="Replaces the affinity groups of a stopped VM.",
-     params=[P("id", "uuid", True, "the VM", entity="virtualmachine"),
-             P("affinitygroupids", "list", description="the new groups (empty list: none)"),
-             P("affinitygroupnames", "list", description="the new groups by name")])
+     params=[P("id", "the VM", entity="virtualmachine"),
+             P("affinitygroupids", "the new groups (empty list: none)"),
+             P("affinitygroupnames", "the new groups by name")])
 def update_vm_affinity_group(ctx):
     from marvin2.simulator.apis.compute import (
         _affinity_groups,

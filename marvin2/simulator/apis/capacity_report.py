@@ -245,11 +245,11 @@ def _plain(ctx, entries: list[Entry], zone_id, pod_id, cluster_id) -> list[Entry
 
 @api("listCapacity", response="capacity", roles=ADMINS,
      description="Reports, per zone (or pod, or cluster), each capacity type's total and how much of it is used.",
-     params=[*PAGING, P("zoneid", "uuid", description="only this zone"), P("podid", "uuid", description="only this pod"),
-             P("clusterid", "uuid", description="only this cluster"),
-             P("type", "integer", description="only this capacity type" + TYPE_HELP),
-             P("fetchlatest", "boolean", description="recalculate first (figures here are always current)"),
-             P("sortby", description="usage: the most used places first, at zone, pod and cluster level")])
+     params=[*PAGING, P("zoneid", "only this zone"), P("podid", "only this pod"),
+             P("clusterid", "only this cluster"),
+             P("type", "only this capacity type" + TYPE_HELP),
+             P("fetchlatest", "recalculate first (figures here are always current)"),
+             P("sortby", "usage: the most used places first, at zone, pod and cluster level")])
 def list_capacity(ctx):
     sort_by = ctx.get("sortby")
     if sort_by is not None and sort_by.lower() != "usage":

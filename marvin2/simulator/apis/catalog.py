@@ -162,14 +162,14 @@ def offering_for_vm(row: dict, details: dict) -> tuple[int, int, int]:
 
 @api("listServiceOfferings", response="serviceoffering", related="createServiceOffering,updateServiceOffering",
      description="Lists the compute offerings the caller may use (system offerings with issystem=true, admins only).",
-     params=[*PAGING, P("id", "uuid", entity="serviceoffering"), P("name"), P("domainid", "uuid"),
-             P("isrecursive", "boolean"), P("listall", "boolean"), P("issystem", "boolean", description="system VM offerings"),
-             P("systemvmtype", description="consoleproxy, secondarystoragevm or domainrouter"),
-             P("virtualmachineid", "uuid", description="offerings this VM may change to", entity="virtualmachine"),
-             P("zoneid", "uuid"), P("cpunumber", "integer", description="CPUs the offering must support"),
-             P("cpuspeed", "integer", description="CPU speed the offering must support"),
-             P("memory", "integer", description="memory (MiB) the offering must support"),
-             P("encryptroot", "boolean", description="only offerings that encrypt (or not) the root disk")])
+     params=[*PAGING, P("id", entity="serviceoffering"), P("name"), P("domainid"),
+             P("isrecursive"), P("listall"), P("issystem", "system VM offerings"),
+             P("systemvmtype", "consoleproxy, secondarystoragevm or domainrouter"),
+             P("virtualmachineid", "offerings this VM may change to", entity="virtualmachine"),
+             P("zoneid"), P("cpunumber", "CPUs the offering must support"),
+             P("cpuspeed", "CPU speed the offering must support"),
+             P("memory", "memory (MiB) the offering must support"),
+             P("encryptroot", "only offerings that encrypt (or not) the root disk")])
 def list_service_offerings(ctx):
     issystem = bool(ctx.get("issystem"))
     if issystem and not ctx.caller.is_admin:
@@ -202,7 +202,7 @@ def list_service_offerings(ctx):
     return ctx.list("serviceoffering", lambda r: render_service_offering(ctx, r), match=match, owned=False)
 
 
-_IO_PARAMS = [P(n, "long") for n in (
+_IO_PARAMS = [P(n) for n in (
     "bytesreadrate", "bytesreadratemax", "bytesreadratemaxlength", "byteswriterate", "byteswriteratemax",
     "byteswriteratemaxlength", "iopsreadrate", "iopsreadratemax", "iopsreadratemaxlength", "iopswriterate",
     "iopswriteratemax", "iopswriteratemaxlength")]
@@ -210,27 +210,26 @@ _IO_PARAMS = [P(n, "long") for n in (
 
 @api("createServiceOffering", response="serviceoffering", roles=ADMIN_ONLY,
      description="Creates a compute offering (fixed size, or custom: CPU/memory chosen at deploy within limits).",
-     params=[P("name", "string", True, "offering name"), P("displaytext", "string", True, "description"),
-             P("cpunumber", "integer", description="CPUs (omit for a custom offering)"),
-             P("cpuspeed", "integer", description="MHz per CPU"), P("memory", "integer", description="memory (MiB)"),
-             P("customized", "boolean", description="size chosen at deploy"),
-             P("mincpunumber", "integer", description="custom: fewest CPUs"), P("maxcpunumber", "integer", description="custom: most CPUs"),
-             P("minmemory", "integer", description="custom: least memory (MiB)"), P("maxmemory", "integer", description="custom: most memory (MiB)"),
-             P("storagetype", description="shared (default) or local"), P("offerha", "boolean", description="HA"),
-             P("limitcpuuse", "boolean", description="cap CPU use"), P("isvolatile", "boolean", description="reset root disk on reboot"),
-             P("issystem", "boolean", description="for system VMs"), P("systemvmtype", description="system VM type"),
-             P("hosttags", description="host tags"), P("tags", description="storage tags"),
-             P("domainid", "list", description="domains it is limited to"), P("zoneid", "list", description="zones it is limited to"),
-             P("networkrate", "integer", description="network rate (Mb/s)"), P("provisioningtype", description="thin, sparse or fat"),
-             P("cachemode", description="none, writeback or writethrough"), P("deploymentplanner", description="deployment planner"),
-             P("rootdisksize", "long", description="root disk size (GB)"), P("dynamicscalingenabled", "boolean", description="scalable while running"),
-             P("diskofferingid", "uuid", description="disk offering of the root disk"),
-             P("diskofferingstrictness", "boolean", description="root disk offering fixed"),
-             P("encryptroot", "boolean", description="encrypt the root disk"), P("customizediops", "boolean", description="IOPS chosen at deploy"),
-             P("miniops", "long", description="min IOPS"), P("maxiops", "long", description="max IOPS"),
-             P("hypervisorsnapshotreserve", "integer", description="hypervisor snapshot reserve (%)"),
-             P("serviceofferingdetails", "map", description="extra details"), P("storagepolicy", "uuid", entity="",
-                                                                               description="VMware storage policy"),
+     params=[P("name", "offering name"), P("displaytext", "description"),
+             P("cpunumber", "CPUs (omit for a custom offering)"),
+             P("cpuspeed", "MHz per CPU"), P("memory", "memory (MiB)"),
+             P("customized", "size chosen at deploy"),
+             P("mincpunumber", "custom: fewest CPUs"), P("maxcpunumber", "custom: most CPUs"),
+             P("minmemory", "custom: least memory (MiB)"), P("maxmemory", "custom: most memory (MiB)"),
+             P("storagetype", "shared (default) or local"), P("offerha", "HA"),
+             P("limitcpuuse", "cap CPU use"), P("isvolatile", "reset root disk on reboot"),
+             P("issystem", "for system VMs"), P("systemvmtype", "system VM type"),
+             P("hosttags", "host tags"), P("tags", "storage tags"),
+             P("domainid", "domains it is limited to"), P("zoneid", "zones it is limited to"),
+             P("networkrate", "network rate (Mb/s)"), P("provisioningtype", "thin, sparse or fat"),
+             P("cachemode", "none, writeback or writethrough"), P("deploymentplanner", "deployment planner"),
+             P("rootdisksize", "root disk size (GB)"), P("dynamicscalingenabled", "scalable while running"),
+             P("diskofferingid", "disk offering of the root disk"),
+             P("diskofferingstrictness", "root disk offering fixed"),
+             P("encryptroot", "encrypt the root disk"), P("customizediops", "IOPS chosen at deploy"),
+             P("miniops", "min IOPS"), P("maxiops", "max IOPS"),
+             P("hypervisorsnapshotreserve", "hypervisor snapshot reserve (%)"),
+             P("serviceofferingdetails", "extra details"), P("storagepolicy", "VMware storage policy", entity=""),
              *_IO_PARAMS])
 def create_service_offering(ctx):
     name = ctx.get("name")
@@ -255,7 +254,7 @@ def create_service_offering(ctx):
             details[key] = str(ctx.get(key))
     details.update(map_as_dict_loose(ctx.get("serviceofferingdetails")))
     row = ctx.store.insert("serviceoffering", {
-        "name": name, "displaytext": ctx.get("displaytext"), "cpunumber": cpunumber, "cpuspeed": cpuspeed,
+        "name": name, "displaytext": ctx.get("displaytext") or ctx.get("name"), "cpunumber": cpunumber, "cpuspeed": cpuspeed,
         "memory": memory, "iscustomized": bool(customized), "storagetype": storagetype,
         "offerha": bool(ctx.get("offerha")), "limitcpuuse": bool(ctx.get("limitcpuuse")),
         "isvolatile": bool(ctx.get("isvolatile")), "issystem": bool(ctx.get("issystem")),
@@ -299,10 +298,10 @@ def _offering_scope_changes(ctx) -> dict:
 
 @api("updateServiceOffering", response="serviceoffering", roles=ADMIN_ONLY,
      description="Renames a compute offering or changes its description, sort key, tags, domains or zones.",
-     params=[P("id", "uuid", True, "the offering", entity="serviceoffering"), P("name"), P("displaytext"),
-             P("sortkey", "integer", description="display order"), P("hosttags", description="host tags"),
-             P("storagetags", description="storage tags"), P("domainid", length=4096, description="comma-separated domain ids (public: all)"),
-             P("zoneid", description="comma-separated zone ids (all: every zone)")])
+     params=[P("id", "the offering", entity="serviceoffering"), P("name"), P("displaytext"),
+             P("sortkey", "display order"), P("hosttags", "host tags"),
+             P("storagetags", "storage tags"), P("domainid", "comma-separated domain ids (public: all)"),
+             P("zoneid", "comma-separated zone ids (all: every zone)")])
 def update_service_offering(ctx):
     row = ctx.store.get("serviceoffering", ctx.get("id"))
     if row.get("removed") or row.get("state") == "Inactive":
@@ -319,7 +318,7 @@ def update_service_offering(ctx):
 
 @api("deleteServiceOffering", response="success", roles=ADMIN_ONLY,
      description="Deletes a compute offering (VMs already using it keep running).",
-     params=[P("id", "uuid", True, "the offering", entity="serviceoffering")])
+     params=[P("id", "the offering", entity="serviceoffering")])
 def delete_service_offering(ctx):
     row = ctx.store.get("serviceoffering", ctx.get("id"))
     if row.get("removed"):
@@ -367,10 +366,10 @@ def render_disk_offering(ctx, row: dict) -> dict:
 
 @api("listDiskOfferings", response="diskoffering", related="createDiskOffering,updateDiskOffering",
      description="Lists the disk offerings the caller may use.",
-     params=[*PAGING, P("id", "uuid", entity="diskoffering"), P("name"), P("domainid", "uuid"), P("isrecursive", "boolean"),
-             P("listall", "boolean"), P("zoneid", "uuid"), P("storageid", "uuid", description="offerings usable on this pool"),
-             P("volumeid", "uuid", description="offerings this volume may change to", entity="volume"),
-             P("encrypt", "boolean", description="only offerings that encrypt (or not)")])
+     params=[*PAGING, P("id", entity="diskoffering"), P("name"), P("domainid"), P("isrecursive"),
+             P("listall"), P("zoneid"), P("storageid", "offerings usable on this pool"),
+             P("volumeid", "offerings this volume may change to", entity="volume"),
+             P("encrypt", "only offerings that encrypt (or not)")])
 def list_disk_offerings(ctx):
     def match(row):
         return (row.get("state", "Active") == "Active" and _domain_visible(ctx, row)
@@ -387,16 +386,16 @@ MAX_VOLUME_GB = 2000
 
 @api("createDiskOffering", response="diskoffering", roles=ADMIN_ONLY,
      description="Creates a disk offering: a fixed size, or customized (size chosen when the volume is created).",
-     params=[P("name", "string", True, "offering name"), P("displaytext", "string", True, "description", length=4096),
-             P("disksize", "long", description="size (GB) of a fixed offering"), P("customized", "boolean", description="size chosen by the user"),
-             P("storagetype", description="shared (default) or local"), P("provisioningtype", description="thin, sparse or fat"),
-             P("tags", description="storage tags", length=4096), P("domainid", "list", description="domains it is limited to"),
-             P("zoneid", "list", description="zones it is limited to"), P("displayoffering", "boolean", description="shown to users"),
-             P("cachemode", description="none, writeback or writethrough"), P("encrypt", "boolean", description="encrypt volumes"),
-             P("disksizestrictness", "boolean", description="size fixed"), P("customizediops", "boolean", description="IOPS chosen by user"),
-             P("miniops", "long", description="min IOPS"), P("maxiops", "long", description="max IOPS"),
-             P("hypervisorsnapshotreserve", "integer", description="hypervisor snapshot reserve (%)"),
-             P("details", "map", description="extra details"), P("storagepolicy", "uuid", entity="", description="VMware storage policy"),
+     params=[P("name", "offering name"), P("displaytext", "description"),
+             P("disksize", "size (GB) of a fixed offering"), P("customized", "size chosen by the user"),
+             P("storagetype", "shared (default) or local"), P("provisioningtype", "thin, sparse or fat"),
+             P("tags", "storage tags"), P("domainid", "domains it is limited to"),
+             P("zoneid", "zones it is limited to"), P("displayoffering", "shown to users"),
+             P("cachemode", "none, writeback or writethrough"), P("encrypt", "encrypt volumes"),
+             P("disksizestrictness", "size fixed"), P("customizediops", "IOPS chosen by user"),
+             P("miniops", "min IOPS"), P("maxiops", "max IOPS"),
+             P("hypervisorsnapshotreserve", "hypervisor snapshot reserve (%)"),
+             P("details", "extra details"), P("storagepolicy", "VMware storage policy", entity=""),
              *_IO_PARAMS])
 def create_disk_offering(ctx):
     size = ctx.get("disksize")
@@ -413,7 +412,7 @@ def create_disk_offering(ctx):
     if storagetype not in ("shared", "local"):
         raise errors.invalid_value(f"Invalid storage type {ctx.get('storagetype')} specified, valid types are: 'local' and 'shared'")
     row = ctx.store.insert("diskoffering", {
-        "name": ctx.get("name"), "displaytext": ctx.get("displaytext"), "disksize": 0 if customized else size,
+        "name": ctx.get("name"), "displaytext": ctx.get("displaytext") or ctx.get("name"), "disksize": 0 if customized else size,
         "iscustomized": customized, "storagetype": storagetype, "provisioningtype": ctx.get("provisioningtype", "thin"),
         "tags": ctx.get("tags"), "domainids": _check_domains(ctx, _list_param(ctx, "domainid")),
         "zonelist": _check_zones(ctx, _list_param(ctx, "zoneid")), "displayoffering": ctx.get("displayoffering", True),
@@ -429,11 +428,11 @@ def create_disk_offering(ctx):
 
 @api("updateDiskOffering", response="diskoffering", roles=ADMIN_ONLY,
      description="Renames a disk offering or changes its description, visibility, tags, domains or zones.",
-     params=[P("id", "uuid", True, "the offering", entity="diskoffering"), P("name"), P("displaytext", length=4096),
-             P("sortkey", "integer", description="display order"), P("displayoffering", "boolean", description="shown to users"),
-             P("tags", description="storage tags"), P("domainid", length=4096, description="comma-separated domain ids (public: all)"),
-             P("zoneid", description="comma-separated zone ids (all: every zone)"),
-             P("cachemode", description="cache mode"), *_IO_PARAMS])
+     params=[P("id", "the offering", entity="diskoffering"), P("name"), P("displaytext"),
+             P("sortkey", "display order"), P("displayoffering", "shown to users"),
+             P("tags", "storage tags"), P("domainid", "comma-separated domain ids (public: all)"),
+             P("zoneid", "comma-separated zone ids (all: every zone)"),
+             P("cachemode", "cache mode"), *_IO_PARAMS])
 def update_disk_offering(ctx):
     row = ctx.store.get("diskoffering", ctx.get("id"))
     if row.get("removed"):
@@ -448,7 +447,7 @@ def update_disk_offering(ctx):
 
 @api("deleteDiskOffering", response="success", roles=ADMIN_ONLY,
      description="Deletes a disk offering (existing volumes keep it).",
-     params=[P("id", "uuid", True, "the offering", entity="diskoffering")])
+     params=[P("id", "the offering", entity="diskoffering")])
 def delete_disk_offering(ctx):
     row = ctx.store.get("diskoffering", ctx.get("id"))
     if row.get("removed"):
@@ -468,8 +467,8 @@ declare_object("oscategory", {"id": "category id", "name": "category name"})
 
 @api("listOsTypes", response="ostype", related="listOsCategories",
      description="Lists the guest OS types templates can be registered with.",
-     params=[*PAGING, P("id", "uuid", entity="ostype"), P("oscategoryid", "uuid", entity="oscategory"),
-             P("description", description="OS type description (exact)")])
+     params=[*PAGING, P("id", entity="ostype"), P("oscategoryid", entity="oscategory"),
+             P("description", "OS type description (exact)")])
 def list_os_types(ctx):
     def match(row):
         return not ctx.has("description") or row.get("description", "").lower() == ctx.get("description").lower()
@@ -484,7 +483,7 @@ def list_os_types(ctx):
 
 @api("listOsCategories", response="oscategory", related="listOsTypes",
      description="Lists the guest OS categories.",
-     params=[*PAGING, P("id", "uuid", entity="oscategory"), P("name")])
+     params=[*PAGING, P("id", entity="oscategory"), P("name")])
 def list_os_categories(ctx):
     return ctx.list("oscategory", lambda r: {"id": r["id"], "name": r["name"]}, keyword_fields=("name",), owned=False)
 
@@ -667,25 +666,25 @@ declare_object("iso", _TEMPLATE_FIELDS)
 
 @api("listTemplates", response="template", related="registerTemplate,updateTemplate",
      description="Lists templates (one entry per zone a template is in) chosen by templatefilter.",
-     params=[*PAGING, P("templatefilter", "string", True, "featured, self, selfexecutable, sharedexecutable, executable, community or all"),
-             P("id", "uuid", entity="template"), P("ids", "list", description="template ids"), P("name"), P("zoneid", "uuid"),
-             P("hypervisor"), P("account"), P("domainid", "uuid"), P("isrecursive", "boolean"), P("listall", "boolean"),
-             P("projectid", "uuid", entity="project"), P("tags", "map"), P("showremoved", "boolean", description="include removed"),
-             P("showunique", "boolean", description="one entry per template"), P("showicon", "boolean"),
-             P("parenttemplateid", "uuid", description="child templates of this one", entity="template"),
-             P("details", "list", description="all or min")])
+     params=[*PAGING, P("templatefilter", "featured, self, selfexecutable, sharedexecutable, executable, community or all"),
+             P("id", entity="template"), P("ids", "template ids"), P("name"), P("zoneid"),
+             P("hypervisor"), P("account"), P("domainid"), P("isrecursive"), P("listall"),
+             P("projectid", entity="project"), P("tags"), P("showremoved", "include removed"),
+             P("showunique", "one entry per template"), P("showicon"),
+             P("parenttemplateid", "child templates of this one", entity="template"),
+             P("details", "all or min")])
 def list_templates(ctx):
     return _list_images(ctx, ctx.get("templatefilter"), iso=False)
 
 
 @api("listIsos", response="iso", related="registerIso,updateIso",
      description="Lists ISOs (one entry per zone) chosen by isofilter (default selfexecutable).",
-     params=[*PAGING, P("isofilter", description="featured, self, selfexecutable, sharedexecutable, executable, community or all"),
-             P("id", "uuid", entity="template"), P("name"), P("zoneid", "uuid"), P("hypervisor"), P("account"),
-             P("domainid", "uuid"), P("isrecursive", "boolean"), P("listall", "boolean"), P("projectid", "uuid", entity="project"),
-             P("tags", "map"), P("bootable", "boolean", description="bootable ISOs only"), P("ispublic", "boolean"),
-             P("isready", "boolean", description="ready ISOs only"), P("showremoved", "boolean"), P("showunique", "boolean"),
-             P("showicon", "boolean")])
+     params=[*PAGING, P("isofilter", "featured, self, selfexecutable, sharedexecutable, executable, community or all"),
+             P("id", entity="template"), P("name"), P("zoneid"), P("hypervisor"), P("account"),
+             P("domainid"), P("isrecursive"), P("listall"), P("projectid", entity="project"),
+             P("tags"), P("bootable", "bootable ISOs only"), P("ispublic"),
+             P("isready", "ready ISOs only"), P("showremoved"), P("showunique"),
+             P("showicon")])
 def list_isos(ctx):
     return _list_images(ctx, ctx.get("isofilter") or "selfexecutable", iso=True)
 
@@ -732,7 +731,7 @@ def _register(ctx, *, iso: bool) -> dict:
     limits.charge(ctx.store, owner, "template")
     now = epoch()
     row = ctx.store.insert("template", {
-        "name": ctx.get("name"), "displaytext": ctx.get("displaytext"), "format": image_format, "hypervisor": hypervisor,
+        "name": ctx.get("name"), "displaytext": ctx.get("displaytext") or ctx.get("name"), "format": image_format, "hypervisor": hypervisor,
         "url": url, "ostypeid": ostype, "ispublic": bool(ctx.get("ispublic")), "isfeatured": bool(ctx.get("isfeatured")),
         "isextractable": bool(ctx.get("isextractable")), "passwordenabled": bool(ctx.get("passwordenabled")),
         "sshkeyenabled": bool(ctx.get("sshkeyenabled")), "isdynamicallyscalable": bool(ctx.get("isdynamicallyscalable")),
@@ -752,18 +751,18 @@ def _register(ctx, *, iso: bool) -> dict:
 @api("registerTemplate", response="template", related="listTemplates,updateTemplate",
      description="Registers a template from a URL; it downloads in the background (see listTemplates status). "
                  "Answers a list of one entry per zone.",
-     params=[P("name", "string", True, "template name"), P("displaytext", "string", True, "description", length=4096),
-             P("format", "string", True, "image format (QCOW2, RAW, VHD, OVA ...)"),
-             P("hypervisor", "string", True, "target hypervisor"), P("url", "string", True, "where to download it", length=2048),
-             P("ostypeid", "uuid"), P("zoneid", "uuid"), P("zoneids", "list", description="several zones"),
-             P("account"), P("domainid", "uuid"), P("projectid", "uuid", entity="project"), P("bits", "integer", description="32 or 64"),
-             P("checksum", description="checksum of the image"), P("details", "map", description="template details"),
-             P("isdynamicallyscalable", "boolean", description="has tools for scaling"), P("isextractable", "boolean", description="may be downloaded"),
-             P("isfeatured", "boolean", description="featured (admins)"), P("ispublic", "boolean", description="public"),
-             P("isrouting", "boolean", description="a router template"), P("passwordenabled", "boolean", description="password reset"),
-             P("requireshvm", "boolean", description="needs HVM"), P("sshkeyenabled", "boolean", description="SSH key reset"),
-             P("templatetag", description="tag"), P("directdownload", "boolean", description="bypass secondary storage"),
-             P("deployasis", "boolean", description="VMware deploy-as-is")])
+     params=[P("name", "template name"), P("displaytext", "description"),
+             P("format", "image format (QCOW2, RAW, VHD, OVA ...)"),
+             P("hypervisor", "target hypervisor"), P("url", "where to download it"),
+             P("ostypeid"), P("zoneid"), P("zoneids", "several zones"),
+             P("account"), P("domainid"), P("projectid", entity="project"), P("bits", "32 or 64"),
+             P("checksum", "checksum of the image"), P("details", "template details"),
+             P("isdynamicallyscalable", "has tools for scaling"), P("isextractable", "may be downloaded"),
+             P("isfeatured", "featured (admins)"), P("ispublic", "public"),
+             P("isrouting", "a router template"), P("passwordenabled", "password reset"),
+             P("requireshvm", "needs HVM"), P("sshkeyenabled", "SSH key reset"),
+             P("templatetag", "tag"), P("directdownload", "bypass secondary storage"),
+             P("deployasis", "VMware deploy-as-is")])
 def register_template(ctx):
     row = _register(ctx, iso=False)
     items = [render_template(ctx, row, z) for z in row["zoneids"]]
@@ -772,14 +771,14 @@ def register_template(ctx):
 
 @api("registerIso", response="iso", related="listIsos,updateIso",
      description="Registers an ISO from a URL; it downloads in the background. Answers a list of one entry per zone.",
-     params=[P("name", "string", True, "ISO name"), P("displaytext", "string", True, "description", length=4096),
-             P("url", "string", True, "where to download it", length=2048), P("zoneid", "uuid", True, "the zone"),
-             P("ostypeid", "uuid"), P("account"), P("domainid", "uuid"), P("projectid", "uuid", entity="project"),
-             P("bootable", "boolean", description="bootable (default true)"), P("checksum", description="checksum"),
-             P("isextractable", "boolean", description="may be downloaded"), P("isfeatured", "boolean", description="featured"),
-             P("ispublic", "boolean", description="public"), P("isdynamicallyscalable", "boolean", description="has tools for scaling"),
-             P("passwordenabled", "boolean", description="password reset"), P("directdownload", "boolean", description="bypass secondary storage"),
-             P("imagestoreuuid", description="image store to use")])
+     params=[P("name", "ISO name"), P("displaytext", "description"),
+             P("url", "where to download it"), P("zoneid", "the zone"),
+             P("ostypeid"), P("account"), P("domainid"), P("projectid", entity="project"),
+             P("bootable", "bootable (default true)"), P("checksum", "checksum"),
+             P("isextractable", "may be downloaded"), P("isfeatured", "featured"),
+             P("ispublic", "public"), P("isdynamicallyscalable", "has tools for scaling"),
+             P("passwordenabled", "password reset"), P("directdownload", "bypass secondary storage"),
+             P("imagestoreuuid", "image store to use")])
 def register_iso(ctx):
     row = _register(ctx, iso=True)
     items = [render_template(ctx, row, z) for z in row["zoneids"]]
@@ -823,17 +822,17 @@ def _update_image(ctx, iso: bool) -> dict:
     return render_template(ctx, row, zone)
 
 
-_UPDATE_PARAMS = [P("id", "uuid", True, "the template or ISO", entity="template"), P("name"), P("displaytext", length=4096),
-                  P("ostypeid", "uuid"), P("format", description="image format"), P("passwordenabled", "boolean", description="password reset"),
-                  P("bootable", "boolean", description="bootable"), P("sortkey", "integer", description="display order"),
-                  P("isdynamicallyscalable", "boolean", description="has tools for scaling"),
-                  P("sshkeyenabled", "boolean", description="SSH key reset"), P("requireshvm", "boolean", description="needs HVM"),
-                  P("isrouting", "boolean", description="router template"), P("details", "map", description="details to set"),
-                  P("cleanupdetails", "boolean", description="remove every detail first")]
+_UPDATE_PARAMS = [P("id", "the template or ISO", entity="template"), P("name"), P("displaytext"),
+                  P("ostypeid"), P("format", "image format"), P("passwordenabled", "password reset"),
+                  P("bootable", "bootable"), P("sortkey", "display order"),
+                  P("isdynamicallyscalable", "has tools for scaling"),
+                  P("sshkeyenabled", "SSH key reset"), P("requireshvm", "needs HVM"),
+                  P("isrouting", "router template"), P("details", "details to set"),
+                  P("cleanupdetails", "remove every detail first")]
 
 
 @api("updateTemplate", response="template", description="Changes a template's name, description, OS type, flags or details.",
-     params=[*_UPDATE_PARAMS, P("templatetype", description="template type (root admin)")])
+     params=[*_UPDATE_PARAMS, P("templatetype", "template type (root admin)")])
 def update_template(ctx):
     return _update_image(ctx, iso=False)
 
@@ -889,11 +888,11 @@ def _update_permissions(ctx, iso: bool):
     return SUCCESS
 
 
-_PERMISSION_PARAMS = [P("id", "uuid", True, "the template or ISO", entity="template"),
-                      P("accounts", "list", description="account names of the owner's domain"),
-                      P("projectids", "list", description="project ids"), P("op", description="add, remove or reset"),
-                      P("ispublic", "boolean", description="public"), P("isfeatured", "boolean", description="featured"),
-                      P("isextractable", "boolean", description="may be downloaded (root admin)")]
+_PERMISSION_PARAMS = [P("id", "the template or ISO", entity="template"),
+                      P("accounts", "account names of the owner's domain"),
+                      P("projectids", "project ids"), P("op", "add, remove or reset"),
+                      P("ispublic", "public"), P("isfeatured", "featured"),
+                      P("isextractable", "may be downloaded (root admin)")]
 
 
 @api("updateTemplatePermissions", response="success", related="listTemplatePermissions",
@@ -934,23 +933,23 @@ def _list_permissions(ctx, iso: bool) -> dict:
 
 
 @api("listTemplatePermissions", response="templatepermission",
-     description="Shows who a template is shared with.", params=[P("id", "uuid", True, "the template", entity="template")])
+     description="Shows who a template is shared with.", params=[P("id", "the template", entity="template")])
 def list_template_permissions(ctx):
     return _list_permissions(ctx, iso=False)
 
 
 @api("listIsoPermissions", response="templatepermission",
-     description="Shows who an ISO is shared with.", params=[P("id", "uuid", True, "the ISO", entity="template")])
+     description="Shows who an ISO is shared with.", params=[P("id", "the ISO", entity="template")])
 def list_iso_permissions(ctx):
     return _list_permissions(ctx, iso=True)
 
 
 # --- copy, extract, delete (async) ------------------------------------------------------------------
 
-_COPY_PARAMS = [P("id", "uuid", True, "the template or ISO", entity="template"),
-                P("destzoneid", "uuid", description="destination zone", entity="zone"),
-                P("destzoneids", "list", description="destination zones"),
-                P("sourcezoneid", "uuid", description="source zone (default: any where it is ready)", entity="zone")]
+_COPY_PARAMS = [P("id", "the template or ISO", entity="template"),
+                P("destzoneid", "destination zone", entity="zone"),
+                P("destzoneids", "destination zones"),
+                P("sourcezoneid", "source zone (default: any where it is ready)", entity="zone")]
 
 
 def _copy(ctx, iso: bool) -> Job:
@@ -988,13 +987,13 @@ def _copy(ctx, iso: bool) -> Job:
     return Job(run, instance_type="Iso" if iso else "Template", instance_id=row["id"])
 
 
-@api("copyTemplate", is_async=True, response="template", instance_type="Template",
+@api("copyTemplate", response="template", instance_type="Template",
      description="Copies a template to other zones.", params=_COPY_PARAMS)
 def copy_template(ctx):
     return _copy(ctx, iso=False)
 
 
-@api("copyIso", is_async=True, response="iso", instance_type="Iso",
+@api("copyIso", response="iso", instance_type="Iso",
      description="Copies an ISO to other zones.", params=_COPY_PARAMS)
 def copy_iso(ctx):
     return _copy(ctx, iso=True)
@@ -1043,18 +1042,18 @@ def _extract(ctx, iso: bool) -> Job:
     return Job(run, instance_type="Iso" if iso else "Template", instance_id=row["id"])
 
 
-@api("extractTemplate", is_async=True, response="template", instance_type="Template",
+@api("extractTemplate", response="template", instance_type="Template",
      description="Makes a template downloadable: the job result carries its URL.",
-     params=[P("id", "uuid", True, "the template", entity="template"), P("mode", "string", True, "HTTP_DOWNLOAD or FTP_UPLOAD"),
-             P("url", description="FTP_UPLOAD target", length=2048), P("zoneid", "uuid")])
+     params=[P("id", "the template", entity="template"), P("mode", "HTTP_DOWNLOAD or FTP_UPLOAD"),
+             P("url", "FTP_UPLOAD target"), P("zoneid")])
 def extract_template(ctx):
     return _extract(ctx, iso=False)
 
 
-@api("extractIso", is_async=True, response="iso", instance_type="Iso",
+@api("extractIso", response="iso", instance_type="Iso",
      description="Makes an ISO downloadable: the job result carries its URL.",
-     params=[P("id", "uuid", True, "the ISO", entity="template"), P("mode", "string", True, "HTTP_DOWNLOAD or FTP_UPLOAD"),
-             P("url", description="FTP_UPLOAD target", length=2048), P("zoneid", "uuid")])
+     params=[P("id", "the ISO", entity="template"), P("mode", "HTTP_DOWNLOAD or FTP_UPLOAD"),
+             P("url", "FTP_UPLOAD target"), P("zoneid")])
 def extract_iso(ctx):
     return _extract(ctx, iso=True)
 
@@ -1099,17 +1098,17 @@ def _delete(ctx, iso: bool) -> Job:
     return Job(run, instance_type="Iso" if iso else "Template", instance_id=row["id"])
 
 
-@api("deleteTemplate", is_async=True, response="success", instance_type="Template",
+@api("deleteTemplate", response="success", instance_type="Template",
      description="Deletes a template (from one zone with zoneid, else everywhere); forced=true even when VMs use it.",
-     params=[P("id", "uuid", True, "the template", entity="template"), P("zoneid", "uuid"),
-             P("forced", "boolean", description="delete even when VMs use it")])
+     params=[P("id", "the template", entity="template"), P("zoneid"),
+             P("forced", "delete even when VMs use it")])
 def delete_template(ctx):
     return _delete(ctx, iso=False)
 
 
-@api("deleteIso", is_async=True, response="success", instance_type="Iso",
+@api("deleteIso", response="success", instance_type="Iso",
      description="Deletes an ISO (from one zone with zoneid, else everywhere).",
-     params=[P("id", "uuid", True, "the ISO", entity="template"), P("zoneid", "uuid")])
+     params=[P("id", "the ISO", entity="template"), P("zoneid")])
 def delete_iso(ctx):
     return _delete(ctx, iso=True)
 
@@ -1117,19 +1116,18 @@ def delete_iso(ctx):
 # --- createTemplate (from a volume or a snapshot) ------------------------------------------------------------
 
 
-@api("createTemplate", is_async=True, response="template", instance_type="Template",
+@api("createTemplate", response="template", instance_type="Template",
      description="Creates a template from a volume of a stopped VM, or from a volume snapshot; the id is answered at "
                  "once, the template is ready in the volume's zone when the job ends.",
-     params=[P("name", "string", True, "template name"), P("displaytext", "string", True, "description", length=4096),
-             P("ostypeid", "uuid", True, "OS type"), P("volumeid", "uuid", entity="volume"),
-             P("snapshotid", "uuid", entity="snapshot"), P("virtualmachineid", "uuid", entity="virtualmachine",
-                                                           description="VM of the volume (VMware)"),
-             P("projectid", "uuid", entity="project"), P("bits", "integer", description="32 or 64"),
-             P("details", "map", description="template details"), P("isdynamicallyscalable", "boolean", description="scalable"),
-             P("isfeatured", "boolean", description="featured (admins)"), P("ispublic", "boolean", description="public"),
-             P("passwordenabled", "boolean", description="password reset"), P("requireshvm", "boolean", description="needs HVM"),
-             P("sshkeyenabled", "boolean", description="SSH key reset"), P("templatetag", description="tag"),
-             P("url", description="URL of the volume (swift/S3 only)", length=2048)])
+     params=[P("name", "template name"), P("displaytext", "description"),
+             P("ostypeid", "OS type"), P("volumeid", entity="volume"),
+             P("snapshotid", entity="snapshot"), P("virtualmachineid", "VM of the volume (VMware)", entity="virtualmachine"),
+             P("projectid", entity="project"), P("bits", "32 or 64"),
+             P("details", "template details"), P("isdynamicallyscalable", "scalable"),
+             P("isfeatured", "featured (admins)"), P("ispublic", "public"),
+             P("passwordenabled", "password reset"), P("requireshvm", "needs HVM"),
+             P("sshkeyenabled", "SSH key reset"), P("templatetag", "tag"),
+             P("url", "URL of the volume (swift/S3 only)")])
 def create_template(ctx):
     store = ctx.store
     volume = snapshot = None
@@ -1158,7 +1156,7 @@ def create_template(ctx):
     source = store.get("template", volume.get("templateid")) if volume.get("templateid") else {}
     zone_id = (snapshot or volume)["zoneid"]
     row = store.insert("template", {
-        "name": ctx.get("name"), "displaytext": ctx.get("displaytext"), "format": (source or {}).get("format") or "VHD",
+        "name": ctx.get("name"), "displaytext": ctx.get("displaytext") or ctx.get("name"), "format": (source or {}).get("format") or "VHD",
         "hypervisor": (source or {}).get("hypervisor") or "Simulator", "ostypeid": ctx.get("ostypeid"),
         "ispublic": bool(ctx.get("ispublic")), "isfeatured": bool(ctx.get("isfeatured")), "isextractable": False,
         "passwordenabled": bool(ctx.get("passwordenabled")), "sshkeyenabled": bool(ctx.get("sshkeyenabled")),

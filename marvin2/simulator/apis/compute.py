@@ -311,39 +311,39 @@ def _keypairs(ctx, owner: dict) -> list[dict]:
     return found
 
 
-@api("deployVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("deployVirtualMachine", response="virtualmachine", instance_type="VirtualMachine",
      related="startVirtualMachine,destroyVirtualMachine,listVirtualMachines",
      description="Creates a VM from a template (or ISO) and starts it unless startvm=false. Answers the new VM's id "
                  "and the job id at once; the job result is the VM (with its password when the template has one).",
-     params=[P("serviceofferingid", "uuid", True, "compute offering"), P("templateid", "uuid", True, "template or ISO"),
-             P("zoneid", "uuid", True, "the zone"), P("account"), P("domainid", "uuid"), P("projectid", "uuid", entity="project"),
-             P("name", description="host name (default VM-<uuid>)"), P("displayname", description="display name"),
-             P("group", description="group name"), P("networkids", "list", description="networks, the first gets the default NIC"),
-             P("iptonetworklist", "map", description="iptonetworklist[i].networkid/.ip/.mac"),
-             P("ipaddress", description="IPv4 of the default NIC"), P("ip6address", description="IPv6 of the default NIC"),
-             P("macaddress", description="MAC of the default NIC"), P("diskofferingid", "uuid", description="data disk offering (root disk for an ISO)"),
-             P("size", "long", description="data disk size (GB) for a custom disk offering"),
-             P("rootdisksize", "long", description="root disk size (GB)"), P("startvm", "boolean", description="start it (default true)"),
-             P("userdata", description="base64 user data (send with POST when large)", length=1048576),
-             P("userdataid", "uuid", description="registered user data", entity=""), P("userdatadetails", "map", description="user data variables"),
-             P("keypair", description="SSH key pair name"), P("keypairs", "list", description="SSH key pair names"),
-             P("details", "map", description="details (custom offering: cpuNumber, cpuSpeed, memory)"),
-             P("extraconfig", description="URL-encoded additional hypervisor configuration", length=5120),
-             P("hostid", "uuid", description="host to start on (admins)"), P("podid", "uuid"), P("clusterid", "uuid"),
-             P("hypervisor", description="hypervisor type"), P("affinitygroupids", "list", description="affinity groups"),
-             P("affinitygroupnames", "list", description="affinity group names"),
-             P("securitygroupids", "list", description="security groups"), P("securitygroupnames", "list", description="security group names"),
-             P("displayvm", "boolean", description="show to the user"), P("keyboard", description="keyboard layout"),
-             P("customid", description="custom id"), P("deploymentplanner", description="deployment planner (admins)"),
-             P("dhcpoptionsnetworklist", "map", description="DHCP options per network"),
-             P("datadiskofferinglist", "map", description="data disks of a multi-disk template"),
-             P("nicnetworklist", "map", description="NIC to network mapping of a VMware template"),
-             P("properties", "map", description="vApp properties"), P("bootintosetup", "boolean", description="boot into setup"),
-             P("bootmode", description="secure or legacy"), P("boottype", description="BIOS or UEFI"),
-             P("copyimagetags", "boolean", description="copy the template's tags"),
-             P("dynamicscalingenabled", "boolean", description="allow scaling while running"),
-             P("iodriverpolicy", description="KVM IO driver policy"), P("iothreadsenabled", "boolean", description="KVM IO threads"),
-             P("overridediskofferingid", "uuid", description="root disk offering override", entity="diskoffering")])
+     params=[P("serviceofferingid", "compute offering"), P("templateid", "template or ISO"),
+             P("zoneid", "the zone"), P("account"), P("domainid"), P("projectid", entity="project"),
+             P("name", "host name (default VM-<uuid>)"), P("displayname", "display name"),
+             P("group", "group name"), P("networkids", "networks, the first gets the default NIC"),
+             P("iptonetworklist", "iptonetworklist[i].networkid/.ip/.mac"),
+             P("ipaddress", "IPv4 of the default NIC"), P("ip6address", "IPv6 of the default NIC"),
+             P("macaddress", "MAC of the default NIC"), P("diskofferingid", "data disk offering (root disk for an ISO)"),
+             P("size", "data disk size (GB) for a custom disk offering"),
+             P("rootdisksize", "root disk size (GB)"), P("startvm", "start it (default true)"),
+             P("userdata", "base64 user data (send with POST when large)"),
+             P("userdataid", "registered user data", entity=""), P("userdatadetails", "user data variables"),
+             P("keypair", "SSH key pair name"), P("keypairs", "SSH key pair names"),
+             P("details", "details (custom offering: cpuNumber, cpuSpeed, memory)"),
+             P("extraconfig", "URL-encoded additional hypervisor configuration"),
+             P("hostid", "host to start on (admins)"), P("podid"), P("clusterid"),
+             P("hypervisor", "hypervisor type"), P("affinitygroupids", "affinity groups"),
+             P("affinitygroupnames", "affinity group names"),
+             P("securitygroupids", "security groups"), P("securitygroupnames", "security group names"),
+             P("displayvm", "show to the user"), P("keyboard", "keyboard layout"),
+             P("customid", "custom id"), P("deploymentplanner", "deployment planner (admins)"),
+             P("dhcpoptionsnetworklist", "DHCP options per network"),
+             P("datadiskofferinglist", "data disks of a multi-disk template"),
+             P("nicnetworklist", "NIC to network mapping of a VMware template"),
+             P("properties", "vApp properties"), P("bootintosetup", "boot into setup"),
+             P("bootmode", "secure or legacy"), P("boottype", "BIOS or UEFI"),
+             P("copyimagetags", "copy the template's tags"),
+             P("dynamicscalingenabled", "allow scaling while running"),
+             P("iodriverpolicy", "KVM IO driver policy"), P("iothreadsenabled", "KVM IO threads"),
+             P("overridediskofferingid", "root disk offering override", entity="diskoffering")])
 def deploy_virtual_machine(ctx):
     store = ctx.store
     caller = ctx.caller
@@ -533,11 +533,11 @@ def stop_vm_rows(store, vm: dict) -> dict:
 # --- life cycle ---------------------------------------------------------------------------------------------
 
 
-@api("startVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("startVirtualMachine", response="virtualmachine", instance_type="VirtualMachine",
      description="Starts a stopped VM (Stopped → Starting → Running).",
-     params=[P("id", "uuid", True, "the VM", entity="virtualmachine"), P("hostid", "uuid", description="host (admins)"),
-             P("podid", "uuid"), P("clusterid", "uuid"), P("considerlasthost", "boolean", description="prefer the last host"),
-             P("deploymentplanner", description="planner (admins)"), P("bootintosetup", "boolean", description="boot into setup")])
+     params=[P("id", "the VM", entity="virtualmachine"), P("hostid", "host (admins)"),
+             P("podid"), P("clusterid"), P("considerlasthost", "prefer the last host"),
+             P("deploymentplanner", "planner (admins)"), P("bootintosetup", "boot into setup")])
 def start_virtual_machine(ctx):
     vm = get_vm(ctx, ctx.get("id"))
     if ctx.has("hostid") and not ctx.caller.is_root_admin:
@@ -570,9 +570,9 @@ def start_virtual_machine(ctx):
     return Job(run, instance_id=vm["id"], on_failure=failed)
 
 
-@api("stopVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("stopVirtualMachine", response="virtualmachine", instance_type="VirtualMachine",
      description="Stops a running VM (Running → Stopping → Stopped); stopping a stopped VM succeeds.",
-     params=[P("id", "uuid", True, "the VM", entity="virtualmachine"), P("forced", "boolean", description="force the stop")])
+     params=[P("id", "the VM", entity="virtualmachine"), P("forced", "force the stop")])
 def stop_virtual_machine(ctx):
     vm = get_vm(ctx, ctx.get("id"))
     state = vm["state"]
@@ -598,10 +598,10 @@ def stop_virtual_machine(ctx):
     return Job(run, instance_id=vm["id"], on_failure=failed)
 
 
-@api("rebootVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("rebootVirtualMachine", response="virtualmachine", instance_type="VirtualMachine",
      description="Reboots a running VM (it stays Running).",
-     params=[P("id", "uuid", True, "the VM", entity="virtualmachine"), P("forced", "boolean", description="force"),
-             P("bootintosetup", "boolean", description="boot into setup")])
+     params=[P("id", "the VM", entity="virtualmachine"), P("forced", "force"),
+             P("bootintosetup", "boot into setup")])
 def reboot_virtual_machine(ctx):
     vm = get_vm(ctx, ctx.get("id"))
 
@@ -669,10 +669,10 @@ def _may_expunge_or_recover(ctx) -> bool:
     return ctx.caller.is_admin or _true(ctx, "allow.user.expunge.recover.vm", account=ctx.caller.account_id)
 
 
-@api("destroyVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("destroyVirtualMachine", response="virtualmachine", instance_type="VirtualMachine",
      description="Destroys a VM (state Destroyed, recoverable until the expunge sweep) or, with expunge=true, removes it.",
-     params=[P("id", "uuid", True, "the VM", entity="virtualmachine"), P("expunge", "boolean", description="remove at once"),
-             P("volumeids", "list", description="data volumes to destroy with it")])
+     params=[P("id", "the VM", entity="virtualmachine"), P("expunge", "remove at once"),
+             P("volumeids", "data volumes to destroy with it")])
 def destroy_virtual_machine(ctx):
     from marvin2.simulator.apis import _expunge
 
@@ -709,9 +709,9 @@ def destroy_virtual_machine(ctx):
     return Job(run, instance_id=vm["id"])
 
 
-@api("expungeVirtualMachine", is_async=True, response="success", instance_type="VirtualMachine",
+@api("expungeVirtualMachine", response="success", instance_type="VirtualMachine",
      description="Removes a destroyed VM for good (admins, or users when allow.user.expunge.recover.vm is true).",
-     params=[P("id", "uuid", True, "the VM", entity="virtualmachine")])
+     params=[P("id", "the VM", entity="virtualmachine")])
 def expunge_virtual_machine(ctx):
     vm = get_vm(ctx, ctx.get("id"), allow_removed=True)
 
@@ -737,7 +737,7 @@ def expunge_virtual_machine(ctx):
 
 @api("recoverVirtualMachine", response="virtualmachine",
      description="Brings a destroyed (not yet expunged) VM back as Stopped.",
-     params=[P("id", "uuid", True, "the VM", entity="virtualmachine")])
+     params=[P("id", "the VM", entity="virtualmachine")])
 def recover_virtual_machine(ctx):
     store = ctx.store
     vm = store.get("virtualmachine", ctx.get("id"))
@@ -768,24 +768,24 @@ def recover_virtual_machine(ctx):
 @api("listVirtualMachines", response="virtualmachine", related="deployVirtualMachine",
      description="Lists the VMs the caller may see; state accepts Running, Stopped, Present (not destroyed), "
                  "Destroyed, Expunged and the other VM states.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="virtualmachine"), P("ids", "list", description="VM ids"),
-             P("name"), P("state", description="VM state, or Present"), P("zoneid", "uuid"), P("podid", "uuid"),
-             P("clusterid", "uuid"), P("hostid", "uuid"), P("storageid", "uuid", entity="storagepool"),
-             P("templateid", "uuid"), P("isoid", "uuid", entity="template"), P("serviceofferingid", "uuid"),
-             P("networkid", "uuid", entity="network"), P("vpcid", "uuid", entity="vpc"),
-             P("affinitygroupid", "uuid", entity="affinitygroup"),
-             P("securitygroupid", "uuid", description="VMs in this security group", entity="securitygroup", since="4.15"),
-             P("groupid", "uuid", entity="", description="instance group"),
-             P("keypair", description="SSH key pair name"), P("haenable", "boolean", description="HA enabled"),
-             P("hypervisor"), P("displayvm", "boolean", description="shown to users (admins)"),
-             P("forvirtualnetwork", "boolean", description="VMs in isolated (virtual) networks"),
-             P("userid", "uuid", description="deployed by this user"), P("projectid", "uuid", entity="project"),
-             P("tags", "map"), P("details", "list", description="all, group, nics, stats, secgrp, tmpl, servoff, diskoff, "
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity="virtualmachine"), P("ids", "VM ids"),
+             P("name"), P("state", "VM state, or Present"), P("zoneid"), P("podid"),
+             P("clusterid"), P("hostid"), P("storageid", entity="storagepool"),
+             P("templateid"), P("isoid", entity="template"), P("serviceofferingid"),
+             P("networkid", entity="network"), P("vpcid", entity="vpc"),
+             P("affinitygroupid", entity="affinitygroup"),
+             P("securitygroupid", "VMs in this security group", entity="securitygroup"),
+             P("groupid", "instance group", entity=""),
+             P("keypair", "SSH key pair name"), P("haenable", "HA enabled"),
+             P("hypervisor"), P("displayvm", "shown to users (admins)"),
+             P("forvirtualnetwork", "VMs in isolated (virtual) networks"),
+             P("userid", "deployed by this user"), P("projectid", entity="project"),
+             P("tags"), P("details", "all, group, nics, stats, secgrp, tmpl, servoff, diskoff, "
                                                               "backoff, iso, volume, min, affgrp"),
-             P("userdata", "boolean", description="include the user data"), P("showicon", "boolean"),
-             P("accumulate", "boolean", description="accumulate stats"),
-             P("autoscalevmgroupid", "uuid", description="autoscale group", entity=""),
-             P("backupofferingid", "uuid", description="backup offering", entity="")])
+             P("userdata", "include the user data"), P("showicon"),
+             P("accumulate", "accumulate stats"),
+             P("autoscalevmgroupid", "autoscale group", entity=""),
+             P("backupofferingid", "backup offering", entity="")])
 def list_virtual_machines(ctx):
     from marvin2.simulator.apis import _expunge
 

@@ -75,12 +75,12 @@ def _check_limits(ctx, vm: dict, cpunumber: int, memory: int) -> None:
         limits.check(ctx.store, owner, "memory", memory - vm["memory"])
 
 
-_SIZE_PARAMS = [P("id", "uuid", True, "the VM", entity="virtualmachine"),
-                P("serviceofferingid", "uuid", True, "the new compute offering"),
-                P("details", "map", description="custom offering: cpuNumber, cpuSpeed, memory"),
-                P("automigrate", "boolean", description="migrate volumes if needed"),
-                P("miniops", "long", description="min IOPS"), P("maxiops", "long", description="max IOPS"),
-                P("shrinkok", "boolean", description="allow shrinking the root disk")]
+_SIZE_PARAMS = [P("id", "the VM", entity="virtualmachine"),
+                P("serviceofferingid", "the new compute offering"),
+                P("details", "custom offering: cpuNumber, cpuSpeed, memory"),
+                P("automigrate", "migrate volumes if needed"),
+                P("miniops", "min IOPS"), P("maxiops", "max IOPS"),
+                P("shrinkok", "allow shrinking the root disk")]
 
 
 @api("changeServiceForVirtualMachine", response="virtualmachine",
@@ -97,7 +97,7 @@ def change_service_for_virtual_machine(ctx):
     return render_vm(ctx, vm)
 
 
-@api("scaleVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("scaleVirtualMachine", response="virtualmachine", instance_type="VirtualMachine",
      description="Changes the compute offering of a stopped VM, or scales a running one up (needs "
                  "enable.dynamic.scale.vm and a dynamically scalable VM).", params=_SIZE_PARAMS)
 def scale_virtual_machine(ctx):
@@ -136,9 +136,9 @@ def scale_virtual_machine(ctx):
 # --- passwords ----------------------------------------------------------------------------------------
 
 
-@api("resetPasswordForVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("resetPasswordForVirtualMachine", response="virtualmachine", instance_type="VirtualMachine",
      description="Generates a new password for a stopped VM whose template is password enabled; the job result "
-                 "carries it.", params=[P("id", "uuid", True, "the VM", entity="virtualmachine")])
+                 "carries it.", params=[P("id", "the VM", entity="virtualmachine")])
 def reset_password_for_virtual_machine(ctx):
     vm = get_vm(ctx, ctx.get("id"))
 
@@ -164,7 +164,7 @@ declare_object("password", {"encryptedpassword": "the VM's password encrypted wi
 
 @api("getVMPassword", response="password",
      description="Returns the VM's password encrypted with the public key of its SSH key pair.",
-     params=[P("id", "uuid", True, "the VM", entity="virtualmachine")])
+     params=[P("id", "the VM", entity="virtualmachine")])
 def get_vm_password(ctx):
     vm = get_vm(ctx, ctx.get("id"))
     keys = vm.get("publickeys") or []
@@ -184,17 +184,17 @@ def get_vm_password(ctx):
 @api("updateVirtualMachine", response="virtualmachine",
      description="Changes a VM's display name, name (stopped VMs), group, HA flag, OS type, user data, details or "
                  "extraconfig. Send large user data with POST.",
-     params=[P("id", "uuid", True, "the VM", entity="virtualmachine"), P("displayname", description="display name"),
-             P("name", description="new host name (stopped VMs)"), P("group", description="group"),
-             P("haenable", "boolean", description="HA"), P("ostypeid", "uuid", description="OS type"),
-             P("userdata", description="base64 user data", length=1048576), P("userdataid", "uuid", entity="", description="registered user data"),
-             P("userdatadetails", "map", description="user data variables"), P("details", "map", description="details to set"),
-             P("cleanupdetails", "boolean", description="remove the details first"),
-             P("extraconfig", description="URL-encoded additional configuration", length=5120),
-             P("displayvm", "boolean", description="show to users"), P("isdynamicallyscalable", "boolean", description="scalable"),
-             P("customid", description="custom id"), P("instancename", description="instance name (VMware)"),
-             P("securitygroupids", "list", description="security groups"), P("securitygroupnames", "list", description="security group names"),
-             P("dhcpoptionsnetworklist", "map", description="DHCP options per network")])
+     params=[P("id", "the VM", entity="virtualmachine"), P("displayname", "display name"),
+             P("name", "new host name (stopped VMs)"), P("group", "group"),
+             P("haenable", "HA"), P("ostypeid", "OS type"),
+             P("userdata", "base64 user data"), P("userdataid", "registered user data", entity=""),
+             P("userdatadetails", "user data variables"), P("details", "details to set"),
+             P("cleanupdetails", "remove the details first"),
+             P("extraconfig", "URL-encoded additional configuration"),
+             P("displayvm", "show to users"), P("isdynamicallyscalable", "scalable"),
+             P("customid", "custom id"), P("instancename", "instance name (VMware)"),
+             P("securitygroupids", "security groups"), P("securitygroupnames", "security group names"),
+             P("dhcpoptionsnetworklist", "DHCP options per network")])
 def update_virtual_machine(ctx):
     store = ctx.store
     vm = get_vm(ctx, ctx.get("id"))
@@ -234,11 +234,11 @@ def _nic(ctx, vm: dict) -> dict:
     return nic
 
 
-@api("addNicToVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("addNicToVirtualMachine", response="virtualmachine", instance_type="VirtualMachine",
      description="Adds a NIC in another network to a running or stopped VM.",
-     params=[P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"),
-             P("networkid", "uuid", True, "the network", entity="network"), P("ipaddress", description="IPv4 address"),
-             P("macaddress", description="MAC address"), P("dhcpoptions", "map", description="DHCP options")])
+     params=[P("virtualmachineid", "the VM", entity="virtualmachine"),
+             P("networkid", "the network", entity="network"), P("ipaddress", "IPv4 address"),
+             P("macaddress", "MAC address"), P("dhcpoptions", "DHCP options")])
 def add_nic_to_virtual_machine(ctx):
     vm = get_vm(ctx, ctx.get("virtualmachineid"))
     owner = ctx.store.get("account", vm["accountid"])
@@ -268,10 +268,10 @@ def add_nic_to_virtual_machine(ctx):
     return Job(run, instance_id=vm["id"])
 
 
-@api("removeNicFromVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("removeNicFromVirtualMachine", response="virtualmachine", instance_type="VirtualMachine",
      description="Removes a non-default NIC from a VM.",
-     params=[P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"),
-             P("nicid", "uuid", True, "the NIC", entity="nic")])
+     params=[P("virtualmachineid", "the VM", entity="virtualmachine"),
+             P("nicid", "the NIC", entity="nic")])
 def remove_nic_from_virtual_machine(ctx):
     vm = get_vm(ctx, ctx.get("virtualmachineid"))
     nic = _nic(ctx, vm)
@@ -297,10 +297,10 @@ def remove_nic_from_virtual_machine(ctx):
     return Job(run, instance_id=vm["id"])
 
 
-@api("updateDefaultNicForVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("updateDefaultNicForVirtualMachine", response="virtualmachine", instance_type="VirtualMachine",
      description="Makes another NIC of a VM its default NIC.",
-     params=[P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"),
-             P("nicid", "uuid", True, "the NIC", entity="nic")])
+     params=[P("virtualmachineid", "the VM", entity="virtualmachine"),
+             P("nicid", "the NIC", entity="nic")])
 def update_default_nic_for_virtual_machine(ctx):
     vm = get_vm(ctx, ctx.get("virtualmachineid"))
     nic = _nic(ctx, vm)
@@ -324,12 +324,12 @@ def update_default_nic_for_virtual_machine(ctx):
 # --- migration ------------------------------------------------------------------------------------------------
 
 
-@api("migrateVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine", roles=ADMINS,
+@api("migrateVirtualMachine", response="virtualmachine", instance_type="VirtualMachine", roles=ADMINS,
      description="Moves a running VM to another host (Running → Migrating → Running), or a stopped VM's volumes to "
                  "another pool (storageid).",
-     params=[P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"), P("hostid", "uuid", description="destination host"),
-             P("storageid", "uuid", description="destination pool (stopped VMs)"),
-             P("autoselect", "boolean", description="let the server choose the host")])
+     params=[P("virtualmachineid", "the VM", entity="virtualmachine"), P("hostid", "destination host"),
+             P("storageid", "destination pool (stopped VMs)"),
+             P("autoselect", "let the server choose the host")])
 def migrate_virtual_machine(ctx):
     store = ctx.store
     vm = get_vm(ctx, ctx.get("virtualmachineid"))
@@ -378,11 +378,11 @@ def migrate_virtual_machine(ctx):
 # --- ISOs --------------------------------------------------------------------------------------------------------
 
 
-@api("attachIso", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("attachIso", response="virtualmachine", instance_type="VirtualMachine",
      description="Attaches a ready ISO to a running or stopped VM.",
-     params=[P("id", "uuid", True, "the ISO", entity="template"),
-             P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"),
-             P("forced", "boolean", description="force (VMware)")])
+     params=[P("id", "the ISO", entity="template"),
+             P("virtualmachineid", "the VM", entity="virtualmachine"),
+             P("forced", "force (VMware)")])
 def attach_iso(ctx):
     vm = get_vm(ctx, ctx.get("virtualmachineid"))
     iso = ctx.store.get("template", ctx.get("id"))
@@ -409,10 +409,10 @@ def attach_iso(ctx):
     return Job(run, instance_id=vm["id"])
 
 
-@api("detachIso", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("detachIso", response="virtualmachine", instance_type="VirtualMachine",
      description="Detaches the ISO of a VM.",
-     params=[P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"),
-             P("forced", "boolean", description="force (VMware)")])
+     params=[P("virtualmachineid", "the VM", entity="virtualmachine"),
+             P("forced", "force (VMware)")])
 def detach_iso(ctx):
     vm = get_vm(ctx, ctx.get("virtualmachineid"))
 
@@ -437,19 +437,18 @@ def detach_iso(ctx):
 declare_object("virtualmachineuserdata", {"virtualmachineid": "the VM", "userdata": "its base64 user data"})
 
 
-@api("getVirtualMachineUserData", response="virtualmachineuserdata", since="4.4",
-     description="Returns the base64 user data of a VM.",
-     params=[P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine")])
+@api("getVirtualMachineUserData", response="virtualmachineuserdata", description="Returns the base64 user data of a VM.",
+     params=[P("virtualmachineid", "the VM", entity="virtualmachine")])
 def get_virtual_machine_user_data(ctx):
     vm = get_vm(ctx, ctx.get("virtualmachineid"))
     return {"virtualmachineid": vm["id"], "userdata": vm.get("userdata")}
 
 
-@api("resetSSHKeyForVirtualMachine", is_async=True, response="virtualmachine", instance_type="VirtualMachine",
+@api("resetSSHKeyForVirtualMachine", response="virtualmachine", instance_type="VirtualMachine",
      description="Gives a stopped VM other SSH key pairs (and a new password when its template has one).",
-     params=[P("id", "uuid", True, "the VM", entity="virtualmachine"), P("keypair", description="key pair name"),
-             P("keypairs", "list", description="key pair names"), P("account"), P("domainid", "uuid"),
-             P("projectid", "uuid", entity="project")])
+     params=[P("id", "the VM", entity="virtualmachine"), P("keypair", "key pair name"),
+             P("keypairs", "key pair names"), P("account"), P("domainid"),
+             P("projectid", entity="project")])
 def reset_ssh_key_for_virtual_machine(ctx):
     from marvin2.simulator.apis.compute import _keypairs
 
@@ -479,8 +478,8 @@ def reset_ssh_key_for_virtual_machine(ctx):
 
 @api("findHostsForMigration", response="host", roles=ADMINS,
      description="Lists the hosts a running VM could move to (never its current host), with suitableformigration.",
-     params=[P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"), P("keyword"),
-             P("page", "integer"), P("pagesize", "integer")])
+     params=[P("virtualmachineid", "the VM", entity="virtualmachine"), P("keyword"),
+             P("page"), P("pagesize")])
 def find_hosts_for_migration(ctx):
     from marvin2.simulator.apis.infra import render_host
     from marvin2.simulator.context import ListResult

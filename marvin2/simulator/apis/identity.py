@@ -34,12 +34,11 @@ def login_failure(username: str, domain_label) -> errors.ApiError:
                            errors.CS_PERMISSION_DENIED)
 
 
-@api("login", response="login", post_only=True, auth_exempt=True, check_types=False, envelope="loginresponse",
-     description="Starts a session for a user name and password; later calls send the JSESSIONID cookie and the "
+@api("login", response="login", post_only=True, auth_exempt=True, check_types=False, description="Starts a session for a user name and password; later calls send the JSESSIONID cookie and the "
                  "session key (cookie and sessionkey parameter) instead of a signature.",
-     params=[P("username", "string", True, "the user name"), P("password", "string", True, "the password"),
-             P("domain", description="path of the user's domain, e.g. / or /dept/team (default ROOT)"),
-             P("domainId", "long", description="id of the user's domain (wins over domain)")])
+     params=[P("username", "the user name"), P("password", "the password"),
+             P("domain", "path of the user's domain, e.g. / or /dept/team (default ROOT)"),
+             P("domainId", "id of the user's domain (wins over domain)")])
 def login(ctx):
     store = ctx.store
     username, password = ctx.get("username"), ctx.get("password")
@@ -93,7 +92,7 @@ def _user_for_keys(ctx) -> dict:
 
 @api("registerUserKeys", response="userkeys",
      description="Generates a new API key and secret key for a user, replacing any previous pair.",
-     params=[P("id", "uuid", True, "the user", entity="user")])
+     params=[P("id", "the user", entity="user")])
 def register_user_keys(ctx):
     user = _user_for_keys(ctx)
     keys = {"apikey": auth.new_api_key(), "secretkey": model.random_secret()}
@@ -102,9 +101,9 @@ def register_user_keys(ctx):
     return keys
 
 
-@api("getUserKeys", response="userkeys", since="4.10.0", related="registerUserKeys",
+@api("getUserKeys", response="userkeys", related="registerUserKeys",
      description="Returns a user's API key and secret key (absent when none was registered).",
-     params=[P("id", "uuid", True, "the user", entity="user")])
+     params=[P("id", "the user", entity="user")])
 def get_user_keys(ctx):
     user = _user_for_keys(ctx)
     return {"apikey": user.get("apikey"), "secretkey": user.get("secretkey")}
@@ -332,9 +331,9 @@ def _new_user(ctx, account: dict, *, username: str, password: str, email: str, f
 
 @api("createDomain", response="domain", roles=ADMIN_ONLY,
      description="Creates a sub-domain (under ROOT unless a parent is given).",
-     params=[P("name", "string", True, "name of the new domain"), P("parentdomainid", "uuid", description="the parent (default ROOT)"),
-             P("networkdomain", description="network domain of the domain's guest networks"),
-             P("domainid", description="id to give the new domain (a UUID)")])
+     params=[P("name", "name of the new domain"), P("parentdomainid", "the parent (default ROOT)"),
+             P("networkdomain", "network domain of the domain's guest networks"),
+             P("domainid", "id to give the new domain (a UUID)")])
 def create_domain(ctx):
     store = ctx.store
     parent = store.get("domain", ctx.get("parentdomainid")) if ctx.has("parentdomainid") else ctx.caller.domain
@@ -369,9 +368,9 @@ def _visible_domains(ctx) -> list[dict]:
 
 @api("listDomains", response="domain", roles=DOMAIN_ADMINS,
      description="Lists domains: the caller's own, or its whole subtree with listall=true.",
-     params=[*PAGING, P("id", "uuid", entity="domain"), P("name"), P("level", "integer", description="only domains at this depth"),
-             P("listall", "boolean"), P("details", "list", description="min or all (limits are always included)"),
-             P("showicon", "boolean")])
+     params=[*PAGING, P("id", entity="domain"), P("name"), P("level", "only domains at this depth"),
+             P("listall"), P("details", "min or all (limits are always included)"),
+             P("showicon")])
 def list_domains(ctx):
     rows = _visible_domains(ctx)
     if not (ctx.get("listall") or ctx.has("id") or ctx.has("name") or ctx.has("level") or ctx.has("keyword")):
@@ -383,8 +382,8 @@ def list_domains(ctx):
 
 @api("listDomainChildren", response="domain", roles=DOMAIN_ADMINS,
      description="Lists the sub-domains of a domain (the caller's by default); isrecursive for all levels.",
-     params=[*PAGING, P("id", "uuid", entity="domain", description="the parent domain"), P("name"),
-             P("isrecursive", "boolean"), P("listall", "boolean"), P("showicon", "boolean")])
+     params=[*PAGING, P("id", "the parent domain", entity="domain"), P("name"),
+             P("isrecursive"), P("listall"), P("showicon")])
 def list_domain_children(ctx):
     parent = ctx.store.get("domain", ctx.get("id")) if ctx.has("id") else ctx.caller.domain
     if not domain_in_subtree(parent, ctx.caller.domain):
@@ -402,8 +401,8 @@ def list_domain_children(ctx):
 
 @api("updateDomain", response="domain", roles=DOMAIN_ADMINS,
      description="Renames a domain or changes its network domain.",
-     params=[P("id", "uuid", True, entity="domain"), P("name", description="new name"),
-             P("networkdomain", description="new network domain")])
+     params=[P("id", entity="domain"), P("name", "new name"),
+             P("networkdomain", "new network domain")])
 def update_domain(ctx):
     store = ctx.store
     row = store.get("domain", ctx.get("id"))
@@ -425,9 +424,9 @@ def update_domain(ctx):
     return render_domain(ctx, row)
 
 
-@api("deleteDomain", is_async=True, response="success", roles=DOMAIN_ADMINS, instance_type="Domain",
+@api("deleteDomain", response="success", roles=DOMAIN_ADMINS, instance_type="Domain",
      description="Deletes a domain; with cleanup=true also its sub-domains and accounts.",
-     params=[P("id", "uuid", True, entity="domain"), P("cleanup", "boolean", description="also delete what the domain contains")])
+     params=[P("id", entity="domain"), P("cleanup", "also delete what the domain contains")])
 def delete_domain(ctx):
     store = ctx.store
     row = store.get("domain", ctx.get("id"))
@@ -469,16 +468,16 @@ def wire_now() -> str:
 
 @api("createAccount", response="account", roles=DOMAIN_ADMINS,
      description="Creates an account with its first user (type from accounttype or roleid).",
-     params=[P("username", "string", True, "the first user's name"), P("password", "string", True, "its password"),
-             P("email", "string", True, "its e-mail"), P("firstname", "string", True, "its first name"),
-             P("lastname", "string", True, "its last name"),
-             P("account", description="account name (default: the user name)"),
-             P("accounttype", "integer", description="0 user, 1 root admin, 2 domain admin"),
-             P("roleid", "uuid", description="role of the account (instead of accounttype)"),
-             P("domainid", "uuid", description="domain of the account (default: the caller's)"),
-             P("networkdomain"), P("timezone", description="the user's time zone"),
-             P("accountdetails", "map", description="details of the account"),
-             P("accountid", description="id to give the account"), P("userid", description="id to give the user")])
+     params=[P("username", "the first user's name"), P("password", "its password"),
+             P("email", "its e-mail"), P("firstname", "its first name"),
+             P("lastname", "its last name"),
+             P("account", "account name (default: the user name)"),
+             P("accounttype", "0 user, 1 root admin, 2 domain admin"),
+             P("roleid", "role of the account (instead of accounttype)"),
+             P("domainid", "domain of the account (default: the caller's)"),
+             P("networkdomain"), P("timezone", "the user's time zone"),
+             P("accountdetails", "details of the account"),
+             P("accountid", "id to give the account"), P("userid", "id to give the user")])
 def create_account(ctx):
     store = ctx.store
     domain = store.get("domain", ctx.get("domainid")) if ctx.has("domainid") else ctx.caller.domain
@@ -507,10 +506,10 @@ def create_account(ctx):
 
 @api("listAccounts", response="account",
      description="Lists accounts: the caller's own for users; a domain's (subtree with listall/isrecursive) for admins.",
-     params=[*PAGING, P("id", "uuid", entity="account"), P("name"), P("domainid", "uuid"), P("listall", "boolean"),
-             P("isrecursive", "boolean"), P("accounttype", "integer", description="only accounts of this type"),
-             P("state", description="only accounts in this state"), P("iscleanuprequired", "boolean"),
-             P("details", "list", description="min or all"), P("showicon", "boolean")])
+     params=[*PAGING, P("id", entity="account"), P("name"), P("domainid"), P("listall"),
+             P("isrecursive"), P("accounttype", "only accounts of this type"),
+             P("state", "only accounts in this state"), P("iscleanuprequired"),
+             P("details", "min or all"), P("showicon")])
 def list_accounts(ctx):
     scope = _identity_scope(ctx, own_id_field="id")
 
@@ -525,9 +524,9 @@ def list_accounts(ctx):
 
 @api("updateAccount", response="account", roles=DOMAIN_ADMINS,
      description="Renames an account or changes its role, network domain or details.",
-     params=[P("id", "uuid", entity="account"), P("account", description="current account name (with domainid)"),
-             P("domainid", "uuid"), P("newname", description="new account name"), P("networkdomain"),
-             P("roleid", "uuid", description="new role (same role type)"), P("accountdetails", "map")])
+     params=[P("id", entity="account"), P("account", "current account name (with domainid)"),
+             P("domainid"), P("newname", "new account name"), P("networkdomain"),
+             P("roleid", "new role (same role type)"), P("accountdetails")])
 def update_account(ctx):
     store = ctx.store
     account = _account_by_name_or_id(ctx)
@@ -564,9 +563,9 @@ def _remove_account(ctx, account: dict) -> None:
     store.update("account", account["id"], removed=wire_now(), state="disabled")
 
 
-@api("deleteAccount", is_async=True, response="success", roles=DOMAIN_ADMINS, instance_type="Account",
+@api("deleteAccount", response="success", roles=DOMAIN_ADMINS, instance_type="Account",
      description="Deletes an account, its users, and (through module hooks) its resources.",
-     params=[P("id", "uuid", True, entity="account")])
+     params=[P("id", entity="account")])
 def delete_account(ctx):
     account = _account_by_name_or_id(ctx)
     _guard_default_account(ctx, account, "deleted")
@@ -587,10 +586,10 @@ def _set_account_state(ctx, account: dict, state: str) -> dict:
     return account
 
 
-@api("disableAccount", is_async=True, response="account", roles=DOMAIN_ADMINS, instance_type="Account",
+@api("disableAccount", response="account", roles=DOMAIN_ADMINS, instance_type="Account",
      description="Disables an account (lock=true: locks it instead): its users can no longer call the API.",
-     params=[P("lock", "boolean", True, "true to lock (users locked out), false to disable (and stop its VMs)"),
-             P("id", "uuid", entity="account"), P("account"), P("domainid", "uuid")])
+     params=[P("lock", "true to lock (users locked out), false to disable (and stop its VMs)"),
+             P("id", entity="account"), P("account"), P("domainid")])
 def disable_account(ctx):
     account = _account_by_name_or_id(ctx)
     _guard_default_account(ctx, account, "disabled")
@@ -611,7 +610,7 @@ def disable_account(ctx):
 
 @api("enableAccount", response="account", roles=DOMAIN_ADMINS,
      description="Enables a disabled or locked account.",
-     params=[P("id", "uuid", entity="account"), P("account"), P("domainid", "uuid")])
+     params=[P("id", entity="account"), P("account"), P("domainid")])
 def enable_account(ctx):
     account = _set_account_state(ctx, _account_by_name_or_id(ctx), "enabled")
     ctx.event("ACCOUNT.ENABLE", f"enabled account {account['name']}", account=account)
@@ -620,7 +619,7 @@ def enable_account(ctx):
 
 @api("lockAccount", response="account", roles=DOMAIN_ADMINS,
      description="Locks an account: its users can no longer log in or call the API.",
-     params=[P("account", "string", True, "account name"), P("domainid", "uuid", True, "its domain")])
+     params=[P("account", "account name"), P("domainid", "its domain")])
 def lock_account(ctx):
     account = _account_by_name_or_id(ctx)
     _guard_default_account(ctx, account, "locked")
@@ -633,11 +632,11 @@ def lock_account(ctx):
 
 @api("createUser", response="user", roles=DOMAIN_ADMINS,
      description="Adds a user to an existing account.",
-     params=[P("account", "string", True, "the account"), P("username", "string", True, "user name"),
-             P("password", "string", True, "password"), P("email", "string", True, "e-mail"),
-             P("firstname", "string", True, "first name"), P("lastname", "string", True, "last name"),
-             P("domainid", "uuid", description="domain of the account (default: the caller's)"),
-             P("timezone"), P("userid", description="id to give the user")])
+     params=[P("account", "the account"), P("username", "user name"),
+             P("password", "password"), P("email", "e-mail"),
+             P("firstname", "first name"), P("lastname", "last name"),
+             P("domainid", "domain of the account (default: the caller's)"),
+             P("timezone"), P("userid", "id to give the user")])
 def create_user(ctx):
     store = ctx.store
     domain_id = ctx.get("domainid") or ctx.caller.domain_id
@@ -656,9 +655,9 @@ def create_user(ctx):
 
 @api("listUsers", response="user",
      description="Lists users: the caller's account's for users; a domain's (subtree with listall/isrecursive) for admins.",
-     params=[*PAGING, P("id", "uuid", entity="user"), P("username"), P("account"), P("domainid", "uuid"),
-             P("listall", "boolean"), P("isrecursive", "boolean"), P("accounttype", "integer"), P("state"),
-             P("showicon", "boolean")])
+     params=[*PAGING, P("id", entity="user"), P("username"), P("account"), P("domainid"),
+             P("listall"), P("isrecursive"), P("accounttype"), P("state"),
+             P("showicon")])
 def list_users(ctx):
     scope = _identity_scope(ctx, own_id_field="accountid")
     accounts = {a["id"]: a for a in ctx.store.all("account")}
@@ -689,11 +688,11 @@ def _user_row(ctx, *, action: str) -> dict:
 
 @api("updateUser", response="user",
      description="Changes a user's names, e-mail, time zone, password (users give currentpassword) or API keys.",
-     params=[P("id", "uuid", True, entity="user"), P("username"), P("firstname"), P("lastname"), P("email"),
-             P("timezone"), P("password", description="new password"),
-             P("currentpassword", description="the current password (required when users change their own)"),
-             P("userapikey", description="new API key"), P("usersecretkey", description="new secret key"),
-             P("mandate2fa", "boolean", description="require two-factor authentication")])
+     params=[P("id", entity="user"), P("username"), P("firstname"), P("lastname"), P("email"),
+             P("timezone"), P("password", "new password"),
+             P("currentpassword", "the current password (required when users change their own)"),
+             P("userapikey", "new API key"), P("usersecretkey", "new secret key"),
+             P("mandate2fa", "require two-factor authentication")])
 def update_user(ctx):
     store = ctx.store
     user = _user_row(ctx, action="updated")
@@ -721,7 +720,7 @@ def update_user(ctx):
 
 @api("deleteUser", response="success", roles=DOMAIN_ADMINS,
      description="Deletes a user (not the last user of the caller's account, nor the built-in admin).",
-     params=[P("id", "uuid", True, entity="user")])
+     params=[P("id", entity="user")])
 def delete_user(ctx):
     user = _user_row(ctx, action="deleted")
     ctx.store.update("user", user["id"], removed=wire_now(), state="disabled", apikey=None, secretkey=None)
@@ -730,9 +729,9 @@ def delete_user(ctx):
     return SUCCESS
 
 
-@api("disableUser", is_async=True, response="user", roles=DOMAIN_ADMINS, instance_type="User",
+@api("disableUser", response="user", roles=DOMAIN_ADMINS, instance_type="User",
      description="Disables a user: its keys and sessions stop working.",
-     params=[P("id", "uuid", True, entity="user")])
+     params=[P("id", entity="user")])
 def disable_user(ctx):
     user = _user_row(ctx, action="disabled")
     ctx.store.update("user", user["id"], state="disabled")
@@ -747,7 +746,7 @@ def disable_user(ctx):
 
 
 @api("enableUser", response="user", roles=DOMAIN_ADMINS, description="Enables a disabled or locked user.",
-     params=[P("id", "uuid", True, entity="user")])
+     params=[P("id", entity="user")])
 def enable_user(ctx):
     user = _user_row(ctx, action="enabled")
     user = ctx.store.update("user", user["id"], state="enabled")
@@ -756,7 +755,7 @@ def enable_user(ctx):
 
 
 @api("lockUser", response="user", roles=DOMAIN_ADMINS, description="Locks a user out (like disable, by an admin).",
-     params=[P("id", "uuid", True, entity="user")])
+     params=[P("id", entity="user")])
 def lock_user(ctx):
     user = _user_row(ctx, action="locked")
     user = ctx.store.update("user", user["id"], state="locked")
@@ -766,7 +765,7 @@ def lock_user(ctx):
 
 @api("getUser", response="user", roles=ADMIN_ONLY, related="getUserKeys",
      description="Finds the user an API key belongs to (root admins).",
-     params=[P("userapikey", "string", True, "the API key to look up")])
+     params=[P("userapikey", "the API key to look up")])
 def get_user(ctx):
     key = ctx.get("userapikey")
     user = next((u for u in ctx.store.find("user", apikey=key) if not u.get("removed")), None) if key else None
@@ -803,9 +802,8 @@ def _custom_role(ctx, role_id: str) -> dict:
     return role
 
 
-@api("listRoles", response="role", since="4.9.0",
-     description="Lists the roles (the four built-in ones and any custom ones).",
-     params=[*PAGING, P("id", "uuid", entity="role"), P("name"), P("type", description="only roles of this type")])
+@api("listRoles", response="role", description="Lists the roles (the four built-in ones and any custom ones).",
+     params=[*PAGING, P("id", entity="role"), P("name"), P("type", "only roles of this type")])
 def list_roles(ctx):
     caller = ctx.caller
     rank = {ADMIN: 3, "ResourceAdmin": 2, "DomainAdmin": 1, USER: 0}
@@ -818,10 +816,9 @@ def list_roles(ctx):
     return ctx.list("role", render_role, match=match, owned=False, keyword_fields=("name", "description"))
 
 
-@api("createRole", response="role", roles=ADMIN_ONLY, since="4.9.0",
-     description="Creates a custom role of a type, or a copy of an existing role (roleid) with its rules.",
-     params=[P("name", "string", True, "role name"), P("type", description="Admin, ResourceAdmin, DomainAdmin or User"),
-             P("roleid", "uuid", description="role to copy"), P("description")])
+@api("createRole", response="role", roles=ADMIN_ONLY, description="Creates a custom role of a type, or a copy of an existing role (roleid) with its rules.",
+     params=[P("name", "role name"), P("type", "Admin, ResourceAdmin, DomainAdmin or User"),
+             P("roleid", "role to copy"), P("description")])
 def create_role(ctx):
     store = ctx.store
     if ctx.has("type") == ctx.has("roleid"):
@@ -839,9 +836,8 @@ def create_role(ctx):
     return render_role(row)
 
 
-@api("updateRole", response="role", roles=ADMIN_ONLY, since="4.9.0",
-     description="Renames a custom role or changes its type or description.",
-     params=[P("id", "uuid", True, entity="role"), P("name"), P("type"), P("description")])
+@api("updateRole", response="role", roles=ADMIN_ONLY, description="Renames a custom role or changes its type or description.",
+     params=[P("id", entity="role"), P("name"), P("type"), P("description")])
 def update_role(ctx):
     role = _custom_role(ctx, ctx.get("id"))
     changes = {k: ctx.get(k) for k in ("name", "description") if ctx.has(k)}
@@ -850,9 +846,8 @@ def update_role(ctx):
     return render_role(ctx.store.update("role", role["id"], **changes) if changes else role)
 
 
-@api("deleteRole", response="success", roles=ADMIN_ONLY, since="4.9.0",
-     description="Deletes a custom role that no account uses.",
-     params=[P("id", "uuid", True, entity="role")])
+@api("deleteRole", response="success", roles=ADMIN_ONLY, description="Deletes a custom role that no account uses.",
+     params=[P("id", entity="role")])
 def delete_role(ctx):
     role = _custom_role(ctx, ctx.get("id"))
     if any(a["roleid"] == role["id"] and not a.get("removed") for a in ctx.store.all("account")):
@@ -862,9 +857,8 @@ def delete_role(ctx):
     return SUCCESS
 
 
-@api("listRolePermissions", response="rolepermission", roles=ADMIN_ONLY, since="4.9.0",
-     description="Lists the permission rules of a role (or of every role), in evaluation order.",
-     params=[P("roleid", "uuid", description="the role")])
+@api("listRolePermissions", response="rolepermission", roles=ADMIN_ONLY, description="Lists the permission rules of a role (or of every role), in evaluation order.",
+     params=[P("roleid", "the role")])
 def list_role_permissions(ctx):
     rows = ctx.store.find("rolepermission", roleid=ctx.get("roleid")) if ctx.has("roleid") else ctx.store.all("rolepermission")
     rows.sort(key=lambda r: (r["roleid"], r.get("sortorder", 0)))
@@ -884,10 +878,9 @@ def _check_permission(text: str) -> str:
     return text.lower()
 
 
-@api("createRolePermission", response="rolepermission", roles=ADMIN_ONLY, since="4.9.0",
-     description="Adds an allow/deny rule (API name or wildcard) at the end of a custom role's rules.",
-     params=[P("roleid", "uuid", True, "the role"), P("rule", "string", True, "API name or wildcard such as list*"),
-             P("permission", "string", True, "allow or deny"), P("description")])
+@api("createRolePermission", response="rolepermission", roles=ADMIN_ONLY, description="Adds an allow/deny rule (API name or wildcard) at the end of a custom role's rules.",
+     params=[P("roleid", "the role"), P("rule", "API name or wildcard such as list*"),
+             P("permission", "allow or deny"), P("description")])
 def create_role_permission(ctx):
     role = _custom_role(ctx, ctx.get("roleid"))
     _check_rule(ctx.get("rule"))
@@ -900,11 +893,10 @@ def create_role_permission(ctx):
     return render_permission(ctx, row)
 
 
-@api("updateRolePermission", response="success", roles=ADMIN_ONLY, since="4.9.0",
-     description="Reorders a role's rules (ruleorder) or changes one rule's permission (ruleid + permission).",
-     params=[P("roleid", "uuid", True, "the role"), P("ruleorder", "list", description="all rule ids in the new order"),
-             P("ruleid", "uuid", description="the rule to change", entity="rolepermission"),
-             P("permission", description="allow or deny")])
+@api("updateRolePermission", response="success", roles=ADMIN_ONLY, description="Reorders a role's rules (ruleorder) or changes one rule's permission (ruleid + permission).",
+     params=[P("roleid", "the role"), P("ruleorder", "all rule ids in the new order"),
+             P("ruleid", "the rule to change", entity="rolepermission"),
+             P("permission", "allow or deny")])
 def update_role_permission(ctx):
     role = _custom_role(ctx, ctx.get("roleid"))
     rules = {r["id"]: r for r in ctx.store.find("rolepermission", roleid=role["id"])}
@@ -923,9 +915,8 @@ def update_role_permission(ctx):
     return SUCCESS
 
 
-@api("deleteRolePermission", response="success", roles=ADMIN_ONLY, since="4.9.0",
-     description="Removes a rule from a custom role.",
-     params=[P("id", "uuid", True, entity="rolepermission")])
+@api("deleteRolePermission", response="success", roles=ADMIN_ONLY, description="Removes a rule from a custom role.",
+     params=[P("id", entity="rolepermission")])
 def delete_role_permission(ctx):
     row = ctx.store.get("rolepermission", ctx.get("id"))
     _custom_role(ctx, row["roleid"])
@@ -973,10 +964,10 @@ def render_limit(ctx, *, account: dict | None, domain: dict | None, name: str, m
 
 @api("updateResourceLimit", response="resourcelimit", roles=DOMAIN_ADMINS,
      description="Sets the limit of one resource type for an account (account+domainid) or a domain (domainid); -1 is unlimited.",
-     params=[P("resourcetype", "integer", True, "0 VMs, 1 public IPs, 2 volumes, 3 snapshots, 4 templates, 5 projects, "
+     params=[P("resourcetype", "0 VMs, 1 public IPs, 2 volumes, 3 snapshots, 4 templates, 5 projects, "
                "6 networks, 7 VPCs, 8 CPUs, 9 memory, 10 primary storage, 11 secondary storage"),
-             P("max", "long", description="the new limit (-1 unlimited)"), P("account"), P("domainid", "uuid"),
-             P("projectid", "uuid", entity="project")])
+             P("max", "the new limit (-1 unlimited)"), P("account"), P("domainid"),
+             P("projectid", entity="project")])
 def update_resource_limit(ctx):
     """CloudStack 4.18's checks, in its order, with its texts (ids are the internal numbers)."""
     maximum = ctx.get("max", -1)
@@ -1020,11 +1011,11 @@ def _check_domain_limit_change(ctx, domain: dict, name: str, maximum: int) -> No
 
 @api("listResourceLimits", response="resourcelimit",
      description="Lists the resource limits of the caller's account, or of an account or domain it administers.",
-     params=[*PAGING, P("id", "long", description="the resource type number (same as resourcetype)"),
-             P("resourcetype", "integer", description="only this resource type number"),
-             P("resourcetypename", description="only this resource type name (user_vm, cpu ...)"),
-             P("account"), P("domainid", "uuid"), P("listall", "boolean"), P("isrecursive", "boolean"),
-             P("projectid", "uuid", entity="project")])
+     params=[*PAGING, P("id", "the resource type number (same as resourcetype)"),
+             P("resourcetype", "only this resource type number"),
+             P("resourcetypename", "only this resource type name (user_vm, cpu ...)"),
+             P("account"), P("domainid"), P("listall"), P("isrecursive"),
+             P("projectid", entity="project")])
 def list_resource_limits(ctx):
     account, domain = _limit_target(ctx)
     wanted = None
@@ -1043,8 +1034,8 @@ def list_resource_limits(ctx):
 
 @api("updateResourceCount", response="resourcecount", roles=DOMAIN_ADMINS,
      description="Recounts the resources of a domain (or of an account in it) and returns the counts.",
-     params=[P("domainid", "uuid", True, "the domain"), P("account"), P("resourcetype", "integer"),
-             P("projectid", "uuid", entity="project")])
+     params=[P("domainid", "the domain"), P("account"), P("resourcetype"),
+             P("projectid", entity="project")])
 def update_resource_count(ctx):
     store = ctx.store
     domain = store.get("domain", ctx.get("domainid"))

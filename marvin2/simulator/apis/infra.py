@@ -26,10 +26,10 @@ def render_zone(ctx, row: dict) -> dict:
 
 @api("listZones", response="zone", related="createZone,listZones",
      description="Lists the zones the caller may use (available ones only, for non-admins).",
-     params=[*PAGING, P("id", "uuid", entity="zone"), P("name"), P("domainid", "uuid"), P("networktype", description="Basic or Advanced"),
-             P("available", "boolean", description="only zones the caller can deploy into"),
-             P("showcapacities", "boolean", description="include capacity figures"), P("showicon", "boolean"),
-             P("tags", "map")])
+     params=[*PAGING, P("id", entity="zone"), P("name"), P("domainid"), P("networktype", "Basic or Advanced"),
+             P("available", "only zones the caller can deploy into"),
+             P("showcapacities", "include capacity figures"), P("showicon"),
+             P("tags")])
 def list_zones(ctx):
     def match(row):
         if ctx.caller and not ctx.caller.is_root_admin and row.get("allocationstate") != "Enabled":
@@ -112,14 +112,14 @@ def _existing(ctx, kind: str, what: str) -> dict:
 
 @api("createZone", response="zone", roles=ADMIN_ONLY,
      description="Creates a zone, Advanced or Basic (securitygroupenabled for security groups); it starts Disabled.",
-     params=[P("name", "string", True, "zone name"), P("networktype", "string", True, "Basic or Advanced"),
-             P("dns1", "string", True, "first public DNS"), P("internaldns1", "string", True, "first internal DNS"),
-             P("dns2"), P("internaldns2"), P("ip6dns1"), P("ip6dns2"), P("guestcidraddress", description="guest CIDR (Advanced)"),
-             P("domain", description="network domain"), P("domainid", "uuid", description="dedicate to this domain"),
-             P("allocationstate", description="Enabled or Disabled (default Disabled)"),
-             P("securitygroupenabled", "boolean", description="use security groups"),
-             P("localstorageenabled", "boolean", description="allow local storage"),
-             P("isedge", "boolean", description="an edge zone")])
+     params=[P("name", "zone name"), P("networktype", "Basic or Advanced"),
+             P("dns1", "first public DNS"), P("internaldns1", "first internal DNS"),
+             P("dns2"), P("internaldns2"), P("ip6dns1"), P("ip6dns2"), P("guestcidraddress", "guest CIDR (Advanced)"),
+             P("domain", "network domain"), P("domainid", "dedicate to this domain"),
+             P("allocationstate", "Enabled or Disabled (default Disabled)"),
+             P("securitygroupenabled", "use security groups"),
+             P("localstorageenabled", "allow local storage"),
+             P("isedge", "an edge zone")])
 def create_zone(ctx):
     networktype = ctx.get("networktype")
     if networktype.lower() not in ("basic", "advanced"):
@@ -149,10 +149,10 @@ def create_zone(ctx):
 
 @api("updateZone", response="zone", roles=ADMIN_ONLY,
      description="Changes a zone's name, DNS servers, allocation state (Enabled/Disabled) and other settings.",
-     params=[P("id", "uuid", True, entity="zone"), P("name"), P("allocationstate"), P("dns1"), P("dns2"),
+     params=[P("id", entity="zone"), P("name"), P("allocationstate"), P("dns1"), P("dns2"),
              P("internaldns1"), P("internaldns2"), P("ip6dns1"), P("ip6dns2"), P("guestcidraddress"), P("domain"),
-             P("details", "map"), P("dhcpprovider"), P("dnssearchorder", "list"), P("ispublic", "boolean"),
-             P("localstorageenabled", "boolean"), P("sortkey", "integer")])
+             P("details"), P("dhcpprovider"), P("dnssearchorder"), P("ispublic"),
+             P("localstorageenabled"), P("sortkey")])
 def update_zone(ctx):
     zone = _existing(ctx, "zone", "zone")
     changes = {k: ctx.get(k) for k in ("name", "dns1", "dns2", "internaldns1", "internaldns2", "ip6dns1", "ip6dns2",
@@ -169,7 +169,7 @@ def update_zone(ctx):
 
 @api("deleteZone", response="success", roles=ADMIN_ONLY,
      description="Deletes an empty zone (no pods, physical networks, IP ranges or storage left).",
-     params=[P("id", "uuid", True, entity="zone")])
+     params=[P("id", entity="zone")])
 def delete_zone(ctx):
     zone = _existing(ctx, "zone", "zone")
     for kind, what in (("pod", "pods"), ("physicalnetwork", "physical networks"), ("vlan", "public IP ranges"),
@@ -208,8 +208,8 @@ def _check_pod_range(ctx) -> None:
 
 @api("createPod", response="pod", roles=ADMIN_ONLY,
      description="Creates a pod in a zone, with its management IP range.",
-     params=[P("name", "string", True, "pod name"), P("zoneid", "uuid", True, "the zone"), P("gateway"), P("netmask"),
-             P("startip", description="first management IP"), P("endip", description="last management IP"),
+     params=[P("name", "pod name"), P("zoneid", "the zone"), P("gateway"), P("netmask"),
+             P("startip", "first management IP"), P("endip", "last management IP"),
              P("allocationstate")])
 def create_pod(ctx):
     zone = ctx.store.get("zone", ctx.get("zoneid"))
@@ -226,15 +226,15 @@ def create_pod(ctx):
 
 
 @api("listPods", response="pod", roles=ADMINS, description="Lists pods.",
-     params=[*PAGING, P("id", "uuid", entity="pod"), P("name"), P("zoneid", "uuid"), P("allocationstate"),
-             P("showcapacities", "boolean")])
+     params=[*PAGING, P("id", entity="pod"), P("name"), P("zoneid"), P("allocationstate"),
+             P("showcapacities")])
 def list_pods(ctx):
     return ctx.list("pod", lambda r: render_pod(ctx, r), filters={"zoneid": "zoneid", "allocationstate": "allocationstate"},
                     owned=False)
 
 
 @api("updatePod", response="pod", roles=ADMIN_ONLY, description="Renames a pod or changes its IP range or allocation state.",
-     params=[P("id", "uuid", True, entity="pod"), P("name"), P("gateway"), P("netmask"), P("startip"), P("endip"),
+     params=[P("id", entity="pod"), P("name"), P("gateway"), P("netmask"), P("startip"), P("endip"),
              P("allocationstate")])
 def update_pod(ctx):
     pod = _existing(ctx, "pod", "pod")
@@ -250,7 +250,7 @@ def update_pod(ctx):
 
 
 @api("deletePod", response="success", roles=ADMIN_ONLY, description="Deletes a pod that has no clusters left.",
-     params=[P("id", "uuid", True, entity="pod")])
+     params=[P("id", entity="pod")])
 def delete_pod(ctx):
     pod = _existing(ctx, "pod", "pod")
     if ctx.store.find("cluster", podid=pod["id"]):
@@ -275,9 +275,9 @@ def _check_hypervisor(text: str) -> str:
 
 @api("addCluster", response="cluster", roles=ADMIN_ONLY,
      description="Adds a cluster of hosts of one hypervisor to a pod.",
-     params=[P("clustername", "string", True, "cluster name"), P("clustertype", "string", True, "CloudManaged or ExternalManaged"),
-             P("hypervisor", "string", True, "hypervisor type (Simulator)"), P("podid", "uuid", True, "the pod"),
-             P("zoneid", "uuid", True, "the zone"), P("allocationstate"), P("url"), P("username"), P("password"),
+     params=[P("clustername", "cluster name"), P("clustertype", "CloudManaged or ExternalManaged"),
+             P("hypervisor", "hypervisor type (Simulator)"), P("podid", "the pod"),
+             P("zoneid", "the zone"), P("allocationstate"), P("url"), P("username"), P("password"),
              P("guestvswitchname"), P("guestvswitchtype"), P("publicvswitchname"), P("publicvswitchtype"),
              P("vsmipaddress"), P("vsmusername"), P("vsmpassword"), P("ovm3cluster"), P("ovm3pool"), P("ovm3vip")])
 def add_cluster(ctx):
@@ -297,8 +297,8 @@ def add_cluster(ctx):
 
 
 @api("listClusters", response="cluster", roles=ADMINS, description="Lists clusters.",
-     params=[*PAGING, P("id", "uuid", entity="cluster"), P("name"), P("zoneid", "uuid"), P("podid", "uuid"),
-             P("hypervisor"), P("clustertype"), P("allocationstate"), P("managedstate"), P("showcapacities", "boolean")])
+     params=[*PAGING, P("id", entity="cluster"), P("name"), P("zoneid"), P("podid"),
+             P("hypervisor"), P("clustertype"), P("allocationstate"), P("managedstate"), P("showcapacities")])
 def list_clusters(ctx):
     return ctx.list("cluster", lambda r: render_cluster(ctx, r), owned=False,
                     filters={"zoneid": "zoneid", "podid": "podid", "hypervisor": "hypervisortype", "clustertype": "clustertype",
@@ -306,7 +306,7 @@ def list_clusters(ctx):
 
 
 @api("updateCluster", response="cluster", roles=ADMIN_ONLY, description="Renames a cluster or changes its states.",
-     params=[P("id", "uuid", True, entity="cluster"), P("clustername"), P("clustertype"), P("hypervisor"),
+     params=[P("id", entity="cluster"), P("clustername"), P("clustertype"), P("hypervisor"),
              P("allocationstate"), P("managedstate")])
 def update_cluster(ctx):
     cluster = _existing(ctx, "cluster", "cluster")
@@ -322,7 +322,7 @@ def update_cluster(ctx):
 
 
 @api("deleteCluster", response="success", roles=ADMIN_ONLY, description="Deletes a cluster with no hosts or storage left.",
-     params=[P("id", "uuid", True, entity="cluster")])
+     params=[P("id", entity="cluster")])
 def delete_cluster(ctx):
     cluster = _existing(ctx, "cluster", "cluster")
     if ctx.store.find("host", clusterid=cluster["id"]) or ctx.store.find("storagepool", clusterid=cluster["id"]):
@@ -346,10 +346,10 @@ def render_host(ctx, row: dict) -> dict:
 
 @api("addHost", response="host", roles=ADMIN_ONLY,
      description="Adds a hypervisor host to a cluster (Simulator hosts: URLs like http://sim/c0/h0).",
-     params=[P("hypervisor", "string", True, "hypervisor type (Simulator)"), P("podid", "uuid", True, "the pod"),
-             P("url", "string", True, "host URL"), P("zoneid", "uuid", True, "the zone"),
-             P("clusterid", "uuid", description="the cluster"), P("clustername", description="the cluster, by name"),
-             P("username"), P("password"), P("hosttags", "list", description="host tags"), P("allocationstate")])
+     params=[P("hypervisor", "hypervisor type (Simulator)"), P("podid", "the pod"),
+             P("url", "host URL"), P("zoneid", "the zone"),
+             P("clusterid", "the cluster"), P("clustername", "the cluster, by name"),
+             P("username"), P("password"), P("hosttags", "host tags"), P("allocationstate")])
 def add_host(ctx):
     store = ctx.store
     hypervisor = _check_hypervisor(ctx.get("hypervisor"))
@@ -380,10 +380,10 @@ def add_host(ctx):
 
 
 @api("listHosts", response="host", roles=ADMINS, description="Lists hosts.",
-     params=[*PAGING, P("id", "uuid", entity="host"), P("name"), P("zoneid", "uuid"), P("podid", "uuid"),
-             P("clusterid", "uuid"), P("type"), P("state"), P("resourcestate"), P("hypervisor"),
-             P("virtualmachineid", "uuid", entity="", description="the host running this VM"), P("hahost", "boolean"),
-             P("details", "list"), P("outofbandmanagementenabled", "boolean"), P("outofbandmanagementpowerstate")])
+     params=[*PAGING, P("id", entity="host"), P("name"), P("zoneid"), P("podid"),
+             P("clusterid"), P("type"), P("state"), P("resourcestate"), P("hypervisor"),
+             P("virtualmachineid", "the host running this VM", entity=""), P("hahost"),
+             P("details"), P("outofbandmanagementenabled"), P("outofbandmanagementpowerstate")])
 def list_hosts(ctx):
     match = None
     if ctx.has("virtualmachineid"):
@@ -395,8 +395,8 @@ def list_hosts(ctx):
 
 
 @api("updateHost", response="host", roles=ADMIN_ONLY, description="Renames a host, changes its tags or enables/disables it.",
-     params=[P("id", "uuid", True, entity="host"), P("name"), P("allocationstate", description="Enable or Disable"),
-             P("hosttags", "list"), P("oscategoryid", "uuid", entity="oscategory"), P("annotation"), P("url")])
+     params=[P("id", entity="host"), P("name"), P("allocationstate", "Enable or Disable"),
+             P("hosttags"), P("oscategoryid", entity="oscategory"), P("annotation"), P("url")])
 def update_host(ctx):
     host = _existing(ctx, "host", "host")
     changes = {}
@@ -414,7 +414,7 @@ def update_host(ctx):
 
 
 @api("deleteHost", response="success", roles=ADMIN_ONLY, description="Removes a host (forced=true even with VMs on it).",
-     params=[P("id", "uuid", True, entity="host"), P("forced", "boolean"), P("forcedestroylocalstorage", "boolean")])
+     params=[P("id", entity="host"), P("forced"), P("forcedestroylocalstorage")])
 def delete_host(ctx):
     host = _existing(ctx, "host", "host")
     running = [vm for vm in ctx.store.find("virtualmachine", hostid=host["id"]) if vm.get("state") not in ("Expunging", "Destroyed")]
@@ -436,11 +436,11 @@ def render_pool(ctx, row: dict) -> dict:
 
 @api("createStoragePool", response="storagepool", roles=ADMIN_ONLY,
      description="Adds primary storage to a cluster (scope CLUSTER, the default) or a whole zone (scope ZONE).",
-     params=[P("name", "string", True, "pool name"), P("url", "string", True, "e.g. nfs://server/path"),
-             P("zoneid", "uuid", True, "the zone"), P("podid", "uuid"), P("clusterid", "uuid"),
-             P("scope", description="CLUSTER or ZONE"), P("hypervisor"), P("tags", description="storage tags"),
-             P("provider"), P("managed", "boolean"), P("capacitybytes", "long"), P("capacityiops", "long"),
-             P("details", "map")])
+     params=[P("name", "pool name"), P("url", "e.g. nfs://server/path"),
+             P("zoneid", "the zone"), P("podid"), P("clusterid"),
+             P("scope", "CLUSTER or ZONE"), P("hypervisor"), P("tags", "storage tags"),
+             P("provider"), P("managed"), P("capacitybytes"), P("capacityiops"),
+             P("details")])
 def create_storage_pool(ctx):
     store = ctx.store
     scope = (ctx.get("scope") or ("CLUSTER" if ctx.has("clusterid") else "ZONE")).upper()
@@ -469,8 +469,8 @@ def create_storage_pool(ctx):
 
 
 @api("listStoragePools", response="storagepool", roles=ADMINS, description="Lists primary storage pools.",
-     params=[*PAGING, P("id", "uuid", entity="storagepool"), P("name"), P("zoneid", "uuid"), P("podid", "uuid"),
-             P("clusterid", "uuid"), P("ipaddress"), P("path"), P("scope")])
+     params=[*PAGING, P("id", entity="storagepool"), P("name"), P("zoneid"), P("podid"),
+             P("clusterid"), P("ipaddress"), P("path"), P("scope")])
 def list_storage_pools(ctx):
     return ctx.list("storagepool", lambda r: render_pool(ctx, r), owned=False,
                     filters={"zoneid": "zoneid", "podid": "podid", "clusterid": "clusterid", "ipaddress": "ipaddress",
@@ -478,7 +478,7 @@ def list_storage_pools(ctx):
 
 
 @api("deleteStoragePool", response="success", roles=ADMIN_ONLY, description="Removes a primary storage pool without volumes.",
-     params=[P("id", "uuid", True, entity="storagepool"), P("forced", "boolean")])
+     params=[P("id", entity="storagepool"), P("forced")])
 def delete_storage_pool(ctx):
     pool = _existing(ctx, "storagepool", "storage pool")
     volumes = [v for v in ctx.store.find("volume", storageid=pool["id"]) if not v.get("removed")]
@@ -496,8 +496,8 @@ def render_image_store(ctx, row: dict) -> dict:
 
 @api("addImageStore", response="imagestore", roles=ADMIN_ONLY,
      description="Adds secondary storage (NFS) to a zone.",
-     params=[P("provider", "string", True, "NFS (or S3, Swift)"), P("url", length=2048, description="e.g. nfs://server/path"),
-             P("zoneid", "uuid"), P("name"), P("details", "map")])
+     params=[P("provider", "NFS (or S3, Swift)"), P("url", "e.g. nfs://server/path"),
+             P("zoneid"), P("name"), P("details")])
 def add_image_store(ctx):
     if ctx.get("provider").upper() not in ("NFS", "S3", "SWIFT", "SMB"):
         raise errors.invalid_value(f"Invalid image store provider {ctx.get('provider')}")
@@ -526,15 +526,15 @@ def _associate_cross_zone_templates(store, zone_id: str) -> None:
 
 
 @api("listImageStores", response="imagestore", roles=ADMINS, description="Lists secondary storage.",
-     params=[*PAGING, P("id", "uuid", entity="imagestore"), P("name"), P("zoneid", "uuid"), P("protocol"), P("provider"),
-             P("readonly", "boolean")])
+     params=[*PAGING, P("id", entity="imagestore"), P("name"), P("zoneid"), P("protocol"), P("provider"),
+             P("readonly")])
 def list_image_stores(ctx):
     return ctx.list("imagestore", lambda r: render_image_store(ctx, r), owned=False,
                     filters={"zoneid": "zoneid", "protocol": "protocol", "provider": "providername", "readonly": "readonly"})
 
 
 @api("deleteImageStore", response="success", roles=ADMIN_ONLY, description="Removes a secondary storage.",
-     params=[P("id", "uuid", True, entity="imagestore")])
+     params=[P("id", entity="imagestore")])
 def delete_image_store(ctx):
     store_row = _existing(ctx, "imagestore", "image store")
     ctx.store.delete("imagestore", store_row["id"])
@@ -578,12 +578,12 @@ def _physnet_async(ctx, row_id: str, render):
     return Job(lambda jctx: render(jctx, jctx.store.get(render.kind, row_id)), instance_id=row_id)
 
 
-@api("createPhysicalNetwork", is_async=True, response="physicalnetwork", roles=ADMIN_ONLY, instance_type="PhysicalNetwork",
+@api("createPhysicalNetwork", response="physicalnetwork", roles=ADMIN_ONLY, instance_type="PhysicalNetwork",
      description="Creates a physical network in a zone (Disabled until updated to Enabled), with its default providers.",
-     params=[P("name", "string", True, "name"), P("zoneid", "uuid", True, "the zone"),
-             P("isolationmethods", "list", description="VLAN, L3, GRE, VXLAN ..."), P("vlan", description="guest VLAN range, e.g. 100-200"),
-             P("broadcastdomainrange", description="ZONE or POD"), P("tags", "list"), P("networkspeed"),
-             P("domainid", "uuid", description="dedicate to this domain")])
+     params=[P("name", "name"), P("zoneid", "the zone"),
+             P("isolationmethods", "VLAN, L3, GRE, VXLAN ..."), P("vlan", "guest VLAN range, e.g. 100-200"),
+             P("broadcastdomainrange", "ZONE or POD"), P("tags"), P("networkspeed"),
+             P("domainid", "dedicate to this domain")])
 def create_physical_network(ctx):
     zone = ctx.store.get("zone", ctx.get("zoneid"))
     vlan = ctx.get("vlan")
@@ -600,15 +600,15 @@ def create_physical_network(ctx):
 
 
 @api("listPhysicalNetworks", response="physicalnetwork", roles=ADMINS, description="Lists physical networks.",
-     params=[*PAGING, P("id", "uuid", entity="physicalnetwork"), P("name"), P("zoneid", "uuid")])
+     params=[*PAGING, P("id", entity="physicalnetwork"), P("name"), P("zoneid")])
 def list_physical_networks(ctx):
     return ctx.list("physicalnetwork", lambda r: render_physnet(ctx, r), owned=False, filters={"zoneid": "zoneid"})
 
 
-@api("updatePhysicalNetwork", is_async=True, response="physicalnetwork", roles=ADMIN_ONLY, instance_type="PhysicalNetwork",
+@api("updatePhysicalNetwork", response="physicalnetwork", roles=ADMIN_ONLY, instance_type="PhysicalNetwork",
      description="Enables/disables a physical network or changes its VLAN range, tags or speed.",
-     params=[P("id", "uuid", True, entity="physicalnetwork"), P("state", description="Enabled or Disabled"), P("vlan"),
-             P("tags", "list"), P("networkspeed")])
+     params=[P("id", entity="physicalnetwork"), P("state", "Enabled or Disabled"), P("vlan"),
+             P("tags"), P("networkspeed")])
 def update_physical_network(ctx):
     row = _existing(ctx, "physicalnetwork", "physical network")
     changes = {}
@@ -630,9 +630,9 @@ def update_physical_network(ctx):
     return Job(run, instance_id=row["id"])
 
 
-@api("deletePhysicalNetwork", is_async=True, response="success", roles=ADMIN_ONLY, instance_type="PhysicalNetwork",
+@api("deletePhysicalNetwork", response="success", roles=ADMIN_ONLY, instance_type="PhysicalNetwork",
      description="Deletes a physical network (and its traffic types and providers).",
-     params=[P("id", "uuid", True, entity="physicalnetwork")])
+     params=[P("id", entity="physicalnetwork")])
 def delete_physical_network(ctx):
     row = _existing(ctx, "physicalnetwork", "physical network")
     in_use = [n for n in ctx.store.find("network", physicalnetworkid=row["id"]) if not n.get("removed")]
@@ -657,9 +657,9 @@ def render_traffic(ctx, row: dict) -> dict:
     return {k: row.get(k) for k in ("id", "physicalnetworkid", "traffictype", "isolationmethods", "vlan", *LABEL_FIELDS)}
 
 
-@api("addTrafficType", is_async=True, response="traffictype", roles=ADMIN_ONLY, instance_type="TrafficType",
+@api("addTrafficType", response="traffictype", roles=ADMIN_ONLY, instance_type="TrafficType",
      description="Carries a traffic type (Guest, Public, Management, Storage) on a physical network.",
-     params=[P("physicalnetworkid", "uuid", True, "the physical network"), P("traffictype", "string", True, "the traffic type"),
+     params=[P("physicalnetworkid", "the physical network"), P("traffictype", "the traffic type"),
              P("isolationmethod"), P("vlan"), *(P(label) for label in LABEL_FIELDS)])
 def add_traffic_type(ctx):
     traffic = ctx.get("traffictype").capitalize()
@@ -674,15 +674,15 @@ def add_traffic_type(ctx):
 
 
 @api("listTrafficTypes", response="traffictype", roles=ADMINS, description="Lists the traffic types of a physical network.",
-     params=[*PAGING, P("physicalnetworkid", "uuid", True, "the physical network")])
+     params=[*PAGING, P("physicalnetworkid", "the physical network")])
 def list_traffic_types(ctx):
     return ctx.list("traffictype", lambda r: render_traffic(ctx, r), owned=False,
                     filters={"physicalnetworkid": "physicalnetworkid"}, keyword_fields=("traffictype",))
 
 
-@api("updateTrafficType", is_async=True, response="traffictype", roles=ADMIN_ONLY, instance_type="TrafficType",
+@api("updateTrafficType", response="traffictype", roles=ADMIN_ONLY, instance_type="TrafficType",
      description="Changes the hypervisor network labels of a traffic type.",
-     params=[P("id", "uuid", True, entity="traffictype"), *(P(label) for label in LABEL_FIELDS)])
+     params=[P("id", entity="traffictype"), *(P(label) for label in LABEL_FIELDS)])
 def update_traffic_type(ctx):
     row = _existing(ctx, "traffictype", "traffic type")
     changes = {label: ctx.get(label) for label in LABEL_FIELDS if ctx.has(label)}
@@ -690,9 +690,9 @@ def update_traffic_type(ctx):
                instance_id=row["id"])
 
 
-@api("deleteTrafficType", is_async=True, response="success", roles=ADMIN_ONLY, instance_type="TrafficType",
+@api("deleteTrafficType", response="success", roles=ADMIN_ONLY, instance_type="TrafficType",
      description="Removes a traffic type from a physical network.",
-     params=[P("id", "uuid", True, entity="traffictype")])
+     params=[P("id", entity="traffictype")])
 def delete_traffic_type(ctx):
     row = _existing(ctx, "traffictype", "traffic type")
 
@@ -710,17 +710,17 @@ def render_provider(ctx, row: dict) -> dict:
 
 @api("listNetworkServiceProviders", response="networkserviceprovider", roles=ADMINS,
      description="Lists the network service providers of physical networks.",
-     params=[*PAGING, P("name"), P("physicalnetworkid", "uuid"), P("state")])
+     params=[*PAGING, P("name"), P("physicalnetworkid"), P("state")])
 def list_network_service_providers(ctx):
     return ctx.list("networkserviceprovider", lambda r: render_provider(ctx, r), owned=False,
                     filters={"physicalnetworkid": "physicalnetworkid", "state": "state"})
 
 
-@api("addNetworkServiceProvider", is_async=True, response="networkserviceprovider", roles=ADMIN_ONLY,
+@api("addNetworkServiceProvider", response="networkserviceprovider", roles=ADMIN_ONLY,
      instance_type="PhysicalNetworkServiceProvider",
      description="Adds a network service provider (VirtualRouter, ...) to a physical network, Disabled.",
-     params=[P("name", "string", True, "provider name"), P("physicalnetworkid", "uuid", True, "the physical network"),
-             P("destinationphysicalnetworkid", "uuid", entity="physicalnetwork"), P("servicelist", "list")])
+     params=[P("name", "provider name"), P("physicalnetworkid", "the physical network"),
+             P("destinationphysicalnetworkid", entity="physicalnetwork"), P("servicelist")])
 def add_network_service_provider(ctx):
     physnet = ctx.store.get("physicalnetwork", ctx.get("physicalnetworkid"))
     if ctx.store.find_one("networkserviceprovider", physicalnetworkid=physnet["id"], name=ctx.get("name")):
@@ -731,11 +731,11 @@ def add_network_service_provider(ctx):
     return Job(lambda jctx: render_provider(jctx, jctx.store.get("networkserviceprovider", row["id"])), entity_id=row["id"])
 
 
-@api("updateNetworkServiceProvider", is_async=True, response="networkserviceprovider", roles=ADMIN_ONLY,
+@api("updateNetworkServiceProvider", response="networkserviceprovider", roles=ADMIN_ONLY,
      instance_type="PhysicalNetworkServiceProvider",
      description="Enables, disables or shuts down a network service provider, or changes its services.",
-     params=[P("id", "uuid", True, entity="networkserviceprovider"), P("state", description="Enabled, Disabled or Shutdown"),
-             P("servicelist", "list")])
+     params=[P("id", entity="networkserviceprovider"), P("state", "Enabled, Disabled or Shutdown"),
+             P("servicelist")])
 def update_network_service_provider(ctx):
     row = _existing(ctx, "networkserviceprovider", "network service provider")
     changes = {}
@@ -754,9 +754,9 @@ def update_network_service_provider(ctx):
                                             if changes else row), instance_id=row["id"])
 
 
-@api("deleteNetworkServiceProvider", is_async=True, response="success", roles=ADMIN_ONLY,
+@api("deleteNetworkServiceProvider", response="success", roles=ADMIN_ONLY,
      instance_type="PhysicalNetworkServiceProvider", description="Removes a network service provider.",
-     params=[P("id", "uuid", True, entity="networkserviceprovider")])
+     params=[P("id", entity="networkserviceprovider")])
 def delete_network_service_provider(ctx):
     row = _existing(ctx, "networkserviceprovider", "network service provider")
 
@@ -789,30 +789,30 @@ def _configure_element(ctx, kind: str):
 
 @api("listVirtualRouterElements", response="virtualrouterelement", roles=ADMIN_ONLY,
      description="Lists the virtual router elements (one per VirtualRouter/VpcVirtualRouter provider).",
-     params=[*PAGING, P("id", "uuid", entity="virtualrouterelement"), P("nspid", "uuid", entity="networkserviceprovider"),
-             P("enabled", "boolean")])
+     params=[*PAGING, P("id", entity="virtualrouterelement"), P("nspid", entity="networkserviceprovider"),
+             P("enabled")])
 def list_virtual_router_elements(ctx):
     return _elements(ctx, "virtualrouterelement")
 
 
-@api("configureVirtualRouterElement", is_async=True, response="virtualrouterelement", roles=ADMIN_ONLY,
+@api("configureVirtualRouterElement", response="virtualrouterelement", roles=ADMIN_ONLY,
      instance_type="None", description="Enables or disables a virtual router element.",
-     params=[P("id", "uuid", True, entity="virtualrouterelement"), P("enabled", "boolean", True, "true to enable")])
+     params=[P("id", entity="virtualrouterelement"), P("enabled", "true to enable")])
 def configure_virtual_router_element(ctx):
     return _configure_element(ctx, "virtualrouterelement")
 
 
 @api("listInternalLoadBalancerElements", response="internalloadbalancerelement", roles=ADMIN_ONLY,
      description="Lists the internal load balancer elements (one per InternalLbVm provider).",
-     params=[*PAGING, P("id", "uuid", entity="internallbelement"), P("nspid", "uuid", entity="networkserviceprovider"),
-             P("enabled", "boolean")])
+     params=[*PAGING, P("id", entity="internallbelement"), P("nspid", entity="networkserviceprovider"),
+             P("enabled")])
 def list_internal_lb_elements(ctx):
     return _elements(ctx, "internallbelement")
 
 
-@api("configureInternalLoadBalancerElement", is_async=True, response="internalloadbalancerelement", roles=ADMIN_ONLY,
+@api("configureInternalLoadBalancerElement", response="internalloadbalancerelement", roles=ADMIN_ONLY,
      instance_type="None", description="Enables or disables an internal load balancer element.",
-     params=[P("id", "uuid", True, entity="internallbelement"), P("enabled", "boolean", True, "true to enable")])
+     params=[P("id", entity="internallbelement"), P("enabled", "true to enable")])
 def configure_internal_lb_element(ctx):
     return _configure_element(ctx, "internallbelement")
 
@@ -840,10 +840,10 @@ def _overlaps(store, zone_id: str, start: str, end: str) -> dict | None:
 
 @api("createVlanIpRange", response="vlan", roles=ADMIN_ONLY,
      description="Adds a public IP range to a zone (or a guest range to a shared network), optionally dedicated to an account.",
-     params=[P("zoneid", "uuid"), P("podid", "uuid"), P("physicalnetworkid", "uuid"), P("networkid", "uuid", entity="network"),
-             P("startip"), P("endip"), P("gateway"), P("netmask"), P("vlan", description="VLAN id, vlan://id or untagged"),
-             P("forvirtualnetwork", "boolean", description="true for a public range"), P("forsystemvms", "boolean"),
-             P("account", description="dedicate to this account"), P("domainid", "uuid"), P("projectid", "uuid", entity="project"),
+     params=[P("zoneid"), P("podid"), P("physicalnetworkid"), P("networkid", entity="network"),
+             P("startip"), P("endip"), P("gateway"), P("netmask"), P("vlan", "VLAN id, vlan://id or untagged"),
+             P("forvirtualnetwork", "true for a public range"), P("forsystemvms"),
+             P("account", "dedicate to this account"), P("domainid"), P("projectid", entity="project"),
              P("startipv6"), P("endipv6"), P("ip6gateway"), P("ip6cidr")])
 def create_vlan_ip_range(ctx):
     store = ctx.store
@@ -896,9 +896,9 @@ def create_vlan_ip_range(ctx):
 
 
 @api("listVlanIpRanges", response="vlaniprange", roles=ADMIN_ONLY, description="Lists public and guest IP ranges.",
-     params=[*PAGING, P("id", "uuid", entity="vlan"), P("zoneid", "uuid"), P("podid", "uuid"), P("physicalnetworkid", "uuid"),
-             P("networkid", "uuid", entity="network"), P("vlan"), P("forvirtualnetwork", "boolean"), P("account"),
-             P("domainid", "uuid"), P("projectid", "uuid", entity="project")])
+     params=[*PAGING, P("id", entity="vlan"), P("zoneid"), P("podid"), P("physicalnetworkid"),
+             P("networkid", entity="network"), P("vlan"), P("forvirtualnetwork"), P("account"),
+             P("domainid"), P("projectid", entity="project")])
 def list_vlan_ip_ranges(ctx):
     def match(row):
         if ctx.has("vlan") and row.get("vlan") not in (ctx.get("vlan"), f"vlan://{ctx.get('vlan')}"):
@@ -914,7 +914,7 @@ def list_vlan_ip_ranges(ctx):
 
 
 @api("deleteVlanIpRange", response="success", roles=ADMIN_ONLY, description="Deletes an IP range none of whose addresses is in use.",
-     params=[P("id", "uuid", True, entity="vlan")])
+     params=[P("id", entity="vlan")])
 def delete_vlan_ip_range(ctx):
     row = ctx.store.get("vlan", ctx.get("id"))
     # A guest range (shared network, Basic zone pod) whose addresses NICs hold: 431 with CloudStack's text
@@ -962,9 +962,9 @@ def render_systemvm(ctx, row: dict) -> dict:
 
 
 @api("listSystemVms", response="systemvm", roles=ADMINS, description="Lists the secondary storage and console proxy VMs.",
-     params=[*PAGING, P("id", "uuid", entity="systemvm"), P("name"), P("zoneid", "uuid"), P("podid", "uuid"),
-             P("hostid", "uuid"), P("state"), P("systemvmtype", description="secondarystoragevm or consoleproxy"),
-             P("storageid", "uuid")])
+     params=[*PAGING, P("id", entity="systemvm"), P("name"), P("zoneid"), P("podid"),
+             P("hostid"), P("state"), P("systemvmtype", "secondarystoragevm or consoleproxy"),
+             P("storageid")])
 def list_system_vms(ctx):
     return ctx.list("systemvm", lambda r: render_systemvm(ctx, r), owned=False,
                     filters={"zoneid": "zoneid", "podid": "podid", "hostid": "hostid", "state": "state",
@@ -1008,27 +1008,27 @@ def _replace_systemvm(ctx, destroyed: dict) -> None:
                                   "activeviewersessions": 0})
 
 
-@api("startSystemVm", is_async=True, response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
-     description="Starts a stopped system VM.", params=[P("id", "uuid", True, entity="systemvm")])
+@api("startSystemVm", response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
+     description="Starts a stopped system VM.", params=[P("id", entity="systemvm")])
 def start_system_vm(ctx):
     return _systemvm_transition(ctx, allowed_from=("Stopped",), middle="Starting", final="Running", event="SSVM.START")
 
 
-@api("stopSystemVm", is_async=True, response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
-     description="Stops a running system VM.", params=[P("id", "uuid", True, entity="systemvm"), P("forced", "boolean")])
+@api("stopSystemVm", response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
+     description="Stops a running system VM.", params=[P("id", entity="systemvm"), P("forced")])
 def stop_system_vm(ctx):
     return _systemvm_transition(ctx, allowed_from=("Running",), middle="Stopping", final="Stopped", event="SSVM.STOP")
 
 
-@api("rebootSystemVm", is_async=True, response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
-     description="Reboots a running system VM.", params=[P("id", "uuid", True, entity="systemvm"), P("forced", "boolean")])
+@api("rebootSystemVm", response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
+     description="Reboots a running system VM.", params=[P("id", entity="systemvm"), P("forced")])
 def reboot_system_vm(ctx):
     return _systemvm_transition(ctx, allowed_from=("Running",), middle="Starting", final="Running", event="SSVM.REBOOT")
 
 
-@api("destroySystemVm", is_async=True, response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
+@api("destroySystemVm", response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
      description="Destroys a system VM (a fresh one of the same type replaces it).",
-     params=[P("id", "uuid", True, entity="systemvm")])
+     params=[P("id", entity="systemvm")])
 def destroy_system_vm(ctx):
     return _systemvm_transition(ctx, allowed_from=("Running", "Stopped", "Error"), middle="Stopping", final="Destroyed",
                                 event="SSVM.DESTROY")
@@ -1050,12 +1050,12 @@ def render_router(ctx, row: dict) -> dict:
 
 @api("listRouters", response="router", roles=DOMAIN_ADMINS,
      description="Lists virtual routers (created by the network and VPC modules).",
-     params=[*PAGING, P("id", "uuid", entity="router"), P("name"), P("zoneid", "uuid"), P("podid", "uuid"),
-             P("clusterid", "uuid"), P("hostid", "uuid"), P("networkid", "uuid", entity="network"),
-             P("vpcid", "uuid", entity="vpc"), P("state"), P("forvpc", "boolean"), P("version"),
-             P("account"), P("domainid", "uuid"), P("listall", "boolean"), P("isrecursive", "boolean"),
-             P("projectid", "uuid", entity="project"), P("fetchhealthcheckresults", "boolean"),
-             P("healthchecksfailed", "boolean")])
+     params=[*PAGING, P("id", entity="router"), P("name"), P("zoneid"), P("podid"),
+             P("clusterid"), P("hostid"), P("networkid", entity="network"),
+             P("vpcid", entity="vpc"), P("state"), P("forvpc"), P("version"),
+             P("account"), P("domainid"), P("listall"), P("isrecursive"),
+             P("projectid", entity="project"), P("fetchhealthcheckresults"),
+             P("healthchecksfailed")])
 def list_routers(ctx):
     def match(row):
         if ctx.has("networkid") and ctx.get("networkid") not in (row.get("guestnetworkid"), *(row.get("networkids") or [])):
@@ -1108,9 +1108,9 @@ def render_configuration(row: dict, scope: tuple[str, str] | None = None) -> dic
 
 @api("listConfigurations", response="configuration", roles=ADMIN_ONLY,
      description="Lists global settings (or their values for a zone, cluster, account ... scope).",
-     params=[*PAGING, P("name", description="settings whose name contains this"), P("category"),
-             P("zoneid", "uuid"), P("clusterid", "uuid"), P("storageid", "uuid"), P("accountid", "uuid"),
-             P("domainid", "uuid"), P("imagestoreuuid", "uuid", entity="imagestore"), P("group"), P("subgroup"),
+     params=[*PAGING, P("name", "settings whose name contains this"), P("category"),
+             P("zoneid"), P("clusterid"), P("storageid"), P("accountid"),
+             P("domainid"), P("imagestoreuuid", entity="imagestore"), P("group"), P("subgroup"),
              P("parent")])
 def list_configurations(ctx):
     scope = _scope_of(ctx)
@@ -1127,9 +1127,9 @@ def list_configurations(ctx):
 
 @api("updateConfiguration", response="configuration", roles=ADMIN_ONLY,
      description="Changes a global setting, or its value for one zone, cluster, pool, account or domain.",
-     params=[P("name", "string", True, "the setting"), P("value", length=4096, description="the new value"),
-             P("zoneid", "uuid"), P("clusterid", "uuid"), P("storageid", "uuid"), P("accountid", "uuid"),
-             P("domainid", "uuid"), P("imagestoreuuid", "uuid", entity="imagestore")])
+     params=[P("name", "the setting"), P("value", "the new value"),
+             P("zoneid"), P("clusterid"), P("storageid"), P("accountid"),
+             P("domainid"), P("imagestoreuuid", entity="imagestore")])
 def update_configuration(ctx):
     name = ctx.get("name")
     row = ctx.store.get("configuration", name)
@@ -1158,14 +1158,14 @@ CERTIFICATE_UPDATED = ("Certificate has been successfully updated, if its the se
                        "give a few minutes for console access and storage services service to be up and working again")
 
 
-@api("uploadCustomCertificate", is_async=True, response="customcertificate", roles=ADMIN_ONLY, instance_type="None",
+@api("uploadCustomCertificate", response="customcertificate", roles=ADMIN_ONLY, instance_type="None",
      description="Uploads the console proxy / secondary storage certificate chain: the root and intermediate "
                  "certificates first (with id and name), then the site certificate with its private key.",
-     params=[P("certificate", "string", True, "PEM certificate", length=65535),
-             P("domainsuffix", "string", True, "the DNS suffix the certificate covers, e.g. *.example.com"),
-             P("id", "integer", description="position in the chain (1 = root) for chain certificates"),
-             P("name", description="alias of a chain certificate"),
-             P("privatekey", length=65535, description="PEM PKCS#8 RSA private key of the site certificate")])
+     params=[P("certificate", "PEM certificate"),
+             P("domainsuffix", "the DNS suffix the certificate covers, e.g. *.example.com"),
+             P("id", "position in the chain (1 = root) for chain certificates"),
+             P("name", "alias of a chain certificate"),
+             P("privatekey", "PEM PKCS#8 RSA private key of the site certificate")])
 def upload_custom_certificate(ctx):
     # As on a real server, every check happens in the job: a refused upload is a failed job (431).
     certificate = ctx.get("certificate").replace("\\n", "\n").strip()

@@ -2,7 +2,7 @@
 events, resource tags, and the simulator-only fault injection controls."""
 from __future__ import annotations
 
-from marvin2.simulator import auth, errors, jobs, tagging
+from marvin2.simulator import auth, errors, facts, jobs, tagging
 from marvin2.simulator.context import SUCCESS, Job, ListResult, Raw
 from marvin2.simulator.declare import (
     ACCOUNT_SCOPE,
@@ -17,7 +17,7 @@ from marvin2.simulator.declare import (
 from marvin2.simulator.faults import FaultRule
 from marvin2.simulator.validation import map_as_dict
 
-CLOUDSTACK_VERSION = "4.18.0.0"
+CLOUDSTACK_VERSION = facts.TARGET_VERSION
 
 # Resource types a tag can be put on, for the kinds the core owns (other modules add theirs).
 for _type, _kind in (("Zone", "zone"), ("Domain", "domain"), ("Account", "account"), ("User", "user"),
@@ -70,17 +70,23 @@ declare_object("apikeys", {"apikey": "the API key", "secretkey": "the secret key
 
 def _api_entry(declared) -> dict:
     params = []
-    for p in declared.params:
+    for p in declared.params_for(root_admin=True):
+        if not p.listed:
+            continue
         entry = {"name": p.name, "description": p.describe(), "type": p.type, "length": p.length, "required": p.required}
         if p.since:
             entry["since"] = p.since
         params.append(entry)
-    if declared.response == "success":
+    if not declared.implemented:
+        response = []
+    elif declared.response == "success":
         response = [{"name": "success", "description": "true when the operation worked", "type": "boolean"},
                     {"name": "displaytext", "description": "any text returned with the result", "type": "string"}]
     else:
         response = [{"name": f.name, "description": f.description, "type": f.type} for f in OBJECTS.get(declared.response, ())]
-    out = {"name": declared.name, "description": declared.description, "isasync": declared.is_async,
+    description = declared.description or (
+        f"A CloudStack {facts.TARGET_VERSION} API that the marvin2 simulator does not implement (it answers 530).")
+    out = {"name": declared.name, "description": description, "isasync": declared.is_async,
            "related": declared.related, "params": params, "response": response}
     if declared.since:
         out["since"] = declared.since
@@ -94,11 +100,11 @@ declare_object("api", {
 })
 
 
-@api("listApis", response="api", since="4.1.0",
-     description="Lists the APIs this server offers to the caller, with their parameters and response fields.",
-     params=[P("name", description="only this API")])
+@api("listApis", response="api", description="Lists the APIs this server offers to the caller, with their parameters and response fields.",
+     params=[P("name", "only this API")])
 def list_apis(ctx):
-    visible = [d for d in REGISTRY if auth.is_allowed(ctx.store, ctx.caller, d)]
+    # Every API a default install offers, implemented or not, as a real server lists its whole surface.
+    visible = [d for d in REGISTRY.surface() if auth.is_allowed(ctx.store, ctx.caller, d)]
     if ctx.has("name"):
         visible = [d for d in visible if d.name == ctx.get("name")]
         if not visible:
@@ -111,7 +117,7 @@ def list_apis(ctx):
 
 @api("queryAsyncJobResult", response="asyncjobs",
      description="Returns the status and, once finished, the result of an async job.",
-     params=[P("jobid", "uuid", True, "the job", entity="asyncjob")])
+     params=[P("jobid", "the job", entity="asyncjob")])
 def query_async_job_result(ctx):
     row = ctx.store.get("asyncjob", ctx.get("jobid"))
     if not ctx.can_access(row):
@@ -121,7 +127,7 @@ def query_async_job_result(ctx):
 
 @api("listAsyncJobs", response="asyncjobs", related="queryAsyncJobResult",
      description="Lists the async jobs of the caller (or of the accounts it administers), of every status.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("startdate", "date", description="only jobs created on or after this day")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("startdate", "only jobs created on or after this day")])
 def list_async_jobs(ctx):
     since = ctx.get("startdate")
     match = (lambda row: row.get("created", "")[:10] >= since.isoformat()) if since else None
@@ -148,7 +154,7 @@ def list_capabilities(ctx):
 
 @api("listHypervisors", response="hypervisor",
      description="Lists the hypervisor types available (in a zone when zoneid is given).",
-     params=[P("zoneid", "uuid", description="only hypervisors with a cluster in this zone")])
+     params=[P("zoneid", "only hypervisors with a cluster in this zone")])
 def list_hypervisors(ctx):
     clusters = ctx.store.find("cluster", zoneid=ctx.get("zoneid")) if ctx.has("zoneid") else ctx.store.all("cluster")
     names = sorted({c["hypervisortype"] for c in clusters}) or ["Simulator"]
@@ -164,14 +170,14 @@ def render_event(ctx, row: dict) -> dict:
 
 @api("listEvents", response="event",
      description="Lists the events (what happened, to what, by whom) the caller may see.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="event"), P("projectid", "uuid", entity="project"),
-             P("duration", "integer", description="events older than this many seconds"),
-             P("entrytime", "integer", description="events pending longer than this many seconds"),
-             P("enddate", "date", description="events up to this day"), P("startdate", "date", description="events from this day"),
-             P("level", description="INFO, WARN or ERROR"), P("type", description="event type such as VM.CREATE"),
-             P("resourceid", description="the resource the event is about"),
-             P("resourcetype", description="type of the resource the event is about"),
-             P("startid", "uuid", description="events that follow this event", entity="event")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity="event"), P("projectid", entity="project"),
+             P("duration", "events older than this many seconds"),
+             P("entrytime", "events pending longer than this many seconds"),
+             P("enddate", "events up to this day"), P("startdate", "events from this day"),
+             P("level", "INFO, WARN or ERROR"), P("type", "event type such as VM.CREATE"),
+             P("resourceid", "the resource the event is about"),
+             P("resourcetype", "type of the resource the event is about"),
+             P("startid", "events that follow this event", entity="event")])
 def list_events(ctx):
     start, end = ctx.get("startdate"), ctx.get("enddate")
 
@@ -217,12 +223,12 @@ def _ownership(kind: str, row: dict) -> dict:
     return {"accountid": row.get("accountid"), "domainid": row.get("domainid")}
 
 
-@api("createTags", is_async=True, response="success", instance_type="None",
+@api("createTags", response="success", instance_type="None",
      description="Puts key/value tags on one or more resources of one type.",
-     params=[P("resourceids", "list", True, "the resources to tag"),
-             P("resourcetype", "string", True, "their type (UserVm, Volume, Zone ...)"),
-             P("tags", "map", True, "the tags as tags[i].key / tags[i].value"),
-             P("customer", description="the customer the tags are for")])
+     params=[P("resourceids", "the resources to tag"),
+             P("resourcetype", "their type (UserVm, Volume, Zone ...)"),
+             P("tags", "the tags as tags[i].key / tags[i].value"),
+             P("customer", "the customer the tags are for")])
 def create_tags(ctx):
     proper, rows = _tag_targets(ctx)
     wanted = map_as_dict(ctx.get("tags"))
@@ -263,10 +269,10 @@ def _tags_to_delete(tags: list[dict], wanted: dict[str, str] | None) -> list[dic
     return [tag for tag in tags if matches(tag)]
 
 
-@api("deleteTags", is_async=True, response="success", instance_type="None",
+@api("deleteTags", response="success", instance_type="None",
      description="Removes tags (all of them, or those named) from resources of one type.",
-     params=[P("resourceids", "list", True, "the resources"), P("resourcetype", "string", True, "their type"),
-             P("tags", "map", description="only these tags (a key alone matches any value)")])
+     params=[P("resourceids", "the resources"), P("resourcetype", "their type"),
+             P("tags", "only these tags (a key alone matches any value)")])
 def delete_tags(ctx):
     proper, rows = _tag_targets(ctx)
     wanted = map_as_dict(ctx.get("tags")) if ctx.has("tags") else None
@@ -287,10 +293,10 @@ def delete_tags(ctx):
 
 @api("listTags", response="tag",
      description="Lists resource tags the caller may see.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("projectid", "uuid", entity="project"), P("customer"),
-             P("key", description="tag key"), P("value", description="tag value"),
-             P("resourceid", description="id of the tagged resource"),
-             P("resourcetype", description="type of the tagged resource")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("projectid", entity="project"), P("customer"),
+             P("key", "tag key"), P("value", "tag value"),
+             P("resourceid", "id of the tagged resource"),
+             P("resourcetype", "type of the tagged resource")])
 def list_tags(ctx):
     def match(row):
         return ((not ctx.has("resourcetype") or row["resourcetype"].lower() == ctx.get("resourcetype").lower())
@@ -306,15 +312,15 @@ def list_tags(ctx):
 @api("configureSimulatorFaults", response="simulatorfault", roles=ADMIN_ONLY, simulator_only=True,
      description="Simulator only: make a command (or * for all) fail, slow down, drop connections or fail its jobs. "
                  "clear=true removes the rule (all rules when no command is given).",
-     params=[P("apiname", description="the command the rule applies to, or * for every command (default *)"),
-             P("errorrate", "float", description="probability (0-1) that a call answers with an error"),
-             P("errorcode", "integer", description="error code of injected errors (default 530)"),
-             P("errortext", description="error text of injected errors"),
-             P("latencyms", "integer", description="milliseconds added to each call"),
-             P("droprate", "float", description="probability (0-1) that the connection is closed without an answer"),
-             P("jobfailurerate", "float", description="probability (0-1) that an async job fails"),
-             P("seed", "long", description="re-seed the random generator (same seed, same fault sequence)"),
-             P("clear", "boolean", description="remove the rule(s) instead of setting one")])
+     params=[P("apiname", "the command the rule applies to, or * for every command (default *)"),
+             P("errorrate", "probability (0-1) that a call answers with an error", type="float"),
+             P("errorcode", "error code of injected errors (default 530)", type="integer"),
+             P("errortext", "error text of injected errors"),
+             P("latencyms", "milliseconds added to each call", type="integer"),
+             P("droprate", "probability (0-1) that the connection is closed without an answer", type="float"),
+             P("jobfailurerate", "probability (0-1) that an async job fails", type="float"),
+             P("seed", "re-seed the random generator (same seed, same fault sequence)", type="long"),
+             P("clear", "remove the rule(s) instead of setting one", type="boolean")])
 def configure_simulator_faults(ctx):
     faults = ctx.sim.faults
     if ctx.has("seed"):

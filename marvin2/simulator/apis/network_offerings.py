@@ -112,20 +112,20 @@ def _services_from(ctx, default_provider: str) -> list[dict]:
 
 @api("listNetworkOfferings", response="networkoffering", related="createNetworkOffering",
      description="Lists network offerings: the defaults the seed creates and those made with createNetworkOffering.",
-     params=[*PAGING, P("id", "uuid", entity="networkoffering"), P("name"), P("displaytext"),
-             P("availability", description="Required, Optional or Unavailable"),
-             P("domainid", "uuid", description="offerings available to this domain"),
-             P("forvpc", "boolean", description="only offerings for VPC tiers (true) or not (false)"),
-             P("guestiptype", description="Isolated, Shared or L2"), P("isdefault", "boolean", description="default offerings"),
-             P("istagged", "boolean", description="offerings with host tags"),
-             P("networkid", "uuid", description="offerings the network may change to", entity="network"),
-             P("sourcenatsupported", "boolean", description="offerings with the SourceNat service"),
-             P("specifyipranges", "boolean", description="offerings whose networks name IP ranges"),
-             P("specifyvlan", "boolean", description="offerings whose networks name a VLAN"),
-             P("state", description="Enabled, Disabled or Inactive"),
-             P("supportedservices", "list", description="offerings supporting all these services"),
-             P("tags", description="offerings with these host tags"), P("traffictype", description="traffic type"),
-             P("zoneid", "uuid", description="offerings available in this zone")])
+     params=[*PAGING, P("id", entity="networkoffering"), P("name"), P("displaytext"),
+             P("availability", "Required, Optional or Unavailable"),
+             P("domainid", "offerings available to this domain"),
+             P("forvpc", "only offerings for VPC tiers (true) or not (false)"),
+             P("guestiptype", "Isolated, Shared or L2"), P("isdefault", "default offerings"),
+             P("istagged", "offerings with host tags"),
+             P("networkid", "offerings the network may change to", entity="network"),
+             P("sourcenatsupported", "offerings with the SourceNat service"),
+             P("specifyipranges", "offerings whose networks name IP ranges"),
+             P("specifyvlan", "offerings whose networks name a VLAN"),
+             P("state", "Enabled, Disabled or Inactive"),
+             P("supportedservices", "offerings supporting all these services"),
+             P("tags", "offerings with these host tags"), P("traffictype", "traffic type"),
+             P("zoneid", "offerings available in this zone")])
 def list_network_offerings(ctx):
     network = ctx.store.get("network", ctx.get("networkid")) if ctx.has("networkid") else None
 
@@ -163,23 +163,23 @@ def list_network_offerings(ctx):
 
 @api("createNetworkOffering", response="networkoffering", roles=ADMIN_ONLY, related="listNetworkOfferings",
      description="Creates a network offering (Disabled unless enable=true).",
-     params=[P("name", "string", True, "offering name"), P("displaytext", "string", True, "description"),
-             P("guestiptype", "string", True, "Isolated, Shared or L2"), P("traffictype", "string", True, "Guest"),
-             P("availability", description="Required or Optional"), P("conservemode", "boolean", description="conserve mode"),
-             P("details", "map", description="extra details"), P("domainid", "list", description="domains allowed to use it"),
-             P("egressdefaultpolicy", "boolean", description="allow egress by default"),
-             P("enable", "boolean", description="create it Enabled"),
-             P("fortungsten", "boolean", description="for Tungsten Fabric"), P("forvpc", "boolean", description="for VPC tiers"),
-             P("internetprotocol", description="IPv4 or DualStack"), P("ispersistent", "boolean", description="persistent networks"),
-             P("keepaliveenabled", "boolean", description="LB keep-alive"), P("maxconnections", "integer", description="LB max connections"),
-             P("networkrate", "integer", description="rate limit (Mb/s)"),
-             P("servicecapabilitylist", "map", description="service capabilities"),
-             P("serviceofferingid", "uuid", description="router service offering", entity=""),
-             P("serviceproviderlist", "map", description="provider of each service: [i].service, [i].provider"),
-             P("specifyipranges", "boolean", description="networks name IP ranges"),
-             P("specifyvlan", "boolean", description="networks name a VLAN"),
-             P("supportedservices", "list", description="services of the offering"), P("tags", description="host tags"),
-             P("zoneid", "list", description="zones where it is available")])
+     params=[P("name", "offering name"), P("displaytext", "description"),
+             P("guestiptype", "Isolated, Shared or L2"), P("traffictype", "Guest"),
+             P("availability", "Required or Optional"), P("conservemode", "conserve mode"),
+             P("details", "extra details"), P("domainid", "domains allowed to use it"),
+             P("egressdefaultpolicy", "allow egress by default"),
+             P("enable", "create it Enabled"),
+             P("fortungsten", "for Tungsten Fabric"), P("forvpc", "for VPC tiers"),
+             P("internetprotocol", "IPv4 or DualStack"), P("ispersistent", "persistent networks"),
+             P("keepaliveenabled", "LB keep-alive"), P("maxconnections", "LB max connections"),
+             P("networkrate", "rate limit (Mb/s)"),
+             P("servicecapabilitylist", "service capabilities"),
+             P("serviceofferingid", "router service offering", entity=""),
+             P("serviceproviderlist", "provider of each service: [i].service, [i].provider"),
+             P("specifyipranges", "networks name IP ranges"),
+             P("specifyvlan", "networks name a VLAN"),
+             P("supportedservices", "services of the offering"), P("tags", "host tags"),
+             P("zoneid", "zones where it is available")])
 def create_network_offering(ctx):
     guest = _choice(ctx.get("guestiptype"), GUEST_TYPES,
                     'Invalid "type" parameter is given; can have Shared, Isolated and L2 values')
@@ -196,7 +196,7 @@ def create_network_offering(ctx):
     if nc.service_names(services) & {"SourceNat"} and guest == "Shared":
         raise errors.invalid_value("SourceNat service is not supported by Shared networks")
     row = ctx.store.insert("networkoffering", {
-        "name": ctx.get("name"), "displaytext": ctx.get("displaytext"), "guestiptype": guest, "traffictype": traffic,
+        "name": ctx.get("name"), "displaytext": ctx.get("displaytext") or ctx.get("name"), "guestiptype": guest, "traffictype": traffic,
         "availability": availability, "state": "Enabled" if ctx.get("enable") else "Disabled", "isdefault": False,
         "specifyvlan": bool(ctx.get("specifyvlan")), "specifyipranges": bool(ctx.get("specifyipranges")),
         "conservemode": ctx.get("conservemode", True), "issystem": False, "forvpc": forvpc,
@@ -212,11 +212,11 @@ def create_network_offering(ctx):
 
 @api("updateNetworkOffering", response="networkoffering", roles=ADMIN_ONLY, related="listNetworkOfferings",
      description="Changes a network offering's name, description, availability, state or tags.",
-     params=[P("id", "uuid", entity="networkoffering"), P("name"), P("displaytext"),
-             P("availability", description="Required or Optional"), P("domainid", description="domains (comma list, or public)"),
-             P("keepaliveenabled", "boolean", description="LB keep-alive"), P("maxconnections", "integer", description="LB max connections"),
-             P("sortkey", "integer", description="sort order"), P("state", description="Enabled, Disabled or Inactive"),
-             P("tags", description="host tags"), P("zoneid", description="zones (comma list, or all)")])
+     params=[P("id", entity="networkoffering"), P("name"), P("displaytext"),
+             P("availability", "Required or Optional"), P("domainid", "domains (comma list, or public)"),
+             P("keepaliveenabled", "LB keep-alive"), P("maxconnections", "LB max connections"),
+             P("sortkey", "sort order"), P("state", "Enabled, Disabled or Inactive"),
+             P("tags", "host tags"), P("zoneid", "zones (comma list, or all)")])
 def update_network_offering(ctx):
     if not ctx.has("id"):
         raise errors.invalid_value("Unable to find network offering: specify the id")
@@ -247,7 +247,7 @@ def update_network_offering(ctx):
 
 @api("deleteNetworkOffering", response="success", roles=ADMIN_ONLY, related="listNetworkOfferings",
      description="Deletes a network offering that no network uses (default offerings cannot be deleted).",
-     params=[P("id", "uuid", True, entity="networkoffering")])
+     params=[P("id", entity="networkoffering")])
 def delete_network_offering(ctx):
     row = ctx.store.get("networkoffering", ctx.get("id"))
     if row.get("isdefault"):
@@ -268,11 +268,11 @@ def delete_network_offering(ctx):
 
 @api("listVPCOfferings", response="vpcoffering", related="createVPCOffering",
      description="Lists VPC offerings (the seed's Default VPC offering and those made with createVPCOffering).",
-     params=[*PAGING, P("id", "uuid", entity="vpcoffering"), P("name"), P("displaytext"),
-             P("domainid", "uuid", description="offerings available to this domain"),
-             P("isdefault", "boolean", description="the default offering"), P("state", description="Enabled or Disabled"),
-             P("supportedservices", "list", description="offerings supporting all these services"),
-             P("zoneid", "uuid", description="offerings available in this zone")])
+     params=[*PAGING, P("id", entity="vpcoffering"), P("name"), P("displaytext"),
+             P("domainid", "offerings available to this domain"),
+             P("isdefault", "the default offering"), P("state", "Enabled or Disabled"),
+             P("supportedservices", "offerings supporting all these services"),
+             P("zoneid", "offerings available in this zone")])
 def list_vpc_offerings(ctx):
     def match(row):
         if ctx.has("state") and str(row.get("state")).lower() != ctx.get("state").lower():
@@ -288,16 +288,16 @@ def list_vpc_offerings(ctx):
     return ctx.list("vpcoffering", lambda row: render_vpc_offering(ctx, row), match=match, owned=False)
 
 
-@api("createVPCOffering", is_async=True, response="vpcoffering", roles=ADMIN_ONLY, instance_type="None",
+@api("createVPCOffering", response="vpcoffering", roles=ADMIN_ONLY, instance_type="None",
      related="listVPCOfferings", description="Creates a VPC offering (Disabled unless enable=true).",
-     params=[P("name", "string", True, "offering name"), P("displaytext", "string", True, "description"),
-             P("supportedservices", "list", True, "services of the offering"),
-             P("domainid", "list", description="domains allowed to use it"), P("enable", "boolean", description="create it Enabled"),
-             P("internetprotocol", description="IPv4 or DualStack"),
-             P("servicecapabilitylist", "map", description="service capabilities"),
-             P("serviceofferingid", "uuid", description="router service offering", entity=""),
-             P("serviceproviderlist", "map", description="provider of each service: [i].service, [i].provider"),
-             P("zoneid", "list", description="zones where it is available")])
+     params=[P("name", "offering name"), P("displaytext", "description"),
+             P("supportedservices", "services of the offering"),
+             P("domainid", "domains allowed to use it"), P("enable", "create it Enabled"),
+             P("internetprotocol", "IPv4 or DualStack"),
+             P("servicecapabilitylist", "service capabilities"),
+             P("serviceofferingid", "router service offering", entity=""),
+             P("serviceproviderlist", "provider of each service: [i].service, [i].provider"),
+             P("zoneid", "zones where it is available")])
 def create_vpc_offering(ctx):
     services = _services_from(ctx, "VpcVirtualRouter")
     names = nc.service_names(services)
@@ -307,7 +307,7 @@ def create_vpc_offering(ctx):
     if "SourceNat" in names and "Gateway" not in names:
         services.append({"name": "Gateway", "provider": [{"name": "VpcVirtualRouter"}]})
     row = ctx.store.insert("vpcoffering", {
-        "name": ctx.get("name"), "displaytext": ctx.get("displaytext"), "state": "Disabled", "isdefault": False,
+        "name": ctx.get("name"), "displaytext": ctx.get("displaytext") or ctx.get("name"), "state": "Disabled", "isdefault": False,
         "service": services, "distributedvpcrouter": False, "zoneids": ctx.get("zoneid"), "domainids": ctx.get("domainid"),
     })
     enable = bool(ctx.get("enable"))
@@ -321,11 +321,11 @@ def create_vpc_offering(ctx):
     return Job(run, entity_id=row["id"], instance_id=row["id"])
 
 
-@api("updateVPCOffering", is_async=True, response="vpcoffering", roles=ADMIN_ONLY, instance_type="None",
+@api("updateVPCOffering", response="vpcoffering", roles=ADMIN_ONLY, instance_type="None",
      related="listVPCOfferings", description="Changes a VPC offering's name, description or state.",
-     params=[P("id", "uuid", True, entity="vpcoffering"), P("name"), P("displaytext"),
-             P("domainid", description="domains (comma list, or public)"), P("sortkey", "integer", description="sort order"),
-             P("state", description="Enabled or Disabled"), P("zoneid", description="zones (comma list, or all)")])
+     params=[P("id", entity="vpcoffering"), P("name"), P("displaytext"),
+             P("domainid", "domains (comma list, or public)"), P("sortkey", "sort order"),
+             P("state", "Enabled or Disabled"), P("zoneid", "zones (comma list, or all)")])
 def update_vpc_offering(ctx):
     row = ctx.store.get("vpcoffering", ctx.get("id"))
     changes = {f: ctx.get(f) for f in ("name", "displaytext", "sortkey") if ctx.has(f)}
@@ -344,9 +344,9 @@ def update_vpc_offering(ctx):
     return Job(run, instance_id=row["id"])
 
 
-@api("deleteVPCOffering", is_async=True, response="success", roles=ADMIN_ONLY, instance_type="None",
+@api("deleteVPCOffering", response="success", roles=ADMIN_ONLY, instance_type="None",
      related="listVPCOfferings", description="Deletes a VPC offering no VPC uses (not the default one).",
-     params=[P("id", "uuid", True, entity="vpcoffering")])
+     params=[P("id", entity="vpcoffering")])
 def delete_vpc_offering(ctx):
     row = ctx.store.get("vpcoffering", ctx.get("id"))
 

@@ -926,28 +926,28 @@ def _create_vpc_tier(ctx, zone: dict, offering: dict, account: dict) -> dict:
 
 
 CREATE_PARAMS = [
-    P("name", "string", True, "network name"), P("networkofferingid", "uuid", True, "the network offering"),
-    P("zoneid", "uuid", True, "the zone"), P("displaytext", description="description (defaults to the name)"),
-    P("account", description="owner account (admins; with domainid)"), P("domainid", "uuid", description="owner domain"),
-    P("projectid", "uuid", description="owner project", entity=""),
-    P("aclid", "uuid", description="ACL list of a VPC tier", entity="networkacllist"),
-    P("acltype", description="Account or Domain (shared networks)"),
-    P("associatednetworkid", "uuid", description="network to associate with", entity="network"),
-    P("bypassvlanoverlapcheck", "boolean", description="skip the VLAN overlap check"),
-    P("displaynetwork", "boolean", description="show to the end user"), P("dns1", description="first DNS"),
-    P("dns2", description="second DNS"), P("endip", description="last IP of a shared network's range"),
-    P("endipv6", description="last IPv6 address"), P("externalid", description="ID of the network in an external system"),
-    P("gateway", description="gateway of the network"), P("hideipaddressusage", "boolean", description="hide IP usage"),
-    P("ip6cidr", description="IPv6 CIDR"), P("ip6dns1", description="first IPv6 DNS"), P("ip6dns2", description="second IPv6 DNS"),
-    P("ip6gateway", description="IPv6 gateway"), P("isolatedpvlan", description="isolated private VLAN"),
-    P("isolatedpvlantype", description="private VLAN type"), P("netmask", description="netmask of the network"),
-    P("networkdomain", description="DNS domain"), P("physicalnetworkid", "uuid"),
-    P("privatemtu", "integer", description="MTU of the guest side"), P("publicmtu", "integer", description="MTU of the public side"),
-    P("routerip", description="IPv4 address of the router"), P("routeripv6", description="IPv6 address of the router"),
-    P("startip", description="first IP of a shared network's range"), P("startipv6", description="first IPv6 address"),
-    P("subdomainaccess", "boolean", description="sub-domains may use a domain network"),
-    P("tungstenvirtualrouteruuid", description="Tungsten router"), P("vlan", description="VLAN of the network"),
-    P("vpcid", "uuid", description="the VPC of a tier", entity="vpc"),
+    P("name", "network name"), P("networkofferingid", "the network offering"),
+    P("zoneid", "the zone"), P("displaytext", "description (defaults to the name)"),
+    P("account", "owner account (admins; with domainid)"), P("domainid", "owner domain"),
+    P("projectid", "owner project", entity=""),
+    P("aclid", "ACL list of a VPC tier", entity="networkacllist"),
+    P("acltype", "Account or Domain (shared networks)"),
+    P("associatednetworkid", "network to associate with", entity="network"),
+    P("bypassvlanoverlapcheck", "skip the VLAN overlap check"),
+    P("displaynetwork", "show to the end user"), P("dns1", "first DNS"),
+    P("dns2", "second DNS"), P("endip", "last IP of a shared network's range"),
+    P("endipv6", "last IPv6 address"), P("externalid", "ID of the network in an external system"),
+    P("gateway", "gateway of the network"), P("hideipaddressusage", "hide IP usage"),
+    P("ip6cidr", "IPv6 CIDR"), P("ip6dns1", "first IPv6 DNS"), P("ip6dns2", "second IPv6 DNS"),
+    P("ip6gateway", "IPv6 gateway"), P("isolatedpvlan", "isolated private VLAN"),
+    P("isolatedpvlantype", "private VLAN type"), P("netmask", "netmask of the network"),
+    P("networkdomain", "DNS domain"), P("physicalnetworkid"),
+    P("privatemtu", "MTU of the guest side"), P("publicmtu", "MTU of the public side"),
+    P("routerip", "IPv4 address of the router"), P("routeripv6", "IPv6 address of the router"),
+    P("startip", "first IP of a shared network's range"), P("startipv6", "first IPv6 address"),
+    P("subdomainaccess", "sub-domains may use a domain network"),
+    P("tungstenvirtualrouteruuid", "Tungsten router"), P("vlan", "VLAN of the network"),
+    P("vpcid", "the VPC of a tier", entity="vpc"),
 ]
 
 
@@ -1004,19 +1004,19 @@ def create_network(ctx):
 
 @api("listNetworks", response="network", related="createNetwork,updateNetwork,deleteNetwork",
      description="Lists the guest networks the caller may see: its own, and domain-wide shared networks.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="network"), P("zoneid", "uuid"),
-             P("acltype", description="Account or Domain"), P("associatednetworkid", "uuid", entity="network"),
-             P("canusefordeploy", "boolean", description="networks VMs may be deployed on"),
-             P("displaynetwork", "boolean", description="networks shown to the end user"),
-             P("forvpc", "boolean", description="VPC tiers (true) or not (false)"),
-             P("issystem", "boolean", description="system networks"),
-             P("networkfilter", description="Account, Domain, AccountDomain, Shared or All"),
-             P("networkofferingid", "uuid"), P("physicalnetworkid", "uuid"), P("projectid", "uuid", entity=""),
-             P("restartrequired", "boolean", description="networks needing a restart"), P("showicon", "boolean"),
-             P("specifyipranges", "boolean", description="networks with their own IP ranges"),
-             P("supportedservices", "list", description="networks whose offering has all these services"),
-             P("tags", "map"), P("traffictype", description="traffic type"), P("type", description="Isolated, Shared or L2"),
-             P("vlan", description="VLAN"), P("vpcid", "uuid", entity="vpc")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity="network"), P("zoneid"),
+             P("acltype", "Account or Domain"), P("associatednetworkid", entity="network"),
+             P("canusefordeploy", "networks VMs may be deployed on"),
+             P("displaynetwork", "networks shown to the end user"),
+             P("forvpc", "VPC tiers (true) or not (false)"),
+             P("issystem", "system networks"),
+             P("networkfilter", "Account, Domain, AccountDomain, Shared or All"),
+             P("networkofferingid"), P("physicalnetworkid"), P("projectid", entity=""),
+             P("restartrequired", "networks needing a restart"), P("showicon"),
+             P("specifyipranges", "networks with their own IP ranges"),
+             P("supportedservices", "networks whose offering has all these services"),
+             P("tags"), P("traffictype", "traffic type"), P("type", "Isolated, Shared or L2"),
+             P("vlan", "VLAN"), P("vpcid", entity="vpc")])
 def list_networks(ctx):
     store = ctx.store
     adopt_all_seeded_guest_ranges(ctx)
@@ -1113,16 +1113,16 @@ def _owned_network(ctx) -> dict:
     return network
 
 
-@api("updateNetwork", is_async=True, response="network", instance_type="Network", related="listNetworks",
+@api("updateNetwork", response="network", instance_type="Network", related="listNetworks",
      description="Changes a network's name, description, DNS domain, offering or guest CIDR.",
-     params=[P("id", "uuid", True, "the network", entity="network"), P("name"), P("displaytext"),
-             P("changecidr", "boolean", description="force the CIDR change"), P("customid", description="custom id"),
-             P("displaynetwork", "boolean", description="show to the end user"), P("dns1"), P("dns2"),
-             P("forced", "boolean", description="force the offering change"),
-             P("guestvmcidr", description="new CIDR for guest VMs"), P("hideipaddressusage", "boolean"),
-             P("ip6dns1"), P("ip6dns2"), P("networkdomain", description="new DNS domain"),
-             P("networkofferingid", "uuid", description="new offering"), P("privatemtu", "integer"),
-             P("publicmtu", "integer"), P("updateinsequence", "boolean", description="update redundant routers in turn")])
+     params=[P("id", "the network", entity="network"), P("name"), P("displaytext"),
+             P("changecidr", "force the CIDR change"), P("customid", "custom id"),
+             P("displaynetwork", "show to the end user"), P("dns1"), P("dns2"),
+             P("forced", "force the offering change"),
+             P("guestvmcidr", "new CIDR for guest VMs"), P("hideipaddressusage"),
+             P("ip6dns1"), P("ip6dns2"), P("networkdomain", "new DNS domain"),
+             P("networkofferingid", "new offering"), P("privatemtu"),
+             P("publicmtu"), P("updateinsequence", "update redundant routers in turn")])
 def update_network(ctx):
     network = _owned_network(ctx)
     new_offering = ctx.store.get("networkoffering", ctx.get("networkofferingid")) if ctx.has("networkofferingid") else None
@@ -1166,12 +1166,12 @@ def restart(ctx, network_id: str, cleanup: bool) -> dict:
     return implement_network(ctx, network_id)
 
 
-@api("restartNetwork", is_async=True, response="success", instance_type="Network", related="listNetworks",
+@api("restartNetwork", response="success", instance_type="Network", related="listNetworks",
      description="Restarts a network (re-applies its rules); cleanup=true replaces its virtual router.",
-     params=[P("id", "uuid", True, "the network", entity="network"),
-             P("cleanup", "boolean", description="destroy the old router and make a new one"),
-             P("livepatch", "boolean", description="live-patch the router instead of restarting it"),
-             P("makeredundant", "boolean", description="turn the router into a redundant pair")])
+     params=[P("id", "the network", entity="network"),
+             P("cleanup", "destroy the old router and make a new one"),
+             P("livepatch", "live-patch the router instead of restarting it"),
+             P("makeredundant", "turn the router into a redundant pair")])
 def restart_network(ctx):
     network = _owned_network(ctx)
 
@@ -1246,10 +1246,10 @@ def _register_account_cleanup() -> None:
 _register_account_cleanup()
 
 
-@api("deleteNetwork", is_async=True, response="success", instance_type="Network", related="createNetwork,listNetworks",
+@api("deleteNetwork", response="success", instance_type="Network", related="createNetwork,listNetworks",
      description="Deletes a network that no VM uses; its public IPs, rules and router go with it.",
-     params=[P("id", "uuid", True, "the network", entity="network"),
-             P("forced", "boolean", description="delete even if the network's resources cannot be shut down cleanly")])
+     params=[P("id", "the network", entity="network"),
+             P("forced", "delete even if the network's resources cannot be shut down cleanly")])
 def delete_network(ctx):
     network = _owned_network(ctx)
     if ctx.has("forced") and ctx.get("forced") and not ctx.caller.is_root_admin:

@@ -93,11 +93,11 @@ def _owner_account(ctx) -> dict:
     return ctx.resolve_owner()
 
 
-@api("createProject", is_async=True, response="project", instance_type="Project",
+@api("createProject", response="project", instance_type="Project",
      description="Creates a project owned by the caller (or by an account/user an admin names).",
-     params=[P("name", "string", True, "project name"), P("displaytext", "string", True, "description"),
-             P("account"), P("domainid", "uuid"), P("accountid", "uuid", description="owner account"),
-             P("userid", "uuid", description="owner user")])
+     params=[P("name", "project name"), P("displaytext", "description"),
+             P("account"), P("domainid"), P("accountid", "owner account"),
+             P("userid", "owner user")])
 def create_project(ctx):
     store = ctx.store
     owner = _owner_account(ctx)
@@ -106,7 +106,7 @@ def create_project(ctx):
     if existing:
         raise errors.invalid_value(f"Project with name {name} already exists in domain id={owner['domainid']}")
     limits.charge(store, owner, "project")
-    project = store.insert("project", {"name": name, "displaytext": ctx.get("displaytext"), "state": "Active",
+    project = store.insert("project", {"name": name, "displaytext": ctx.get("displaytext") or ctx.get("name"), "state": "Active",
                                        "domainid": owner["domainid"], "owneraccountid": owner["id"]})
     account = store.insert("account", {"name": f"PrjAcct-{name}-{owner['name']}", "domainid": owner["domainid"],
                                        "accounttype": PROJECT_ACCOUNT_TYPE, "state": "enabled", "projectid": project["id"],
@@ -125,10 +125,10 @@ def create_project(ctx):
 
 @api("listProjects", response="project", related="createProject",
      description="Lists the projects the caller is a member of (admins: of their domains with listall).",
-     params=[*PAGING, P("id", "uuid", entity="project"), P("name"), P("displaytext", description="description"),
-             P("state", description="Active or Suspended"), P("account"), P("domainid", "uuid"),
-             P("isrecursive", "boolean"), P("listall", "boolean"), P("tags", "map"), P("username", description="member user name"),
-             P("showicon", "boolean"), P("details", "list", description="all or min")])
+     params=[*PAGING, P("id", entity="project"), P("name"), P("displaytext", "description"),
+             P("state", "Active or Suspended"), P("account"), P("domainid"),
+             P("isrecursive"), P("listall"), P("tags"), P("username", "member user name"),
+             P("showicon"), P("details", "all or min")])
 def list_projects(ctx):
     store = ctx.store
     caller = ctx.caller
@@ -188,10 +188,10 @@ def delete_project_account(store, account: dict) -> None:
     store.update("account", account["id"], removed=store_now(), state="disabled")
 
 
-@api("deleteProject", is_async=True, response="success", instance_type="Project",
+@api("deleteProject", response="success", instance_type="Project",
      description="Deletes a project; with cleanup=true everything it owns (VMs, volumes, networks, IPs, VPCs ...) "
                  "goes with it, without it the project must hold none of them.",
-     params=[P("id", "uuid", True, "the project", entity="project"), P("cleanup", "boolean", description="delete its resources")])
+     params=[P("id", "the project", entity="project"), P("cleanup", "delete its resources")])
 def delete_project(ctx):
     project = _project(ctx, ctx.get("id"), manage=True)
     cleanup = bool(ctx.get("cleanup"))
@@ -244,24 +244,24 @@ def _set_state(ctx, state: str, event: str) -> Job:
     return Job(run, instance_id=project["id"])
 
 
-@api("suspendProject", is_async=True, response="project", instance_type="Project",
+@api("suspendProject", response="project", instance_type="Project",
      description="Suspends a project: its resources can no longer be created or used.",
-     params=[P("id", "uuid", True, "the project", entity="project")])
+     params=[P("id", "the project", entity="project")])
 def suspend_project(ctx):
     return _set_state(ctx, "Suspended", "PROJECT.SUSPEND")
 
 
-@api("activateProject", is_async=True, response="project", instance_type="Project",
-     description="Activates a suspended project.", params=[P("id", "uuid", True, "the project", entity="project")])
+@api("activateProject", response="project", instance_type="Project",
+     description="Activates a suspended project.", params=[P("id", "the project", entity="project")])
 def activate_project(ctx):
     return _set_state(ctx, "Active", "PROJECT.ACTIVATE")
 
 
-@api("addAccountToProject", is_async=True, response="success", instance_type="Project",
+@api("addAccountToProject", response="success", instance_type="Project",
      description="Adds an account of the project's domain to the project (role Regular unless roletype=Admin).",
-     params=[P("projectid", "uuid", True, "the project", entity="project"), P("account", description="account name"),
-             P("email", description="invite by e-mail (not supported by the simulator)"),
-             P("roletype", description="Admin or Regular"), P("projectroleid", "uuid", description="project role", entity="")])
+     params=[P("projectid", "the project", entity="project"), P("account", "account name"),
+             P("email", "invite by e-mail (not supported by the simulator)"),
+             P("roletype", "Admin or Regular"), P("projectroleid", "project role", entity="")])
 def add_account_to_project(ctx):
     store = ctx.store
     project = _project(ctx, ctx.get("projectid"), manage=True)
@@ -287,9 +287,9 @@ def add_account_to_project(ctx):
     return Job(run, instance_id=project["id"])
 
 
-@api("deleteAccountFromProject", is_async=True, response="success", instance_type="Project",
+@api("deleteAccountFromProject", response="success", instance_type="Project",
      description="Removes an account from a project (not its owner).",
-     params=[P("projectid", "uuid", True, "the project", entity="project"), P("account", "string", True, "account name")])
+     params=[P("projectid", "the project", entity="project"), P("account", "account name")])
 def delete_account_from_project(ctx):
     store = ctx.store
     project = _project(ctx, ctx.get("projectid"), manage=True)
@@ -314,9 +314,9 @@ def delete_account_from_project(ctx):
 
 @api("listProjectAccounts", response="projectaccount",
      description="Lists the member accounts of a project with their roles.",
-     params=[*PAGING, P("projectid", "uuid", True, "the project", entity="project"), P("account", description="account name"),
-             P("role", description="Admin or Regular"), P("userid", "uuid", description="member user"),
-             P("projectroleid", "uuid", description="project role", entity="")])
+     params=[*PAGING, P("projectid", "the project", entity="project"), P("account", "account name"),
+             P("role", "Admin or Regular"), P("userid", "member user"),
+             P("projectroleid", "project role", entity="")])
 def list_project_accounts(ctx):
     store = ctx.store
     project = _project(ctx, ctx.get("projectid"))

@@ -136,7 +136,7 @@ def _render(ctx, row: dict) -> dict:
 
 def _declare_router_apis() -> None:
     """listRouters & co, each only when the core's infra module does not provide it."""
-    have_list = REGISTRY.lookup("listRouters") is not None
+    have_list = REGISTRY.has("listRouters")
 
     def list_routers(ctx):
         def match(row):
@@ -172,20 +172,20 @@ def _declare_router_apis() -> None:
         })
         api("listRouters", response="router", roles=ADMINS, related="startRouter,stopRouter",
             description="Lists virtual routers (admin).",
-            params=[*PAGING, P("account"), P("domainid", "uuid"), P("listall", "boolean"), P("isrecursive", "boolean"),
-                    P("id", "uuid", entity="router"), P("name"), P("state"), P("zoneid", "uuid"), P("podid", "uuid"),
-                    P("clusterid", "uuid"), P("hostid", "uuid"), P("networkid", "uuid", entity="network"),
-                    P("vpcid", "uuid", entity="vpc"),
-                    P("forvpc", "boolean", description="VPC routers only (true) or none (false)"),
-                    P("version", description="routers of this version"), P("projectid", "uuid", entity=""),
-                    P("fetchhealthcheckresults", "boolean", description="include health check results"),
-                    P("healthchecksfailed", "boolean", description="only routers whose health checks failed")])(list_routers)
+            params=[*PAGING, P("account"), P("domainid"), P("listall"), P("isrecursive"),
+                    P("id", entity="router"), P("name"), P("state"), P("zoneid"), P("podid"),
+                    P("clusterid"), P("hostid"), P("networkid", entity="network"),
+                    P("vpcid", entity="vpc"),
+                    P("forvpc", "VPC routers only (true) or none (false)"),
+                    P("version", "routers of this version"), P("projectid", entity=""),
+                    P("fetchhealthcheckresults", "include health check results"),
+                    P("healthchecksfailed", "only routers whose health checks failed")])(list_routers)
 
     def _router_action(name, event_type, target_state, description, params):
-        if REGISTRY.lookup(name) is not None:
+        if REGISTRY.has(name):
             return None
 
-        @api(name, is_async=True, response="router", roles=ADMINS, instance_type="DomainRouter",
+        @api(name, response="router", roles=ADMINS, instance_type="DomainRouter",
              description=description, params=params)
         def handler(ctx):
             row = ctx.store.get("router", ctx.get("id"))
@@ -214,18 +214,18 @@ def _declare_router_apis() -> None:
         return handler
 
     _router_action("startRouter", "ROUTER.START", "Running", "Starts a stopped virtual router.",
-                   [P("id", "uuid", True, entity="router")])
+                   [P("id", entity="router")])
     _router_action("stopRouter", "ROUTER.STOP", "Stopped", "Stops a virtual router.",
-                   [P("id", "uuid", True, entity="router"), P("forced", "boolean", description="force the stop")])
+                   [P("id", entity="router"), P("forced", "force the stop")])
     _router_action("rebootRouter", "ROUTER.REBOOT", "Running", "Reboots a running virtual router.",
-                   [P("id", "uuid", True, entity="router"), P("forced", "boolean", description="force the reboot")])
+                   [P("id", entity="router"), P("forced", "force the reboot")])
 
-    if REGISTRY.lookup("destroyRouter") is not None:
+    if REGISTRY.has("destroyRouter"):
         return
 
-    @api("destroyRouter", is_async=True, response="router", roles=ADMINS, instance_type="DomainRouter",
+    @api("destroyRouter", response="router", roles=ADMINS, instance_type="DomainRouter",
          description="Destroys a virtual router (the next restart of its network makes a new one).",
-         params=[P("id", "uuid", True, entity="router")])
+         params=[P("id", entity="router")])
     def destroy_router_api(ctx):
         row = ctx.store.get("router", ctx.get("id"))
 

@@ -303,15 +303,15 @@ def _opened(firewall_rule: dict | None) -> list[dict]:
     return [firewall_rule] if firewall_rule is not None else []
 
 
-@api("createFirewallRule", is_async=True, response="firewallrule", instance_type="FirewallRule",
+@api("createFirewallRule", response="firewallrule", instance_type="FirewallRule",
      related="listFirewallRules,deleteFirewallRule",
      description="Opens a port range (or ICMP / all traffic) of a public IP address to a list of source CIDRs.",
-     params=[P("ipaddressid", "uuid", True, "the public IP address", entity="publicipaddress"),
-             P("protocol", "string", True, "tcp, udp, icmp or all"), P("startport", "integer", description="first port"),
-             P("endport", "integer", description="last port (default: startport)"),
-             P("cidrlist", "list", description="source CIDRs (default 0.0.0.0/0)"),
-             P("icmptype", "integer", description="ICMP type (-1: any)"), P("icmpcode", "integer", description="ICMP code (-1: any)"),
-             P("type", description="user or system"), P("fordisplay", "boolean", description="show to the end user")])
+     params=[P("ipaddressid", "the public IP address", entity="publicipaddress"),
+             P("protocol", "tcp, udp, icmp or all"), P("startport", "first port"),
+             P("endport", "last port (default: startport)"),
+             P("cidrlist", "source CIDRs (default 0.0.0.0/0)"),
+             P("icmptype", "ICMP type (-1: any)"), P("icmpcode", "ICMP code (-1: any)"),
+             P("type", "user or system"), P("fordisplay", "show to the end user")])
 def create_firewall_rule(ctx):
     cidrs = nc.check_cidr_list(ctx.get("cidrlist")) or [ALL_CIDRS]
     ip = owned_ip(ctx, ctx.get("ipaddressid"))
@@ -337,44 +337,44 @@ def _list_firewall(ctx, traffic: str):
                     filters={"ipaddressid": "ipaddressid", "networkid": "networkid"})
 
 
-LIST_RULE_PARAMS = [*PAGING, *ACCOUNT_SCOPE, P("projectid", "uuid", entity=""), P("tags", "map"),
-                    P("fordisplay", "boolean", description="rules shown to the end user"),
-                    P("networkid", "uuid", description="rules of this guest network", entity="network")]
+LIST_RULE_PARAMS = [*PAGING, *ACCOUNT_SCOPE, P("projectid", entity=""), P("tags"),
+                    P("fordisplay", "rules shown to the end user"),
+                    P("networkid", "rules of this guest network", entity="network")]
 
 
 @api("listFirewallRules", response="firewallrule", related="createFirewallRule,deleteFirewallRule",
      description="Lists ingress firewall rules.",
-     params=[*LIST_RULE_PARAMS, P("id", "uuid", entity="firewallrule"),
-             P("ipaddressid", "uuid", description="rules of this public IP", entity="publicipaddress")])
+     params=[*LIST_RULE_PARAMS, P("id", entity="firewallrule"),
+             P("ipaddressid", "rules of this public IP", entity="publicipaddress")])
 def list_firewall_rules(ctx):
     return _list_firewall(ctx, "Ingress")
 
 
-@api("deleteFirewallRule", is_async=True, response="success", instance_type="FirewallRule",
+@api("deleteFirewallRule", response="success", instance_type="FirewallRule",
      related="createFirewallRule,listFirewallRules", description="Deletes an ingress firewall rule.",
-     params=[P("id", "uuid", True, "the rule", entity="firewallrule")])
+     params=[P("id", "the rule", entity="firewallrule")])
 def delete_firewall_rule(ctx):
     return _delete_job(ctx, "firewallrule", "FirewallRule", "FIREWALL.CLOSE")
 
 
-@api("updateFirewallRule", is_async=True, response="firewallrule", instance_type="FirewallRule",
+@api("updateFirewallRule", response="firewallrule", instance_type="FirewallRule",
      related="listFirewallRules", description="Changes the custom id or display flag of a firewall rule.",
-     params=[P("id", "uuid", True, "the rule", entity="firewallrule"), P("customid", description="custom id"),
-             P("fordisplay", "boolean", description="show to the end user")])
+     params=[P("id", "the rule", entity="firewallrule"), P("customid", "custom id"),
+             P("fordisplay", "show to the end user")])
 def update_firewall_rule(ctx):
     return _update_job(ctx, "firewallrule", "FirewallRule", render_firewall_rule, "FIREWALL.UPDATE")
 
 
-@api("createEgressFirewallRule", is_async=True, response="firewallrule", instance_type="FirewallRule",
+@api("createEgressFirewallRule", response="firewallrule", instance_type="FirewallRule",
      related="listEgressFirewallRules,deleteEgressFirewallRule",
      description="Allows (or, with an allow-all default policy, denies) outgoing traffic of an isolated network.",
-     params=[P("networkid", "uuid", True, "the isolated network", entity="network"),
-             P("protocol", "string", True, "tcp, udp, icmp or all"), P("startport", "integer", description="first port"),
-             P("endport", "integer", description="last port (default: startport)"),
-             P("cidrlist", "list", description="source CIDRs inside the network (default: the network CIDR)"),
-             P("destcidrlist", "list", description="destination CIDRs"),
-             P("icmptype", "integer", description="ICMP type (-1: any)"), P("icmpcode", "integer", description="ICMP code (-1: any)"),
-             P("type", description="user or system"), P("fordisplay", "boolean", description="show to the end user")])
+     params=[P("networkid", "the isolated network", entity="network"),
+             P("protocol", "tcp, udp, icmp or all"), P("startport", "first port"),
+             P("endport", "last port (default: startport)"),
+             P("cidrlist", "source CIDRs inside the network (default: the network CIDR)"),
+             P("destcidrlist", "destination CIDRs"),
+             P("icmptype", "ICMP type (-1: any)"), P("icmpcode", "ICMP code (-1: any)"),
+             P("type", "user or system"), P("fordisplay", "show to the end user")])
 def create_egress_firewall_rule(ctx):
     store = ctx.store
     cidrs = nc.check_cidr_list(ctx.get("cidrlist"))
@@ -401,23 +401,23 @@ def create_egress_firewall_rule(ctx):
 
 @api("listEgressFirewallRules", response="firewallrule", related="createEgressFirewallRule,deleteEgressFirewallRule",
      description="Lists egress firewall rules (item key firewallrule).",
-     params=[*LIST_RULE_PARAMS, P("id", "uuid", entity="firewallrule"),
-             P("ipaddressid", "uuid", description="(ignored for egress rules)", entity="publicipaddress")])
+     params=[*LIST_RULE_PARAMS, P("id", entity="firewallrule"),
+             P("ipaddressid", "(ignored for egress rules)", entity="publicipaddress")])
 def list_egress_firewall_rules(ctx):
     return _list_firewall(ctx, "Egress")
 
 
-@api("deleteEgressFirewallRule", is_async=True, response="success", instance_type="FirewallRule",
+@api("deleteEgressFirewallRule", response="success", instance_type="FirewallRule",
      related="createEgressFirewallRule,listEgressFirewallRules", description="Deletes an egress firewall rule.",
-     params=[P("id", "uuid", True, "the rule", entity="firewallrule")])
+     params=[P("id", "the rule", entity="firewallrule")])
 def delete_egress_firewall_rule(ctx):
     return _delete_job(ctx, "firewallrule", "FirewallRule", "FIREWALL.EGRESS.CLOSE")
 
 
-@api("updateEgressFirewallRule", is_async=True, response="firewallrule", instance_type="FirewallRule",
+@api("updateEgressFirewallRule", response="firewallrule", instance_type="FirewallRule",
      related="listEgressFirewallRules", description="Changes the custom id or display flag of an egress rule.",
-     params=[P("id", "uuid", True, "the rule", entity="firewallrule"), P("customid", description="custom id"),
-             P("fordisplay", "boolean", description="show to the end user")])
+     params=[P("id", "the rule", entity="firewallrule"), P("customid", "custom id"),
+             P("fordisplay", "show to the end user")])
 def update_egress_firewall_rule(ctx):
     return _update_job(ctx, "firewallrule", "FirewallRule", render_firewall_rule, "FIREWALL.EGRESS.UPDATE")
 
@@ -462,19 +462,19 @@ def _vm_guest_ip(ctx, vm: dict, network: dict, requested: str | None) -> str:
     return requested or nic.get("ipaddress")
 
 
-@api("createPortForwardingRule", is_async=True, response="portforwardingrule", instance_type="FirewallRule",
+@api("createPortForwardingRule", response="portforwardingrule", instance_type="FirewallRule",
      related="listPortForwardingRules,deletePortForwardingRule",
      description="Forwards a public port range of an address to a VM of the address's network.",
-     params=[P("ipaddressid", "uuid", True, "the public IP address", entity="publicipaddress"),
-             P("privateport", "integer", True, "first port on the VM"), P("publicport", "integer", True, "first public port"),
-             P("protocol", "string", True, "tcp or udp"),
-             P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"),
-             P("privateendport", "integer", description="last port on the VM"),
-             P("publicendport", "integer", description="last public port"),
-             P("cidrlist", "list", description="source CIDRs of the firewall rule it opens"),
-             P("networkid", "uuid", description="the VM's network (VPC addresses)", entity="network"),
-             P("openfirewall", "boolean", description="also open the public ports in the firewall (default true outside VPCs)"),
-             P("vmguestip", description="the VM IP to forward to"), P("fordisplay", "boolean", description="show to the end user")])
+     params=[P("ipaddressid", "the public IP address", entity="publicipaddress"),
+             P("privateport", "first port on the VM"), P("publicport", "first public port"),
+             P("protocol", "tcp or udp"),
+             P("virtualmachineid", "the VM", entity="virtualmachine"),
+             P("privateendport", "last port on the VM"),
+             P("publicendport", "last public port"),
+             P("cidrlist", "source CIDRs of the firewall rule it opens"),
+             P("networkid", "the VM's network (VPC addresses)", entity="network"),
+             P("openfirewall", "also open the public ports in the firewall (default true outside VPCs)"),
+             P("vmguestip", "the VM IP to forward to"), P("fordisplay", "show to the end user")])
 def create_port_forwarding_rule(ctx):
     store = ctx.store
     cidrs = nc.check_cidr_list(ctx.get("cidrlist"))
@@ -514,8 +514,8 @@ def create_port_forwarding_rule(ctx):
 
 @api("listPortForwardingRules", response="portforwardingrule", related="createPortForwardingRule",
      description="Lists port forwarding rules.",
-     params=[*LIST_RULE_PARAMS, P("id", "uuid", entity="portforwardingrule"),
-             P("ipaddressid", "uuid", description="rules of this public IP", entity="publicipaddress")])
+     params=[*LIST_RULE_PARAMS, P("id", entity="portforwardingrule"),
+             P("ipaddressid", "rules of this public IP", entity="publicipaddress")])
 def list_port_forwarding_rules(ctx):
     def match(row):
         return row.get("state") != "Revoke" and (not ctx.has("fordisplay") or row.get("fordisplay", True) == ctx.get("fordisplay"))
@@ -524,21 +524,21 @@ def list_port_forwarding_rules(ctx):
                          keyword_fields=("protocol",), filters={"ipaddressid": "ipaddressid", "networkid": "networkid"})
 
 
-@api("deletePortForwardingRule", is_async=True, response="success", instance_type="FirewallRule",
+@api("deletePortForwardingRule", response="success", instance_type="FirewallRule",
      related="createPortForwardingRule", description="Deletes a port forwarding rule (and the firewall rule it opened).",
-     params=[P("id", "uuid", True, "the rule", entity="portforwardingrule")])
+     params=[P("id", "the rule", entity="portforwardingrule")])
 def delete_port_forwarding_rule(ctx):
     return _delete_job(ctx, "portforwardingrule", "PortForwardingRule", "NET.RULEDELETE")
 
 
-@api("updatePortForwardingRule", is_async=True, response="portforwardingrule", instance_type="FirewallRule",
+@api("updatePortForwardingRule", response="portforwardingrule", instance_type="FirewallRule",
      related="listPortForwardingRules", description="Changes the private ports or target VM of a port forwarding rule.",
-     params=[P("id", "uuid", True, "the rule", entity="portforwardingrule"), P("customid", description="custom id"),
-             P("fordisplay", "boolean", description="show to the end user"),
-             P("privateport", "integer", description="first port on the VM"),
-             P("privateendport", "integer", description="last port on the VM"),
-             P("virtualmachineid", "uuid", description="the new target VM", entity="virtualmachine"),
-             P("vmguestip", description="the VM IP to forward to")])
+     params=[P("id", "the rule", entity="portforwardingrule"), P("customid", "custom id"),
+             P("fordisplay", "show to the end user"),
+             P("privateport", "first port on the VM"),
+             P("privateendport", "last port on the VM"),
+             P("virtualmachineid", "the new target VM", entity="virtualmachine"),
+             P("vmguestip", "the VM IP to forward to")])
 def update_port_forwarding_rule(ctx):
     network = ctx.store.get("network", _owned_rule(ctx, "portforwardingrule", "PortForwardingRule")["networkid"])
     new_vm = user_vm(ctx, ctx.get("virtualmachineid")) if ctx.has("virtualmachineid") else None
@@ -603,19 +603,19 @@ def _lb_algorithm(value: str) -> str:
     return value.lower()
 
 
-@api("createLoadBalancerRule", is_async=True, response="loadbalancer", instance_type="FirewallRule",
+@api("createLoadBalancerRule", response="loadbalancer", instance_type="FirewallRule",
      related="listLoadBalancerRules,deleteLoadBalancerRule,assignToLoadBalancerRule",
      description="Creates a load balancer rule on a public IP address (assign VMs with assignToLoadBalancerRule).",
-     params=[P("name", "string", True, "rule name"), P("algorithm", "string", True, "roundrobin, leastconn or source"),
-             P("privateport", "integer", True, "port on the VMs"), P("publicport", "integer", True, "public port"),
-             P("publicipid", "uuid", description="the public IP address", entity="publicipaddress"),
-             P("networkid", "uuid", description="the guest network (VPC addresses)", entity="network"),
-             P("zoneid", "uuid", description="zone of the rule"), P("account", description="owner account (admins)"),
-             P("domainid", "uuid"), P("cidrlist", "list", description="source CIDRs"),
-             P("description", description="description", length=4096),
-             P("openfirewall", "boolean", description="also open the public port in the firewall (default true outside VPCs)"),
-             P("protocol", description="tcp (default), udp or tcp-proxy"),
-             P("fordisplay", "boolean", description="show to the end user")])
+     params=[P("name", "rule name"), P("algorithm", "roundrobin, leastconn or source"),
+             P("privateport", "port on the VMs"), P("publicport", "public port"),
+             P("publicipid", "the public IP address", entity="publicipaddress"),
+             P("networkid", "the guest network (VPC addresses)", entity="network"),
+             P("zoneid", "zone of the rule"), P("account", "owner account (admins)"),
+             P("domainid"), P("cidrlist", "source CIDRs"),
+             P("description", "description"),
+             P("openfirewall", "also open the public port in the firewall (default true outside VPCs)"),
+             P("protocol", "tcp (default), udp or tcp-proxy"),
+             P("fordisplay", "show to the end user")])
 def create_load_balancer_rule(ctx):
     cidrs = nc.check_cidr_list(ctx.get("cidrlist"))
     if not ctx.has("publicipid"):
@@ -650,10 +650,10 @@ def create_load_balancer_rule(ctx):
 
 @api("listLoadBalancerRules", response="loadbalancerrule", related="createLoadBalancerRule",
      description="Lists load balancer rules.",
-     params=[*LIST_RULE_PARAMS, P("id", "uuid", entity="loadbalancerrule"), P("name"),
-             P("publicipid", "uuid", description="rules of this public IP", entity="publicipaddress"),
-             P("virtualmachineid", "uuid", description="rules this VM is assigned to", entity=""),
-             P("zoneid", "uuid")])
+     params=[*LIST_RULE_PARAMS, P("id", entity="loadbalancerrule"), P("name"),
+             P("publicipid", "rules of this public IP", entity="publicipaddress"),
+             P("virtualmachineid", "rules this VM is assigned to", entity=""),
+             P("zoneid")])
 def list_load_balancer_rules(ctx):
     store = ctx.store
     assigned = None
@@ -669,12 +669,12 @@ def list_load_balancer_rules(ctx):
                          filters={"publicipid": "ipaddressid", "networkid": "networkid", "zoneid": "zoneid"})
 
 
-@api("updateLoadBalancerRule", is_async=True, response="loadbalancer", instance_type="FirewallRule",
+@api("updateLoadBalancerRule", response="loadbalancer", instance_type="FirewallRule",
      related="listLoadBalancerRules", description="Changes a load balancer rule's name, description, algorithm or protocol.",
-     params=[P("id", "uuid", True, "the rule", entity="loadbalancerrule"), P("name"),
-             P("algorithm", description="roundrobin, leastconn or source"), P("customid", description="custom id"),
-             P("description", description="description", length=4096), P("fordisplay", "boolean"),
-             P("protocol", description="tcp, udp or tcp-proxy")])
+     params=[P("id", "the rule", entity="loadbalancerrule"), P("name"),
+             P("algorithm", "roundrobin, leastconn or source"), P("customid", "custom id"),
+             P("description", "description"), P("fordisplay"),
+             P("protocol", "tcp, udp or tcp-proxy")])
 def update_load_balancer_rule(ctx):
     algorithm = _lb_algorithm(ctx.get("algorithm")) if ctx.has("algorithm") else None
 
@@ -689,9 +689,9 @@ def update_load_balancer_rule(ctx):
     return _update_job(ctx, "loadbalancerrule", "LoadBalancer", render_lb_rule, "LB.UPDATE", extra=changes)
 
 
-@api("deleteLoadBalancerRule", is_async=True, response="success", instance_type="FirewallRule",
+@api("deleteLoadBalancerRule", response="success", instance_type="FirewallRule",
      related="createLoadBalancerRule", description="Deletes a load balancer rule, its VM assignments and policies.",
-     params=[P("id", "uuid", True, "the rule", entity="loadbalancerrule")])
+     params=[P("id", "the rule", entity="loadbalancerrule")])
 def delete_load_balancer_rule(ctx):
     return _delete_job(ctx, "loadbalancerrule", "LoadBalancer", "LB.DELETE")
 
@@ -713,12 +713,12 @@ def _requested_vms(ctx) -> dict[str, list[str]]:
     return out
 
 
-@api("assignToLoadBalancerRule", is_async=True, response="success", instance_type="FirewallRule",
+@api("assignToLoadBalancerRule", response="success", instance_type="FirewallRule",
      related="removeFromLoadBalancerRule,listLoadBalancerRuleInstances",
      description="Adds VMs (of the rule's network) to a load balancer rule.",
-     params=[P("id", "uuid", True, "the rule", entity="loadbalancerrule"),
-             P("virtualmachineids", "list", description="the VMs"),
-             P("vmidipmap", "map", description="VM and IP pairs: vmidipmap[i].vmid, vmidipmap[i].vmip")])
+     params=[P("id", "the rule", entity="loadbalancerrule"),
+             P("virtualmachineids", "the VMs"),
+             P("vmidipmap", "VM and IP pairs: vmidipmap[i].vmid, vmidipmap[i].vmip")])
 def assign_to_load_balancer_rule(ctx):
     lb = _owned_rule(ctx, "loadbalancerrule", "LoadBalancer")
     wanted = _requested_vms(ctx)
@@ -750,11 +750,11 @@ def assign_to_load_balancer_rule(ctx):
     return Job(run, instance_id=lb["id"])
 
 
-@api("removeFromLoadBalancerRule", is_async=True, response="success", instance_type="FirewallRule",
+@api("removeFromLoadBalancerRule", response="success", instance_type="FirewallRule",
      related="assignToLoadBalancerRule", description="Removes VMs from a load balancer rule.",
-     params=[P("id", "uuid", True, "the rule", entity="loadbalancerrule"),
-             P("virtualmachineids", "list", description="the VMs"),
-             P("vmidipmap", "map", description="VM and IP pairs: vmidipmap[i].vmid, vmidipmap[i].vmip")])
+     params=[P("id", "the rule", entity="loadbalancerrule"),
+             P("virtualmachineids", "the VMs"),
+             P("vmidipmap", "VM and IP pairs: vmidipmap[i].vmid, vmidipmap[i].vmip")])
 def remove_from_load_balancer_rule(ctx):
     lb = _owned_rule(ctx, "loadbalancerrule", "LoadBalancer")
     wanted = _requested_vms(ctx)
@@ -793,9 +793,9 @@ def _render_vm(ctx, vm: dict) -> dict:
 
 @api("listLoadBalancerRuleInstances", response="loadbalancerruleinstance", related="assignToLoadBalancerRule",
      description="Lists the VMs assigned to a load balancer rule (applied=false: the VMs that could be).",
-     params=[*PAGING, P("id", "uuid", True, "the rule", entity="loadbalancerrule"),
-             P("applied", "boolean", description="assigned VMs (default true) or assignable ones (false)"),
-             P("lbvmips", "boolean", description="also list the VM IPs used by the rule")])
+     params=[*PAGING, P("id", "the rule", entity="loadbalancerrule"),
+             P("applied", "assigned VMs (default true) or assignable ones (false)"),
+             P("lbvmips", "also list the VM IPs used by the rule")])
 def list_load_balancer_rule_instances(ctx):
     store = ctx.store
     lb = store.get("loadbalancerrule", ctx.get("id"))
@@ -842,13 +842,13 @@ def render_stickiness(ctx, lb: dict, policies: list[dict]) -> dict:
     return out
 
 
-@api("createLBStickinessPolicy", is_async=True, response="stickinesspolicies", instance_type="FirewallRule",
+@api("createLBStickinessPolicy", response="stickinesspolicies", instance_type="FirewallRule",
      related="listLBStickinessPolicies,deleteLBStickinessPolicy",
      description="Adds a stickiness policy (LbCookie, AppCookie or SourceBased) to a load balancer rule.",
-     params=[P("lbruleid", "uuid", True, "the load balancer rule", entity="loadbalancerrule"),
-             P("methodname", "string", True, "LbCookie, AppCookie or SourceBased"), P("name", "string", True, "policy name"),
-             P("description", description="description"), P("fordisplay", "boolean"),
-             P("param", "map", description="method parameters: param[i].name, param[i].value")])
+     params=[P("lbruleid", "the load balancer rule", entity="loadbalancerrule"),
+             P("methodname", "LbCookie, AppCookie or SourceBased"), P("name", "policy name"),
+             P("description", "description"), P("fordisplay"),
+             P("param", "method parameters: param[i].name, param[i].value")])
 def create_lb_stickiness_policy(ctx):
     store = ctx.store
     lb = store.get("loadbalancerrule", ctx.get("lbruleid"))
@@ -884,8 +884,8 @@ def create_lb_stickiness_policy(ctx):
 
 @api("listLBStickinessPolicies", response="stickinesspolicies", related="createLBStickinessPolicy",
      description="Lists the stickiness policies of a load balancer rule (item key stickinesspolicies).",
-     params=[*PAGING, P("lbruleid", "uuid", description="the load balancer rule", entity="loadbalancerrule"),
-             P("id", "uuid", description="a policy", entity="lbstickinesspolicy"), P("fordisplay", "boolean")])
+     params=[*PAGING, P("lbruleid", "the load balancer rule", entity="loadbalancerrule"),
+             P("id", "a policy", entity="lbstickinesspolicy"), P("fordisplay")])
 def list_lb_stickiness_policies(ctx):
     store = ctx.store
     if ctx.has("id"):
@@ -901,9 +901,9 @@ def list_lb_stickiness_policies(ctx):
     return ctx.paginate([render_stickiness(ctx, lb, policies)])
 
 
-@api("deleteLBStickinessPolicy", is_async=True, response="success", instance_type="FirewallRule",
+@api("deleteLBStickinessPolicy", response="success", instance_type="FirewallRule",
      related="createLBStickinessPolicy", description="Removes a stickiness policy from its load balancer rule.",
-     params=[P("id", "uuid", True, "the policy", entity="lbstickinesspolicy")])
+     params=[P("id", "the policy", entity="lbstickinesspolicy")])
 def delete_lb_stickiness_policy(ctx):
     policy = ctx.store.get("lbstickinesspolicy", ctx.get("id"))
     nc.check_owned(ctx, policy, "LBStickinessPolicy")
@@ -917,16 +917,16 @@ def delete_lb_stickiness_policy(ctx):
     return Job(run, instance_id=policy["id"])
 
 
-@api("createLBHealthCheckPolicy", is_async=True, response="healthcheckpolicies", instance_type="FirewallRule",
+@api("createLBHealthCheckPolicy", response="healthcheckpolicies", instance_type="FirewallRule",
      related="listLBHealthCheckPolicies,deleteLBHealthCheckPolicy",
      description="Adds a health-check policy to a load balancer rule (the virtual router provider does not support "
                  "health checks, as on a real cloud).",
-     params=[P("lbruleid", "uuid", True, "the load balancer rule", entity="loadbalancerrule"),
-             P("description", description="description"), P("fordisplay", "boolean"),
-             P("healthythreshold", "integer", description="successes before healthy"),
-             P("intervaltime", "integer", description="seconds between checks"),
-             P("pingpath", description="HTTP path to check"), P("responsetimeout", "integer", description="seconds"),
-             P("unhealthythreshold", "integer", description="failures before unhealthy")])
+     params=[P("lbruleid", "the load balancer rule", entity="loadbalancerrule"),
+             P("description", "description"), P("fordisplay"),
+             P("healthythreshold", "successes before healthy"),
+             P("intervaltime", "seconds between checks"),
+             P("pingpath", "HTTP path to check"), P("responsetimeout", "seconds"),
+             P("unhealthythreshold", "failures before unhealthy")])
 def create_lb_health_check_policy(ctx):
     lb = ctx.store.get("loadbalancerrule", ctx.get("lbruleid"))
     nc.check_owned(ctx, lb, "LoadBalancer")
@@ -936,8 +936,8 @@ def create_lb_health_check_policy(ctx):
 
 @api("listLBHealthCheckPolicies", response="healthcheckpolicies", related="createLBHealthCheckPolicy",
      description="Lists the health-check policies of a load balancer rule.",
-     params=[*PAGING, P("lbruleid", "uuid", description="the load balancer rule", entity="loadbalancerrule"),
-             P("id", "uuid", description="a policy", entity="lbhealthcheckpolicy"), P("fordisplay", "boolean")])
+     params=[*PAGING, P("lbruleid", "the load balancer rule", entity="loadbalancerrule"),
+             P("id", "a policy", entity="lbhealthcheckpolicy"), P("fordisplay")])
 def list_lb_health_check_policies(ctx):
     if not (ctx.has("lbruleid") or ctx.has("id")):
         raise errors.invalid_value("Either lbruleid or id (of a health check policy) must be specified")
@@ -946,9 +946,9 @@ def list_lb_health_check_policies(ctx):
     return ctx.paginate([])
 
 
-@api("deleteLBHealthCheckPolicy", is_async=True, response="success", instance_type="FirewallRule",
+@api("deleteLBHealthCheckPolicy", response="success", instance_type="FirewallRule",
      related="createLBHealthCheckPolicy", description="Removes a health-check policy.",
-     params=[P("id", "uuid", True, "the policy", entity="lbhealthcheckpolicy")])
+     params=[P("id", "the policy", entity="lbhealthcheckpolicy")])
 def delete_lb_health_check_policy(ctx):
     policy = ctx.store.get("lbhealthcheckpolicy", ctx.get("id"))
     nc.check_owned(ctx, policy, "LBHealthCheckPolicy")

@@ -136,9 +136,9 @@ def render_group(ctx, row: dict, *, rules: list[dict] | None = None, with_member
 
 @api("createSecurityGroup", response="securitygroup", related="listSecurityGroups,deleteSecurityGroup",
      description="Creates an (empty) security group for an account.",
-     params=[P("name", "string", True, "group name"), P("description", description="description"),
-             P("account", description="owner account (admins; with domainid)"), P("domainid", "uuid"),
-             P("projectid", "uuid", entity="")])
+     params=[P("name", "group name"), P("description", "description"),
+             P("account", "owner account (admins; with domainid)"), P("domainid"),
+             P("projectid", entity="")])
 def create_security_group(ctx):
     owner = nc.owner_for_create(ctx)               # projectid: the project's account owns the group
     store = ctx.store
@@ -155,10 +155,10 @@ def create_security_group(ctx):
 
 @api("listSecurityGroups", response="securitygroup", related="createSecurityGroup",
      description="Lists security groups (every account has a 'default' group) with their rules.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="securitygroup"),
-             P("securitygroupname", description="group name"),
-             P("virtualmachineid", "uuid", description="groups of this VM", entity=""),
-             P("projectid", "uuid", entity=""), P("tags", "map")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity="securitygroup"),
+             P("securitygroupname", "group name"),
+             P("virtualmachineid", "groups of this VM", entity=""),
+             P("projectid", entity=""), P("tags")])
 def list_security_groups(ctx):
     _ensure_defaults(ctx)
     store = ctx.store
@@ -290,25 +290,25 @@ def _authorize(ctx, ruletype: str):
 
 
 AUTHORIZE_PARAMS = [
-    P("securitygroupid", "uuid", description="the group", entity="securitygroup"), P("securitygroupname", description="the group's name"),
-    P("protocol", description="tcp, udp, icmp, all (default) or a protocol number"),
-    P("startport", "integer", description="first port"), P("endport", "integer", description="last port"),
-    P("icmptype", "integer", description="ICMP type"), P("icmpcode", "integer", description="ICMP code"),
-    P("cidrlist", "list", description="allowed CIDRs"),
-    P("usersecuritygrouplist", "map", description="allowed groups: usersecuritygrouplist[i].account / .group"),
-    P("account", description="owner of the named group (admins; with domainid)"), P("domainid", "uuid"),
-    P("projectid", "uuid", entity=""),
+    P("securitygroupid", "the group", entity="securitygroup"), P("securitygroupname", "the group's name"),
+    P("protocol", "tcp, udp, icmp, all (default) or a protocol number"),
+    P("startport", "first port"), P("endport", "last port"),
+    P("icmptype", "ICMP type"), P("icmpcode", "ICMP code"),
+    P("cidrlist", "allowed CIDRs"),
+    P("usersecuritygrouplist", "allowed groups: usersecuritygrouplist[i].account / .group"),
+    P("account", "owner of the named group (admins; with domainid)"), P("domainid"),
+    P("projectid", entity=""),
 ]
 
 
-@api("authorizeSecurityGroupIngress", is_async=True, response="securitygroup", instance_type="SecurityGroup",
+@api("authorizeSecurityGroupIngress", response="securitygroup", instance_type="SecurityGroup",
      related="revokeSecurityGroupIngress", description="Allows incoming traffic to the VMs of a security group.",
      params=AUTHORIZE_PARAMS)
 def authorize_security_group_ingress(ctx):
     return _authorize(ctx, "ingress")
 
 
-@api("authorizeSecurityGroupEgress", is_async=True, response="securitygroup", instance_type="SecurityGroup",
+@api("authorizeSecurityGroupEgress", response="securitygroup", instance_type="SecurityGroup",
      related="revokeSecurityGroupEgress", description="Allows outgoing traffic from the VMs of a security group.",
      params=AUTHORIZE_PARAMS)
 def authorize_security_group_egress(ctx):
@@ -335,25 +335,25 @@ def _revoke(ctx, ruletype: str):
     return Job(run, instance_id=group.get("id"))
 
 
-@api("revokeSecurityGroupIngress", is_async=True, response="success", instance_type="SecurityGroup",
+@api("revokeSecurityGroupIngress", response="success", instance_type="SecurityGroup",
      related="authorizeSecurityGroupIngress", description="Removes an ingress rule from its security group.",
-     params=[P("id", "uuid", True, "the ingress rule", entity="securitygrouprule")])
+     params=[P("id", "the ingress rule", entity="securitygrouprule")])
 def revoke_security_group_ingress(ctx):
     return _revoke(ctx, "ingress")
 
 
-@api("revokeSecurityGroupEgress", is_async=True, response="success", instance_type="SecurityGroup",
+@api("revokeSecurityGroupEgress", response="success", instance_type="SecurityGroup",
      related="authorizeSecurityGroupEgress", description="Removes an egress rule from its security group.",
-     params=[P("id", "uuid", True, "the egress rule", entity="securitygrouprule")])
+     params=[P("id", "the egress rule", entity="securitygrouprule")])
 def revoke_security_group_egress(ctx):
     return _revoke(ctx, "egress")
 
 
 @api("deleteSecurityGroup", response="success", related="createSecurityGroup",
      description="Deletes a security group no VM uses (never an account's default group).",
-     params=[P("id", "uuid", description="the group", entity="securitygroup"), P("name", description="the group's name"),
-             P("account", description="owner of the named group (admins; with domainid)"), P("domainid", "uuid"),
-             P("projectid", "uuid", entity="")])
+     params=[P("id", "the group", entity="securitygroup"), P("name", "the group's name"),
+             P("account", "owner of the named group (admins; with domainid)"), P("domainid"),
+             P("projectid", entity="")])
 def delete_security_group(ctx):
     store = ctx.store
     if ctx.has("id") == ctx.has("name"):

@@ -69,12 +69,12 @@ def _snapshot(ctx, snapshot_id: str) -> dict:
     return check_owned(ctx, row, "snapshot")
 
 
-@api("createSnapshot", is_async=True, response="snapshot", instance_type="Snapshot",
+@api("createSnapshot", response="snapshot", instance_type="Snapshot",
      description="Takes a snapshot of a Ready volume; the id is answered at once, the snapshot ends BackedUp.",
-     params=[P("volumeid", "uuid", True, "the volume", entity="volume"), P("name", description="snapshot name"),
-             P("account"), P("domainid", "uuid"), P("policyid", "uuid", description="the policy taking it", entity="snapshotpolicy"),
-             P("quiescevm", "boolean", description="quiesce the VM"), P("asyncbackup", "boolean", description="back up asynchronously"),
-             P("locationtype", description="PRIMARY or SECONDARY"), P("tags", "map", description="tags to put on the snapshot")])
+     params=[P("volumeid", "the volume", entity="volume"), P("name", "snapshot name"),
+             P("account"), P("domainid"), P("policyid", "the policy taking it", entity="snapshotpolicy"),
+             P("quiescevm", "quiesce the VM"), P("asyncbackup", "back up asynchronously"),
+             P("locationtype", "PRIMARY or SECONDARY"), P("tags", "tags to put on the snapshot")])
 def create_snapshot(ctx):
     store = ctx.store
     volume = store.get("volume", ctx.get("volumeid"))
@@ -119,10 +119,10 @@ def create_snapshot(ctx):
 
 @api("listSnapshots", response="snapshot", related="createSnapshot",
      description="Lists the volume snapshots the caller may see.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="snapshot"), P("ids", "list", description="snapshot ids"),
-             P("name"), P("volumeid", "uuid", entity="volume"), P("snapshottype", description="MANUAL or RECURRING"),
-             P("intervaltype", description="HOURLY, DAILY, WEEKLY or MONTHLY"), P("zoneid", "uuid"),
-             P("projectid", "uuid", entity="project"), P("tags", "map")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity="snapshot"), P("ids", "snapshot ids"),
+             P("name"), P("volumeid", entity="volume"), P("snapshottype", "MANUAL or RECURRING"),
+             P("intervaltype", "HOURLY, DAILY, WEEKLY or MONTHLY"), P("zoneid"),
+             P("projectid", entity="project"), P("tags")])
 def list_snapshots(ctx):
     def match(row):
         return ((not ctx.has("snapshottype") or row.get("snapshottype", "").lower() == ctx.get("snapshottype").lower())
@@ -133,8 +133,8 @@ def list_snapshots(ctx):
                       filters={"volumeid": "volumeid", "zoneid": "zoneid"})
 
 
-@api("deleteSnapshot", is_async=True, response="success", instance_type="Snapshot",
-     description="Deletes a volume snapshot.", params=[P("id", "uuid", True, "the snapshot", entity="snapshot")])
+@api("deleteSnapshot", response="success", instance_type="Snapshot",
+     description="Deletes a volume snapshot.", params=[P("id", "the snapshot", entity="snapshot")])
 def delete_snapshot(ctx):
     snapshot = _snapshot(ctx, ctx.get("id"))
 
@@ -158,9 +158,9 @@ def delete_snapshot(ctx):
     return Job(run, instance_id=snapshot["id"])
 
 
-@api("revertSnapshot", is_async=True, response="snapshot", instance_type="Snapshot",
+@api("revertSnapshot", response="snapshot", instance_type="Snapshot",
      description="Reverts a volume to a snapshot (the VM it is attached to must be stopped).",
-     params=[P("id", "uuid", True, "the snapshot", entity="snapshot")])
+     params=[P("id", "the snapshot", entity="snapshot")])
 def revert_snapshot(ctx):
     snapshot = _snapshot(ctx, ctx.get("id"))
 
@@ -274,11 +274,11 @@ def _check_maxsnaps_against_limits(store, volume: dict, maxsnaps: int) -> None:
 
 @api("createSnapshotPolicy", response="snapshotpolicy", related="listSnapshotPolicies",
      description="Creates (or, for the same interval, replaces) a recurring snapshot policy of a volume.",
-     params=[P("volumeid", "uuid", True, "the volume", entity="volume"),
-             P("intervaltype", "string", True, "HOURLY, DAILY, WEEKLY or MONTHLY"),
-             P("schedule", "string", True, "MM (hourly), MM:HH (daily), MM:HH:DD (weekly: day 1-7, monthly: 1-28)"),
-             P("maxsnaps", "integer", True, "snapshots to keep"), P("timezone", "string", True, "time zone of the schedule"),
-             P("fordisplay", "boolean", description="show to users"), P("tags", "map", description="tags")])
+     params=[P("volumeid", "the volume", entity="volume"),
+             P("intervaltype", "HOURLY, DAILY, WEEKLY or MONTHLY"),
+             P("schedule", "MM (hourly), MM:HH (daily), MM:HH:DD (weekly: day 1-7, monthly: 1-28)"),
+             P("maxsnaps", "snapshots to keep"), P("timezone", "time zone of the schedule"),
+             P("fordisplay", "show to users"), P("tags", "tags")])
 def create_snapshot_policy(ctx):
     store = ctx.store
     volume = store.get("volume", ctx.get("volumeid"))
@@ -314,8 +314,8 @@ def create_snapshot_policy(ctx):
 
 @api("listSnapshotPolicies", response="snapshotpolicy", related="createSnapshotPolicy",
      description="Lists the snapshot policies of a volume (or one policy by id).",
-     params=[*PAGING, P("volumeid", "uuid", entity="volume"), P("id", "uuid", entity="snapshotpolicy"),
-             P("fordisplay", "boolean", description="shown to users")])
+     params=[*PAGING, P("volumeid", entity="volume"), P("id", entity="snapshotpolicy"),
+             P("fordisplay", "shown to users")])
 def list_snapshot_policies(ctx):
     if ctx.has("volumeid"):
         check_owned(ctx, ctx.store.get("volume", ctx.get("volumeid")), "volume")
@@ -327,10 +327,10 @@ def list_snapshot_policies(ctx):
                     owned=True)
 
 
-@api("updateSnapshotPolicy", is_async=True, response="snapshotpolicy", instance_type="Snapshot",
+@api("updateSnapshotPolicy", response="snapshotpolicy", instance_type="Snapshot",
      description="Changes whether a snapshot policy is shown to users, or its custom id.",
-     params=[P("id", "uuid", entity="snapshotpolicy"), P("fordisplay", "boolean", description="shown to users"),
-             P("customid", description="custom id")])
+     params=[P("id", entity="snapshotpolicy"), P("fordisplay", "shown to users"),
+             P("customid", "custom id")])
 def update_snapshot_policy(ctx):
     if not ctx.has("id"):
         raise errors.invalid_value("Please specify the id of the snapshot policy to update")
@@ -349,7 +349,7 @@ def update_snapshot_policy(ctx):
 
 @api("deleteSnapshotPolicies", response="success",
      description="Deletes snapshot policies (id or ids).",
-     params=[P("id", "uuid", entity="snapshotpolicy"), P("ids", "list", description="policy ids")])
+     params=[P("id", entity="snapshotpolicy"), P("ids", "policy ids")])
 def delete_snapshot_policies(ctx):
     store = ctx.store
     ids = [ctx.get("id")] if ctx.has("id") else [i.lower() for i in ctx.get("ids") or []]
@@ -401,11 +401,11 @@ def _vm_snapshot(ctx, snapshot_id: str) -> dict:
     return check_owned(ctx, row, "VM snapshot")
 
 
-@api("createVMSnapshot", is_async=True, response="vmsnapshot", instance_type="VmSnapshot",
+@api("createVMSnapshot", response="vmsnapshot", instance_type="VmSnapshot",
      description="Snapshots a running or stopped VM (its memory too with snapshotmemory=true, running VMs only).",
-     params=[P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"), P("name", description="display name"),
-             P("description", description="description"), P("snapshotmemory", "boolean", description="include memory"),
-             P("quiescevm", "boolean", description="quiesce the VM")])
+     params=[P("virtualmachineid", "the VM", entity="virtualmachine"), P("name", "display name"),
+             P("description", "description"), P("snapshotmemory", "include memory"),
+             P("quiescevm", "quiesce the VM")])
 def create_vm_snapshot(ctx):
     from marvin2.simulator.apis.compute import get_vm
 
@@ -447,9 +447,9 @@ def create_vm_snapshot(ctx):
 
 @api("listVMSnapshot", response="vmSnapshot", related="createVMSnapshot",
      description="Lists VM snapshots the caller may see.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("vmsnapshotid", "uuid", entity="vmsnapshot"),
-             P("vmsnapshotids", "list", description="VM snapshot ids"), P("virtualmachineid", "uuid", entity="virtualmachine"),
-             P("name"), P("state", description="state"), P("projectid", "uuid", entity="project"), P("tags", "map")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("vmsnapshotid", entity="vmsnapshot"),
+             P("vmsnapshotids", "VM snapshot ids"), P("virtualmachineid", entity="virtualmachine"),
+             P("name"), P("state", "state"), P("projectid", entity="project"), P("tags")])
 def list_vm_snapshot(ctx):
     wanted = {ctx.get("vmsnapshotid")} if ctx.has("vmsnapshotid") else None
     if ctx.has("vmsnapshotids"):
@@ -464,9 +464,9 @@ def list_vm_snapshot(ctx):
                       filters={"virtualmachineid": "virtualmachineid"}, keyword_fields=("name", "displayname"))
 
 
-@api("revertToVMSnapshot", is_async=True, response="virtualmachine", instance_type="VmSnapshot",
+@api("revertToVMSnapshot", response="virtualmachine", instance_type="VmSnapshot",
      description="Reverts a VM to one of its snapshots (a disk-only snapshot leaves the VM Stopped).",
-     params=[P("vmsnapshotid", "uuid", True, "the VM snapshot", entity="vmsnapshot")])
+     params=[P("vmsnapshotid", "the VM snapshot", entity="vmsnapshot")])
 def revert_to_vm_snapshot(ctx):
     from marvin2.simulator.apis.compute import render_vm, touch
 
@@ -493,8 +493,8 @@ def revert_to_vm_snapshot(ctx):
     return Job(run, instance_id=snapshot["id"])
 
 
-@api("deleteVMSnapshot", is_async=True, response="success", instance_type="VmSnapshot",
-     description="Deletes a VM snapshot.", params=[P("vmsnapshotid", "uuid", True, "the VM snapshot", entity="vmsnapshot")])
+@api("deleteVMSnapshot", response="success", instance_type="VmSnapshot",
+     description="Deletes a VM snapshot.", params=[P("vmsnapshotid", "the VM snapshot", entity="vmsnapshot")])
 def delete_vm_snapshot(ctx):
     snapshot = _vm_snapshot(ctx, ctx.get("vmsnapshotid"))
 

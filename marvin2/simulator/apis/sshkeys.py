@@ -18,7 +18,7 @@ _FIELDS = {"id": "key pair id", "name": "key pair name", "fingerprint": "MD5 fin
 declare_object("keypair", {**_FIELDS, "privatekey": "the private key (createSSHKeyPair only)"})
 declare_object("sshkeypair", _FIELDS)
 
-_OWNER_PARAMS = [P("account"), P("domainid", "uuid"), P("projectid", "uuid", entity="project")]
+_OWNER_PARAMS = [P("account"), P("domainid"), P("projectid", entity="project")]
 
 
 def render_keypair(ctx, row: dict) -> dict:
@@ -41,7 +41,7 @@ def _insert(ctx, owner: dict, name: str, public_key: str, fingerprint: str) -> d
 
 @api("createSSHKeyPair", response="keypair", related="registerSSHKeyPair,listSSHKeyPairs",
      description="Creates an RSA key pair; the private key is in this answer only.",
-     params=[P("name", "string", True, "key pair name"), *_OWNER_PARAMS])
+     params=[P("name", "key pair name"), *_OWNER_PARAMS])
 def create_ssh_key_pair(ctx):
     owner = owner_for_create(ctx)
     name = ctx.get("name")
@@ -56,7 +56,7 @@ def create_ssh_key_pair(ctx):
 
 @api("registerSSHKeyPair", response="keypair", related="createSSHKeyPair,listSSHKeyPairs",
      description="Registers an existing public key (OpenSSH format) under a name.",
-     params=[P("name", "string", True, "key pair name"), P("publickey", "string", True, "the public key", length=5120),
+     params=[P("name", "key pair name"), P("publickey", "the public key"),
              *_OWNER_PARAMS])
 def register_ssh_key_pair(ctx):
     owner = owner_for_create(ctx)
@@ -74,8 +74,8 @@ def register_ssh_key_pair(ctx):
 
 @api("listSSHKeyPairs", response="sshkeypair", related="createSSHKeyPair,registerSSHKeyPair",
      description="Lists the SSH key pairs the caller may see.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="sshkeypair"), P("name"),
-             P("fingerprint", description="MD5 fingerprint"), P("projectid", "uuid", entity="project")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity="sshkeypair"), P("name"),
+             P("fingerprint", "MD5 fingerprint"), P("projectid", entity="project")])
 def list_ssh_key_pairs(ctx):
     return list_owned(ctx, "sshkeypair", lambda r: render_keypair(ctx, r), filters={"fingerprint": "fingerprint"},
                       keyword_fields=("name",))
@@ -83,7 +83,7 @@ def list_ssh_key_pairs(ctx):
 
 @api("deleteSSHKeyPair", response="success",
      description="Deletes an SSH key pair by name (VMs keep the key they were given).",
-     params=[P("name", "string", True, "key pair name"), *_OWNER_PARAMS])
+     params=[P("name", "key pair name"), *_OWNER_PARAMS])
 def delete_ssh_key_pair(ctx):
     owner = owner_for_create(ctx)
     name = ctx.get("name")

@@ -207,13 +207,13 @@ def _volume(ctx, volume_id: str) -> dict:
 
 @api("listVolumes", response="volume", related="createVolume,attachVolume",
      description="Lists the volumes the caller may see.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="volume"), P("ids", "list", description="volume ids"),
-             P("name"), P("type", description="ROOT or DATADISK"), P("virtualmachineid", "uuid", entity="virtualmachine"),
-             P("zoneid", "uuid"), P("podid", "uuid"), P("clusterid", "uuid"), P("hostid", "uuid"),
-             P("storageid", description="primary storage pool id"), P("diskofferingid", "uuid"),
-             P("state", description="volume state"), P("displayvolume", "boolean", description="shown to the user"),
-             P("listsystemvms", "boolean", description="also volumes of system VMs (admins)"),
-             P("projectid", "uuid", entity="project"), P("tags", "map")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity="volume"), P("ids", "volume ids"),
+             P("name"), P("type", "ROOT or DATADISK"), P("virtualmachineid", entity="virtualmachine"),
+             P("zoneid"), P("podid"), P("clusterid"), P("hostid"),
+             P("storageid", "primary storage pool id"), P("diskofferingid"),
+             P("state", "volume state"), P("displayvolume", "shown to the user"),
+             P("listsystemvms", "also volumes of system VMs (admins)"),
+             P("projectid", entity="project"), P("tags")])
 def list_volumes(ctx):
     store = ctx.store
     caller_is_admin = ctx.caller.is_admin
@@ -250,15 +250,15 @@ def list_volumes(ctx):
 # --- create -----------------------------------------------------------------------------------------
 
 
-@api("createVolume", is_async=True, response="volume", instance_type="Volume",
+@api("createVolume", response="volume", instance_type="Volume",
      description="Creates a data volume from a disk offering (or a snapshot); it stays Allocated until it is "
                  "attached to a started VM. With virtualmachineid it is attached at once.",
-     params=[P("name", description="volume name"), P("zoneid", "uuid"), P("diskofferingid", "uuid"),
-             P("size", "long", description="size (GB) for a customized offering"), P("snapshotid", "uuid", entity="snapshot"),
-             P("virtualmachineid", "uuid", description="attach to this VM", entity="virtualmachine"),
-             P("account"), P("domainid", "uuid"), P("projectid", "uuid", entity="project"),
-             P("displayvolume", "boolean", description="show to the user"), P("customid", description="custom id"),
-             P("miniops", "long", description="min IOPS"), P("maxiops", "long", description="max IOPS")])
+     params=[P("name", "volume name"), P("zoneid"), P("diskofferingid"),
+             P("size", "size (GB) for a customized offering"), P("snapshotid", entity="snapshot"),
+             P("virtualmachineid", "attach to this VM", entity="virtualmachine"),
+             P("account"), P("domainid"), P("projectid", entity="project"),
+             P("displayvolume", "show to the user"), P("customid", "custom id"),
+             P("miniops", "min IOPS"), P("maxiops", "max IOPS")])
 def create_volume(ctx):
     store = ctx.store
     owner = owner_for_create(ctx)
@@ -367,11 +367,11 @@ def _attach(jctx, volume: dict, vm: dict, deviceid: int | None) -> dict:
     return volume
 
 
-@api("attachVolume", is_async=True, response="volume", instance_type="Volume",
+@api("attachVolume", response="volume", instance_type="Volume",
      description="Attaches a data volume to a running or stopped VM (a Ready volume once the VM runs).",
-     params=[P("id", "uuid", True, "the volume", entity="volume"),
-             P("virtualmachineid", "uuid", True, "the VM", entity="virtualmachine"),
-             P("deviceid", "long", description="device id to use (default: the next free one)")])
+     params=[P("id", "the volume", entity="volume"),
+             P("virtualmachineid", "the VM", entity="virtualmachine"),
+             P("deviceid", "device id to use (default: the next free one)")])
 def attach_volume(ctx):
     volume = _volume(ctx, ctx.get("id"))
     vm = ctx.store.get("virtualmachine", ctx.get("virtualmachineid"))
@@ -385,10 +385,10 @@ def attach_volume(ctx):
     return Job(run, instance_id=volume["id"])
 
 
-@api("detachVolume", is_async=True, response="volume", instance_type="Volume",
+@api("detachVolume", response="volume", instance_type="Volume",
      description="Detaches a volume (by id, or by VM and device id). A ROOT volume only from a stopped VM.",
-     params=[P("id", "uuid", entity="volume"), P("virtualmachineid", "uuid", entity="virtualmachine"),
-             P("deviceid", "long", description="device id of the volume on the VM")])
+     params=[P("id", entity="volume"), P("virtualmachineid", entity="virtualmachine"),
+             P("deviceid", "device id of the volume on the VM")])
 def detach_volume(ctx):
     store = ctx.store
     if ctx.has("id"):
@@ -421,11 +421,11 @@ def detach_volume(ctx):
 # --- resize, delete, migrate -------------------------------------------------------------------------
 
 
-@api("resizeVolume", is_async=True, response="volume", instance_type="Volume",
+@api("resizeVolume", response="volume", instance_type="Volume",
      description="Grows a volume (size in GB, or a new disk offering); shrinking needs shrinkok=true.",
-     params=[P("id", "uuid", True, "the volume", entity="volume"), P("size", "long", description="new size (GB)"),
-             P("diskofferingid", "uuid", description="new disk offering"), P("shrinkok", "boolean", description="allow shrinking"),
-             P("miniops", "long", description="min IOPS"), P("maxiops", "long", description="max IOPS")])
+     params=[P("id", "the volume", entity="volume"), P("size", "new size (GB)"),
+             P("diskofferingid", "new disk offering"), P("shrinkok", "allow shrinking"),
+             P("miniops", "min IOPS"), P("maxiops", "max IOPS")])
 def resize_volume(ctx):
     store = ctx.store
     volume = _volume(ctx, ctx.get("id"))
@@ -485,7 +485,7 @@ def resize_volume(ctx):
 
 @api("deleteVolume", response="success",
      description="Deletes a detached volume (an attached one is the real 431).",
-     params=[P("id", "uuid", True, "the volume", entity="volume")])
+     params=[P("id", "the volume", entity="volume")])
 def delete_volume(ctx):
     store = ctx.store
     volume = _volume(ctx, ctx.get("id"))
@@ -499,12 +499,12 @@ def delete_volume(ctx):
     return SUCCESS
 
 
-@api("migrateVolume", is_async=True, response="volume", instance_type="Volume",
+@api("migrateVolume", response="volume", instance_type="Volume",
      description="Moves a volume to another primary storage pool of its zone.",
-     params=[P("volumeid", "uuid", True, "the volume", entity="volume"),
-             P("storageid", "uuid", True, "destination pool", entity="storagepool"),
-             P("livemigrate", "boolean", description="migrate while the VM runs"),
-             P("newdiskofferingid", "uuid", description="new disk offering", entity="diskoffering")])
+     params=[P("volumeid", "the volume", entity="volume"),
+             P("storageid", "destination pool", entity="storagepool"),
+             P("livemigrate", "migrate while the VM runs"),
+             P("newdiskofferingid", "new disk offering", entity="diskoffering")])
 def migrate_volume(ctx):
     volume = _volume(ctx, ctx.get("volumeid"))
     pool = ctx.store.get("storagepool", ctx.get("storageid"))

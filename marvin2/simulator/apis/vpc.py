@@ -136,16 +136,16 @@ def start_vpc(ctx, vpc: dict) -> dict:
     return store.get("vpc", vpc["id"])
 
 
-@api("createVPC", is_async=True, response="vpc", instance_type="Vpc", related="listVPCs,updateVPC,deleteVPC",
+@api("createVPC", response="vpc", instance_type="Vpc", related="listVPCs,updateVPC,deleteVPC",
      description="Creates a VPC: a CIDR, a source NAT address and a router for its tiers.",
-     params=[P("name", "string", True, "VPC name"), P("displaytext", "string", True, "description"),
-             P("cidr", "string", True, "the VPC's CIDR (tiers are carved out of it)"),
-             P("vpcofferingid", "uuid", True, "the VPC offering"), P("zoneid", "uuid", True, "the zone"),
-             P("account", description="owner account (admins; with domainid)"), P("domainid", "uuid"),
-             P("projectid", "uuid", entity=""), P("dns1"), P("dns2"), P("ip6dns1"), P("ip6dns2"),
-             P("fordisplay", "boolean", description="show to the end user"), P("networkdomain", description="DNS domain"),
-             P("publicmtu", "integer", description="MTU of the public side"),
-             P("start", "boolean", description="start the VPC (router, source NAT) at once (default true)")])
+     params=[P("name", "VPC name"), P("displaytext", "description"),
+             P("cidr", "the VPC's CIDR (tiers are carved out of it)"),
+             P("vpcofferingid", "the VPC offering"), P("zoneid", "the zone"),
+             P("account", "owner account (admins; with domainid)"), P("domainid"),
+             P("projectid", entity=""), P("dns1"), P("dns2"), P("ip6dns1"), P("ip6dns2"),
+             P("fordisplay", "show to the end user"), P("networkdomain", "DNS domain"),
+             P("publicmtu", "MTU of the public side"),
+             P("start", "start the VPC (router, source NAT) at once (default true)")])
 def create_vpc(ctx):
     store = ctx.store
     zone = store.get("zone", ctx.get("zoneid"))
@@ -157,6 +157,8 @@ def create_vpc(ctx):
     if zone.get("allocationstate") == "Disabled" and not ctx.caller.is_root_admin:
         raise errors.permission_denied(f"Cannot perform this operation, Zone is currently disabled: {zone['id']}")
     cidr_text = ctx.get("cidr")
+    if cidr_text is None:       # 4.20: cidr became optional (a routed VPC may give cidrsize instead)
+        raise errors.invalid_value("VPC cidr or cidr size must be specified")
     if not nc.is_valid_cidr(cidr_text):
         raise errors.invalid_value(f"Invalid CIDR specified {cidr_text}")
     if not nc.is_private(cidr_text):
@@ -165,7 +167,7 @@ def create_vpc(ctx):
     limits.charge(store, owner, "vpc")
     suffix = ctx.config("guest.domain.suffix", "cloud.internal") or "cloud.internal"
     vpc = store.insert("vpc", {
-        "name": ctx.get("name"), "displaytext": ctx.get("displaytext"), "cidr": str(nc.parse_cidr(cidr_text)),
+        "name": ctx.get("name"), "displaytext": ctx.get("displaytext") or ctx.get("name"), "cidr": str(nc.parse_cidr(cidr_text)),
         "zoneid": zone["id"], "vpcofferingid": offering["id"], "state": "Enabled",
         "networkdomain": ctx.get("networkdomain") or f"cs{owner['id'][:6]}{suffix}",
         "dns1": ctx.get("dns1"), "dns2": ctx.get("dns2"), "fordisplay": ctx.get("fordisplay", True),
@@ -186,11 +188,11 @@ def create_vpc(ctx):
 
 @api("listVPCs", response="vpc", related="createVPC,updateVPC,deleteVPC",
      description="Lists VPCs the caller may see.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="vpc"), P("name"), P("displaytext"), P("cidr"),
-             P("zoneid", "uuid"), P("vpcofferingid", "uuid"), P("state", description="Enabled or Inactive"),
-             P("supportedservices", "list", description="VPCs whose offering has all these services"),
-             P("restartrequired", "boolean"), P("fordisplay", "boolean"), P("projectid", "uuid", entity=""),
-             P("showicon", "boolean"), P("tags", "map")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity="vpc"), P("name"), P("displaytext"), P("cidr"),
+             P("zoneid"), P("vpcofferingid"), P("state", "Enabled or Inactive"),
+             P("supportedservices", "VPCs whose offering has all these services"),
+             P("restartrequired"), P("fordisplay"), P("projectid", entity=""),
+             P("showicon"), P("tags")])
 def list_vpcs(ctx):
     store = ctx.store
 
@@ -215,10 +217,10 @@ def list_vpcs(ctx):
                          filters={"zoneid": "zoneid", "vpcofferingid": "vpcofferingid"})
 
 
-@api("updateVPC", is_async=True, response="vpc", instance_type="Vpc", related="listVPCs",
+@api("updateVPC", response="vpc", instance_type="Vpc", related="listVPCs",
      description="Changes a VPC's name, description or display flag.",
-     params=[P("id", "uuid", True, "the VPC", entity="vpc"), P("name"), P("displaytext"),
-             P("customid", description="custom id"), P("fordisplay", "boolean"), P("publicmtu", "integer")])
+     params=[P("id", "the VPC", entity="vpc"), P("name"), P("displaytext"),
+             P("customid", "custom id"), P("fordisplay"), P("publicmtu")])
 def update_vpc(ctx):
     vpc = _owned_vpc(ctx, ctx.get("id"))
 
@@ -233,11 +235,11 @@ def update_vpc(ctx):
     return Job(run, instance_id=vpc["id"])
 
 
-@api("restartVPC", is_async=True, response="success", instance_type="Vpc", related="listVPCs",
+@api("restartVPC", response="success", instance_type="Vpc", related="listVPCs",
      description="Restarts a VPC; cleanup=true replaces its router.",
-     params=[P("id", "uuid", True, "the VPC", entity="vpc"), P("cleanup", "boolean", description="make a new router"),
-             P("livepatch", "boolean", description="live-patch the router"),
-             P("makeredundant", "boolean", description="turn the router into a redundant pair")])
+     params=[P("id", "the VPC", entity="vpc"), P("cleanup", "make a new router"),
+             P("livepatch", "live-patch the router"),
+             P("makeredundant", "turn the router into a redundant pair")])
 def restart_vpc(ctx):
     vpc = _owned_vpc(ctx, ctx.get("id"))
 
@@ -253,9 +255,9 @@ def restart_vpc(ctx):
     return Job(run, instance_id=vpc["id"])
 
 
-@api("deleteVPC", is_async=True, response="success", instance_type="Vpc", related="createVPC,listVPCs",
+@api("deleteVPC", response="success", instance_type="Vpc", related="createVPC,listVPCs",
      description="Deletes a VPC that has no tiers left (its addresses, ACL lists and router go with it).",
-     params=[P("id", "uuid", True, "the VPC", entity="vpc")])
+     params=[P("id", "the VPC", entity="vpc")])
 def delete_vpc(ctx):
     vpc = _owned_vpc(ctx, ctx.get("id"))
 
@@ -350,16 +352,21 @@ def _acl_for_change(ctx, acl_id: str) -> dict:
     return acl
 
 
-@api("createNetworkACLList", is_async=True, response="networkacllist", instance_type="NetworkAclList",
+@api("createNetworkACLList", response="networkacllist", instance_type="NetworkAclList",
      related="listNetworkACLLists,deleteNetworkACLList,replaceNetworkACLList",
      description="Creates an (empty) ACL list in a VPC.",
-     params=[P("name", "string", True, "list name"), P("vpcid", "uuid", True, "the VPC", entity="vpc"),
-             P("description", description="description"), P("fordisplay", "boolean")])
+     params=[P("name", "list name"), P("vpcid", "the VPC", entity="vpc"),
+             P("description", "description"), P("fordisplay")])
 def create_network_acl_list(ctx):
-    vpc = _owned_vpc(ctx, ctx.get("vpcid"))
+    if ctx.has("vpcid"):
+        vpc = _owned_vpc(ctx, ctx.get("vpcid"))
+        owner = {"vpcid": vpc["id"], "accountid": vpc["accountid"], "domainid": vpc["domainid"]}
+    else:                       # 4.20: no VPC makes a global list, which only the root admin may create
+        if not ctx.caller.is_root_admin:
+            raise errors.permission_denied("Only Root Admin can create global ACLs.")
+        owner = {"vpcid": None, "accountid": ctx.caller.account_id, "domainid": ctx.caller.domain_id}
     acl = ctx.store.insert("networkacllist", {"name": ctx.get("name"), "description": ctx.get("description") or ctx.get("name"),
-                                              "vpcid": vpc["id"], "accountid": vpc["accountid"],
-                                              "domainid": vpc["domainid"], "fordisplay": ctx.get("fordisplay", True)})
+                                              **owner, "fordisplay": ctx.get("fordisplay", True)})
 
     def run(jctx):
         nc.event(jctx, "NETWORK.ACL.CREATE", f"created ACL list {acl['name']}", resource=acl,
@@ -371,10 +378,10 @@ def create_network_acl_list(ctx):
 
 @api("listNetworkACLLists", response="networkacllist", related="createNetworkACLList",
      description="Lists ACL lists: the defaults (default_allow, default_deny) and those of the caller's VPCs.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="networkacllist"), P("name"),
-             P("vpcid", "uuid", description="lists usable in this VPC (its own and the defaults)", entity="vpc"),
-             P("networkid", "uuid", description="the list of this tier", entity="network"),
-             P("fordisplay", "boolean"), P("projectid", "uuid", entity="")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity="networkacllist"), P("name"),
+             P("vpcid", "lists usable in this VPC (its own and the defaults)", entity="vpc"),
+             P("networkid", "the list of this tier", entity="network"),
+             P("fordisplay"), P("projectid", entity="")])
 def list_network_acl_lists(ctx):
     store = ctx.store
     ensure_default_acls(store)
@@ -396,9 +403,9 @@ def list_network_acl_lists(ctx):
                     keyword_fields=("name", "description"))
 
 
-@api("deleteNetworkACLList", is_async=True, response="success", instance_type="NetworkAclList",
+@api("deleteNetworkACLList", response="success", instance_type="NetworkAclList",
      related="createNetworkACLList", description="Deletes an ACL list no tier uses (never a default list).",
-     params=[P("id", "uuid", True, "the list", entity="networkacllist")])
+     params=[P("id", "the list", entity="networkacllist")])
 def delete_network_acl_list(ctx):
     acl = ctx.store.get("networkacllist", ctx.get("id"))
     if not _is_default(acl):
@@ -423,11 +430,11 @@ def delete_network_acl_list(ctx):
     return Job(run, instance_id=acl["id"])
 
 
-@api("replaceNetworkACLList", is_async=True, response="success", instance_type="NetworkAclList",
+@api("replaceNetworkACLList", response="success", instance_type="NetworkAclList",
      related="listNetworkACLLists", description="Makes a tier (or a private gateway) use another ACL list.",
-     params=[P("aclid", "uuid", True, "the ACL list", entity="networkacllist"),
-             P("networkid", "uuid", description="the tier", entity="network"),
-             P("gatewayid", "uuid", description="the private gateway", entity="privategateway")])
+     params=[P("aclid", "the ACL list", entity="networkacllist"),
+             P("networkid", "the tier", entity="network"),
+             P("gatewayid", "the private gateway", entity="privategateway")])
 def replace_network_acl_list(ctx):
     store = ctx.store
     acl = store.get("networkacllist", ctx.get("aclid"))
@@ -541,18 +548,18 @@ def _check_number(store, acl: dict, number: int, own_id: str | None = None) -> N
             raise errors.invalid_value(f"ACL item with number {number} already exists in ACL: {acl['id']}")
 
 
-@api("createNetworkACL", is_async=True, response="networkacl", instance_type="NetworkAcl",
+@api("createNetworkACL", response="networkacl", instance_type="NetworkAcl",
      related="listNetworkACLs,updateNetworkACLItem,deleteNetworkACL",
      description="Adds a rule to an ACL list (given directly or as a tier's list) at position number.",
-     params=[P("protocol", "string", True, "tcp, udp, icmp, all or a protocol number"),
-             P("aclid", "uuid", description="the ACL list", entity="networkacllist"),
-             P("networkid", "uuid", description="the tier whose ACL list gets the rule", entity="network"),
-             P("action", description="Allow (default) or Deny"), P("cidrlist", "list", description="CIDRs (default 0.0.0.0/0)"),
-             P("startport", "integer", description="first port"), P("endport", "integer", description="last port"),
-             P("icmptype", "integer", description="ICMP type"), P("icmpcode", "integer", description="ICMP code"),
-             P("number", "integer", description="position in the list (default: after the last rule)"),
-             P("traffictype", description="Ingress (default) or Egress"),
-             P("reason", description="why the rule exists"), P("fordisplay", "boolean")])
+     params=[P("protocol", "tcp, udp, icmp, all or a protocol number"),
+             P("aclid", "the ACL list", entity="networkacllist"),
+             P("networkid", "the tier whose ACL list gets the rule", entity="network"),
+             P("action", "Allow (default) or Deny"), P("cidrlist", "CIDRs (default 0.0.0.0/0)"),
+             P("startport", "first port"), P("endport", "last port"),
+             P("icmptype", "ICMP type"), P("icmpcode", "ICMP code"),
+             P("number", "position in the list (default: after the last rule)"),
+             P("traffictype", "Ingress (default) or Egress"),
+             P("reason", "why the rule exists"), P("fordisplay")])
 def create_network_acl(ctx):
     store = ctx.store
     if ctx.has("aclid"):
@@ -588,11 +595,11 @@ def create_network_acl(ctx):
 
 @api("listNetworkACLs", response="networkacl", related="createNetworkACL",
      description="Lists ACL rules, ordered by their number.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="networkaclitem"),
-             P("aclid", "uuid", description="rules of this ACL list", entity="networkacllist"),
-             P("networkid", "uuid", description="rules of this tier's ACL list", entity="network"),
-             P("action", description="Allow or Deny"), P("protocol"), P("traffictype", description="Ingress or Egress"),
-             P("fordisplay", "boolean"), P("projectid", "uuid", entity=""), P("tags", "map")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity="networkaclitem"),
+             P("aclid", "rules of this ACL list", entity="networkacllist"),
+             P("networkid", "rules of this tier's ACL list", entity="network"),
+             P("action", "Allow or Deny"), P("protocol"), P("traffictype", "Ingress or Egress"),
+             P("fordisplay"), P("projectid", entity=""), P("tags")])
 def list_network_acls(ctx):
     store = ctx.store
     ensure_default_acls(store)
@@ -620,14 +627,14 @@ def list_network_acls(ctx):
                     keyword_fields=("protocol", "reason"), filters={"aclid": "aclid"})
 
 
-@api("updateNetworkACLItem", is_async=True, response="networkacl", instance_type="NetworkAcl",
+@api("updateNetworkACLItem", response="networkacl", instance_type="NetworkAcl",
      related="listNetworkACLs", description="Changes an ACL rule (number, action, ports, CIDRs ...).",
-     params=[P("id", "uuid", True, "the rule", entity="networkaclitem"), P("action", description="Allow or Deny"),
-             P("cidrlist", "list"), P("customid", description="custom id"), P("endport", "integer"),
-             P("startport", "integer"), P("fordisplay", "boolean"), P("icmpcode", "integer"), P("icmptype", "integer"),
-             P("number", "integer", description="new position"),
-             P("partialupgrade", "boolean", description="keep the fields not given (default true)"),
-             P("protocol"), P("reason"), P("traffictype", description="Ingress or Egress")])
+     params=[P("id", "the rule", entity="networkaclitem"), P("action", "Allow or Deny"),
+             P("cidrlist"), P("customid", "custom id"), P("endport"),
+             P("startport"), P("fordisplay"), P("icmpcode"), P("icmptype"),
+             P("number", "new position"),
+             P("partialupgrade", "keep the fields not given (default true)"),
+             P("protocol"), P("reason"), P("traffictype", "Ingress or Egress")])
 def update_network_acl_item(ctx):
     store = ctx.store
     item = store.get("networkaclitem", ctx.get("id"))
@@ -658,9 +665,9 @@ def update_network_acl_item(ctx):
     return Job(run, instance_id=item["id"])
 
 
-@api("deleteNetworkACL", is_async=True, response="success", instance_type="NetworkAcl", related="createNetworkACL",
+@api("deleteNetworkACL", response="success", instance_type="NetworkAcl", related="createNetworkACL",
      description="Deletes an ACL rule (rules of the default lists cannot be deleted).",
-     params=[P("id", "uuid", True, "the rule", entity="networkaclitem")])
+     params=[P("id", "the rule", entity="networkaclitem")])
 def delete_network_acl(ctx):
     store = ctx.store
     item = store.get("networkaclitem", ctx.get("id"))
@@ -737,16 +744,16 @@ def _renumbered(ordered: list[dict], moved_id: str, target: int, start: int) -> 
     return writes
 
 
-@api("moveNetworkAclItem", is_async=True, response="networkacl", instance_type="NetworkAcl",
+@api("moveNetworkAclItem", response="networkacl", instance_type="NetworkAcl",
      related="listNetworkACLs,updateNetworkACLItem",
      description="Moves an ACL rule between two other rules of its list (to the top without a previous rule, "
                  "to the bottom without a next one), renumbering the rules in the way.",
-     params=[P("id", "string", True, "the rule to move"),
-             P("previousaclruleid", description="the rule that will come right before it (none: to the top)"),
-             P("nextaclruleid", description="the rule that will come right after it (none: to the bottom)"),
-             P("aclconsistencyhash", description="MD5 of the list's rule ids in number order, as the caller last "
+     params=[P("id", "the rule to move"),
+             P("previousaclruleid", "the rule that will come right before it (none: to the top)"),
+             P("nextaclruleid", "the rule that will come right after it (none: to the bottom)"),
+             P("aclconsistencyhash", "MD5 of the list's rule ids in number order, as the caller last "
                                                  "saw it; the move is refused if the list changed since"),
-             P("customid", description="custom id (accepted, not applied by a move)")])
+             P("customid", "custom id (accepted, not applied by a move)")])
 def move_network_acl_item(ctx):
     moved_id = ctx.get("id").strip().lower()
     moved_row = ctx.store.get("networkaclitem", moved_id)
@@ -823,16 +830,16 @@ def render_private_gateway(ctx, row: dict) -> dict:
     return out
 
 
-@api("createPrivateGateway", is_async=True, response="privategateway", roles=ADMIN_ONLY, instance_type="PrivateGateway",
+@api("createPrivateGateway", response="privategateway", roles=ADMIN_ONLY, instance_type="PrivateGateway",
      related="listPrivateGateways,deletePrivateGateway",
      description="Connects a VPC to a private network (a VLAN with its own gateway).",
-     params=[P("vpcid", "uuid", True, "the VPC", entity="vpc"), P("gateway", "string", True, "the private gateway"),
-             P("ipaddress", "string", True, "the VPC's address on the private network"),
-             P("netmask", "string", True, "netmask of the private network"), P("vlan", description="VLAN of the network"),
-             P("aclid", "uuid", description="ACL list (default default_deny)", entity="networkacllist"),
-             P("associatednetworkid", "uuid", description="use this network instead of a VLAN", entity="network"),
-             P("bypassvlanoverlapcheck", "boolean"), P("networkofferingid", "uuid"), P("physicalnetworkid", "uuid"),
-             P("sourcenatsupported", "boolean", description="source NAT on this gateway")])
+     params=[P("vpcid", "the VPC", entity="vpc"), P("gateway", "the private gateway"),
+             P("ipaddress", "the VPC's address on the private network"),
+             P("netmask", "netmask of the private network"), P("vlan", "VLAN of the network"),
+             P("aclid", "ACL list (default default_deny)", entity="networkacllist"),
+             P("associatednetworkid", "use this network instead of a VLAN", entity="network"),
+             P("bypassvlanoverlapcheck"), P("networkofferingid"), P("physicalnetworkid"),
+             P("sourcenatsupported", "source NAT on this gateway")])
 def create_private_gateway(ctx):
     store = ctx.store
     vpc = store.get("vpc", ctx.get("vpcid"))
@@ -877,8 +884,8 @@ def create_private_gateway(ctx):
 
 @api("listPrivateGateways", response="privategateway", related="createPrivateGateway",
      description="Lists VPC private gateways.",
-     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "uuid", entity="privategateway"), P("ipaddress"), P("vlan"),
-             P("vpcid", "uuid", entity="vpc"), P("state"), P("projectid", "uuid", entity="")])
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity="privategateway"), P("ipaddress"), P("vlan"),
+             P("vpcid", entity="vpc"), P("state"), P("projectid", entity="")])
 def list_private_gateways(ctx):
     def match(row):
         if ctx.has("vlan") and row.get("vlan") != str(ctx.get("vlan")).lower().removeprefix("vlan://"):
@@ -889,9 +896,9 @@ def list_private_gateways(ctx):
                     filters={"vpcid": "vpcid", "ipaddress": "ipaddress"})
 
 
-@api("deletePrivateGateway", is_async=True, response="success", roles=ADMIN_ONLY, instance_type="PrivateGateway",
+@api("deletePrivateGateway", response="success", roles=ADMIN_ONLY, instance_type="PrivateGateway",
      related="createPrivateGateway", description="Deletes a VPC private gateway.",
-     params=[P("id", "uuid", True, "the gateway", entity="privategateway")])
+     params=[P("id", "the gateway", entity="privategateway")])
 def delete_private_gateway(ctx):
     row = ctx.store.get("privategateway", ctx.get("id"))
 

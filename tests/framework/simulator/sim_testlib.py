@@ -1,4 +1,4 @@
-"""Helpers for the simulator's own tests: a tiny raw client and the capture path.
+"""Helpers for the simulator's own tests: a tiny raw client.
 
 The raw client signs with marvin2.wire and talks HTTP with requests, so these
 tests see exactly what a real client sees (status codes, bodies, cookies).
@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from pathlib import Path
 
 import requests
 
 from marvin2 import wire
-
-CAPTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "cloudstack" / "listapis"
-
 
 class RawClient:
     """Signed (or session) calls returning (status, body) without interpretation."""

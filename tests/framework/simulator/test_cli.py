@@ -40,3 +40,22 @@ def test_cli_rejects_a_missing_seed_file(tmp_path):
                           str(tmp_path / "nope.yaml")], capture_output=True, text=True, timeout=30)
     assert out.returncode == 1
     assert "nope.yaml" in out.stderr and "seed" in out.stderr
+
+
+def test_cli_coverage_counts_implemented_apis_of_the_target_release(capsys):
+    from marvin2.cli import main
+    from marvin2.simulator import facts
+    from marvin2.simulator.declare import REGISTRY
+
+    assert main(["simulator", "--coverage", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    offered = {c.name for c in facts.offered_commands()}
+    assert report["cloudstack_version"] == "4.20.2.0" and report["offered"] == len(offered)
+    assert set(report["implemented"]) | set(report["not_implemented"]) == offered
+    assert not set(report["implemented"]) & set(report["not_implemented"])
+    assert set(report["implemented"]) == {a.name for a in REGISTRY.implemented()}
+    assert report["implemented_count"] == len(report["implemented"])
+    assert "configureSimulatorFaults" in report["simulator_extensions"]
+    assert main(["simulator", "--coverage"]) == 0
+    line = capsys.readouterr().out
+    assert f"implemented {report['implemented_count']} of {len(offered)} APIs" in line

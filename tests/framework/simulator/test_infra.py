@@ -83,7 +83,7 @@ def test_basic_zone_with_security_groups(empty):
 
 def test_capabilities_and_settings(admin):
     caps = admin.ok("listCapabilities")["capability"]
-    assert caps["cloudstackversion"] == "4.18.0.0"
+    assert caps["cloudstackversion"] == "4.20.2.0"
     for name, value in (("expunge.delay", "20"), ("expunge.interval", "20"), ("default.page.size", "500"),
                         ("consoleproxy.sslEnabled", "true"), ("consoleproxy.url.domain", "*.example.com"),
                         ("secstorage.encrypt.copy", "true"), ("secstorage.ssl.cert.domain", "*.example.com"),

@@ -13,6 +13,7 @@ import uuid
 import requests
 
 from marvin2 import wire
+from marvin2.simulator import facts
 
 JOB_TIMEOUT = 10.0
 # Seeded offerings, by their real names.
@@ -39,8 +40,9 @@ class Client:
         wire_params["signature"] = wire.sign(wire_params, self._secret)
         reply = self.http.get(self.endpoint, params=wire_params, timeout=30)
         body = reply.json()
-        assert list(body) == [command.lower() + "response"], f"{command}: unexpected envelope {list(body)}"
-        return reply.status_code, body[command.lower() + "response"]
+        key = envelope_of(command)
+        assert list(body) == [key], f"{command}: unexpected envelope {list(body)}"
+        return reply.status_code, body[key]
 
     def ok(self, command: str, /, **params) -> dict:
         status, inner = self.call(command, **params)
@@ -101,3 +103,9 @@ def new_user(admin: Client, label: str, domainid: str | None = None) -> Client:
     client = Client(admin.endpoint, keys["apikey"], keys["secretkey"], label=name)
     client.account = account
     return client
+
+
+def envelope_of(command: str) -> str:
+    """The answer's top-level key as CloudStack declares it (a few are odd: moveNetworkAclItemResponse, ...)."""
+    known = facts.command(command)
+    return known.envelope if known else command.lower() + "response"
