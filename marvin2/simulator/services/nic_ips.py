@@ -1,0 +1,114 @@
+"""Secondary IP addresses of a user VM's NIC: the rules (CloudStack 4.20's NetworkServiceImpl).
+
+NICs are the compute module's ``nic`` rows; their secondary addresses are ``nicsecondaryip`` rows (``nicid``,
+``virtualmachineid``, ``networkid``, ``ipaddress``, owner). A secondary address comes from the NIC's network:
+isolated networks from the guest CIDR, shared networks from their address range; L2 networks have none. The
+requested address must be free (not a NIC's, not another secondary one, not the gateway) and inside the network;
+at most ``vm.network.nic.max.secondary.ipaddresses`` per NIC. Removing one from an isolated network of an
+advanced zone is refused while a port forwarding, static NAT or load balancing rule uses it.
+"""
+from __future__ import annotations
+
+import ipaddress
+import random
+
+from marvin2.simulator import errors, facts
+
+KIND = "nicsecondaryip"
+MAX_SETTING = "vm.network.nic.max.secondary.ipaddresses"
+FAILED_TO_ASSIGN = "Failed to assign secondary ip to nic"
+_rng = random.Random()
+
+
+def _max_per_nic(ctx) -> int:
+    known = facts.settings().get(MAX_SETTING)
+    try:
+        return int(ctx.config(MAX_SETTING, known.default if known else "10"))
+    except (TypeError, ValueError):
+        return 10
+
+
+def forget_orphans(store) -> None:
+    """Secondary addresses of NICs that are gone (VM expunged, NIC removed) go with them."""
+    for row in store.find(KIND):
+        if store.get("nic", row["nicid"]) is None:
+            store.delete(KIND, row["id"])
+
+
+def secondary_ips(store, nic_id: str) -> list[dict]:
+    return store.find(KIND, nicid=nic_id)
+
+
+def _pool(network: dict) -> list[ipaddress.IPv4Address]:
+    if network.get("startip") and network.get("endip"):
+        first, last = ipaddress.IPv4Address(network["startip"]), ipaddress.IPv4Address(network["endip"])
+        return [ipaddress.IPv4Address(n) for n in range(int(first), int(last) + 1)]
+    if network.get("cidr"):
+        return list(ipaddress.IPv4Network(network["cidr"], strict=False).hosts())
+    return []
+
+
+def used_addresses(store, network: dict) -> set[str]:
+    """getUsedIpsInNetwork: NIC addresses, secondary addresses, the routers' guest addresses and the gateway."""
+    used = {n["ipaddress"] for n in store.find("nic", networkid=network["id"]) if n.get("ipaddress")}
+    used.update(r["ipaddress"] for r in store.find(KIND, networkid=network["id"]))
+    used.update(r.get("guestipaddress") for r in store.find("router", guestnetworkid=network["id"]))
+    if network.get("gateway"):
+        used.add(network["gateway"])
+    return used
+
+
+def _pick(store, network: dict, requested: str | None) -> str:
+    """acquireGuestIpAddress: a free address of the network (the requested one when it is free and inside)."""
+    pool = _pool(network)
+    used = used_addresses(store, network)
+    if requested is not None:
+        if requested == network.get("gateway") or requested in used:
+            raise errors.internal_error(FAILED_TO_ASSIGN)
+        try:
+            wanted = ipaddress.IPv4Address(requested)
+        except ValueError:
+            raise errors.internal_error(FAILED_TO_ASSIGN) from None
+        if wanted not in pool:
+            raise errors.internal_error(FAILED_TO_ASSIGN)
+        return requested
+    free = [str(a) for a in pool if str(a) not in used]
+    if not free:
+        raise errors.internal_error(FAILED_TO_ASSIGN)
+    return _rng.choice(free)
+
+
+def allocate(ctx, nic: dict, vm: dict, network: dict, requested: str | None) -> dict:
+    store = ctx.store
+    if store.count(KIND, nicid=nic["id"]) >= _max_per_nic(ctx):
+        raise errors.invalid_value("Allocating guest ip for nic failed : Maximum Number of Ips per Nic has been crossed.")
+    if network.get("type") not in ("Isolated", "Shared"):
+        raise errors.internal_error(FAILED_TO_ASSIGN)
+    address = _pick(store, network, requested)
+    return store.insert(KIND, {"nicid": nic["id"], "virtualmachineid": vm["id"], "networkid": network["id"],
+                               "ipaddress": address, "accountid": vm.get("accountid"), "domainid": vm.get("domainid")})
+
+
+def check_removable(store, row: dict) -> None:
+    """The rules that keep a secondary address in use; each is an InvalidParameterValueException, which the
+    command turns into "Removing guest ip from nic failed"."""
+    network = store.get("network", row["networkid"]) or {}
+    zone = store.get("zone", network.get("zoneid")) or {}
+    refused = errors.invalid_value("Removing guest ip from nic failed")
+    if zone.get("networktype") == "Advanced" and network.get("type") == "Isolated":
+        address = row["ipaddress"]
+        for rule in store.find("portforwardingrule", networkid=network["id"]):
+            if rule.get("vmguestip") == address and rule.get("state") != "Revoke":
+                raise refused
+        for ip in store.find("publicipaddress", associatednetworkid=network["id"]):
+            if ip.get("vmipaddress") == address:
+                raise refused
+        for mapping in store.find("lbvmmap", virtualmachineid=row["virtualmachineid"]):
+            if address in (mapping.get("vmips") or []):
+                raise refused
+    elif zone.get("networktype") != "Basic" and network.get("type") != "Shared":
+        raise refused
+
+
+def release(store, row: dict) -> None:
+    store.delete(KIND, row["id"])
