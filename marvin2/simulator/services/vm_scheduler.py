@@ -13,10 +13,9 @@ import logging
 import threading
 import time
 
-from marvin2.simulator import auth, errors
-from marvin2.simulator.context import Context, Job
+from marvin2.simulator import errors
+from marvin2.simulator.services import internal_calls
 from marvin2.simulator.services import vm_schedules as schedules
-from marvin2.simulator.validation import validate
 
 log = logging.getLogger("marvin2.simulator.vmscheduler")
 
@@ -66,24 +65,12 @@ def poll_once(sim) -> int:
 
 def _submit(sim, vm: dict, command: str, extra: dict) -> str | None:
     """Queue ``command`` on the VM as an async job of the root admin, recorded for the VM's account."""
-    declared = sim.registry.apis.get(command)
-    admin = sim.store.find_one("user", username="admin")
-    caller = auth.caller_for_user(sim.store, admin)
-    if declared is None or caller is None:
-        return None
-    params = validate(declared, {"id": vm["id"], **extra}, sim.store, root_admin=True)
-    ctx = Context(sim=sim, api=declared, params=params, raw={"id": vm["id"], **extra}, caller=caller,
-                  extra={"session": None, "cookies": {}, "set_cookies": []})
     try:
-        job = declared.handler(ctx)
+        return internal_calls.submit(sim, command, {"id": vm["id"], **extra},
+                                     account=sim.store.get("account", vm["accountid"]))
     except errors.ApiError as error:
         log.info("scheduled %s of VM %s refused: %s", command, vm["id"], error)
         return None
-    if not isinstance(job, Job):
-        return None
-    row = sim.jobs.submit(ctx, job)
-    sim.store.update("asyncjob", row["id"], accountid=vm["accountid"], domainid=vm["domainid"])
-    return row["id"]
 
 
 def _loop(sim) -> None:

@@ -1,0 +1,98 @@
+"""Primary storage maintenance, image store updates and updateStorageCapabilities
+(thin: the rules are in services/storage_maintenance.py)."""
+from __future__ import annotations
+
+from marvin2.simulator import errors
+from marvin2.simulator.apis._common import record_event, zone_name
+from marvin2.simulator.context import Job
+from marvin2.simulator.declare import ADMIN_ONLY, P, api
+from marvin2.simulator.services import storage_maintenance as maintenance
+
+
+def render_pool(ctx, row: dict) -> dict:
+    """The storagepool object of these answers (the fields listStoragePools shows for state and place)."""
+    store = ctx.store
+    pod = store.get("pod", row.get("podid")) if row.get("podid") else None
+    cluster = store.get("cluster", row.get("clusterid")) if row.get("clusterid") else None
+    out = {k: row.get(k) for k in ("id", "name", "zoneid", "podid", "clusterid", "ipaddress", "path", "type", "scope",
+                                    "state", "disksizetotal", "disksizeallocated", "disksizeused", "tags",
+                                    "hypervisor", "created")}
+    out.update(zonename=zone_name(store, row.get("zoneid")), podname=pod["name"] if pod else None,
+               clustername=cluster["name"] if cluster else None, provider=row.get("provider") or "DefaultPrimary",
+               managed=False, hasannotations=False)
+    return out
+
+
+def render_image_store(ctx, row: dict) -> dict:
+    out = {k: row.get(k) for k in ("id", "name", "zoneid", "url", "protocol", "providername", "scope")}
+    out.update(zonename=zone_name(ctx.store, row.get("zoneid")), readonly=bool(row.get("readonly")),
+               disksizetotal=row.get("totalsize"), hasannotations=False)
+    return out
+
+
+def _pool(ctx) -> dict:
+    pool = ctx.store.get("storagepool", ctx.get("id"))
+    if pool is None or pool.get("removed"):
+        raise errors.invalid_value("Unable to obtain lock on the storage pool record in preparePrimaryStorageForMaintenance()")
+    return pool
+
+
+@api("enableStorageMaintenance", response="storagepool", roles=ADMIN_ONLY, instance_type="StoragePool",
+     related="cancelStorageMaintenance,listStoragePools",
+     description="Puts a primary storage pool into maintenance (Up → PrepareForMaintenance → Maintenance), "
+                 "stopping the user VMs that use it.",
+     params=[P("id", "the pool", entity="storagepool")])
+def enable_storage_maintenance(ctx):
+    pool = _pool(ctx)
+    sim = ctx.sim
+
+    def run(jctx):
+        # As in 4.20 the state is checked when the job runs: a refused pool is a failed job (431).
+        current = jctx.store.get("storagepool", pool["id"])
+        maintenance.prepare(jctx.store, current)
+        row = maintenance.complete(sim, pool["id"])
+        record_event(jctx, "MAINT.PREPARE.PS", f"preparing storage pool {row['name']} for maintenance",
+                     resource_id=row["id"], resource_type="StoragePool")
+        return render_pool(jctx, row)
+
+    return Job(run, instance_id=pool["id"])
+
+
+@api("cancelStorageMaintenance", response="storagepool", roles=ADMIN_ONLY, instance_type="StoragePool",
+     related="enableStorageMaintenance,listStoragePools",
+     description="Ends the maintenance of a primary storage pool (Up again; the VMs it stopped start).",
+     params=[P("id", "the pool", entity="storagepool")])
+def cancel_storage_maintenance(ctx):
+    pool = ctx.store.get("storagepool", ctx.get("id"))
+    if pool is None or pool.get("removed"):
+        raise errors.invalid_value("Unable to obtain lock on the storage pool in cancelPrimaryStorageForMaintenance()")
+    sim = ctx.sim
+
+    def run(jctx):
+        row = maintenance.cancel(sim, pool["id"])
+        record_event(jctx, "MAINT.CANCEL.PS", f"canceling maintenance for primary storage pool {row['name']}",
+                     resource_id=row["id"], resource_type="StoragePool")
+        return render_pool(jctx, row)
+
+    return Job(run, instance_id=pool["id"])
+
+
+@api("updateImageStore", response="imagestore", roles=ADMIN_ONLY, related="listImageStores",
+     description="Renames an image store, makes it read-only (no new templates, ISOs or snapshots) or not, or "
+                 "sets its capacity.",
+     params=[P("id", "the image store", entity="imagestore"), P("name", "new name"), P("readonly", "read-only"),
+             P("capacitybytes", "total capacity in bytes")])
+def update_image_store(ctx):
+    row = ctx.store.get("imagestore", ctx.get("id"))
+    row = maintenance.update_image_store(ctx.store, row, ctx.get("name"), ctx.get("readonly"), ctx.get("capacitybytes"))
+    ctx.event("IMAGE.STORE.ACCESS.UPDATED", f"image store access updated: {row['name']}")
+    return render_image_store(ctx, row)
+
+
+@api("updateStorageCapabilities", response="storagepool", roles=ADMIN_ONLY, related="listStoragePools",
+     description="Re-reads a pool's capabilities from its hypervisor (NFS pools of VMware clusters only).",
+     params=[P("id", "the pool", entity="storagepool")])
+def update_storage_capabilities(ctx):
+    pool = ctx.store.get("storagepool", ctx.get("id"))
+    maintenance.check_storage_capabilities(ctx.store, pool)
+    return render_pool(ctx, pool)

@@ -1,0 +1,76 @@
+"""Primary storage maintenance (Up → PrepareForMaintenance → Maintenance → Up, VMs stopped and restarted),
+image store updates and updateStorageCapabilities, with 4.20's texts."""
+from __future__ import annotations
+
+import re
+
+from compute_client import new_user
+
+
+def _pool_of(admin, vm_id: str) -> dict:
+    root = [v for v in admin.items("listVolumes", "volume", virtualmachineid=vm_id, listall=True)
+            if v["type"] == "ROOT"][0]
+    return admin.items("listStoragePools", "storagepool", id=root["storageid"])[0]
+
+
+def _state(client, vm_id: str) -> str:
+    return client.items("listVirtualMachines", "virtualmachine", id=vm_id)[0]["state"]
+
+
+def test_maintenance_life_cycle_stops_and_restarts_vms(admin, user, deploy):
+    vm = deploy(user)
+    pool = _pool_of(admin, vm["id"])
+    assert pool["state"] == "Up"
+    started = admin.ok("enableStorageMaintenance", id=pool["id"])
+    assert set(started) == {"jobid"}
+    job = admin.wait(started["jobid"])
+    assert job["jobstatus"] == 1, job
+    assert job["jobresult"]["storagepool"]["state"] == "Maintenance"
+    assert admin.items("listStoragePools", "storagepool", id=pool["id"])[0]["state"] == "Maintenance"
+    assert _state(user, vm["id"]) == "Stopped"
+
+    code, text = admin.failed("enableStorageMaintenance", id=pool["id"])
+    assert code == 431 and re.fullmatch(
+        r'Primary storage StoragePool \{"id":\d+,"uuid":"' + pool["id"] + r'","name":"' + re.escape(pool["name"]) +
+        r'","poolType":"NetworkFilesystem"\} is not ready for migration, as the status is:Maintenance', text), text
+
+    back = admin.run("cancelStorageMaintenance", id=pool["id"])["storagepool"]
+    assert back["state"] == "Up"
+    assert _state(user, vm["id"]) == "Running"
+    code, text = admin.failed("cancelStorageMaintenance", id=pool["id"])
+    assert code == 530 and text.endswith("is not ready to complete migration, as the status is:Up")
+
+
+def test_vms_stopped_by_hand_stay_stopped(admin, user, deploy):
+    vm = deploy(user)
+    pool = _pool_of(admin, vm["id"])
+    user.run("stopVirtualMachine", id=vm["id"])
+    admin.run("enableStorageMaintenance", id=pool["id"])
+    admin.run("cancelStorageMaintenance", id=pool["id"])
+    assert _state(user, vm["id"]) == "Stopped"
+
+
+def test_maintenance_is_root_admin_only(admin, user):
+    pool = admin.items("listStoragePools", "storagepool")[0]
+    for command in ("enableStorageMaintenance", "cancelStorageMaintenance", "updateStorageCapabilities"):
+        code, text = user.error(command, id=pool["id"])
+        assert code == 432 and text.startswith(f"The API [{command}] does not exist or is not available"), command
+    assert admin.error("enableStorageMaintenance", id="00000000-0000-4000-8000-000000000000")[0] == 431
+
+
+def test_update_image_store(admin):
+    store = admin.items("listImageStores", "imagestore")[0]
+    updated = admin.ok("updateImageStore", id=store["id"], readonly=True, name="SS0-renamed",
+                       capacitybytes=2 ** 40)["imagestore"]
+    assert (updated["readonly"], updated["name"], updated["disksizetotal"]) == (True, "SS0-renamed", 2 ** 40)
+    assert [s["id"] for s in admin.items("listImageStores", "imagestore", readonly=True)] == [store["id"]]
+    admin.ok("updateImageStore", id=store["id"], readonly=False, name=store["name"])
+    assert admin.items("listImageStores", "imagestore", id=store["id"])[0]["readonly"] is False
+    assert admin.items("listImageStores", "imagestore", readonly=True) == []
+    assert new_user(admin).error("updateImageStore", id=store["id"], readonly=True)[0] == 432
+
+
+def test_update_storage_capabilities_needs_vmware(admin):
+    pool = admin.items("listStoragePools", "storagepool")[0]
+    assert admin.error("updateStorageCapabilities", id=pool["id"]) == \
+        (530, "Storage capabilities update only supported on VMWare.")
