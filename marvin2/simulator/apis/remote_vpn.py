@@ -140,6 +140,7 @@ def list_remote_access_vpns(ctx):
      description="Adds a VPN user to an account; it becomes Active on the account's running VPNs.",
      params=[P("username", "VPN user name"), P("password", "its password (never shown again)"), *_OWNER])
 def add_vpn_user(ctx):
+    vpns.forget_orphans(ctx.store)
     owner = owner_for_create(ctx)
     user = vpns.add_user(ctx, owner, ctx.get("username"), ctx.get("password"))
 
@@ -178,6 +179,8 @@ def remove_vpn_user(ctx):
      description="Lists the VPN users (states Add and Active) the caller may see.",
      params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity=""), P("username"), P("projectid", entity="project")])
 def list_vpn_users(ctx):
+    vpns.forget_orphans(ctx.store)
+
     def match(row):
         return (row["state"] in vpns.LISTED_USER_STATES
                 and (not ctx.has("username") or row["username"] == ctx.get("username")))

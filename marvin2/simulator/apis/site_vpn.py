@@ -80,6 +80,7 @@ def _owned(ctx, kind: str, row_id: str, missing: str, what: str) -> dict:
      description="Creates the site-to-site VPN gateway of a VPC on its source NAT address.",
      params=[P("vpcid", "the VPC", entity="vpc"), P("fordisplay", "shown to users")])
 def create_vpn_gateway(ctx):
+    s2s.forget_orphans(ctx.store)
     vpc = ctx.store.get("vpc", ctx.get("vpcid"))
     if vpc.get("removed"):
         raise errors.invalid_value(f"Invalid VPC {vpc['id']} for site to site vpn gateway creation!")
@@ -98,6 +99,7 @@ def create_vpn_gateway(ctx):
      params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity=""), P("vpcid", entity=""), P("fordisplay"),
              P("projectid", entity="project")])
 def list_vpn_gateways(ctx):
+    s2s.forget_orphans(ctx.store)
     def match(row):
         return ((not ctx.has("vpcid") or row["vpcid"] == ctx.get("vpcid"))
                 and (not ctx.has("fordisplay") or row.get("fordisplay", True) == ctx.get("fordisplay")))
@@ -109,6 +111,7 @@ def list_vpn_gateways(ctx):
      description="Changes whether a VPN gateway is shown to users.",
      params=[P("id", "the gateway", entity="s2svpngateway"), P("fordisplay"), P("customid")])
 def update_vpn_gateway(ctx):
+    s2s.forget_orphans(ctx.store)
     gateway_id = ctx.get("id")
 
     def run(jctx):
@@ -123,6 +126,7 @@ def update_vpn_gateway(ctx):
 @api("deleteVpnGateway", response="success", instance_type="None", related="createVpnGateway",
      description="Deletes a VPN gateway that has no connections.", params=[P("id", "the gateway", entity="s2svpngateway")])
 def delete_vpn_gateway(ctx):
+    s2s.forget_orphans(ctx.store)
     gateway_id = ctx.get("id")
 
     def run(jctx):
@@ -143,6 +147,7 @@ def delete_vpn_gateway(ctx):
      description="Describes the peer of a site-to-site VPN: its address, CIDRs, preshared key and IPsec policies.",
      params=[*_CUSTOMER_PARAMS, P("account"), P("domainid"), P("projectid", entity="project")])
 def create_vpn_customer_gateway(ctx):
+    s2s.forget_orphans(ctx.store)
     owner = owner_for_create(ctx)
     row = s2s.create_customer(ctx, owner, ctx.params)
 
@@ -157,6 +162,7 @@ def create_vpn_customer_gateway(ctx):
      description="Lists site-to-site VPN customer gateways.",
      params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity=""), P("projectid", entity="project")])
 def list_vpn_customer_gateways(ctx):
+    s2s.forget_orphans(ctx.store)
     return list_owned(ctx, s2s.CUSTOMER_KIND, lambda r: render_customer(ctx, r), keyword_fields=("name",))
 
 
@@ -165,6 +171,7 @@ def list_vpn_customer_gateways(ctx):
      description="Changes a customer gateway; its established connections restart with the new settings.",
      params=[P("id", "the customer gateway", entity="s2scustomergateway"), *_CUSTOMER_PARAMS, P("account"), P("domainid")])
 def update_vpn_customer_gateway(ctx):
+    s2s.forget_orphans(ctx.store)
     gateway_id = ctx.get("id")
 
     def run(jctx):
@@ -181,6 +188,7 @@ def update_vpn_customer_gateway(ctx):
      description="Deletes a customer gateway that has no connections.",
      params=[P("id", "the customer gateway", entity="s2scustomergateway")])
 def delete_vpn_customer_gateway(ctx):
+    s2s.forget_orphans(ctx.store)
     gateway_id = ctx.get("id")
 
     def run(jctx):
@@ -203,6 +211,7 @@ def delete_vpn_customer_gateway(ctx):
                                                                   entity="s2scustomergateway"),
              P("passive", "wait for the peer to connect"), P("fordisplay")])
 def create_vpn_connection(ctx):
+    s2s.forget_orphans(ctx.store)
     customer = _owned(ctx, s2s.CUSTOMER_KIND, ctx.get("s2scustomergatewayid"),
                       f"Unable to find specified Site to Site VPN customer gateway {ctx.get('s2scustomergatewayid')} !",
                       "VpnCustomerGateway")
@@ -230,6 +239,7 @@ def create_vpn_connection(ctx):
      params=[*PAGING, *ACCOUNT_SCOPE, P("id", entity=""), P("vpcid", entity=""), P("fordisplay"),
              P("projectid", entity="project")])
 def list_vpn_connections(ctx):
+    s2s.forget_orphans(ctx.store)
     store = ctx.store
 
     def match(row):
@@ -247,6 +257,7 @@ def list_vpn_connections(ctx):
      description="Restarts a site-to-site VPN connection.",
      params=[P("id", "the connection", entity="s2svpnconnection"), P("account"), P("domainid")])
 def reset_vpn_connection(ctx):
+    s2s.forget_orphans(ctx.store)
     connection_id = ctx.get("id")
 
     def run(jctx):
@@ -263,6 +274,7 @@ def reset_vpn_connection(ctx):
      description="Changes whether a site-to-site VPN connection is shown to users.",
      params=[P("id", "the connection", entity="s2svpnconnection"), P("fordisplay"), P("customid")])
 def update_vpn_connection(ctx):
+    s2s.forget_orphans(ctx.store)
     connection_id = ctx.get("id")
 
     def run(jctx):
@@ -279,6 +291,7 @@ def update_vpn_connection(ctx):
      description="Stops and deletes a site-to-site VPN connection.",
      params=[P("id", "the connection", entity="s2svpnconnection")])
 def delete_vpn_connection(ctx):
+    s2s.forget_orphans(ctx.store)
     connection_id = ctx.get("id")
 
     def run(jctx):

@@ -11,7 +11,7 @@ Facts from CloudStack 4.20's RemoteAccessVpnManagerImpl:
 - VPN users belong to an account (not to one VPN): ``Add`` when created, ``Active`` once applied to a running
   VPN of the account; removal marks ``Revoke`` and the row goes away once applied (or at once without a VPN);
   at most ``remote.access.vpn.user.limit`` per account; lists show Add and Active ones;
-- deleting a VPN (or losing its public IP) stops it; its users stay with the account.
+- deleting a VPN (or losing its public IP) stops it; its users stay with the account (and go with it).
 """
 from __future__ import annotations
 
@@ -73,6 +73,11 @@ def forget_orphans(store) -> None:
         ip = store.get("publicipaddress", vpn["publicipid"])
         if ip is None or ip.get("state") == "Free" or ip.get("accountid") != vpn["accountid"]:
             store.delete(KIND, vpn["id"])
+    # VPN users go with their account (4.20 removes them when it cleans the account up).
+    for user in store.find(USER_KIND):
+        account = store.get("account", user["accountid"])
+        if account is None or account.get("removed"):
+            store.delete(USER_KIND, user["id"])
 
 
 def vpn_of_ip(store, ip_id: str) -> dict | None:

@@ -83,6 +83,23 @@ def _valid_cidr_list(text: str | None) -> bool:
     return True
 
 
+def forget_orphans(store) -> None:
+    """What 4.20 cleans up elsewhere: a deleted VPC takes its VPN gateway and connections with it
+    (cleanupVpnGatewayByVpc), a deleted account its customer gateways (deleteCustomerGatewayByAccount)."""
+    def gone(kind: str, row_id: str | None) -> bool:
+        row = store.get(kind, row_id) if row_id else None
+        return row is None or bool(row.get("removed"))
+
+    for gateway in store.find(GATEWAY_KIND):
+        if gone("vpc", gateway["vpcid"]) or gone("account", gateway.get("accountid")):
+            store.delete_where(CONNECTION_KIND, vpngatewayid=gateway["id"])
+            store.delete(GATEWAY_KIND, gateway["id"])
+    for customer in store.find(CUSTOMER_KIND):
+        if gone("account", customer.get("accountid")):
+            store.delete_where(CONNECTION_KIND, customergatewayid=customer["id"])
+            store.delete(CUSTOMER_KIND, customer["id"])
+
+
 # --- VPN gateways -------------------------------------------------------------------------------------------
 
 

@@ -125,3 +125,20 @@ def test_other_accounts_and_cross_account_connections(owner, user_b, admin, clou
     assert code == 531
     assert user_b.items("listVpnGateways", "vpngateway") == []
     assert gateway["id"] in {g["id"] for g in admin.items("listVpnGateways", "vpngateway", listall=True)}
+
+
+def test_vpc_and_account_deletion_take_their_vpn_objects(admin, cloud):
+    client = new_user(admin, "s2sgone")
+    vpc = _vpc(client, cloud, "10.203.0.0/16")
+    gateway = client.run("createVpnGateway", vpcid=vpc["id"])["vpngateway"]
+    customer = _customer(client, name="gone-peer")
+    client.run("createVpnConnection", s2svpngatewayid=gateway["id"], s2scustomergatewayid=customer["id"])
+    client.run("deleteVPC", id=vpc["id"])
+    assert client.items("listVpnGateways", "vpngateway") == []
+    assert client.items("listVpnConnections", "vpnconnection") == []
+    assert [c["id"] for c in client.items("listVpnCustomerGateways", "vpncustomergateway")] == [customer["id"]]
+    client.run("addVpnUser", username="gone-user", password="pw-123")
+    admin.run("deleteAccount", id=client.account["id"])
+    listed = admin.items("listVpnCustomerGateways", "vpncustomergateway", listall=True)
+    assert customer["id"] not in {c["id"] for c in listed}
+    assert "gone-user" not in {u["username"] for u in admin.items("listVpnUsers", "vpnuser", listall=True)}
