@@ -1,12 +1,17 @@
-"""Primary storage maintenance, image store updates and updateStorageCapabilities
-(thin: the rules are in services/storage_maintenance.py)."""
+"""Primary storage administration: maintenance, updateStoragePool (enable/disable, name, tags, capacity),
+listStorageTags, listStorageProviders, syncStoragePool, updateStorageCapabilities and image store updates
+(thin: the rules are in services/storage_maintenance.py and services/storage_pools.py)."""
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis._common import record_event, zone_name
+from marvin2.simulator.apis._common import lower_details, record_event, zone_name
 from marvin2.simulator.context import Job
-from marvin2.simulator.declare import ADMIN_ONLY, P, api
+from marvin2.simulator.declare import ADMIN_ONLY, PAGING, P, api, declare_object
 from marvin2.simulator.services import storage_maintenance as maintenance
+from marvin2.simulator.services import storage_pools as pools
+
+declare_object("storagetag", {"id": "tag id", "poolid": "its pool", "name": "the tag"})
+declare_object("dataStoreProvider", {"name": "provider name", "type": "PRIMARY, IMAGE, ImageCache or OBJECT"})
 
 
 def render_pool(ctx, row: dict) -> dict:
@@ -96,3 +101,53 @@ def update_storage_capabilities(ctx):
     pool = ctx.store.get("storagepool", ctx.get("id"))
     maintenance.check_storage_capabilities(ctx.store, pool)
     return render_pool(ctx, pool)
+
+
+@api("updateStoragePool", response="storagepool", roles=ADMIN_ONLY, related="listStoragePools",
+     description="Renames a primary storage pool, sets its tags or capacity, or disables (Up → Disabled) / "
+                 "enables (Disabled → Up) it; a disabled pool gets no new volumes.",
+     params=[P("id", "the pool", entity="storagepool"), P("name", "new name"), P("tags", "storage tags"),
+             P("capacityiops", "IOPS capacity"), P("capacitybytes", "capacity in bytes"),
+             P("enabled", "false: Disabled; true: Up again"), P("details", "details to add"),
+             P("url", "new URL (with details)"), P("istagarule", "the tag is a JS rule")])
+def update_storage_pool(ctx):
+    pool = ctx.store.get("storagepool", ctx.get("id"))
+    row = pools.update(ctx.store, pool, name=ctx.get("name"), tags=ctx.get("tags"),
+                       capacity_bytes=ctx.get("capacitybytes"), capacity_iops=ctx.get("capacityiops"),
+                       url=ctx.get("url"), details=lower_details(ctx.get("details")) if ctx.has("details") else None,
+                       enabled=ctx.get("enabled"))
+    if ctx.has("enabled"):
+        ctx.event("ENABLE.PS" if ctx.get("enabled") else "DISABLE.PS",
+                  f"{'enable' if ctx.get('enabled') else 'disable'} storage pool {row['name']}")
+    else:
+        ctx.event("UPDATE.PS", f"update storage pool {row['name']}")
+    return render_pool(ctx, row)
+
+
+@api("listStorageTags", response="storagetag", roles=ADMIN_ONLY, related="listStoragePools",
+     description="Lists the tags of the primary storage pools (one item per pool and tag).", params=[*PAGING])
+def list_storage_tags(ctx):
+    keyword = (ctx.get("keyword") or "").lower()
+    return ctx.paginate([t for t in pools.storage_tags(ctx.store) if keyword in t["name"].lower()])
+
+
+@api("listStorageProviders", response="dataStoreProvider", roles=ADMIN_ONLY, related="createStoragePool,addImageStore",
+     description="Lists the storage providers of a kind (primary, image, imagecache, object) the simulator offers.",
+     params=[*PAGING, P("type", "primary, image, imagecache or object")])
+def list_storage_providers(ctx):
+    return ctx.paginate(pools.providers(ctx.get("type")))
+
+
+@api("syncStoragePool", response="storagepool", roles=ADMIN_ONLY, instance_type="StoragePool",
+     related="listStoragePools",
+     description="Synchronises a VMware datastore cluster with vCenter (no simulator pool is one: the job fails).",
+     params=[P("id", "the pool", entity="storagepool")])
+def sync_storage_pool(ctx):
+    pool_id = ctx.get("id")
+
+    def run(jctx):
+        row = jctx.store.get("storagepool", pool_id)
+        pools.check_sync(row)
+        return render_pool(jctx, row)
+
+    return Job(run, instance_id=pool_id)

@@ -74,3 +74,52 @@ def test_update_storage_capabilities_needs_vmware(admin):
     pool = admin.items("listStoragePools", "storagepool")[0]
     assert admin.error("updateStorageCapabilities", id=pool["id"]) == \
         (530, "Storage capabilities update only supported on VMWare.")
+
+
+def test_disable_and_enable_a_pool(admin, user, deploy):
+    pools = admin.items("listStoragePools", "storagepool")
+    pool = pools[0]
+    disabled = admin.ok("updateStoragePool", id=pool["id"], enabled=False)["storagepool"]
+    assert disabled["state"] == "Disabled"
+    code, text = admin.error("updateStoragePool", id=pool["id"], enabled=False)
+    assert code == 431 and text.endswith("cannot be disabled. Storage pool state : Disabled")
+    code, text = admin.failed("enableStorageMaintenance", id=pool["id"])
+    assert code == 431 and text.endswith("is not ready for migration, as the status is:Disabled")
+    try:
+        # New volumes go to the pools that are Up.
+        for _ in range(3):
+            vm = deploy(user)
+            assert _pool_of(admin, vm["id"])["id"] != pool["id"]
+    finally:
+        enabled = admin.ok("updateStoragePool", id=pool["id"], enabled=True)["storagepool"]
+    assert enabled["state"] == "Up"
+    code, text = admin.error("updateStoragePool", id=pool["id"], enabled=True)
+    assert code == 431 and text.endswith("cannot be enabled. Storage pool state : Up")
+
+
+def test_pool_name_tags_capacity_and_storage_tags(admin):
+    pool = admin.items("listStoragePools", "storagepool")[-1]
+    updated = admin.ok("updateStoragePool", id=pool["id"], name="renamed", tags=["ssd", "fast"],
+                       capacitybytes=5 * 2 ** 40)["storagepool"]
+    assert (updated["name"], updated["tags"], updated["disksizetotal"]) == ("renamed", "ssd,fast", 5 * 2 ** 40)
+    tags = admin.items("listStorageTags", "storagetag")
+    assert {(t["poolid"], t["name"]) for t in tags} >= {(pool["id"], "ssd"), (pool["id"], "fast")}
+    assert {t["name"] for t in admin.items("listStorageTags", "storagetag", keyword="ss")} == {"ssd"}
+    again = admin.items("listStorageTags", "storagetag")
+    assert {t["id"] for t in again} == {t["id"] for t in tags}                 # ids are stable
+    admin.ok("updateStoragePool", id=pool["id"], name=pool["name"], tags=["hdd"])
+    assert {t["name"] for t in admin.items("listStorageTags", "storagetag") if t["poolid"] == pool["id"]} == {"hdd"}
+    assert admin.items("listStoragePools", "storagepool", id=pool["id"])[0]["name"] == pool["name"]
+
+
+def test_storage_providers_and_sync(admin, user):
+    assert admin.items("listStorageProviders", "dataStoreProvider", type="primary") == \
+        [{"name": "DefaultPrimary", "type": "PRIMARY"}]
+    assert {p["name"] for p in admin.items("listStorageProviders", "dataStoreProvider", type="image")} >= {"NFS"}
+    assert admin.error("listStorageProviders", type="tape") == (431, "Invalid parameter: tape")
+    pool = admin.items("listStoragePools", "storagepool")[0]
+    assert admin.failed("syncStoragePool", id=pool["id"]) == \
+        (431, "SyncStoragePool API is currently supported only for storage type of datastore cluster")
+    for command, params in (("updateStoragePool", {"id": pool["id"], "name": "x"}), ("listStorageTags", {}),
+                            ("listStorageProviders", {"type": "primary"})):
+        assert user.error(command, **params)[0] == 432, command
