@@ -5,11 +5,13 @@ addresses. (listVirtualMachines still shows an empty ``secondaryip`` list: it re
 """
 from __future__ import annotations
 
+import ipaddress
+
 from marvin2.simulator import errors
 from marvin2.simulator.apis._common import check_owned, record_event
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import PAGING, P, api, declare_object
-from marvin2.simulator.services import nic_ips
+from marvin2.simulator.services import internal_calls, nic_ips
 
 declare_object("nicsecondaryip", {"id": "secondary IP id", "ipaddress": "the address", "nicid": "its NIC",
                                   "networkid": "its network", "virtualmachineid": "its VM"})
@@ -129,3 +131,36 @@ def list_nics(ctx):
         found = [render_secondary(r) for r in nic_ips.secondary_ips(store, ctx.get("nicid")) if keyword in r["ipaddress"]]
         return ctx.paginate([{"secondaryip": found}] if found else [])
     return ctx.paginate([render_nic(ctx, n) for n in nics])
+
+
+@api("updateVmNicIp", response="virtualmachine", instance_type="VirtualMachine", related="listNics",
+     description="Gives a stopped VM's NIC another address of its network (a given one or a free one).",
+     params=[P("nicid", "the NIC", entity="nic"), P("ipaddress", "the new address (default: a free one)")])
+def update_vm_nic_ip(ctx):
+    nic_id, requested = ctx.get("nicid"), ctx.get("ipaddress")
+
+    def run(jctx):
+        store = jctx.store
+        if requested is not None:
+            try:
+                ipaddress.IPv4Address(requested)
+            except ValueError:
+                raise errors.internal_error(f"Invalid ip address {requested}") from None
+        nic = store.get("nic", nic_id)
+        if nic is None:
+            raise errors.invalid_value(f"There is no nic for the {nic_id}")
+        vm = store.get("virtualmachine", nic.get("virtualmachineid"))
+        if vm is None or vm.get("removed"):
+            raise errors.invalid_value("There is no vm with the nic")
+        network = store.get("network", nic.get("networkid"))
+        if network is None or network.get("removed"):
+            raise errors.invalid_value("There is no network with the nic")
+        check_owned(jctx, vm, "VM")
+        nic_ips.forget_orphans(store)
+        updated = nic_ips.update_primary(store, nic, vm, network, requested)
+        record_event(jctx, "NIC.UPDATE", f"Updating IPv4 address of NIC {nic_id} to {updated.get('ipaddress')}",
+                     resource_id=vm["id"], resource_type="VirtualMachine", account=store.get("account", vm["accountid"]))
+        listed = internal_calls.run_inline(jctx.sim, "listVirtualMachines", {"id": vm["id"]}, caller=jctx.caller)
+        return listed.items[0]
+
+    return Job(run, instance_id=nic_id)

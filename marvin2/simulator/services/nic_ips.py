@@ -13,6 +13,7 @@ import ipaddress
 import random
 
 from marvin2.simulator import errors, facts
+from marvin2.simulator.services import java_text
 
 KIND = "nicsecondaryip"
 MAX_SETTING = "vm.network.nic.max.secondary.ipaddresses"
@@ -112,3 +113,47 @@ def check_removable(store, row: dict) -> None:
 
 def release(store, row: dict) -> None:
     store.delete(KIND, row["id"])
+
+
+# --- the NIC's own (primary) address: updateVmNicIp -----------------------------------------------------------
+
+
+def _nic_text(store, nic: dict) -> str:
+    """How NicVO.toString() names a NIC in 4.20's messages (its selected fields, JSON style)."""
+    return java_text.ref(store, "Nic", "nic", nic, name=False, deviceId=nic.get("deviceid", 0),
+                         iPv4Address=nic.get("ipaddress"))
+
+
+def update_primary(store, nic: dict, vm: dict, network: dict, requested: str | None) -> dict:
+    """updateNicIpForVirtualMachine: a new address for a stopped VM's NIC (any VM on a network without services);
+    static NAT, load balancing and port forwarding rules that pointed at the old address follow it."""
+    if network.get("state") not in ("Allocated", "Implemented", "Setup"):
+        raise errors.invalid_value("Network is not in the right state to update vm nic ip. Correct states are: "
+                                   "Allocated, Implemented, Setup")
+    offering = store.get("networkoffering", network.get("networkofferingid")) or {}
+    if offering.get("service") and vm["state"] != "Stopped":
+        raise errors.invalid_value("VM is not Stopped, unable to update the vm nic having the specified id")
+    zone = store.get("zone", network.get("zoneid")) or {}
+    if not (network.get("type") in ("Isolated", "Shared") or zone.get("networktype") == "Basic"):
+        raise errors.invalid_value("UpdateVmNicIpCmd is not supported in L2 network")
+    old = nic.get("ipaddress")
+    if requested is not None and requested == old:
+        return nic
+    try:
+        address = _pick(store, network, requested)
+    except errors.ApiError:
+        if network.get("type") == "Isolated":
+            raise errors.invalid_value(f"Allocating ip to guest nic {_nic_text(store, nic)} failed, please choose "
+                                       f"another ip") from None
+        raise errors.invalid_value(f"Allocating ip to guest nic {nic['id']} failed, please choose another ip") from None
+    if old and network.get("type") == "Isolated":
+        for ip in store.find("publicipaddress", virtualmachineid=vm["id"]):
+            if ip.get("vmipaddress") == old and ip.get("associatednetworkid") == network["id"]:
+                store.update("publicipaddress", ip["id"], vmipaddress=address)
+        for rule in store.find("portforwardingrule", virtualmachineid=vm["id"]):
+            if rule.get("vmguestip") == old:
+                store.update("portforwardingrule", rule["id"], vmguestip=address)
+        for mapping in store.find("lbvmmap", virtualmachineid=vm["id"]):
+            if old in (mapping.get("vmips") or []):
+                store.update("lbvmmap", mapping["id"], vmips=[address if ip == old else ip for ip in mapping["vmips"]])
+    return store.update("nic", nic["id"], ipaddress=address)

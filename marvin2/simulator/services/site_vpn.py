@@ -19,7 +19,7 @@ import ipaddress
 import re
 
 from marvin2.simulator import errors, facts
-from marvin2.simulator.apis import _common
+from marvin2.simulator.services import java_text
 
 GATEWAY_KIND = "s2svpngateway"
 CUSTOMER_KIND = "s2scustomergateway"
@@ -40,14 +40,7 @@ def _setting_int(ctx, name: str, fallback: int) -> int:
 
 
 def java_ref(store, label: str, kind: str, row: dict, with_name: bool = True) -> str:
-    """``VPC {"id":3,"uuid":"…","name":"…"}``: how 4.20's toString() names a row in messages."""
-    key = f"no.{kind}.{row['id']}"
-    number = store.get_meta(key)
-    if number is None:
-        number = _common.next_number(store, kind)
-        store.set_meta(key, number)
-    name = f',"name":"{row.get("name")}"' if with_name and row.get("name") is not None else ""
-    return f'{label} {{"id":{number},"uuid":"{row["id"]}"{name}}}'
+    return java_text.ref(store, label, kind, row, name=with_name)
 
 
 def _overlap(a: str, b: str) -> bool:

@@ -14,8 +14,7 @@ applies to NFS pools of VMware clusters, so on a Simulator pool it answers 4.20'
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis import _common
-from marvin2.simulator.services import internal_calls
+from marvin2.simulator.services import internal_calls, java_text
 
 WORK_KIND = "storagepoolwork"
 READY_FOR_MAINTENANCE = ("Up", "ErrorInMaintenance")
@@ -35,13 +34,7 @@ def pool_type(pool: dict) -> str:
 
 def pool_text(store, pool: dict) -> str:
     """How StoragePoolVO.toString() names a pool in 4.20's messages."""
-    key = f"poolno.{pool['id']}"
-    number = store.get_meta(key)
-    if number is None:
-        number = _common.next_number(store, "storagepool")
-        store.set_meta(key, number)
-    return (f'StoragePool {{"id":{number},"uuid":"{pool["id"]}","name":"{pool["name"]}",'
-            f'"poolType":"{pool_type(pool)}"}}')
+    return java_text.ref(store, "StoragePool", "storagepool", pool, poolType=pool_type(pool))
 
 
 def _hosts_reaching(store, pool: dict) -> list[dict]:

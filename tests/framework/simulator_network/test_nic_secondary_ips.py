@@ -127,3 +127,32 @@ def test_secondary_ips_go_with_the_vm(owner, admin, cloud, vm_and_nic):
     _, nic, _ = vm_and_nic
     again = owner.run("addIpToNic", nicid=nic["id"], ipaddress=extra["ipaddress"])["nicsecondaryip"]
     owner.run("removeIpFromNic", id=again["id"])
+
+
+def test_update_vm_nic_ip(owner, user_b, cloud, vm_and_nic):
+    _, _, network = vm_and_nic
+    vm = owner.run("deployVirtualMachine", zoneid=cloud["zone"]["id"], templateid=cloud["template"]["id"],
+                   serviceofferingid=cloud["small"]["id"], networkids=[network["id"]])["virtualmachine"]
+    nic = vm["nic"][0]
+    code, text = owner.run_fails("updateVmNicIp", nicid=nic["id"], ipaddress="10.1.1.77")
+    assert (code, text) == (431, "VM is not Stopped, unable to update the vm nic having the specified id")
+    owner.run("stopVirtualMachine", id=vm["id"])
+    wanted = str(ipaddress.IPv4Network(network["cidr"]).network_address + 177)
+    answer = owner.run("updateVmNicIp", nicid=nic["id"], ipaddress=wanted)["virtualmachine"]
+    assert answer["id"] == vm["id"] and answer["nic"][0]["ipaddress"] == wanted
+    assert owner.items("listNics", "nic", virtualmachineid=vm["id"])[0]["ipaddress"] == wanted
+    listed = owner.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]
+    assert listed["nic"][0]["ipaddress"] == wanted
+    # The old address is free again; the gateway and addresses in use are refused.
+    code, text = owner.run_fails("updateVmNicIp", nicid=nic["id"], ipaddress=network["gateway"])
+    assert code == 431 and text.startswith('Allocating ip to guest nic Nic {"id":') and \
+        text.endswith("failed, please choose another ip")
+    code, text = owner.run_fails("updateVmNicIp", nicid=nic["id"], ipaddress="not-an-ip")
+    assert (code, text) == (530, "Invalid ip address not-an-ip")
+    assert user_b.run_fails("updateVmNicIp", nicid=nic["id"], ipaddress=nic["ipaddress"])[0] == 531
+    moved_back = owner.run("updateVmNicIp", nicid=nic["id"], ipaddress=nic["ipaddress"])["virtualmachine"]
+    assert moved_back["nic"][0]["ipaddress"] == nic["ipaddress"]
+    free = owner.run("updateVmNicIp", nicid=nic["id"])["virtualmachine"]["nic"][0]["ipaddress"]
+    assert free != nic["ipaddress"] and ipaddress.IPv4Address(free) in ipaddress.IPv4Network(network["cidr"])
+    owner.run("startVirtualMachine", id=vm["id"])
+    assert owner.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]["nic"][0]["ipaddress"] == free
