@@ -139,3 +139,35 @@ def test_move_user_errors(admin):
         (431, "moving a user from an account in one domain to an account in another domain is not supported!")
     code, text = user.error("moveUser", id=user_id, account=elsewhere.account["name"])
     assert code == 432 and text.startswith("The API [moveUser] does not exist or is not available")
+
+
+def test_update_project_names_and_owners(project_setup, admin):
+    owner, member, outsider, project = project_setup
+    pid = project["id"]
+    renamed = owner.run("updateProject", id=pid, name="renamed-prj", displaytext="new text")["project"]
+    assert (renamed["name"], renamed["displaytext"]) == ("renamed-prj", "new text")
+    assert owner.items("listProjects", "project", id=pid)[0]["name"] == "renamed-prj"
+
+    swapped = owner.run("updateProject", id=pid, account=member.account["name"])["project"]
+    assert [o["account"] for o in swapped["owner"]] == [member.account["name"]]
+    roles = {a["account"]: a["role"] for a in admin.items("listProjectAccounts", "projectaccount", projectid=pid)}
+    assert roles == {owner.account["name"]: "Regular", member.account["name"]: "Admin"}
+    # The old owner is Regular now: it may no longer manage the project.
+    assert owner.failed("updateProject", id=pid, displaytext="x")[0] == 531
+
+    promoted = member.run("updateProject", id=pid, account=owner.account["name"], swapowner=False,
+                          roletype="admin")["project"]
+    assert {o["account"] for o in promoted["owner"]} == {owner.account["name"], member.account["name"]}
+    member.run("updateProject", id=pid, account=owner.account["name"], swapowner=False, roletype="Regular")
+    code, text = member.failed("updateProject", id=pid, account=member.account["name"], swapowner=False,
+                               roletype="Regular")
+    assert (code, text) == (431, "Cannot demote the only admin of the project")
+    code, text = member.failed("updateProject", id=pid, account=member.account["name"], swapowner=False,
+                               roletype="boss")
+    assert (code, text) == (431, "Only Admin or Regular project role types are valid")
+    code, text = member.failed("updateProject", id=pid, account=outsider.account["name"])
+    assert (code, text) == (431, f"Account {outsider.account['name']} doesn't belong to the project. Add it to the "
+                                 f"project first and then change the project's ownership")
+    code, text = member.failed("updateProject", id=pid, account="nobody-here")
+    assert code == 431 and text.startswith("Unable to find account name=nobody-here in domain id=")
+    assert outsider.failed("updateProject", id=pid, displaytext="x")[0] == 531
