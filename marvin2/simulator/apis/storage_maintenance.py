@@ -1,11 +1,12 @@
 """Primary storage administration: maintenance, updateStoragePool (enable/disable, name, tags, capacity),
-listStorageTags, listStorageProviders, syncStoragePool, updateStorageCapabilities and image store updates
+listStorageTags, listStorageProviders, syncStoragePool, changeStoragePoolScope (+ the VMs it would affect),
+updateStorageCapabilities and image store updates
 (thin: the rules are in services/storage_maintenance.py and services/storage_pools.py)."""
 from __future__ import annotations
 
 from marvin2.simulator import errors
 from marvin2.simulator.apis._common import lower_details, record_event, zone_name
-from marvin2.simulator.context import Job
+from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ADMIN_ONLY, PAGING, P, api, declare_object
 from marvin2.simulator.services import storage_maintenance as maintenance
 from marvin2.simulator.services import storage_pools as pools
@@ -151,3 +152,39 @@ def sync_storage_pool(ctx):
         return render_pool(jctx, row)
 
     return Job(run, instance_id=pool_id)
+
+
+@api("changeStoragePoolScope", response="success", roles=ADMIN_ONLY, instance_type="StoragePool",
+     related="listAffectedVmsForStorageScopeChange,updateStoragePool",
+     description="Makes a disabled primary storage pool zone-wide, or cluster-wide in a given cluster.",
+     params=[P("id", "the pool", entity="storagepool"), P("scope", "ZONE or CLUSTER"), P("clusterid", "for CLUSTER")])
+def change_storage_pool_scope(ctx):
+    pool_id = ctx.get("id")
+
+    def run(jctx):
+        row = pools.change_scope(jctx.store, jctx.store.get("storagepool", pool_id), jctx.get("scope"),
+                                 jctx.get("clusterid"))
+        jctx.event("PRIMARY.STORAGE.SCOPE.CHANGE", f" Storage pool Id: {row['id']} to {row['scope']}")
+        return SUCCESS
+
+    return Job(run, instance_id=pool_id)
+
+
+@api("listAffectedVmsForStorageScopeChange", response="virtualmachine", roles=ADMIN_ONLY,
+     related="changeStoragePoolScope",
+     description="Lists the running VMs that keep a zone-wide pool from becoming cluster-wide in a cluster.",
+     params=[*PAGING, P("clusterid", "the target cluster"), P("storageid", "the pool")])
+def list_affected_vms_for_storage_scope_change(ctx):
+    store = ctx.store
+    pool = store.get("storagepool", ctx.get("storageid"))
+    if str(pool.get("scope", "CLUSTER")).upper() != "ZONE":
+        return ctx.paginate([])
+    items = []
+    for vm in pools.vms_outside_cluster(store, pool, ctx.get("clusterid")):
+        host = store.get("host", vm.get("hostid")) or {}
+        cluster = store.get("cluster", host.get("clusterid")) if host.get("clusterid") else None
+        items.append({"id": vm["id"], "name": vm.get("displayname") or vm.get("name"), "type": "User",
+                      "hostid": host.get("id"), "hostname": host.get("name"),
+                      "clusterid": cluster["id"] if cluster else None,
+                      "clustername": cluster["name"] if cluster else None})
+    return ctx.paginate(items)

@@ -83,3 +83,63 @@ def check_sync(pool: dict) -> None:
     """syncStoragePool: only VMware datastore clusters can be synchronised; no simulator pool is one."""
     if pool.get("type") != "DatastoreCluster":
         raise errors.invalid_value("SyncStoragePool API is currently supported only for storage type of datastore cluster")
+
+
+# --- scope changes (4.19+) -------------------------------------------------------------------------------------
+
+ACTIVE_VM_STATES = ("Starting", "Running", "Stopping", "Migrating", "Restoring")
+
+
+def vms_outside_cluster(store, pool: dict, cluster_id: str) -> list[dict]:
+    """listByVmsNotInClusterUsingPool: active VMs with a volume in the pool, on a host outside the cluster."""
+    out, seen = [], set()
+    for volume in store.find("volume", storageid=pool["id"]):
+        vm_id = volume.get("virtualmachineid")
+        if not vm_id or vm_id in seen or volume.get("removed"):
+            continue
+        seen.add(vm_id)
+        vm = store.get("virtualmachine", vm_id)
+        if vm is None or vm.get("removed") or vm.get("state") not in ACTIVE_VM_STATES:
+            continue
+        host = store.get("host", vm.get("hostid")) if vm.get("hostid") else None
+        if host is not None and host.get("clusterid") != cluster_id:
+            out.append(vm)
+    return out
+
+
+def change_scope(store, pool: dict, scope_text: str, cluster_id: str | None) -> dict:
+    scope = (scope_text or "").upper()
+    if scope not in ("ZONE", "CLUSTER"):
+        raise errors.invalid_value(f"Invalid scope {scope_text}for Primary storage")
+    current = str(pool.get("scope", "CLUSTER")).upper()
+    if current == scope:
+        raise errors.invalid_value("New scope must be different than the current scope")
+    if pool.get("state") != "Disabled":
+        raise errors.invalid_value(f"Scope of the Primary storage with id {pool['id']} cannot be changed, as it is not "
+                                   f"in the Disabled state")
+    zone = store.get("zone", pool.get("zoneid")) or {}
+    if zone.get("allocationstate") == "Disabled":
+        raise errors.permission_denied(f"Cannot perform this operation, Zone is currently disabled: {zone.get('id')}")
+    if scope == "ZONE":
+        cluster = store.get("cluster", pool.get("clusterid")) or {}
+        hypervisor = cluster.get("hypervisortype") or pool.get("hypervisor") or "Simulator"
+        if hypervisor not in ("KVM", "VMware", "Hyperv", "LXC", "Any", "Simulator"):
+            raise errors.invalid_value(f"Primary storage scope change to Zone is not supported for hypervisor type "
+                                       f"{hypervisor}")
+        return store.update("storagepool", pool["id"], scope="ZONE", clusterid=None, podid=None,
+                            hypervisor=hypervisor)
+    if not cluster_id:
+        raise errors.invalid_value("Cluster ID not provided")
+    cluster = store.get("cluster", cluster_id)
+    if cluster is None:
+        raise errors.invalid_value(f"Unable to find cluster by id {cluster_id}")
+    if cluster.get("allocationstate") == "Disabled":
+        raise errors.permission_denied(f"Cannot perform this operation, Cluster is currently disabled: {cluster_id}")
+    outside = vms_outside_cluster(store, pool, cluster_id)
+    if outside:
+        raise errors.internal_error(
+            f"Cannot change scope of the storage pool [{pool['name']}] to cluster [{cluster['name']}] as there are "
+            f"{len(outside)} VMs with volumes in this pool that are running on other clusters. All such User VMs must be "
+            f"stopped and System VMs must be destroyed before proceeding. Please use the API "
+            f"listAffectedVmsForStorageScopeChange to get the list.")
+    return store.update("storagepool", pool["id"], scope="CLUSTER", clusterid=cluster["id"], podid=cluster.get("podid"))

@@ -123,3 +123,50 @@ def test_storage_providers_and_sync(admin, user):
     for command, params in (("updateStoragePool", {"id": pool["id"], "name": "x"}), ("listStorageTags", {}),
                             ("listStorageProviders", {"type": "primary"})):
         assert user.error(command, **params)[0] == 432, command
+
+
+def test_change_pool_scope_and_affected_vms(admin, user, deploy):
+    pool = [p for p in admin.items("listStoragePools", "storagepool") if p["scope"] == "CLUSTER"][0]
+    home_cluster = pool["clusterid"]
+    code, text = admin.failed("changeStoragePoolScope", id=pool["id"], scope="ZONE")
+    assert (code, text) == (431, f"Scope of the Primary storage with id {pool['id']} cannot be changed, as it is not "
+                                 f"in the Disabled state")
+    admin.ok("updateStoragePool", id=pool["id"], enabled=False)
+    assert admin.failed("changeStoragePoolScope", id=pool["id"], scope="CLUSTER", clusterid=home_cluster) == \
+        (431, "New scope must be different than the current scope")
+    assert admin.failed("changeStoragePoolScope", id=pool["id"], scope="HOST")[0] == 431
+    assert admin.run("changeStoragePoolScope", id=pool["id"], scope="ZONE") == {"success": True}
+    zone_wide = admin.items("listStoragePools", "storagepool", id=pool["id"])[0]
+    assert zone_wide["scope"] == "ZONE" and zone_wide.get("clusterid") is None
+    # The biggest free pool gets new volumes: make this one win, then find a VM on it.
+    admin.ok("updateStoragePool", id=pool["id"], enabled=True, capacitybytes=100 * 2 ** 40)
+    vm = deploy(user)
+    assert _pool_of(admin, vm["id"])["id"] == pool["id"]
+    vm_cluster = admin.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]
+    host = admin.items("listHosts", "host", id=vm_cluster["hostid"])[0]
+    other = [c for c in admin.items("listClusters", "cluster") if c["id"] != host["clusterid"]][0]
+    affected = admin.items("listAffectedVmsForStorageScopeChange", "virtualmachine", clusterid=other["id"],
+                           storageid=pool["id"])
+    assert vm["id"] in {v["id"] for v in affected}
+    assert {v["clusterid"] for v in affected} == {host["clusterid"]}
+    staying = admin.items("listAffectedVmsForStorageScopeChange", "virtualmachine", clusterid=host["clusterid"],
+                          storageid=pool["id"])
+    assert vm["id"] not in {v["id"] for v in staying}
+    admin.ok("updateStoragePool", id=pool["id"], enabled=False)
+    code, text = admin.failed("changeStoragePoolScope", id=pool["id"], scope="CLUSTER", clusterid=other["id"])
+    assert code == 530 and text.startswith(f"Cannot change scope of the storage pool [{pool['name']}] to cluster "
+                                           f"[{other['name']}] as there are ")
+    assert admin.failed("changeStoragePoolScope", id=pool["id"], scope="CLUSTER") == (431, "Cluster ID not provided")
+    # Back home: VMs on the pool run in that cluster or are not counted once stopped.
+    for each in affected:
+        admin.run("stopVirtualMachine", id=each["id"])
+    assert admin.run("changeStoragePoolScope", id=pool["id"], scope="CLUSTER", clusterid=other["id"]) == {"success": True}
+    assert admin.items("listStoragePools", "storagepool", id=pool["id"])[0]["clusterid"] == other["id"]
+    assert admin.items("listAffectedVmsForStorageScopeChange", "virtualmachine", clusterid=home_cluster,
+                       storageid=pool["id"]) == []
+    admin.run("changeStoragePoolScope", id=pool["id"], scope="ZONE")
+    for each in admin.items("listAffectedVmsForStorageScopeChange", "virtualmachine", clusterid=home_cluster,
+                            storageid=pool["id"]):
+        admin.run("stopVirtualMachine", id=each["id"])
+    admin.run("changeStoragePoolScope", id=pool["id"], scope="CLUSTER", clusterid=home_cluster)
+    admin.ok("updateStoragePool", id=pool["id"], enabled=True, capacitybytes=pool["disksizetotal"])
