@@ -12,7 +12,7 @@ real server.
 from __future__ import annotations
 
 from marvin2.simulator import errors, ipalloc
-from marvin2.simulator.apis import netcommon as nc
+from marvin2.simulator.services import netcommon as nc
 from marvin2.simulator.apis.network_offerings import offering_has
 from marvin2.simulator.apis.networks import check_network_usable, source_nat_ip
 from marvin2.simulator.context import SUCCESS, Job

@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 
 from marvin2.simulator import errors, limits, tagging
-from marvin2.simulator.apis._common import (
+from marvin2.simulator.services.common import (
     GIB,
     all_projects_scope,
     apply_command_classes,

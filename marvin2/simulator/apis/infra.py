@@ -49,8 +49,8 @@ import re
 
 from marvin2 import wire
 from marvin2.simulator import der, errors, model, tagging
-from marvin2.simulator.apis import _common
-from marvin2.simulator.apis.netcommon import guest_range_in_use
+from marvin2.simulator.services import common as _common
+from marvin2.simulator.services.netcommon import guest_range_in_use
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ADMIN_ONLY, ADMINS, DOMAIN_ADMINS
 

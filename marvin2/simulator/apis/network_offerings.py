@@ -8,7 +8,7 @@ kinds. Offerings made by createNetworkOffering/createVPCOffering start
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis import netcommon as nc
+from marvin2.simulator.services import netcommon as nc
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ADMIN_ONLY, PAGING, P, api, declare_object
 

@@ -52,9 +52,9 @@ import ipaddress
 import random
 
 from marvin2.simulator import errors, ipalloc, limits, model
-from marvin2.simulator.apis import _common
-from marvin2.simulator.apis import netcommon as nc
-from marvin2.simulator.apis._capacity import (
+from marvin2.simulator.services import common as _common
+from marvin2.simulator.services import netcommon as nc
+from marvin2.simulator.services.capacity import (
     describe_vm,  # how the compute module names a VM in error texts
 )
 from marvin2.simulator.apis.network_offerings import (
@@ -68,6 +68,7 @@ from marvin2.simulator.apis.routers import (
     routers_of,
     start_router_rows,
 )
+from marvin2.simulator.services.accounts import CLEANUP_NETWORKS, register_account_cleanup
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import (
     ACCOUNT_SCOPE,
@@ -1235,15 +1236,7 @@ def cleanup_account(store, account: dict) -> None:
             ipalloc.release(store, ip["id"])
 
 
-def _register_account_cleanup() -> None:
-    try:
-        from marvin2.simulator.apis.identity import register_account_cleanup
-    except ImportError:      # an identity module without hooks: nothing to join
-        return
-    register_account_cleanup(cleanup_account)
-
-
-_register_account_cleanup()
+register_account_cleanup(cleanup_account, rank=CLEANUP_NETWORKS)
 
 
 @api("deleteNetwork", response="success", instance_type="Network", related="createNetwork,listNetworks",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from marvin2.simulator import errors
 from marvin2.simulator.apis import infra
-from marvin2.simulator.apis import netcommon as nc
+from marvin2.simulator.services import netcommon as nc
+from marvin2.simulator.services.accounts import DISABLE_ROUTERS, register_account_disable
 from marvin2.simulator.context import Job
 from marvin2.simulator.declare import ADMINS, PAGING, REGISTRY, P, api, declare_object
 
@@ -84,15 +85,7 @@ def stop_account_routers(store, account: dict) -> None:
             stop_router_rows(store, router)
 
 
-def _register_account_disable() -> None:
-    try:
-        from marvin2.simulator.apis.identity import register_account_disable
-    except ImportError:      # an identity module without hooks: nothing to join
-        return
-    register_account_disable(stop_account_routers)
-
-
-_register_account_disable()
+register_account_disable(stop_account_routers, rank=DISABLE_ROUTERS)
 
 
 def routers_of(store, *, network_id: str | None = None, vpc_id: str | None = None,

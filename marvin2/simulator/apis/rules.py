@@ -22,12 +22,13 @@ Kinds: ``firewallrule`` (purpose Firewall, traffictype Ingress/Egress),
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis import _common
-from marvin2.simulator.apis import netcommon as nc
+from marvin2.simulator.services import common as _common
+from marvin2.simulator.services import netcommon as nc
 from marvin2.simulator.apis.addresses import ip_label, owned_ip, user_vm, vm_nic_in
 from marvin2.simulator.apis.network_offerings import offering_has
 from marvin2.simulator.context import SUCCESS, Job, ListResult, Raw
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
+from marvin2.simulator.services.vms import render_vm
 from marvin2.simulator.tagging import delete_tags_of, register_taggable
 
 register_taggable("FirewallRule", "firewallrule")
@@ -773,22 +774,7 @@ def remove_from_load_balancer_rule(ctx):
 
 
 def _render_vm(ctx, vm: dict) -> dict:
-    """A VM as the VM module renders it when it offers ``render_vm``, else its main fields."""
-    try:
-        from marvin2.simulator.apis import compute  # the VM module (another engineer's)
-
-        render = getattr(compute, "render_vm", None)
-        if render is not None:
-            return render(ctx, vm)
-    except ImportError:
-        pass
-    out = {k: vm.get(k) for k in ("id", "name", "displayname", "state", "zoneid", "templateid", "serviceofferingid",
-                                   "hostid", "created")}
-    out.update(ctx.owner_fields(vm))
-    from marvin2.simulator.apis.networks import render_nic
-
-    out["nic"] = [render_nic(ctx.store, n) for n in ctx.store.find("nic", virtualmachineid=vm["id"])]
-    return out
+    return render_vm(ctx, vm)
 
 
 @api("listLoadBalancerRuleInstances", response="loadbalancerruleinstance", related="assignToLoadBalancerRule",

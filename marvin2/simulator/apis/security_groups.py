@@ -18,8 +18,9 @@ Kinds: ``securitygroup``, ``securitygrouprule`` (``ruletype`` ingress/egress),
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis import _common
-from marvin2.simulator.apis import netcommon as nc
+from marvin2.simulator.services import common as _common
+from marvin2.simulator.services import netcommon as nc
+from marvin2.simulator.services.accounts import CLEANUP_SECURITY_GROUPS, register_account_cleanup
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
 from marvin2.simulator.tagging import delete_tags_of, register_taggable
@@ -390,12 +391,4 @@ def cleanup_account(store, account: dict) -> None:
         store.delete("securitygroup", group["id"])
 
 
-def _register_account_cleanup() -> None:
-    try:
-        from marvin2.simulator.apis.identity import register_account_cleanup
-    except ImportError:      # an identity module without hooks: nothing to join
-        return
-    register_account_cleanup(cleanup_account)
-
-
-_register_account_cleanup()
+register_account_cleanup(cleanup_account, rank=CLEANUP_SECURITY_GROUPS)

@@ -16,7 +16,7 @@ import ipaddress
 
 from marvin2 import wire
 from marvin2.simulator import errors, ipalloc, limits
-from marvin2.simulator.apis import netcommon as nc
+from marvin2.simulator.services import netcommon as nc
 from marvin2.simulator.apis.networks import (
     destroy_network_rows,
     implement_network,
@@ -28,6 +28,7 @@ from marvin2.simulator.apis.routers import (
     routers_of,
     start_router_rows,
 )
+from marvin2.simulator.services.accounts import CLEANUP_VPCS, register_account_cleanup
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import (
     ACCOUNT_SCOPE,
@@ -318,15 +319,7 @@ def cleanup_account(store, account: dict) -> None:
         destroy_vpc_rows(store, store.get("vpc", vpc["id"]))
 
 
-def _register_account_cleanup() -> None:
-    try:
-        from marvin2.simulator.apis.identity import register_account_cleanup
-    except ImportError:      # an identity module without hooks: nothing to join
-        return
-    register_account_cleanup(cleanup_account)
-
-
-_register_account_cleanup()
+register_account_cleanup(cleanup_account, rank=CLEANUP_VPCS)
 
 
 # --- ACL lists ----------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis import _common
+from marvin2.simulator.services import common as _common
 
 # --- errors ------------------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ import ipaddress
 import random
 
 from marvin2.simulator import errors, ipalloc
-from marvin2.simulator.apis._common import account_number, next_number
+from marvin2.simulator.services.common import account_number, next_number
 
 _rng = random.Random()
 
@@ -163,7 +163,7 @@ def _free_vlan(store, network: dict) -> int:
 
 
 def _create_router(ctx, network: dict, owner: dict | None, public_ip: dict | None) -> dict:
-    from marvin2.simulator.apis import _capacity
+    from marvin2.simulator.services import capacity as _capacity
 
     store = ctx.store
     number = next_number(store, "vm")
