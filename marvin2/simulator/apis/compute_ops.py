@@ -483,8 +483,8 @@ def reset_ssh_key_for_virtual_machine(ctx):
      params=[P("virtualmachineid", "the VM", entity="virtualmachine"), P("keyword"),
              P("page"), P("pagesize")])
 def find_hosts_for_migration(ctx):
-    from marvin2.simulator.apis.infra import render_host
     from marvin2.simulator.context import ListResult
+    from marvin2.simulator.services.hosts import render_host
 
     store = ctx.store
     vm = get_vm(ctx, ctx.get("virtualmachineid"))

@@ -108,6 +108,11 @@ def zone_name(store, zone_id: str | None) -> str | None:
     return zone["name"] if zone else None
 
 
+def name_of(store, kind: str, row_id: str | None) -> str | None:
+    row = store.get(kind, row_id) if row_id else None
+    return row["name"] if row else None
+
+
 # --- projects ----------------------------------------------------------------------------------------
 
 
