@@ -27,12 +27,6 @@ from __future__ import annotations
 
 from marvin2 import wire
 from marvin2.simulator import configs, errors, limits, tagging
-from marvin2.simulator.apis.catalog import (
-    can_use_template,
-    is_iso,
-    offering_for_vm,
-    template_ready_in,
-)
 from marvin2.simulator.context import Job
 from marvin2.simulator.declare import (
     ACCOUNT_SCOPE,
@@ -44,6 +38,12 @@ from marvin2.simulator.declare import (
 from marvin2.simulator.services import capacity as _capacity
 from marvin2.simulator.services import guestnet as _guestnet
 from marvin2.simulator.services import volumes as storage
+from marvin2.simulator.services.catalog import (
+    can_use_template,
+    is_iso,
+    offering_for_vm,
+    template_ready_in,
+)
 from marvin2.simulator.services.common import (
     GIB,
     account_number,

@@ -5,17 +5,17 @@ from __future__ import annotations
 import base64
 
 from marvin2.simulator import errors, limits
-from marvin2.simulator.apis.catalog import (
-    can_use_template,
-    is_iso,
-    offering_for_vm,
-    template_ready_in,
-)
 from marvin2.simulator.context import Job
 from marvin2.simulator.declare import ADMINS, P, api, declare_object
 from marvin2.simulator.services import capacity as _capacity
 from marvin2.simulator.services import guestnet as _guestnet
 from marvin2.simulator.services import keys as _rsa
+from marvin2.simulator.services.catalog import (
+    can_use_template,
+    is_iso,
+    offering_for_vm,
+    template_ready_in,
+)
 from marvin2.simulator.services.common import (
     apply_command_classes,
     lower_details,

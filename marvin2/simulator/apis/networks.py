@@ -62,19 +62,19 @@ from marvin2.simulator.declare import (
 from marvin2.simulator.services import common as _common
 from marvin2.simulator.services import netcommon as nc
 from marvin2.simulator.services.networks import (
-    _insert_basic_network,
-    _insert_isolated,
-    _network_domain,
-    _vlans_in_use,
-    _vnet_range,
     adopt_all_seeded_guest_ranges,
     adopt_seeded_guest_ranges,
     destroy_network,
     guest_physical_network,
     implement_network,
+    insert_basic_network,
+    insert_isolated_network,
+    network_domain,
     network_visible,
     render_network,
     shutdown_routers,
+    vlans_in_use,
+    vnet_range,
 )
 from marvin2.simulator.services.nics import (
     active_vm_nic_count,
@@ -143,7 +143,7 @@ def _create_basic_zone_network(ctx, zone: dict, offering: dict) -> dict:
         raise errors.invalid_value("Only vlan untagged can be created in the zone of type Basic")
     if any(ctx.get(name) for name in ("gateway", "netmask", "startip", "endip")):
         raise errors.invalid_value("StartIp/endIp/gateway/netmask can't be specified for zone of type Basic")
-    row = _insert_basic_network(ctx, zone, offering, name=ctx.get("name"), displaytext=ctx.get("displaytext"),
+    row = insert_basic_network(ctx, zone, offering, name=ctx.get("name"), displaytext=ctx.get("displaytext"),
                                 extra={"networkdomain": ctx.get("networkdomain"), "externalid": ctx.get("externalid"),
                                        "displaynetwork": ctx.get("displaynetwork", True)})
     nc.event(ctx, "NETWORK.CREATE", f"Successfully created network {row['name']}", resource=row, resource_type="Network")
@@ -203,10 +203,10 @@ def _create_shared(ctx, zone: dict, offering: dict) -> dict:
             if not 1 <= vlan_number <= 4094:
                 raise errors.invalid_value(f"Invalid vlan {vlan}: a VLAN id is between 1 and 4094")
             physnet = guest_physical_network(store, zone["id"])
-            if vlan_number in _vnet_range(physnet):
+            if vlan_number in vnet_range(physnet):
                 raise errors.invalid_value(f"The VLAN tag {vlan_number} is already being used for dynamic vlan allocation "
                                            f"for the guest network in zone {zone['name']}")
-            if vlan_number in _vlans_in_use(store, zone["id"]) and not ctx.get("bypassvlanoverlapcheck"):
+            if vlan_number in vlans_in_use(store, zone["id"]) and not ctx.get("bypassvlanoverlapcheck"):
                 raise errors.invalid_value(f"Network with vlan {vlan_number} already exists or overlaps with other "
                                            f"network vlans in zone {zone['id']}")
     gateway, netmask = ctx.get("gateway"), ctx.get("netmask")
@@ -250,7 +250,7 @@ def _create_shared(ctx, zone: dict, offering: dict) -> dict:
         "vlannumber": vlan_number, "vlan": str(vlan_number) if vlan_number is not None else ("untagged" if vlan else None),
         "broadcasturi": f"vlan://{vlan_number}" if vlan_number is not None else ("vlan://untagged" if vlan else None),
         "subdomainaccess": ctx.get("subdomainaccess", True) if acltype == "Domain" else None,
-        "networkdomain": ctx.get("networkdomain") or _network_domain(ctx, account),
+        "networkdomain": ctx.get("networkdomain") or network_domain(ctx, account),
         "physicalnetworkid": ctx.get("physicalnetworkid") or (guest_physical_network(store, zone["id"]) or {}).get("id"),
         "specifyipranges": bool(offering.get("specifyipranges")), "displaynetwork": ctx.get("displaynetwork", True),
         "externalid": ctx.get("externalid"), **owner_fields,
@@ -308,7 +308,7 @@ def _create_vpc_tier(ctx, zone: dict, offering: dict, account: dict) -> dict:
             raise errors.invalid_value("Network ACL and network should belong to the same VPC")
     else:
         aclid = vpcmod.default_acl(store, "default_deny")["id"]
-    return _insert_isolated(ctx, zone, offering, account, name=ctx.get("name"), displaytext=ctx.get("displaytext"),
+    return insert_isolated_network(ctx, zone, offering, account, name=ctx.get("name"), displaytext=ctx.get("displaytext"),
                             gateway=gateway, netmask=netmask, vpc=vpc, aclid=aclid)
 
 
@@ -377,7 +377,7 @@ def create_network(ctx):
         except ValueError:
             raise errors.invalid_value(f"Invalid vlan {ctx.get('vlan')}") from None
         extra = {"vlannumber": number, "vlan": str(number), "broadcasturi": f"vlan://{number}"}
-    row = _insert_isolated(ctx, zone, offering, account, name=ctx.get("name"), displaytext=ctx.get("displaytext"),
+    row = insert_isolated_network(ctx, zone, offering, account, name=ctx.get("name"), displaytext=ctx.get("displaytext"),
                            gateway=ctx.get("gateway"), netmask=ctx.get("netmask"),
                            extra={**extra, "externalid": ctx.get("externalid"), "dns1": ctx.get("dns1"),
                                   "dns2": ctx.get("dns2"), "networkdomain": ctx.get("networkdomain"),

@@ -30,8 +30,8 @@ from marvin2.simulator.services.addresses import ip_label, owned_ip, user_vm, vm
 from marvin2.simulator.services.offerings import offering_has
 from marvin2.simulator.services.rules import (
     RULE_KINDS,
-    _remove_rule,
     active_rules,
+    remove_rule,
 )
 from marvin2.simulator.services.vms import render_vm
 from marvin2.simulator.tagging import register_taggable
@@ -169,7 +169,7 @@ def _delete_job(ctx, kind: str, label: str, event_type: str) -> Job:
     def run(jctx):
         if jctx.store.get(kind, rule["id"]) is None:
             raise nc.job_error(f"Unable to find {label} rule with id {rule['id']}")
-        _remove_rule(jctx.store, kind, rule["id"])
+        remove_rule(jctx.store, kind, rule["id"])
         nc.event(jctx, event_type, f"deleted {label} rule {rule['id']}", resource=rule, resource_type=label)
         return SUCCESS
 

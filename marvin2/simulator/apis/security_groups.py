@@ -24,8 +24,8 @@ from marvin2.simulator.services import common as _common
 from marvin2.simulator.services import netcommon as nc
 from marvin2.simulator.services.security_groups import (
     DEFAULT_GROUP,
-    _group_by_name,
     ensure_default_group,
+    group_by_name,
     render_group,
 )
 from marvin2.simulator.tagging import delete_tags_of, register_taggable
@@ -125,7 +125,7 @@ def _target_group(ctx) -> dict:
             raise errors.invalid_value(f"Unable to find security group by id {ctx.get('securitygroupid')}")
     elif ctx.has("securitygroupname"):
         owner = nc.owner_for_create(ctx)           # the named group's owner: projectid, account+domainid or caller
-        group = _group_by_name(ctx, owner, ctx.get("securitygroupname"))
+        group = group_by_name(ctx, owner, ctx.get("securitygroupname"))
     else:
         raise errors.invalid_value("Either securitygroupid or securitygroupname is required")
     nc.check_owned(ctx, group, "SecurityGroup")    # project members act on their project's groups
@@ -288,7 +288,7 @@ def delete_security_group(ctx):
     if ctx.has("id"):
         group = store.get("securitygroup", ctx.get("id"))
     else:
-        group = _group_by_name(ctx, nc.owner_for_create(ctx), ctx.get("name"))
+        group = group_by_name(ctx, nc.owner_for_create(ctx), ctx.get("name"))
     nc.check_owned(ctx, group, "SecurityGroup")
     if group["name"].lower() == DEFAULT_GROUP:
         raise errors.invalid_value("The network group default is reserved")

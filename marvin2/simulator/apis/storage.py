@@ -33,7 +33,7 @@ from marvin2.simulator.services.common import (
 from marvin2.simulator.services.volumes import (
     CDROM_DEVICE_ID,
     MAX_DATA_VOLUMES,
-    _pool_usage,
+    add_pool_usage,
     charge_volume,
     expunge_volume,
     gib,
@@ -264,7 +264,7 @@ def _attach(jctx, volume: dict, vm: dict, deviceid: int | None) -> dict:
             pool = pick_pool(store, vm["zoneid"], volume["size"])
             if pool:
                 changes["storageid"] = pool["id"]
-                _pool_usage(store, pool["id"], volume["size"])
+                add_pool_usage(store, pool["id"], volume["size"])
     volume = store.update("volume", volume["id"], **changes)
     record_event(jctx, "VOLUME.ATTACH", f"attaching volume {volume['name']} to VM {vm['name']}",
                  resource_id=volume["id"], resource_type="Volume")
@@ -372,7 +372,7 @@ def resize_volume(ctx):
             limits.charge(jstore, jstore.get("account", current["accountid"]), "primary_storage", change)
         elif change < 0:
             limits.release(jstore, current["accountid"], "primary_storage", -change)
-        _pool_usage(jstore, current.get("storageid"), new_size - current["size"])
+        add_pool_usage(jstore, current.get("storageid"), new_size - current["size"])
         changes = {"size": new_size}
         if offering is not None:
             changes["diskofferingid"] = offering["id"]
@@ -426,8 +426,8 @@ def migrate_volume(ctx):
         vm = store.get("virtualmachine", current.get("virtualmachineid")) if current.get("virtualmachineid") else None
         if vm is not None and vm["state"] == "Running" and not jctx.get("livemigrate"):
             raise errors.invalid_value(f"Volume {current['name']} is attached to a running VM: pass livemigrate=true")
-        _pool_usage(store, current.get("storageid"), -current["size"])
-        _pool_usage(store, pool["id"], current["size"])
+        add_pool_usage(store, current.get("storageid"), -current["size"])
+        add_pool_usage(store, pool["id"], current["size"])
         changes = {"storageid": pool["id"]}
         if jctx.has("newdiskofferingid"):
             changes["diskofferingid"] = jctx.get("newdiskofferingid")

@@ -14,12 +14,12 @@ from marvin2.simulator.services.capacity import (
 from marvin2.simulator.services.nics import (
     ROUTER_VM,
     USER_VM,
-    _address_fields,
-    _new_mac,
-    _pick_ip,
+    address_fields,
     is_basic_zone,
     is_pod_based,
     network_label,
+    new_mac,
+    pick_ip,
     reserve_nic,
 )
 from marvin2.simulator.services.offerings import (
@@ -79,8 +79,8 @@ def prepare_nic(ctx, nic: dict, network: dict, host: dict) -> dict:
     failure = nc.capacity(f"Unable to create a deployment for {describe_vm(vm)}")
     if not _address_fits_pod(store, nic, pod_id):
         # A new address replaces the old one (given back by overwriting it), as a real server does on a pod change.
-        picked = _pick_ip(store, network, None, pod_id=pod_id, failure=failure)
-        nic = store.update("nic", nic["id"], **_address_fields(network, picked, pod_id))
+        picked = pick_ip(store, network, None, pod_id=pod_id, failure=failure)
+        nic = store.update("nic", nic["id"], **address_fields(network, picked, pod_id))
     _ensure_pod_router(ctx, network, pod_id, failure=failure)
     return nic
 
@@ -101,7 +101,7 @@ def guest_physical_network(store, zone_id: str) -> dict | None:
     return store.find_one("physicalnetwork", zoneid=zone_id)
 
 
-def _vnet_range(physnet: dict | None) -> list[int]:
+def vnet_range(physnet: dict | None) -> list[int]:
     out: list[int] = []
     for part in str((physnet or {}).get("vlan") or "").split(","):
         part = part.strip()
@@ -115,7 +115,7 @@ def _vnet_range(physnet: dict | None) -> list[int]:
     return out
 
 
-def _vlans_in_use(store, zone_id: str) -> set[int]:
+def vlans_in_use(store, zone_id: str) -> set[int]:
     used = set()
     for network in store.find("network", zoneid=zone_id):
         if not network.get("removed") and network.get("vlannumber") is not None:
@@ -125,8 +125,8 @@ def _vlans_in_use(store, zone_id: str) -> set[int]:
 
 def _allocate_vlan(store, network: dict) -> int:
     physnet = store.get("physicalnetwork", network.get("physicalnetworkid")) or guest_physical_network(store, network["zoneid"])
-    used = _vlans_in_use(store, network["zoneid"])
-    for vlan in _vnet_range(physnet):
+    used = vlans_in_use(store, network["zoneid"])
+    for vlan in vnet_range(physnet):
         if vlan not in used:
             return vlan
     raise nc.capacity(f"Unable to allocate vnet as a part of network {network_label(network)} implement ")
@@ -215,7 +215,7 @@ def _ensure_router(ctx, network: dict, public_ip: dict | None) -> None:
         if not store.find_one("nic", networkid=network["id"], virtualmachineid=router["id"]):
             # The VPC router takes each tier's gateway address.
             store.insert("nic", {"networkid": network["id"], "virtualmachineid": router["id"], "vmtype": ROUTER_VM,
-                                 "ipaddress": network.get("gateway"), "macaddress": _new_mac(store),
+                                 "ipaddress": network.get("gateway"), "macaddress": new_mac(store),
                                  "gateway": network.get("gateway"), "netmask": network.get("netmask"), "isdefault": False,
                                  "type": "Isolated", "traffictype": "Guest", "deviceid": 1, "state": "Reserved"})
         return
@@ -231,7 +231,7 @@ def _ensure_router(ctx, network: dict, public_ip: dict | None) -> None:
         router = create_router(store, zone_id=network["zoneid"], owner=_owner_dict(owner_fields), network=network,
                                public_ip=public_ip, guest_ip=guest_ip)
         store.insert("nic", {"networkid": network["id"], "virtualmachineid": router["id"], "vmtype": ROUTER_VM,
-                             "ipaddress": guest_ip, "macaddress": _new_mac(store), "gateway": network.get("gateway"),
+                             "ipaddress": guest_ip, "macaddress": new_mac(store), "gateway": network.get("gateway"),
                              "netmask": network.get("netmask"), "isdefault": True, "type": "Isolated",
                              "traffictype": "Guest", "deviceid": 0, "state": "Reserved",
                              "broadcasturi": network.get("broadcasturi")})
@@ -312,7 +312,7 @@ def zone_guest_network(store, zone_id: str) -> dict | None:
     return None
 
 
-def _insert_basic_network(ctx, zone: dict, offering: dict | None, *, name: str, displaytext: str,
+def insert_basic_network(ctx, zone: dict, offering: dict | None, *, name: str, displaytext: str,
                           extra: dict | None = None) -> dict:
     store = ctx.store
     root = store.find_one("domain", path="ROOT")
@@ -322,7 +322,7 @@ def _insert_basic_network(ctx, zone: dict, offering: dict | None, *, name: str, 
         "acltype": "Domain", "domainid": root["id"], "subdomainaccess": True, "isdefault": True,
         "physicalnetworkid": (guest_physical_network(store, zone["id"]) or {}).get("id"),
         "broadcastdomaintype": "Native", "broadcasturi": "vlan://untagged", "vlan": "untagged",
-        "specifyipranges": bool((offering or {}).get("specifyipranges")), "networkdomain": _network_domain(ctx, None),
+        "specifyipranges": bool((offering or {}).get("specifyipranges")), "networkdomain": network_domain(ctx, None),
         "displaynetwork": True, **{k: v for k, v in (extra or {}).items() if v is not None},
     }
     return store.insert("network", {k: v for k, v in row.items() if v is not None})
@@ -345,7 +345,7 @@ def adopt_seeded_guest_ranges(ctx, zone: dict) -> dict | None:
     if network is None:
         offering = store.find_one("networkoffering", name="DefaultSharedNetworkOfferingWithSGService"
                                   if zone.get("securitygroupsenabled") else "DefaultSharedNetworkOffering")
-        network = _insert_basic_network(ctx, zone, offering, name="defaultGuestNetwork", displaytext="defaultGuestNetwork")
+        network = insert_basic_network(ctx, zone, offering, name="defaultGuestNetwork", displaytext="defaultGuestNetwork")
     pods = [p for p in store.find("pod", zoneid=zone["id"]) if not p.get("removed")]
     for vlan in strays:
         changes = {"networkid": network["id"]}
@@ -389,7 +389,7 @@ def default_network(ctx, zone: dict, account: dict) -> dict:
 
 def create_isolated_network(ctx, zone: dict, owner: dict, offering: dict, name: str) -> dict:
     """An isolated network (state Allocated) with the zone's guest CIDR, as deploy's default network."""
-    return _insert_isolated(ctx, zone, offering, owner, name=name, displaytext=name)
+    return insert_isolated_network(ctx, zone, offering, owner, name=name, displaytext=name)
 
 
 def render_network(ctx, row: dict) -> dict:
@@ -421,12 +421,12 @@ def render_network(ctx, row: dict) -> dict:
     return out
 
 
-def _network_domain(ctx, account: dict | None) -> str:
+def network_domain(ctx, account: dict | None) -> str:
     suffix = ctx.config("guest.domain.suffix", "cloud.internal") or "cloud.internal"
     return f"cs{(account or {}).get('id', 'root')[:6]}{suffix}" if account else suffix
 
 
-def _insert_isolated(ctx, zone: dict, offering: dict, account: dict, *, name: str, displaytext: str,
+def insert_isolated_network(ctx, zone: dict, offering: dict, account: dict, *, name: str, displaytext: str,
                      gateway: str | None = None, netmask: str | None = None, vpc: dict | None = None,
                      aclid: str | None = None, extra: dict | None = None) -> dict:
     store = ctx.store
@@ -443,7 +443,7 @@ def _insert_isolated(ctx, zone: dict, offering: dict, account: dict, *, name: st
         "name": name, "displaytext": displaytext or name, "zoneid": zone["id"], "networkofferingid": offering["id"],
         "type": offering["guestiptype"], "state": "Allocated", "acltype": "Account", "cidr": cidr,
         "gateway": gateway if cidr else None, "netmask": netmask if cidr else None,
-        "networkdomain": (vpc or {}).get("networkdomain") or _network_domain(ctx, account),
+        "networkdomain": (vpc or {}).get("networkdomain") or network_domain(ctx, account),
         "physicalnetworkid": (guest_physical_network(store, zone["id"]) or {}).get("id"),
         "vpcid": vpc["id"] if vpc else None, "aclid": aclid, "specifyipranges": bool(offering.get("specifyipranges")),
         "displaynetwork": True, **ctx.owner_row_fields(account), **(extra or {}),

@@ -72,7 +72,7 @@ def _ip_taken(store, network_id: str, address: str) -> bool:
     return store.find_one("nic", networkid=network_id, ipaddress=address) is not None
 
 
-def _pick_ip(store, network: dict, requested: str | None, *, pod_id: str | None = None,
+def pick_ip(store, network: dict, requested: str | None, *, pod_id: str | None = None,
              failure: errors.ApiError | None = None) -> tuple[str, dict | None] | None:
     """(a free address of the network, the guest range it belongs to) or None for networks without IPs."""
     pool = _ip_pool(store, network, pod_id)
@@ -102,7 +102,7 @@ def _pick_ip(store, network: dict, requested: str | None, *, pod_id: str | None 
     return str(ipaddress.IPv4Address(value)), vlan
 
 
-def _new_mac(store) -> str:
+def new_mac(store) -> str:
     while True:
         tail = _random.getrandbits(32)
         mac = "02:00:" + ":".join(f"{(tail >> s) & 255:02x}" for s in (24, 16, 8, 0))
@@ -120,7 +120,7 @@ def _check_mac(store, mac: str) -> str:
     return cleaned
 
 
-def _address_fields(network: dict, picked: tuple[str, dict | None] | None, pod_id: str | None) -> dict:
+def address_fields(network: dict, picked: tuple[str, dict | None] | None, pod_id: str | None) -> dict:
     """A NIC's address, gateway and netmask (a guest range's own when it has them), range and pod."""
     if picked is None:
         return {}
@@ -148,14 +148,14 @@ def reserve_nic(store, network: dict, *, vm_id: str | None, account: dict | None
             ipaddress.IPv4Address(requested_ip)
         except ValueError:
             raise errors.invalid_value(f"Invalid specified IPv4 address {requested_ip}") from None
-    mac = _check_mac(store, requested_mac) if requested_mac else _new_mac(store)
-    picked = _pick_ip(store, network, requested_ip, pod_id=pod_id, failure=failure) if assign_ip else None
+    mac = _check_mac(store, requested_mac) if requested_mac else new_mac(store)
+    picked = pick_ip(store, network, requested_ip, pod_id=pod_id, failure=failure) if assign_ip else None
     row = {
         "networkid": network["id"], "virtualmachineid": vm_id, "vmtype": vm_type, "macaddress": mac,
         "isdefault": bool(isdefault), "broadcasturi": network.get("broadcasturi"),
         "isolationuri": network.get("broadcasturi"), "type": network.get("type"), "traffictype": "Guest",
         "deviceid": deviceid, "state": "Reserved", "zoneid": network.get("zoneid"),
-        **_address_fields(network, picked, pod_id),
+        **address_fields(network, picked, pod_id),
     }
     if account is not None:
         row.update(accountid=account["id"], domainid=account["domainid"])

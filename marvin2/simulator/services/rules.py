@@ -10,7 +10,7 @@ def active_rules(store, kind: str, **equal) -> list[dict]:
     return [r for r in store.find(kind, **equal) if r.get("state") != "Revoke"]
 
 
-def _remove_rule(store, kind: str, rule_id: str) -> None:
+def remove_rule(store, kind: str, rule_id: str) -> None:
     if kind == "loadbalancerrule":
         store.delete_where("lbvmmap", lbruleid=rule_id)
         store.delete_where("lbstickinesspolicy", lbruleid=rule_id)
@@ -25,21 +25,21 @@ def remove_rules_of_ip(store, ip_id: str) -> None:
     """Every rule on a public IP (releasing the address, deleting its network)."""
     for kind in RULE_KINDS:
         for rule in store.find(kind, ipaddressid=ip_id):
-            _remove_rule(store, kind, rule["id"])
+            remove_rule(store, kind, rule["id"])
 
 
 def remove_rules_of_network(store, network_id: str) -> None:
     """Egress rules and any rule left on a network that goes away."""
     for kind in RULE_KINDS:
         for rule in store.find(kind, networkid=network_id):
-            _remove_rule(store, kind, rule["id"])
+            remove_rule(store, kind, rule["id"])
 
 
 def remove_rules_of_vm(store, vm_id: str, network_id: str | None = None) -> None:
     """A VM leaves a network (NIC released): its forwarding rules, LB mappings and static NAT go."""
     for rule in store.find("portforwardingrule", virtualmachineid=vm_id):
         if network_id is None or rule.get("networkid") == network_id:
-            _remove_rule(store, "portforwardingrule", rule["id"])
+            remove_rule(store, "portforwardingrule", rule["id"])
     for mapping in store.find("lbvmmap", virtualmachineid=vm_id):
         lb = store.get("loadbalancerrule", mapping["lbruleid"]) or {}
         if network_id is None or lb.get("networkid") == network_id:

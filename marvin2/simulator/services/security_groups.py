@@ -20,7 +20,7 @@ def ensure_default_group(store, account: dict) -> dict:
     return found
 
 
-def _group_by_name(ctx, owner: dict, name: str) -> dict:
+def group_by_name(ctx, owner: dict, name: str) -> dict:
     ensure_default_group(ctx.store, owner)
     for group in ctx.store.find("securitygroup", accountid=owner["id"]):
         if group["name"].lower() == name.lower():
@@ -40,7 +40,7 @@ def assign_security_groups(ctx, vm: dict, owner: dict, *, ids=None, names=None) 
                                            f"{owner['name']}")
         groups.append(group)
     for name in names or []:
-        groups.append(_group_by_name(ctx, owner, name))
+        groups.append(group_by_name(ctx, owner, name))
     if not groups:
         groups = [ensure_default_group(store, owner)]
     for group in groups:

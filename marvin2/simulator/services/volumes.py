@@ -29,7 +29,7 @@ def pick_pool(store, zone_id: str, size: int) -> dict | None:
     return max(pools, key=lambda p: p.get("disksizetotal", 0) - p.get("disksizeallocated", 0))
 
 
-def _pool_usage(store, pool_id: str | None, delta: int) -> None:
+def add_pool_usage(store, pool_id: str | None, delta: int) -> None:
     if not pool_id:
         return
     pool = store.get("storagepool", pool_id)
@@ -75,7 +75,7 @@ def mark_started(store, vm: dict) -> None:
             pool = pick_pool(store, vm["zoneid"], volume["size"])
             if pool is not None:
                 changes["storageid"] = pool["id"]
-                _pool_usage(store, pool["id"], volume["size"])
+                add_pool_usage(store, pool["id"], volume["size"])
         if changes:
             store.update("volume", volume["id"], **changes)
 
@@ -110,7 +110,7 @@ def expunge_volume(store, volume: dict) -> None:
     """Gone for good: counts released (unless already), pool space freed, tags dropped."""
     if volume["state"] not in ("Destroy", "Expunged"):
         release_volume(store, volume)
-    _pool_usage(store, volume.get("storageid"), -volume.get("size", 0))
+    add_pool_usage(store, volume.get("storageid"), -volume.get("size", 0))
     tagging.delete_tags_of(store, volume["id"])
     for policy in store.find("snapshotpolicy", volumeid=volume["id"]):
         store.delete("snapshotpolicy", policy["id"])
