@@ -4,7 +4,7 @@ States exactly as a real server's: Stopped → Starting → Running → Stopping
 Stopped; Running → Migrating → Running; Stopped/Running → Destroyed →
 (recover) Stopped, or → Expunging → gone; a deploy that cannot be placed ends
 in Error. Destroyed VMs are expunged by a background sweep honouring
-``expunge.delay``/``expunge.interval`` (see ``_expunge.py``).
+``expunge.delay``/``expunge.interval`` (see ``services/expunge.py``).
 
 How a deploy works, as on a real server: the request itself checks every
 parameter, charges the account's resource counts (an exceeded limit is an
@@ -15,13 +15,8 @@ The job then picks a host with room (none: the job fails with the real 533
 and the VM goes to ``Error``), implements the network on its first VM, and
 makes the VM ``Running``.
 
-The ``virtualmachine`` kind (fields other modules may read): ``name``,
-``displayname``, ``instancename``, ``internalid``, ``state``, ``zoneid``,
-``podid``, ``hostid``, ``lasthostid``, ``templateid``, ``isoid``,
-``serviceofferingid``, ``cpunumber``, ``cpuspeed``, ``memory``,
-``accountid``, ``domainid``, ``userid``, ``affinitygroupids``, ``details``,
-``keypairs``, ``group``, ``removed`` (expunged). NICs are ``nic`` rows (see
-``_guestnet.py``), volumes ``volume`` rows (``storage.py``).
+The rows, the renderer and the start/stop/destroy/expunge changes live in
+``services/vms.py`` (the ``virtualmachine`` kind's fields are listed there).
 """
 from __future__ import annotations
 
@@ -64,9 +59,9 @@ from marvin2.simulator.services.vms import (
     extraconfig_details,
     get_vm,
     keypairs_for,
-    new_password,
     render_vm,
     setting_true,
+    start_vm,
     stop_vm_rows,
     touch,
 )
@@ -312,7 +307,7 @@ def deploy_virtual_machine(ctx):
         if current.get("removed") or current["state"] != "Starting":
             # Destroyed (or otherwise changed) while the deploy job was queued.
             raise errors.invalid_value(f"Unable to start VM {current['name']}: it is {current['state']}")
-        current, password = _start(jctx, current, host_id=host_id, pod_id=pod_id, cluster_id=cluster_id)
+        current, password = start_vm(jctx, current, host_id=host_id, pod_id=pod_id, cluster_id=cluster_id)
         return render_vm(jctx, current, password=password)
 
     def failed(jctx, error):
@@ -322,36 +317,6 @@ def deploy_virtual_machine(ctx):
             touch(jctx.store, vm_id, state="Error", hostid=None)
 
     return Job(run, entity_id=vm_id, instance_id=vm_id, on_failure=failed)
-
-
-def _start(jctx, vm: dict, *, host_id: str | None = None, pod_id: str | None = None,
-           cluster_id: str | None = None) -> tuple[dict, str | None]:
-    """Place the VM on a host (533/534 when impossible), implement its networks, make it Running."""
-    store = jctx.store
-    if not storage.volumes_of(store, vm["id"]) or not any(v["type"] == "ROOT" for v in storage.volumes_of(store, vm["id"])):
-        raise errors.invalid_value(f"Unable to start VM {vm['name']}: it has no root volume attached")
-    host = _capacity.choose_host(jctx, vm, host_id=host_id, pod_id=pod_id, cluster_id=cluster_id)
-    vm = _capacity.reserve(store, vm, host)
-    for nic in store.find("nic", virtualmachineid=vm["id"]):
-        network = store.get("network", nic["networkid"])
-        if network is not None:
-            # Every start, whatever the network's state: the network module does what is missing
-            # (Allocated -> Implemented, a Setup network's router, a Basic zone NIC's address in the host's pod).
-            network = _guestnet.implement_network(jctx, network)
-            nic = _guestnet.prepare_nic(jctx, nic, network, host)
-            _guestnet.refresh_nic(store, nic, network)
-    storage.mark_started(store, vm)
-    template = store.get("template", vm.get("templateid")) or {}
-    password = None
-    if template.get("passwordenabled") and not vm.get("password"):
-        password = new_password(jctx)
-    changes = {"state": "Running", "hostid": host["id"], "lasthostid": host["id"], "podid": host.get("podid")}
-    if password:
-        changes["password"] = password
-    vm = touch(store, vm["id"], **changes)
-    record_event(jctx, "VM.START", f"Starting VM {vm['instancename']}", resource_id=vm["id"],
-                 resource_type="VirtualMachine", account=store.get("account", vm["accountid"]))
-    return vm, password
 
 
 def _stop(jctx, vm: dict) -> dict:
@@ -386,7 +351,7 @@ def start_virtual_machine(ctx):
             last = jctx.store.get("host", current["lasthostid"])
             if _capacity.usable_host(jctx.store, last) and _capacity.fits(jctx.store, last, current):
                 host_id = last["id"]
-        current, password = _start(jctx, current, host_id=host_id,
+        current, password = start_vm(jctx, current, host_id=host_id,
                                    pod_id=jctx.get("podid"), cluster_id=jctx.get("clusterid"))
         return render_vm(jctx, current, password=password)
 

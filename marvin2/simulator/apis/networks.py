@@ -1,50 +1,8 @@
-"""Guest networks: createNetwork, listNetworks, updateNetwork, restartNetwork,
-deleteNetwork, and the internal functions the VM module calls.
+"""Guest networks: createNetwork, listNetworks, updateNetwork, restartNetwork, deleteNetwork.
 
-Internal contract for the VM module (apis/compute.py reaches these through
-apis/_guestnet.py, which calls a function of this module when one of the same
-name exists). All run inside the caller's store transaction, which holds the
-store lock, so concurrent deploys never get the same IP or MAC.
-
-``allocate_nic(ctx, network, vm, *, deviceid, isdefault, requested_ip=None, requested_mac=None) -> dict``
-    Reserve a guest NIC (a ``nic`` row) of ``vm`` in ``network``: a free IP of
-    the network's range (isolated / VPC tier: the CIDR minus the gateway;
-    shared: its guest IP ranges; L2: no IP) chosen at random like a real server,
-    and a MAC ``02:00:xx:xx:xx:xx`` unique in the cloud. A Basic zone's network
-    gives no address until the VM starts (see ``prepare_nic``) unless the VM
-    runs already or an address is requested. Row fields: ``id, networkid,
-    virtualmachineid, ipaddress, macaddress, gateway, netmask, isdefault,
-    deviceid, broadcasturi, isolationuri, type, traffictype, accountid,
-    domainid`` (+ ``vlanid``, ``podid``: the guest range and pod of the
-    address). Errors: 431 ``Invalid specified IPv4 address <ip>`` / ``Mac
-    address is not valid: <mac>``; 533 ``Unable to acquire Guest IP address for
-    network Ntwk[...]`` (range used up, requested IP taken or outside the range).
-``prepare_nic(ctx, nic, network, host) -> dict``
-    Call for each NIC when its VM starts on ``host``, after ``implement_network``.
-    Basic zones: the NIC gets an address of a guest range of the host's pod
-    (kept across stop/start in that pod, replaced on a pod change) and the pod
-    gets its virtual router; 533 ``Unable to create a deployment for VM instance
-    {...}`` when the pod's ranges are used up. Other networks: no change.
-``release_nic(store, nic)``: give the IP and MAC back (``nic`` row or id).
-``implement_network(ctx, network) -> dict``
-    Call when a VM starts on the network, whatever its state (it does only
-    what is missing). Allocated -> Implemented: guest VLAN, source-NAT public
-    IP (isolated, not VPC; an IP acquired earlier on the network is reused) and
-    the virtual router record; shared networks (Setup) and VPC tiers get their
-    router / router NIC; a Basic zone's network a router in each pod with
-    running VMs. Returns the network row. May raise 533 (no public IP or guest
-    VLAN left).
-``default_network(ctx, zone, owner) -> dict``
-    deployVirtualMachine without networkids: Basic zone -> the zone's guest
-    network (431 ``Unable to find network with trafficType Guest in zone <id>``
-    without one); advanced -> the owner's only isolated source-NAT network, or a
-    new ``<account>-network`` from the Required offering (431 when the owner
-    has several).
-``create_isolated_network(ctx, zone, owner, offering, name) -> dict``
-``check_network_usable(ctx, network, account)``: 431 gone / 531 not the account's; 431 ``Can't specify
-network Ids in Basic zone`` for a deploy into a Basic zone.
-``render_nic(store, nic) -> dict``: the ``nic`` object of a VM response.
-``nics_of_vm(store, vm_id)``, ``active_vm_nic_count(store, network_id)``.
+The network rules (implementation, usability, default networks, NICs,
+destruction) live in ``services/networks.py`` and ``services/nics.py``; the
+VM services reach them through ``services/guestnet.py``.
 """
 from __future__ import annotations
 

@@ -1,4 +1,19 @@
-"""VMs"""
+"""Virtual machine rows: rendering, lookups with access checks, and the life cycle other commands share.
+
+``start_vm`` (placement, network implementation, Running), ``stop_vm_rows``,
+``destroy_vm_rows``, ``expunge_vm_rows`` are the state changes the VM APIs
+(``apis/compute.py``, ``compute_ops.py``, ``snapshots.py``, ``affinity.py``),
+the expunge sweep (``expunge.py``) and the account hooks use; ``render_vm`` is
+the one ``virtualmachine`` response object.
+
+The ``virtualmachine`` kind (fields other modules may read): ``name``,
+``displayname``, ``instancename``, ``internalid``, ``state``, ``zoneid``,
+``podid``, ``hostid``, ``lasthostid``, ``templateid``, ``isoid``,
+``serviceofferingid``, ``cpunumber``, ``cpuspeed``, ``memory``,
+``accountid``, ``domainid``, ``userid``, ``affinitygroupids``, ``details``,
+``keypairs``, ``group``, ``removed`` (expunged). NICs are ``nic`` rows (see
+``guestnet.py`` / ``nics.py``), volumes ``volume`` rows (``volumes.py``).
+"""
 from __future__ import annotations
 
 import base64
@@ -24,6 +39,7 @@ from marvin2.simulator.services.common import (
     ensure_indexes,
     epoch,
     owner_fields,
+    record_event,
     zone_name,
 )
 
@@ -290,3 +306,33 @@ def stop_account_vms(store, account: dict) -> None:
 
 register_account_cleanup(cleanup_account, rank=CLEANUP_VMS)
 register_account_disable(stop_account_vms, rank=DISABLE_VMS)
+
+
+def start_vm(jctx, vm: dict, *, host_id: str | None = None, pod_id: str | None = None,
+           cluster_id: str | None = None) -> tuple[dict, str | None]:
+    """Place the VM on a host (533/534 when impossible), implement its networks, make it Running."""
+    store = jctx.store
+    if not storage.volumes_of(store, vm["id"]) or not any(v["type"] == "ROOT" for v in storage.volumes_of(store, vm["id"])):
+        raise errors.invalid_value(f"Unable to start VM {vm['name']}: it has no root volume attached")
+    host = _capacity.choose_host(jctx, vm, host_id=host_id, pod_id=pod_id, cluster_id=cluster_id)
+    vm = _capacity.reserve(store, vm, host)
+    for nic in store.find("nic", virtualmachineid=vm["id"]):
+        network = store.get("network", nic["networkid"])
+        if network is not None:
+            # Every start, whatever the network's state: the network module does what is missing
+            # (Allocated -> Implemented, a Setup network's router, a Basic zone NIC's address in the host's pod).
+            network = _guestnet.implement_network(jctx, network)
+            nic = _guestnet.prepare_nic(jctx, nic, network, host)
+            _guestnet.refresh_nic(store, nic, network)
+    storage.mark_started(store, vm)
+    template = store.get("template", vm.get("templateid")) or {}
+    password = None
+    if template.get("passwordenabled") and not vm.get("password"):
+        password = new_password(jctx)
+    changes = {"state": "Running", "hostid": host["id"], "lasthostid": host["id"], "podid": host.get("podid")}
+    if password:
+        changes["password"] = password
+    vm = touch(store, vm["id"], **changes)
+    record_event(jctx, "VM.START", f"Starting VM {vm['instancename']}", resource_id=vm["id"],
+                 resource_type="VirtualMachine", account=store.get("account", vm["accountid"]))
+    return vm, password
