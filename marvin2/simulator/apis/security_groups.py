@@ -5,7 +5,7 @@ Every account has a ``default`` group; it is created the first time a
 security group API (or a VM deploy through ``assign_security_groups``) looks
 at the account, so accounts made by any module get one.
 
-Internal contract for the VM module (security-group zones):
+The VM services use ``services/security_groups.py`` (security-group zones):
 ``assign_security_groups(ctx, vm, owner, *, ids=None, names=None) -> list[dict]``
     Put a VM in the given groups (default: the owner's ``default`` group);
     431 for an unknown group name, 531 for a group of another account.

@@ -7,7 +7,7 @@ VM puts its ROOT volume in ``Destroy``; deleting or expunging makes it
 ``Expunged`` (row kept with ``removed``, as CloudStack keeps removed rows).
 
 The row helpers (``new_root_volume``, ``new_data_volume``, ``volumes_of``,
-``mark_started``, ...) are what the VM module calls; the ``volume`` kind:
+``mark_started``, ...) live in ``services/volumes.py`` (the VM services use them); the ``volume`` kind:
 ``name``, ``type`` (ROOT/DATADISK), ``zoneid``, ``state``, ``size`` (bytes),
 ``diskofferingid``, ``virtualmachineid``, ``deviceid``, ``storageid``,
 ``templateid`` (ROOT), ``accountid``, ``domainid``, ``attached``, ``removed``.

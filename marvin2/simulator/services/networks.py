@@ -56,7 +56,7 @@ from marvin2.simulator.services.accounts import (
     register_account_cleanup,
 )
 from marvin2.simulator.services.capacity import (
-    describe_vm,  # how the compute module names a VM in error texts
+    describe_vm,  # how the VM services name a VM in error texts
 )
 from marvin2.simulator.services.nics import (
     ROUTER_VM,

@@ -319,7 +319,7 @@ def start_vm(jctx, vm: dict, *, host_id: str | None = None, pod_id: str | None =
     for nic in store.find("nic", virtualmachineid=vm["id"]):
         network = store.get("network", nic["networkid"])
         if network is not None:
-            # Every start, whatever the network's state: the network module does what is missing
+            # Every start, whatever the network's state: the network service does what is missing
             # (Allocated -> Implemented, a Setup network's router, a Basic zone NIC's address in the host's pod).
             network = _guestnet.implement_network(jctx, network)
             nic = _guestnet.prepare_nic(jctx, nic, network, host)

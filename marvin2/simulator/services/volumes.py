@@ -12,8 +12,6 @@ from marvin2.simulator.services.common import (
 )
 
 MAX_DATA_VOLUMES = 6          # hypervisor capability of the Simulator hypervisor
-
-
 CDROM_DEVICE_ID = 3           # never handed to a data disk
 
 
