@@ -19,6 +19,7 @@ from marvin2.simulator.declare import (
 )
 from marvin2.simulator.services import common as _common
 from marvin2.simulator.services import netcommon as nc
+from marvin2.simulator.services import vpcs
 from marvin2.simulator.services.networks import (
     adopt_all_seeded_guest_ranges,
     adopt_seeded_guest_ranges,
@@ -228,8 +229,6 @@ def _create_shared(ctx, zone: dict, offering: dict) -> dict:
 
 
 def _create_vpc_tier(ctx, zone: dict, offering: dict, account: dict) -> dict:
-    from marvin2.simulator.services import vpcs as vpcmod
-
     store = ctx.store
     vpc = store.get("vpc", ctx.get("vpcid"))
     nc.check_owned(ctx, vpc, "VPC")
@@ -241,7 +240,7 @@ def _create_vpc_tier(ctx, zone: dict, offering: dict, account: dict) -> dict:
     if not (gateway and netmask):
         raise errors.invalid_value("Gateway/netmask are required when create network for VPC")
     cidr = nc.cidr_of(gateway, netmask)
-    label = vpcmod.vpc_label(vpc)
+    label = vpcs.vpc_label(vpc)
     if not nc.within(cidr, vpc["cidr"]):
         raise errors.invalid_value(f"Network cidr {cidr} is not within vpc {label} cidr")
     for tier in store.find("network", vpcid=vpc["id"]):
@@ -265,7 +264,7 @@ def _create_vpc_tier(ctx, zone: dict, offering: dict, account: dict) -> dict:
         if acl.get("vpcid") not in (None, vpc["id"]):
             raise errors.invalid_value("Network ACL and network should belong to the same VPC")
     else:
-        aclid = vpcmod.default_acl(store, "default_deny")["id"]
+        aclid = vpcs.default_acl(store, "default_deny")["id"]
     return insert_isolated_network(ctx, zone, offering, account, name=ctx.get("name"), displaytext=ctx.get("displaytext"),
                             gateway=gateway, netmask=netmask, vpc=vpc, aclid=aclid)
 
