@@ -1,7 +1,6 @@
-"""Helpers shared by the compute, storage, catalog and project modules.
+"""Helpers every API module and service may use (the lowest service: it imports only the core).
 
-Not an API module (the leading underscore keeps ``apis.load_all`` from
-importing it as one). What lives here:
+What lives here:
 
 - numbering: CloudStack shows internal numbers in names (``i-2-15-VM``,
   ``ROOT-15``) and some error texts; ``next_number`` hands them out;

@@ -1,6 +1,6 @@
-"""Helpers shared by the network API modules (networks, vpc, addresses, rules,
-security groups, offerings): error shapes, CIDR arithmetic, events that name
-their resource, and small renderers.
+"""Helpers shared by the network API modules and network services (networks,
+vpc, addresses, rules, security groups, offerings, routers, NICs): error
+shapes, CIDR arithmetic, events that name their resource, and small renderers.
 
 No API is declared here. Error helpers mirror how a real 4.18 server reports
 each failure:
