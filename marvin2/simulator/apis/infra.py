@@ -53,6 +53,7 @@ from marvin2.simulator.apis import _common
 from marvin2.simulator.apis.netcommon import guest_range_in_use
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ADMIN_ONLY, ADMINS, DOMAIN_ADMINS
+from marvin2.simulator.services import agent_lb
 
 ALLOCATION_STATES = ("Enabled", "Disabled")
 
@@ -340,7 +341,7 @@ def render_host(ctx, row: dict) -> dict:
                islocalstorageactive=False, events="PingTimeout; AgentDisconnected; HostDown; ShutdownRequested; Remove; "
                "StartAgentRebalance; Ping; AgentConnected; ManagementServerDown",
                hostha={"haenable": False, "hastate": "Disabled"}, outofbandmanagement={"enabled": False, "powerstate": "Disabled"},
-               lastpinged=row.get("created"), managementserverid="1", disconnected=row.get("created"))
+               lastpinged=row.get("created"), managementserverid=agent_lb.connected_ms_id(ctx, row), disconnected=row.get("created"))
     return out
 
 

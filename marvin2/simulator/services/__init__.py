@@ -1,0 +1,1 @@
+"""Services: the rules of each API area (API modules read parameters, call these, render)."""
