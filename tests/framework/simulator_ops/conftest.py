@@ -32,3 +32,22 @@ def user(user_account) -> Client:
 @pytest.fixture(scope="module")
 def other_user(admin) -> Client:
     return new_user(admin, "opsother")[1]
+
+
+@pytest.fixture(scope="module")
+def catalog(admin) -> dict:
+    """The seeded zone, offering and template, by their real names."""
+    zone = admin.items("listZones", "zone", name="Sandbox-simulator")[0]
+    small = admin.items("listServiceOfferings", "serviceoffering", name="Small Instance")[0]
+    template = admin.items("listTemplates", "template", templatefilter="featured",
+                           name="CentOS 5.6 (64-bit) no GUI (Simulator)")[0]
+    return {"zone": zone, "small": small, "template": template}
+
+
+@pytest.fixture(scope="module")
+def deploy(catalog):
+    def _deploy(client: Client, **params) -> dict:
+        base = {"zoneid": catalog["zone"]["id"], "serviceofferingid": catalog["small"]["id"],
+                "templateid": catalog["template"]["id"]}
+        return client.job_ok("deployVirtualMachine", **{**base, **params})["virtualmachine"]
+    return _deploy
