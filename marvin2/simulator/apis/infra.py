@@ -53,7 +53,7 @@ from marvin2.simulator.apis import _common
 from marvin2.simulator.apis.netcommon import guest_range_in_use
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ADMIN_ONLY, ADMINS, DOMAIN_ADMINS
-from marvin2.simulator.services import agent_lb
+from marvin2.simulator.services import agent_lb, oobm
 
 ALLOCATION_STATES = ("Enabled", "Disabled")
 
@@ -340,7 +340,7 @@ def render_host(ctx, row: dict) -> dict:
                clustername=_name_of(ctx, "cluster", row.get("clusterid")), clustertype="CloudManaged",
                islocalstorageactive=False, events="PingTimeout; AgentDisconnected; HostDown; ShutdownRequested; Remove; "
                "StartAgentRebalance; Ping; AgentConnected; ManagementServerDown",
-               hostha={"haenable": False, "hastate": "Disabled"}, outofbandmanagement={"enabled": False, "powerstate": "Disabled"},
+               hostha={"haenable": False, "hastate": "Disabled"}, outofbandmanagement=oobm.for_host(ctx, row),
                lastpinged=row.get("created"), managementserverid=agent_lb.connected_ms_id(ctx, row), disconnected=row.get("created"))
     return out
 
