@@ -1,11 +1,13 @@
 """User data: registerUserData, listUserData, deleteUserData, linkUserDataToTemplate (rules in services/userdata.py).
 
-Deploy's ``userdataid`` and resetUserDataForVirtualMachine live with the VM APIs and are not wired here."""
+Also resetUserDataForVirtualMachine (a stopped VM's user data from given/registered/template-linked user data).
+Deploy's ``userdataid`` lives in the VM APIs (compute.py) and is not wired here."""
 from __future__ import annotations
 
 from marvin2.simulator import errors
 from marvin2.simulator.apis._common import list_owned, owner_fields, owner_for_create, record_event
 from marvin2.simulator.apis.catalog import render_template
+from marvin2.simulator.apis.compute import get_vm, render_vm
 from marvin2.simulator.context import SUCCESS
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
 from marvin2.simulator.services import userdata
@@ -82,3 +84,25 @@ def link_user_data_to_template(ctx):
     out.update(userdataid=linked, userdataname=data["name"] if data else None, userdatapolicy=policy,
                userdataparams=data.get("params") if data else None)
     return out
+
+
+@api("resetUserDataForVirtualMachine", response="virtualmachine",
+     description="Replaces a stopped VM's user data (given, registered, or its template's linked user data).",
+     params=[P("id", "the VM", entity=""), P("userdata", "base64 user data"),
+             P("userdataid", "registered user data", entity="userdata"), P("userdatadetails", "user data variables"),
+             *_OWNER])
+def reset_user_data_for_virtual_machine(ctx):
+    vm = get_vm(ctx, ctx.get("id"))
+    if vm["state"] != "Stopped":
+        raise errors.invalid_value(f"VM {vm['instancename']} should be stopped to do UserData reset")
+    data_id = ctx.get("userdataid")
+    if data_id:
+        ctx.check_access(ctx.store.get("userdata", data_id), "user data")
+    template = ctx.store.get("template", vm.get("templateid"))
+    text = userdata.finalize_userdata(ctx.store, ctx.get("userdata"), data_id, template)
+    if text is not None:
+        text = userdata.validate_userdata(text, _max_length(ctx))
+    details = ctx.get("userdatadetails")
+    row = ctx.store.update("virtualmachine", vm["id"], userdata=text, userdataid=data_id,
+                           userdatadetails=str(details) if details else None)
+    return render_vm(ctx, row, userdata=True)

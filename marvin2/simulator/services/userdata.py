@@ -85,3 +85,60 @@ def link_to_template(store, template_id: str | None, iso_id: str | None, userdat
     if row is None or row.get("removed"):
         raise errors.invalid_value(f"unable to find template/ISO with id {template_id or iso_id}")
     return row, (wanted if userdata_id else None)
+
+
+# --- a VM's user data from its template's link (UserVmManagerImpl.finalizeUserData) --------------------
+
+_TYPES = (("#cloud-config", "text/cloud-config"), ("#!", "text/x-shellscript"),
+          ("#cloud-boothook", "text/cloud-boothook"), ("#include", "text/x-include-url"))
+
+
+def _content_type(text: str) -> str:
+    """CloudInitUserDataProvider's format detection from the first header line."""
+    header = next((line for line in text.split("\n")
+                   if (line.startswith("#") and not line.startswith("##")) or line.startswith("Content-Type:")), None)
+    if header is None:
+        raise errors.internal_error("Failed to detect the user data format type as it does not contain a header")
+    for prefix, content_type in _TYPES:
+        if header.lower() == prefix or (prefix in ("#!", "#include") and header.startswith(prefix)):
+            return content_type
+    raise errors.internal_error(f"Cannot recognise the user data format type from the header line: {header}.Supported "
+                                f"types are: cloud-config, bash script, cloud-boothook, include file or MIME")
+
+
+def append_userdata(first_b64: str, second_b64: str) -> str:
+    """The APPEND policy: both user data as one multipart/mixed MIME message (base64), one part per content
+    type (same-type contents joined by a newline). Same structure as the cloud-init provider's, not byte-equal."""
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    parts: dict[str, list[str]] = {}
+    for encoded in (first_b64, second_b64):
+        text = base64.b64decode(encoded).decode("utf-8", errors="replace")
+        parts.setdefault(_content_type(text), []).append(text)
+    message = MIMEMultipart("mixed")
+    for content_type, texts in parts.items():
+        message.attach(MIMEText("\n".join(texts), content_type.split("/", 1)[1], "utf-8"))
+    return base64.b64encode(message.as_bytes()).decode("ascii")
+
+
+def finalize_userdata(store, userdata: str | None, userdata_id: str | None, template: dict | None) -> str | None:
+    """The user data a VM gets from the given user data, a registered one and its template's linked one."""
+    linked_id = (template or {}).get("userdataid")
+    if not userdata and not userdata_id and not linked_id:
+        return None
+    if userdata_id and userdata:
+        raise errors.invalid_value("Both userdata and userdata ID inputs are not allowed, please provide only one")
+    given = store.get("userdata", userdata_id)["userdata"] if userdata_id else userdata
+    if not linked_id:
+        return given
+    linked = store.get("userdata", linked_id)
+    policy = template.get("userdatapolicy") or "ALLOWOVERRIDE"
+    if policy == "DENYOVERRIDE" and given:
+        raise errors.internal_error(f"UserData input is not allowed here since template {template['name']} is "
+                                    f"configured to deny any userdata")
+    if linked is None and (policy == "APPEND" or not given):
+        raise errors.internal_error(f"UserData linked to the template {template['name']} is not found")
+    if policy == "APPEND":
+        return append_userdata(linked["userdata"], given) if given else linked["userdata"]
+    return given or linked["userdata"]

@@ -74,3 +74,50 @@ def test_link_errors(user, admin, catalog, own_template):
     assert "UserDataOverridePolicy.SOMETIMES" in user.error("linkUserDataToTemplate", 431, templateid=own_template["id"],
                                                             userdataid=data["id"], userdatapolicy="sometimes")
     assert user.error("linkUserDataToTemplate", 531, templateid=catalog["template"]["id"], userdataid=data["id"])
+
+
+CONFIG = base64.b64encode(b"#cloud-config\npackages: [nginx]\n").decode()
+
+
+@pytest.fixture(scope="module")
+def stopped_vm(user, deploy):
+    vm = deploy(user)
+    assert "should be stopped" in user.error("resetUserDataForVirtualMachine", 431, id=vm["id"], userdata=SCRIPT)
+    user.job_ok("stopVirtualMachine", id=vm["id"])
+    return vm
+
+
+def _vm_userdata(client, vm_id) -> str:
+    return client.ok("getVirtualMachineUserData", virtualmachineid=vm_id)["virtualmachineuserdata"]["userdata"]
+
+
+def test_reset_user_data(user, stopped_vm):
+    vm = user.ok("resetUserDataForVirtualMachine", id=stopped_vm["id"], userdata=CONFIG)["virtualmachine"]
+    assert vm["userdata"] == CONFIG and _vm_userdata(user, vm["id"]) == CONFIG
+    data = user.ok("registerUserData", name="for-reset", userdata="I2Nsb3VkLWNvbmZpZwpydW5jbWQ6IFtscF0K")["userdata"]
+    vm = user.ok("resetUserDataForVirtualMachine", id=stopped_vm["id"], userdataid=data["id"])["virtualmachine"]
+    assert (vm["userdataid"], _vm_userdata(user, vm["id"])) == (data["id"], data["userdata"])
+    assert user.error("resetUserDataForVirtualMachine", 431, id=stopped_vm["id"], userdata=CONFIG,
+                      userdataid=data["id"]) == "Both userdata and userdata ID inputs are not allowed, please provide only one"
+
+
+def test_reset_follows_the_template_policy(admin, user, stopped_vm):
+    linked = admin.ok("registerUserData", name="tpl-script", userdata=SCRIPT)["userdata"]
+    template = stopped_vm["templateid"]
+    try:
+        admin.ok("linkUserDataToTemplate", templateid=template, userdataid=linked["id"], userdatapolicy="DENYOVERRIDE")
+        assert "configured to deny any userdata" in user.error("resetUserDataForVirtualMachine", 530,
+                                                               id=stopped_vm["id"], userdata=CONFIG)
+        user.ok("resetUserDataForVirtualMachine", id=stopped_vm["id"])
+        assert _vm_userdata(user, stopped_vm["id"]) == SCRIPT                 # the template's own
+
+        admin.ok("linkUserDataToTemplate", templateid=template, userdataid=linked["id"], userdatapolicy="APPEND")
+        user.ok("resetUserDataForVirtualMachine", id=stopped_vm["id"], userdata=CONFIG)
+        merged = base64.b64decode(_vm_userdata(user, stopped_vm["id"])).decode()
+        assert "multipart/mixed" in merged and "text/x-shellscript" in merged and "text/cloud-config" in merged
+        assert "does not contain a header" in user.error(
+            "resetUserDataForVirtualMachine", 530, id=stopped_vm["id"], userdata=base64.b64encode(b"plain").decode())
+        assert "Cannot recognise the user data format type from the header line: #weird" in user.error(
+            "resetUserDataForVirtualMachine", 530, id=stopped_vm["id"], userdata=base64.b64encode(b"#weird\n").decode())
+    finally:
+        admin.ok("linkUserDataToTemplate", templateid=template)
