@@ -34,7 +34,7 @@ def _raw(ctx, name: str) -> str:
 
 def _render(ctx, row: dict) -> dict:
     out = {k: row.get(k) for k in _FIELDS}
-    out["rawusage"] = usage._display(row["rawusage"])
+    out["rawusage"] = usage.display_hours(row["rawusage"])
     out.update(owner_fields(ctx, row))
     return out
 

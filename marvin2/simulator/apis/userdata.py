@@ -5,7 +5,12 @@ Deploy's ``userdataid`` lives in the VM APIs (compute.py) and is not wired here.
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis._common import list_owned, owner_fields, owner_for_create, record_event
+from marvin2.simulator.apis._common import (
+    list_owned,
+    owner_fields,
+    owner_for_create,
+    record_event,
+)
 from marvin2.simulator.apis.catalog import render_template
 from marvin2.simulator.apis.compute import get_vm, render_vm
 from marvin2.simulator.context import SUCCESS
@@ -70,9 +75,10 @@ def delete_user_data(ctx):
 def link_user_data_to_template(ctx):
     row, policy = userdata.link_to_template(ctx.store, ctx.get("templateid"), ctx.get("isoid"), ctx.get("userdataid"),
                                             ctx.get("userdatapolicy"))
-    if row.get("accountid") is None or not ctx.can_access(row):
-        if not (ctx.caller and ctx.caller.is_root_admin):
-            raise errors.permission_denied(f"Account {ctx.caller.account['name']} does not have permission to "
+    # checkAccess(OperateEntry) on the template: its owner (or whoever may act for it), or the root admin.
+    owned = row.get("accountid") is not None and ctx.can_access(row)
+    if not owned and not (ctx.caller and ctx.caller.is_root_admin):
+        raise errors.permission_denied(f"Account {ctx.caller.account['name']} does not have permission to "
                                            f"operate with resource {row['id']}")
     linked = ctx.get("userdataid")
     if linked:

@@ -56,7 +56,7 @@ def _int_setting(config, name: str, fallback: int) -> int:
 
 def _root(store, config):
     """The root CA's (key, certificate), made on first use (CN from ca.plugin.root.issuer.dn)."""
-    x509, hashes, serialization, rsa, NameOID = _crypto()
+    x509, hashes, serialization, rsa, _ = _crypto()
     key_pem, cert_pem = store.get_meta(_CA_KEY), store.get_meta(_CA_CERT)
     if key_pem and cert_pem:
         return (serialization.load_pem_private_key(key_pem.encode(), password=None),

@@ -213,14 +213,14 @@ def generate(store, config, now: float) -> int:
                 continue
             hours = seconds / 3600.0
             fields = {k: v for k, v in source.items() if k != "intervals" and v is not None}
-            store.insert("usagerecord", {**fields, "rawusage": hours, "usage": f"{_display(hours)} Hrs",
+            store.insert("usagerecord", {**fields, "rawusage": hours, "usage": f"{display_hours(hours)} Hrs",
                                          "startdate": _fmt(lo), "enddate": _fmt(hi - 1), "start_ts": lo, "end_ts": hi})
             written += 1
     store.set_meta(_LAST_END, now)
     return written
 
 
-def _display(hours: float) -> str:
+def display_hours(hours: float) -> str:
     """DecimalFormat("#.######")."""
     text = f"{hours:.6f}".rstrip("0").rstrip(".")
     return text or "0"

@@ -2,12 +2,10 @@
 verifiable against the CA, host certificates provisioned, serials revoked; CAManagerImpl's errors."""
 from __future__ import annotations
 
-import pytest
-
-x509 = pytest.importorskip("cryptography.x509", reason="the simulator's CA needs the optional cryptography package")
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
-from cryptography.x509.oid import NameOID  # noqa: E402
+from cryptography import x509  # a test dependency (pyproject [test]); the simulator itself does not need it
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import NameOID
 
 
 def _ca(admin):
