@@ -1,8 +1,9 @@
 """The CA framework: the root provider, its CA certificate, certificates issued for names or a CSR and
-verifiable against the CA, host certificates provisioned, serials revoked; CAManagerImpl's errors."""
+verifiable against the CA, host certificates provisioned, serials revoked; CAManagerImpl's errors.
+``cryptography`` is a test dependency (pyproject [test]); the simulator itself does not need it."""
 from __future__ import annotations
 
-from cryptography import x509  # a test dependency (pyproject [test]); the simulator itself does not need it
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
