@@ -4,6 +4,8 @@ from __future__ import annotations
 from marvin2.simulator import errors
 from marvin2.simulator.services.common import (
     epoch,
+    owner_fields,
+    zone_name,
 )
 
 DOWNLOAD_SECONDS = {"instant": 0.05, "fast": 0.3, "realistic": 8.0}   # a register answer is never ready
@@ -80,3 +82,49 @@ def can_use_template(ctx, row: dict, account: dict) -> bool:
         return True
     return (bool(row.get("ispublic")) or bool(row.get("isfeatured")) or row.get("accountid") == account["id"]
             or shared_with(row, account["id"]) or ctx.can_access(row))
+
+
+def download_status(row: dict, percent: int) -> str:
+    if percent >= 100:
+        return "Successfully Installed" if is_iso(row) else "Download Complete"
+    if percent >= 95:
+        return "Installing ISO" if is_iso(row) else "Installing Template"
+    if percent == 0:
+        return "Allocated" if not row.get("url") else f"{percent}% Downloaded"
+    return f"{percent}% Downloaded"
+
+
+def render_template(ctx, row: dict, zone_id: str | None) -> dict:
+    percent = zone_progress(row, zone_id, ctx.sim.profile) if zone_id else 100
+    if percent is None:
+        percent = 0
+    ostype = ctx.store.get("ostype", row.get("ostypeid")) if row.get("ostypeid") else None
+    out = {
+        "id": row["id"], "name": row["name"], "displaytext": row.get("displaytext"), "ispublic": bool(row.get("ispublic")),
+        "created": row.get("created"), "isready": percent >= 100, "passwordenabled": bool(row.get("passwordenabled")),
+        "format": row.get("format"), "isfeatured": bool(row.get("isfeatured")), "crossZones": bool(row.get("crossZones")),
+        "ostypeid": row.get("ostypeid"), "ostypename": ostype["description"] if ostype else None,
+        "accountid": row.get("accountid"), "zoneid": zone_id, "zonename": zone_name(ctx.store, zone_id),
+        "status": download_status(row, percent), "size": row.get("size") if percent >= 100 else None,
+        "physicalsize": row.get("size") if percent >= 100 else None,
+        "templatetype": row.get("templatetype"), "hypervisor": row.get("hypervisor"),
+        "isextractable": bool(row.get("isextractable")), "checksum": row.get("checksum"),
+        "sshkeyenabled": bool(row.get("sshkeyenabled")), "isdynamicallyscalable": bool(row.get("isdynamicallyscalable")),
+        "bootable": row.get("bootable", True), "directdownload": bool(row.get("directdownload")),
+        "deployasis": bool(row.get("deployasis")), "requireshvm": bool(row.get("requireshvm", True)),
+        "templatetag": row.get("templatetag"), "sourcetemplateid": row.get("sourcetemplateid"),
+        "url": row.get("url"), "details": row.get("details") or None, "bits": row.get("bits", 64),
+        "hasannotations": False, "tags": ctx.tags_for(row["id"]),
+        "downloaddetails": [{"datastore": _image_store_name(ctx, zone_id), "downloadPercent": str(percent),
+                             "downloadState": "DOWNLOADED" if percent >= 100 else "DOWNLOAD_IN_PROGRESS"}] if zone_id else None,
+    }
+    if is_iso(row):
+        for key in ("passwordenabled", "format", "hypervisor", "templatetype", "requireshvm", "deployasis"):
+            out.pop(key, None)
+    out.update(owner_fields(ctx, row))
+    return out
+
+
+def _image_store_name(ctx, zone_id: str | None) -> str | None:
+    store_row = ctx.store.find_one("imagestore", zoneid=zone_id) if zone_id else None
+    return store_row["name"] if store_row else None

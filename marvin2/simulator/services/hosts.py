@@ -1,6 +1,7 @@
 """Hosts as the APIs render them (listHosts, findHostsForMigration ...)."""
 from __future__ import annotations
 
+from marvin2.simulator.services import agent_lb, oobm
 from marvin2.simulator.services.common import name_of, zone_name
 
 
@@ -12,6 +13,6 @@ def render_host(ctx, row: dict) -> dict:
                clustername=name_of(ctx.store, "cluster", row.get("clusterid")), clustertype="CloudManaged",
                islocalstorageactive=False, events="PingTimeout; AgentDisconnected; HostDown; ShutdownRequested; Remove; "
                "StartAgentRebalance; Ping; AgentConnected; ManagementServerDown",
-               hostha={"haenable": False, "hastate": "Disabled"}, outofbandmanagement={"enabled": False, "powerstate": "Disabled"},
-               lastpinged=row.get("created"), managementserverid="1", disconnected=row.get("created"))
+               hostha={"haenable": False, "hastate": "Disabled"}, outofbandmanagement=oobm.for_host(ctx, row),
+               lastpinged=row.get("created"), managementserverid=agent_lb.connected_ms_id(ctx, row), disconnected=row.get("created"))
     return out
