@@ -17,14 +17,11 @@ from typing import Any, Callable
 from marvin2 import wire
 from marvin2.simulator import errors
 from marvin2.simulator.declare import ADMIN, DOMAIN_ADMIN, RESOURCE_ADMIN, USER, Api
+# The list machinery lives below the context (listing never imports this module); ListResult and
+# domain_in_subtree are re-exported here because handlers import them from the context.
+from marvin2.simulator.listing import ListResult, domain_in_subtree, list_rows, paginate
 
-# --- handler results ---------------------------------------------------------------------
-
-
-@dataclass
-class ListResult:
-    items: list[dict]
-    count: int
+# --- handler results (and ListResult, from listing) -------------------------------------------
 
 
 @dataclass
@@ -101,10 +98,6 @@ class Caller:
 
     def __repr__(self) -> str:
         return f"Caller(user={self.user.get('username')!r}, account={self.account.get('name')!r}, role={self.role_type})"
-
-
-def domain_in_subtree(domain: dict, ancestor: dict) -> bool:
-    return domain["path"] == ancestor["path"] or domain["path"].startswith(ancestor["path"] + "/")
 
 
 # --- the context ---------------------------------------------------------------------------
@@ -203,13 +196,9 @@ class Context:
     # --- lists ---------------------------------------------------------------------------
 
     def list(self, kind: str, render: Callable[[dict], dict], **options: Any) -> ListResult:
-        from marvin2.simulator.listing import list_rows
-
         return list_rows(self, kind, render, **options)
 
     def paginate(self, items: list) -> ListResult:
-        from marvin2.simulator.listing import paginate
-
         return paginate(self, items)
 
     # --- events, jobs, tags ------------------------------------------------------------

@@ -13,15 +13,29 @@ paginates. Removed rows (``removed`` set) are never listed.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from marvin2.simulator import errors
-from marvin2.simulator.context import Context, ListResult, domain_in_subtree
+
+# ``ctx`` below is the request's ``context.Context``; this module does not import it (the context imports this
+# module for ``ctx.list`` / ``ctx.paginate``, and imports go one way).
+
+
+@dataclass
+class ListResult:
+    """A list answer: ``{"count": count, "<response>": items}``."""
+    items: list[dict]
+    count: int
+
+
+def domain_in_subtree(domain: dict, ancestor: dict) -> bool:
+    return domain["path"] == ancestor["path"] or domain["path"].startswith(ancestor["path"] + "/")
 
 MAX_PAGE_SIZE_DEFAULT = 500
 
 
-def list_rows(ctx: Context, kind: str, render: Callable[[dict], dict], *, filters: dict[str, str] | None = None,
+def list_rows(ctx, kind: str, render: Callable[[dict], dict], *, filters: dict[str, str] | None = None,
               match: Callable[[dict], bool] | None = None, keyword_fields: tuple[str, ...] = ("name", "displaytext"),
               owned: bool | None = None, rows: list[dict] | None = None, resource_type: str | None = None) -> ListResult:
     """List ``kind`` rows visible to the caller; see the module docstring."""
@@ -61,7 +75,7 @@ def list_rows(ctx: Context, kind: str, render: Callable[[dict], dict], *, filter
     return ListResult([render(r) for r in page.items], page.count)
 
 
-def page_window(ctx: Context) -> tuple[int, int | None]:
+def page_window(ctx) -> tuple[int, int | None]:
     """``(offset, limit)`` from ``page``/``pagesize``; limit None = unlimited. Raises the real 431s."""
     page, pagesize = ctx.get("page"), ctx.get("pagesize")
     max_size = int(ctx.config("default.page.size", MAX_PAGE_SIZE_DEFAULT) or MAX_PAGE_SIZE_DEFAULT)
@@ -82,13 +96,13 @@ def page_window(ctx: Context) -> tuple[int, int | None]:
     return (page - 1) * pagesize, pagesize
 
 
-def paginate(ctx: Context, items: list) -> ListResult:
+def paginate(ctx, items: list) -> ListResult:
     offset, limit = page_window(ctx)
     window = items[offset:] if limit is None else items[offset:offset + limit]
     return ListResult(window, len(items))
 
 
-def owner_filter(ctx: Context) -> Callable[[dict], bool]:
+def owner_filter(ctx) -> Callable[[dict], bool]:
     """Which owned rows a list shows, as a real server scopes them.
 
     - user: its own account only (``listall`` changes nothing);

@@ -12,12 +12,20 @@ real server.
 from __future__ import annotations
 
 from marvin2.simulator import errors, ipalloc
-from marvin2.simulator.apis import netcommon as nc
-from marvin2.simulator.apis.network_offerings import offering_has
-from marvin2.simulator.apis.networks import check_network_usable, source_nat_ip
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
-from marvin2.simulator.tagging import delete_tags_of, register_taggable
+from marvin2.simulator.services import netcommon as nc
+from marvin2.simulator.services import rules
+from marvin2.simulator.services.addresses import (
+    ip_label,
+    owned_ip,
+    release_address,
+    user_vm,
+    vm_nic_in,
+)
+from marvin2.simulator.services.networks import check_network_usable, source_nat_ip
+from marvin2.simulator.services.offerings import offering_has
+from marvin2.simulator.tagging import register_taggable
 
 register_taggable("PublicIpAddress", "publicipaddress")
 
@@ -34,11 +42,6 @@ declare_object("ipaddress", {
     "virtualmachinedisplayname": "static NAT VM display name", "vmipaddress": "the VM IP it is NATed to",
     "vpcid": "VPC id", "vpcname": "VPC name", "tags": ("list", "resource tags"), "fordisplay": ("boolean", "shown to users"),
 })
-
-
-def ip_label(ip: dict) -> str:
-    """How a real server prints an address in messages (``Ip[1.2.3.4-zone]``)."""
-    return f"Ip[{ip['ipaddress']}-{ip.get('zoneid')}]"
 
 
 def render_ip(ctx, row: dict) -> dict:
@@ -59,15 +62,6 @@ def render_ip(ctx, row: dict) -> dict:
                virtualmachinename=vm.get("name") if vm else None,
                virtualmachinedisplayname=(vm.get("displayname") or vm.get("name")) if vm else None)
     return out
-
-
-def owned_ip(ctx, ip_id: str) -> dict:
-    """An allocated address the caller may act on (431 if free, 531 if someone else's)."""
-    ip = ctx.store.get("publicipaddress", ip_id)
-    if ip.get("state") == "Free" or not ip.get("accountid"):
-        raise errors.invalid_value(f"Unable to find allocated public IP address with id {ip_id}")
-    nc.check_owned(ctx, ip, "PublicIpAddress")
-    return ip
 
 
 # --- associate / disassociate ------------------------------------------------------------------
@@ -169,15 +163,6 @@ def associate_ip_address(ctx):
     return Job(run, entity_id=ip["id"], instance_id=ip["id"], on_failure=failed)
 
 
-def release_address(ctx, ip: dict) -> None:
-    """Remove an address's rules and static NAT, then give it back (disassociate, deleteVPC ...)."""
-    from marvin2.simulator.apis import rules  # late import: rules imports this module
-
-    rules.remove_rules_of_ip(ctx.store, ip["id"])
-    delete_tags_of(ctx.store, ip["id"])
-    ipalloc.release(ctx.store, ip["id"])
-
-
 def _address_id(ctx) -> str:
     """disassociateIpAddress names the address by id or (4.19+) by the address itself, never both."""
     if ctx.has("id") and ctx.has("ipaddress"):
@@ -271,19 +256,6 @@ def list_public_ip_addresses(ctx):
 # --- static NAT ---------------------------------------------------------------------------------------
 
 
-def vm_nic_in(store, vm_id: str, network_id: str) -> dict | None:
-    return store.find_one("nic", virtualmachineid=vm_id, networkid=network_id)
-
-
-def user_vm(ctx, vm_id: str) -> dict:
-    """A user VM the caller may act on (431 when gone, 531 when someone else's)."""
-    vm = ctx.store.get("virtualmachine", vm_id)
-    if vm is None or vm.get("removed") or vm.get("state") in ("Expunging", "Expunged"):
-        raise errors.invalid_value(f"Unable to find virtual machine by id {vm_id}")
-    nc.check_owned(ctx, vm, "VirtualMachine")
-    return vm
-
-
 @api("enableStaticNat", response="success", related="disableStaticNat",
      description="Maps a public IP address one-to-one to a VM of the address's network.",
      params=[P("ipaddressid", "the public IP address", entity="publicipaddress"),
@@ -311,8 +283,6 @@ def enable_static_nat(ctx):
         raise errors.permission_denied(f"Account of the vm {vm['id']} doesn't match the account of the ip {ip['id']}")
     if ip.get("issourcenat"):
         raise errors.invalid_value(f"Can't enable static, ip address {ip_label(ip)} is a sourceNat ip address")
-    from marvin2.simulator.apis import rules
-
     if not ip.get("isstaticnat"):
         if rules.active_rules(store, "portforwardingrule", ipaddressid=ip["id"]):
             raise nc.conflict(f"Failed to enable static nat for the ip address {ip_label(ip)} as it already has "
@@ -347,8 +317,6 @@ def disable_static_nat(ctx):
             raise nc.job_invalid("Specified IP address id is not associated with any vm Id")
         changes = {"isstaticnat": False, "virtualmachineid": None, "vmipaddress": None}
         if current.get("vpcid") and not current.get("issourcenat"):
-            from marvin2.simulator.apis import rules
-
             if not rules.active_rules(jctx.store, "firewallrule", ipaddressid=current["id"]):
                 changes["associatednetworkid"] = None
         current = jctx.store.update("publicipaddress", ip["id"], **changes)

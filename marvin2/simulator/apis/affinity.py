@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis._common import (
+from marvin2.simulator.services.common import (
     apply_command_classes,
     check_owned,
     list_owned,
@@ -116,8 +116,8 @@ def delete_affinity_group(ctx):
              P("affinitygroupids", "the new groups (empty list: none)"),
              P("affinitygroupnames", "the new groups by name")])
 def update_vm_affinity_group(ctx):
-    from marvin2.simulator.apis.compute import (
-        _affinity_groups,
+    from marvin2.simulator.services.vms import (
+        affinity_groups_for as _affinity_groups,
         get_vm,
         render_vm,
         touch,

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis import _capacity
-from marvin2.simulator.apis._common import MIB
+from marvin2.simulator.services import capacity as _capacity
+from marvin2.simulator.services.common import MIB
 from marvin2.simulator.context import ListResult
 from marvin2.simulator.declare import ADMINS, PAGING, P, api, declare_object
 from marvin2.simulator.listing import page_window

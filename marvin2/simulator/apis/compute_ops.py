@@ -5,30 +5,32 @@ from __future__ import annotations
 import base64
 
 from marvin2.simulator import errors, limits
-from marvin2.simulator.apis import _capacity, _guestnet, _rsa
-from marvin2.simulator.apis._common import (
-    apply_command_classes,
-    lower_details,
-    record_event,
-)
-from marvin2.simulator.apis.catalog import (
+from marvin2.simulator.context import Job
+from marvin2.simulator.declare import ADMINS, P, api, declare_object
+from marvin2.simulator.services import capacity as _capacity
+from marvin2.simulator.services import guestnet as _guestnet
+from marvin2.simulator.services import keys as _rsa
+from marvin2.simulator.services.catalog import (
     can_use_template,
     is_iso,
     offering_for_vm,
     template_ready_in,
 )
-from marvin2.simulator.apis.compute import (
+from marvin2.simulator.services.common import (
+    apply_command_classes,
+    lower_details,
+    record_event,
+)
+from marvin2.simulator.services.vms import (
     HOSTNAME,
-    _new_password,
-    _true,
     check_userdata,
     extraconfig_details,
     get_vm,
+    new_password,
     render_vm,
+    setting_true,
     touch,
 )
-from marvin2.simulator.context import Job
-from marvin2.simulator.declare import ADMINS, P, api, declare_object
 
 # --- offerings: scale (running or stopped) and change (stopped only) -----------------------------------
 
@@ -109,7 +111,7 @@ def scale_virtual_machine(ctx):
         store = jctx.store
         current = store.get("virtualmachine", vm["id"])
         if current["state"] == "Running":
-            if not _true(jctx, "enable.dynamic.scale.vm", zone=current["zoneid"]):
+            if not setting_true(jctx, "enable.dynamic.scale.vm", zone=current["zoneid"]):
                 raise errors.invalid_value("Dynamic scaling of running VMs is not enabled: set the global setting "
                                            "enable.dynamic.scale.vm to true")
             if not current.get("isdynamicallyscalable") or not offering.get("dynamicscalingenabled", True):
@@ -150,7 +152,7 @@ def reset_password_for_virtual_machine(ctx):
             raise errors.invalid_value("Fail to reset password for the virtual machine, the template is not password enabled")
         if current["state"] != "Stopped":
             raise errors.invalid_value(f"Vm {_capacity.describe_vm(current)} should be stopped to do password reset")
-        password = _new_password(jctx)
+        password = new_password(jctx)
         current = touch(store, current["id"], password=password)
         record_event(jctx, "VM.RESETPASSWORD", f"Resetting the password of VM {current['instancename']}",
                      resource_id=current["id"], resource_type="VirtualMachine")
@@ -450,13 +452,13 @@ def get_virtual_machine_user_data(ctx):
              P("keypairs", "key pair names"), P("account"), P("domainid"),
              P("projectid", entity="project")])
 def reset_ssh_key_for_virtual_machine(ctx):
-    from marvin2.simulator.apis.compute import _keypairs
+    from marvin2.simulator.services.vms import keypairs_for
 
     vm = get_vm(ctx, ctx.get("id"))
     owner = ctx.store.get("account", vm["accountid"])
     if not ctx.has("keypair") and not ctx.has("keypairs"):
         raise errors.invalid_value("'keypair' or 'keyPairs' must be specified")
-    pairs = _keypairs(ctx, owner)
+    pairs = keypairs_for(ctx, owner)
 
     def run(jctx):
         store = jctx.store
@@ -464,7 +466,7 @@ def reset_ssh_key_for_virtual_machine(ctx):
         if current["state"] != "Stopped":
             raise errors.invalid_value(f"Vm {_capacity.describe_vm(current)} should be stopped to do SSH Key reset")
         template = store.get("template", current.get("templateid")) or {}
-        password = _new_password(jctx) if template.get("passwordenabled") else None
+        password = new_password(jctx) if template.get("passwordenabled") else None
         changes = {"keypairs": ",".join(p["name"] for p in pairs), "publickeys": [p["publickey"] for p in pairs]}
         if password:
             changes["password"] = password
@@ -481,8 +483,8 @@ def reset_ssh_key_for_virtual_machine(ctx):
      params=[P("virtualmachineid", "the VM", entity="virtualmachine"), P("keyword"),
              P("page"), P("pagesize")])
 def find_hosts_for_migration(ctx):
-    from marvin2.simulator.apis.infra import render_host
     from marvin2.simulator.context import ListResult
+    from marvin2.simulator.services.hosts import render_host
 
     store = ctx.store
     vm = get_vm(ctx, ctx.get("virtualmachineid"))

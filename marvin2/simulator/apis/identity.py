@@ -114,7 +114,7 @@ def get_user_keys(ctx):
 # =====================================================================================
 
 from marvin2.simulator import limits, tagging
-from marvin2.simulator.apis._common import PROJECT_ACCOUNT_TYPE, account_number
+from marvin2.simulator.services.common import PROJECT_ACCOUNT_TYPE, account_number
 from marvin2.simulator.context import (
     ACCOUNT_TYPE_ADMIN,
     ROLE_TYPE_BY_ACCOUNT_TYPE,
@@ -134,6 +134,7 @@ from marvin2.simulator.declare import (
     USER,
 )
 from marvin2.simulator.declare import declare_object as _declare
+from marvin2.simulator.services.accounts import ACCOUNT_CLEANUP_HOOKS, ACCOUNT_DISABLE_HOOKS
 from marvin2.simulator.validation import map_as_dict
 
 # account/domain response prefix -> resource type (the vmlimit/vmtotal/vmavailable triplets)
@@ -141,21 +142,6 @@ LIMIT_FIELDS = {"vm": "user_vm", "ip": "public_ip", "volume": "volume", "snapsho
                 "project": "project", "network": "network", "vpc": "vpc", "cpu": "cpu", "memory": "memory",
                 "primarystorage": "primary_storage", "secondarystorage": "secondary_storage"}
 ACCOUNT_STATES = ("enabled", "disabled", "locked")
-ACCOUNT_CLEANUP_HOOKS: list = []   # fn(store, account_row): other modules free an account's resources on delete
-
-
-ACCOUNT_DISABLE_HOOKS: list = []   # fn(store, account_row): other modules stop an account's VMs on disable
-
-
-def register_account_cleanup(hook) -> None:
-    """Modules that own per-account resources register ``hook(store, account)`` to clean them on deleteAccount."""
-    ACCOUNT_CLEANUP_HOOKS.append(hook)
-
-
-def register_account_disable(hook) -> None:
-    """Modules that run per-account machines register ``hook(store, account)`` to stop them on disableAccount
-    lock=false (a real server stops every VM of a disabled account, routers included; lock=true only locks)."""
-    ACCOUNT_DISABLE_HOOKS.append(hook)
 
 
 def _limit_fields() -> dict:

@@ -49,9 +49,11 @@ import re
 
 from marvin2 import wire
 from marvin2.simulator import der, errors, model, tagging
-from marvin2.simulator.apis import _common
-from marvin2.simulator.apis.netcommon import guest_range_in_use
+from marvin2.simulator.services import common as _common
+from marvin2.simulator.services.netcommon import guest_range_in_use
 from marvin2.simulator.context import SUCCESS, Job, ListResult
+from marvin2.simulator.services.hosts import render_host
+from marvin2.simulator.services.routers import render_router
 from marvin2.simulator.declare import ADMIN_ONLY, ADMINS, DOMAIN_ADMINS
 
 ALLOCATION_STATES = ("Enabled", "Disabled")
@@ -329,19 +331,6 @@ def delete_cluster(ctx):
         raise errors.internal_error(f"The cluster {cluster['name']} is not deletable because it still has hosts or primary storage")
     ctx.store.delete("cluster", cluster["id"])
     return SUCCESS
-
-
-def render_host(ctx, row: dict) -> dict:
-    out = {k: row.get(k) for k in ("id", "name", "zoneid", "podid", "clusterid", "hypervisor", "type", "state",
-                                    "resourcestate", "ipaddress", "cpunumber", "cpuspeed", "memorytotal", "version",
-                                    "hosttags", "created", "hahost")}
-    out.update(zonename=_zone_name(ctx, row.get("zoneid")), podname=_name_of(ctx, "pod", row.get("podid")),
-               clustername=_name_of(ctx, "cluster", row.get("clusterid")), clustertype="CloudManaged",
-               islocalstorageactive=False, events="PingTimeout; AgentDisconnected; HostDown; ShutdownRequested; Remove; "
-               "StartAgentRebalance; Ping; AgentConnected; ManagementServerDown",
-               hostha={"haenable": False, "hastate": "Disabled"}, outofbandmanagement={"enabled": False, "powerstate": "Disabled"},
-               lastpinged=row.get("created"), managementserverid="1", disconnected=row.get("created"))
-    return out
 
 
 @api("addHost", response="host", roles=ADMIN_ONLY,
@@ -1032,20 +1021,6 @@ def reboot_system_vm(ctx):
 def destroy_system_vm(ctx):
     return _systemvm_transition(ctx, allowed_from=("Running", "Stopped", "Error"), middle="Stopping", final="Destroyed",
                                 event="SSVM.DESTROY")
-
-
-def render_router(ctx, row: dict) -> dict:
-    out = {k: v for k, v in row.items() if k not in ("accountid", "removed", "internal")}
-    out.update(_common.owner_fields(ctx, row))      # a project's router names the project, not its hidden account
-    out.pop("domainpath", None)
-    out.update(zonename=_zone_name(ctx, row.get("zoneid")), hostname=_name_of(ctx, "host", row.get("hostid")),
-               podname=_name_of(ctx, "pod", row.get("podid")))
-    out.setdefault("role", "VIRTUAL_ROUTER")
-    out.setdefault("requiresupgrade", False)
-    out.setdefault("isredundantrouter", False)
-    out.setdefault("redundantstate", "UNKNOWN")
-    out.setdefault("hypervisor", "Simulator")
-    return out
 
 
 @api("listRouters", response="router", roles=DOMAIN_ADMINS,

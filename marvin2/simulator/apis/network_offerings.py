@@ -8,9 +8,13 @@ kinds. Offerings made by createNetworkOffering/createVPCOffering start
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis import netcommon as nc
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ADMIN_ONLY, PAGING, P, api, declare_object
+from marvin2.simulator.services import netcommon as nc
+from marvin2.simulator.services.offerings import (
+    offering_has,
+    offering_services,
+)
 
 GUEST_TYPES = {"isolated": "Isolated", "shared": "Shared", "l2": "L2"}
 TRAFFIC_TYPES = {"public": "Public", "guest": "Guest", "management": "Management", "control": "Control",
@@ -37,19 +41,6 @@ declare_object("vpcoffering", {
     "state": "Enabled or Disabled", "service": ("list", "services and their providers"),
     "distributedvpcrouter": ("boolean", "distributed router"), "created": ("date", "creation time"),
 })
-
-
-def offering_services(offering: dict) -> list[dict]:
-    return offering.get("service") or []
-
-
-def offering_has(offering: dict, service: str) -> bool:
-    return service.lower() in {name.lower() for name in nc.service_names(offering_services(offering))}
-
-
-def uses_virtual_router(offering: dict) -> bool:
-    """A network of this offering gets a virtual router (any VR-provided service)."""
-    return bool(nc.providers_of(offering_services(offering)) & {"VirtualRouter", "VpcVirtualRouter"})
 
 
 def render_network_offering(ctx, row: dict) -> dict:

@@ -9,7 +9,7 @@ use them. ``_common.owner_for_create``/``list_owned`` handle ``projectid``.
 from __future__ import annotations
 
 from marvin2.simulator import errors, limits
-from marvin2.simulator.apis._common import (
+from marvin2.simulator.services.common import (
     PROJECT_ACCOUNT_TYPE,
     apply_command_classes,
     check_owned,
@@ -17,6 +17,7 @@ from marvin2.simulator.apis._common import (
 )
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import PAGING, P, api, declare_object
+from marvin2.simulator.services.accounts import ACCOUNT_CLEANUP_HOOKS
 from marvin2.simulator.tagging import delete_tags_of
 
 _COUNTED = (("vm", "user_vm"), ("ip", "public_ip"), ("volume", "volume"), ("snapshot", "snapshot"),
@@ -177,11 +178,7 @@ def delete_project_account(store, account: dict) -> None:
 
     A real server's project cleanup deletes the project account through AccountManager.deleteAccount, so the
     same cleanup runs: every module's deleteAccount hook (VMs, volumes, snapshots, networks, IPs, VPCs ...)."""
-    from marvin2.simulator.apis import (
-        identity,  # late import: identity loads this package's helpers
-    )
-
-    for hook in identity.ACCOUNT_CLEANUP_HOOKS:
+    for hook in ACCOUNT_CLEANUP_HOOKS:
         hook(store, account)
     store.delete_where("resourcelimit", accountid=account["id"])
     delete_tags_of(store, account["id"])

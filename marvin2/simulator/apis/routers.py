@@ -10,128 +10,20 @@ there is exactly one declaration either way.
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis import infra
-from marvin2.simulator.apis import netcommon as nc
 from marvin2.simulator.context import Job
 from marvin2.simulator.declare import ADMINS, PAGING, REGISTRY, P, api, declare_object
-
-ROUTER_VERSION = "4.18.0"
-
-
-def _pick_host(store, zone_id: str, pod_id: str | None = None) -> dict | None:
-    for host in store.find("host", zoneid=zone_id, type="Routing"):
-        if pod_id and host.get("podid") != pod_id:
-            continue
-        if host.get("state") == "Up" and host.get("resourcestate", "Enabled") == "Enabled":
-            return host
-    return None
-
-
-def create_router(store, *, zone_id: str, owner: dict, network: dict | None = None, vpc: dict | None = None,
-                  public_ip: dict | None = None, guest_ip: str | None = None, pod_id: str | None = None) -> dict:
-    """Store a Running virtual router for a network or a VPC; returns the row.
-
-    ``pod_id``: the pod it runs in (Basic zones have one router per pod with VMs)."""
-    host = _pick_host(store, zone_id, pod_id)
-    number = nc.next_sequence(store, "vm")
-    zone = store.get("zone", zone_id) or {}
-    row = {
-        "name": f"r-{number}-VM", "zoneid": zone_id, "podid": host["podid"] if host else pod_id,
-        "hostid": host["id"] if host else None, "state": "Running" if host else "Stopped",
-        "accountid": owner["accountid"] if "accountid" in owner else owner["id"],
-        "domainid": owner["domainid"], "guestnetworkid": network["id"] if network else None,
-        "vpcid": vpc["id"] if vpc else None, "publicip": public_ip["ipaddress"] if public_ip else None,
-        "publicnetmask": None, "guestipaddress": guest_ip, "role": "VIRTUAL_ROUTER", "isredundantrouter": False,
-        "redundantstate": "UNKNOWN", "version": ROUTER_VERSION, "softwareversion": ROUTER_VERSION,
-        "scriptsversion": ROUTER_VERSION, "requiresupgrade": False, "hypervisor": "Simulator",
-        "linklocalip": f"169.254.{(number >> 8) & 255}.{number & 255}", "dns1": zone.get("dns1"), "dns2": zone.get("dns2"),
-        "networkdomain": network.get("networkdomain") if network else (vpc.get("networkdomain") if vpc else None),
-        "healthchecksfailed": False,
-    }
-    if public_ip is not None:
-        vlan = store.get("vlan", public_ip.get("vlanid")) or {}
-        row["publicnetmask"] = vlan.get("netmask")
-        row["gateway"] = vlan.get("gateway")
-    if network is not None:
-        row["guestnetmask"] = network.get("netmask")
-    return store.insert("router", {k: v for k, v in row.items() if v is not None})
-
-
-def destroy_router(store, router_id: str) -> None:
-    """Remove a router and the guest NICs it held."""
-    store.delete_where("nic", virtualmachineid=router_id)
-    store.delete("router", router_id)
-
-
-def stop_router_rows(store, router: dict) -> dict:
-    """A router stopped: state Stopped and no host any more (a stopped system VM runs nowhere)."""
-    return store.update("router", router["id"], state="Stopped", hostid=None)
-
-
-def start_router_rows(store, router: dict) -> dict:
-    """A stopped router started again on an Up, Enabled host of its zone (of its pod, for a Basic zone's)."""
-    host = _pick_host(store, router["zoneid"], router.get("podid"))
-    if host is None:
-        return router            # nowhere to run: it stays Stopped, as create_router leaves it
-    return store.update("router", router["id"], state="Running", hostid=host["id"], podid=host["podid"])
-
-
-def stop_account_routers(store, account: dict) -> None:
-    """disableAccount (lock=false) hook: a real server stops every VM of the account, its virtual routers too
-    (AccountManagerImpl.doDisableAccount); lock=true only locks."""
-    for router in store.find("router", accountid=account["id"]):
-        if not router.get("removed") and router.get("state") in ("Running", "Starting", "Stopping"):
-            stop_router_rows(store, router)
-
-
-def _register_account_disable() -> None:
-    try:
-        from marvin2.simulator.apis.identity import register_account_disable
-    except ImportError:      # an identity module without hooks: nothing to join
-        return
-    register_account_disable(stop_account_routers)
-
-
-_register_account_disable()
-
-
-def routers_of(store, *, network_id: str | None = None, vpc_id: str | None = None,
-               pod_id: str | None = None) -> list[dict]:
-    """The routers of a VPC or of a network (``pod_id``: only the one of that pod, Basic zones)."""
-    if vpc_id:
-        return [r for r in store.find("router", vpcid=vpc_id) if not r.get("removed")]
-    return [r for r in store.find("router", guestnetworkid=network_id)
-            if not r.get("removed") and (pod_id is None or r.get("podid") == pod_id)]
-
-
-def render_router(ctx, row: dict) -> dict:
-    store = ctx.store
-    keys = ("id", "name", "state", "podid", "hostid", "publicip", "publicnetmask", "gateway", "guestipaddress",
-            "guestnetmask", "guestnetworkid", "vpcid", "role", "isredundantrouter", "redundantstate", "version",
-            "softwareversion", "scriptsversion", "requiresupgrade", "hypervisor", "linklocalip", "dns1", "dns2",
-            "networkdomain", "created", "healthchecksfailed")
-    out = {k: row.get(k) for k in keys}
-    out.update(nc.zone_fields(store, row.get("zoneid")))
-    out.update(ctx.owner_fields(row))
-    host = store.get("host", row.get("hostid")) if row.get("hostid") else None
-    pod = store.get("pod", row.get("podid")) if row.get("podid") else None
-    network = store.get("network", row.get("guestnetworkid")) if row.get("guestnetworkid") else None
-    vpc = store.get("vpc", row.get("vpcid")) if row.get("vpcid") else None
-    out.update(hostname=host["name"] if host else None, podname=pod["name"] if pod else None,
-               guestnetworkname=network["name"] if network else None, vpcname=vpc["name"] if vpc else None,
-               linklocalnetmask="255.255.0.0", hasannotations=False)
-    from marvin2.simulator.apis.networks import (
-        render_nic,  # late: networks imports this module
-    )
-
-    out["nic"] = [render_nic(store, n) for n in store.find("nic", virtualmachineid=row["id"])]
-    return out
+from marvin2.simulator.services import netcommon as nc
+from marvin2.simulator.services.routers import (
+    destroy_router,
+    render_router,
+    start_router_rows,
+    stop_router_rows,
+)
 
 
 def _render(ctx, row: dict) -> dict:
-    """Routers look the same in every answer: the core's renderer when it has one."""
-    core = getattr(infra, "render_router", None)
-    return core(ctx, row) if core is not None else render_router(ctx, row)
+    """Routers look the same in every answer (listRouters and the router commands): one renderer."""
+    return render_router(ctx, row)
 
 
 def _declare_router_apis() -> None:

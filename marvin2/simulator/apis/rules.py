@@ -22,19 +22,24 @@ Kinds: ``firewallrule`` (purpose Firewall, traffictype Ingress/Egress),
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis import _common
-from marvin2.simulator.apis import netcommon as nc
-from marvin2.simulator.apis.addresses import ip_label, owned_ip, user_vm, vm_nic_in
-from marvin2.simulator.apis.network_offerings import offering_has
 from marvin2.simulator.context import SUCCESS, Job, ListResult, Raw
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
-from marvin2.simulator.tagging import delete_tags_of, register_taggable
+from marvin2.simulator.services import common as _common
+from marvin2.simulator.services import netcommon as nc
+from marvin2.simulator.services.addresses import ip_label, owned_ip, user_vm, vm_nic_in
+from marvin2.simulator.services.offerings import offering_has
+from marvin2.simulator.services.rules import (
+    RULE_KINDS,
+    active_rules,
+    remove_rule,
+)
+from marvin2.simulator.services.vms import render_vm
+from marvin2.simulator.tagging import register_taggable
 
 register_taggable("FirewallRule", "firewallrule")
 register_taggable("PortForwardingRule", "portforwardingrule")
 register_taggable("LoadBalancer", "loadbalancerrule")
 
-RULE_KINDS = ("firewallrule", "portforwardingrule", "loadbalancerrule")
 PURPOSE = {"firewallrule": "Firewall", "portforwardingrule": "PortForwarding", "loadbalancerrule": "LoadBalancing"}
 LB_ALGORITHMS = ("roundrobin", "leastconn", "source")
 STICKINESS_METHODS = {"lbcookie": "LbCookie", "appcookie": "AppCookie", "sourcebased": "SourceBased"}
@@ -42,10 +47,6 @@ ALL_CIDRS = "0.0.0.0/0"
 
 
 # --- shared helpers ----------------------------------------------------------------------------
-
-
-def active_rules(store, kind: str, **equal) -> list[dict]:
-    return [r for r in store.find(kind, **equal) if r.get("state") != "Revoke"]
 
 
 def _rules_of_ip(store, ip_id: str) -> list[dict]:
@@ -154,45 +155,6 @@ def _finish_create(ctx, kind: str, row: dict, render, event_type: str, *, relate
     return Job(run, entity_id=row["id"], instance_id=row["id"], on_failure=failed)
 
 
-def _remove_rule(store, kind: str, rule_id: str) -> None:
-    if kind == "loadbalancerrule":
-        store.delete_where("lbvmmap", lbruleid=rule_id)
-        store.delete_where("lbstickinesspolicy", lbruleid=rule_id)
-    for related in store.find("firewallrule", relatedruleid=rule_id):
-        delete_tags_of(store, related["id"])
-        store.delete("firewallrule", related["id"])
-    delete_tags_of(store, rule_id)
-    store.delete(kind, rule_id)
-
-
-def remove_rules_of_ip(store, ip_id: str) -> None:
-    """Every rule on a public IP (releasing the address, deleting its network)."""
-    for kind in RULE_KINDS:
-        for rule in store.find(kind, ipaddressid=ip_id):
-            _remove_rule(store, kind, rule["id"])
-
-
-def remove_rules_of_network(store, network_id: str) -> None:
-    """Egress rules and any rule left on a network that goes away."""
-    for kind in RULE_KINDS:
-        for rule in store.find(kind, networkid=network_id):
-            _remove_rule(store, kind, rule["id"])
-
-
-def remove_rules_of_vm(store, vm_id: str, network_id: str | None = None) -> None:
-    """A VM leaves a network (NIC released): its forwarding rules, LB mappings and static NAT go."""
-    for rule in store.find("portforwardingrule", virtualmachineid=vm_id):
-        if network_id is None or rule.get("networkid") == network_id:
-            _remove_rule(store, "portforwardingrule", rule["id"])
-    for mapping in store.find("lbvmmap", virtualmachineid=vm_id):
-        lb = store.get("loadbalancerrule", mapping["lbruleid"]) or {}
-        if network_id is None or lb.get("networkid") == network_id:
-            store.delete("lbvmmap", mapping["id"])
-    for ip in store.find("publicipaddress", virtualmachineid=vm_id, isstaticnat=True):
-        if network_id is None or ip.get("associatednetworkid") == network_id:
-            store.update("publicipaddress", ip["id"], isstaticnat=False, virtualmachineid=None, vmipaddress=None)
-
-
 def _owned_rule(ctx, kind: str, label: str) -> dict:
     rule = ctx.store.get(kind, ctx.get("id"))
     if rule.get("state") == "Revoke":
@@ -207,7 +169,7 @@ def _delete_job(ctx, kind: str, label: str, event_type: str) -> Job:
     def run(jctx):
         if jctx.store.get(kind, rule["id"]) is None:
             raise nc.job_error(f"Unable to find {label} rule with id {rule['id']}")
-        _remove_rule(jctx.store, kind, rule["id"])
+        remove_rule(jctx.store, kind, rule["id"])
         nc.event(jctx, event_type, f"deleted {label} rule {rule['id']}", resource=rule, resource_type=label)
         return SUCCESS
 
@@ -773,22 +735,7 @@ def remove_from_load_balancer_rule(ctx):
 
 
 def _render_vm(ctx, vm: dict) -> dict:
-    """A VM as the VM module renders it when it offers ``render_vm``, else its main fields."""
-    try:
-        from marvin2.simulator.apis import compute  # the VM module (another engineer's)
-
-        render = getattr(compute, "render_vm", None)
-        if render is not None:
-            return render(ctx, vm)
-    except ImportError:
-        pass
-    out = {k: vm.get(k) for k in ("id", "name", "displayname", "state", "zoneid", "templateid", "serviceofferingid",
-                                   "hostid", "created")}
-    out.update(ctx.owner_fields(vm))
-    from marvin2.simulator.apis.networks import render_nic
-
-    out["nic"] = [render_nic(ctx.store, n) for n in ctx.store.find("nic", virtualmachineid=vm["id"])]
-    return out
+    return render_vm(ctx, vm)
 
 
 @api("listLoadBalancerRuleInstances", response="loadbalancerruleinstance", related="assignToLoadBalancerRule",

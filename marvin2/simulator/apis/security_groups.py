@@ -5,7 +5,7 @@ Every account has a ``default`` group; it is created the first time a
 security group API (or a VM deploy through ``assign_security_groups``) looks
 at the account, so accounts made by any module get one.
 
-Internal contract for the VM module (security-group zones):
+The VM services use ``services/security_groups.py`` (security-group zones):
 ``assign_security_groups(ctx, vm, owner, *, ids=None, names=None) -> list[dict]``
     Put a VM in the given groups (default: the owner's ``default`` group);
     431 for an unknown group name, 531 for a group of another account.
@@ -18,15 +18,20 @@ Kinds: ``securitygroup``, ``securitygrouprule`` (``ruletype`` ingress/egress),
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis import _common
-from marvin2.simulator.apis import netcommon as nc
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
+from marvin2.simulator.services import common as _common
+from marvin2.simulator.services import netcommon as nc
+from marvin2.simulator.services.security_groups import (
+    DEFAULT_GROUP,
+    ensure_default_group,
+    group_by_name,
+    render_group,
+)
 from marvin2.simulator.tagging import delete_tags_of, register_taggable
 
 register_taggable("SecurityGroup", "securitygroup")
 
-DEFAULT_GROUP = "default"
 
 declare_object("securitygroup", {
     "id": "group id", "name": "group name", "description": "description", "account": "owner account",
@@ -37,14 +42,6 @@ declare_object("securitygroup", {
 
 
 # --- default groups and VM membership -------------------------------------------------------------
-
-
-def ensure_default_group(store, account: dict) -> dict:
-    found = store.find_one("securitygroup", accountid=account["id"], name=DEFAULT_GROUP)
-    if found is None:
-        found = store.insert("securitygroup", {"name": DEFAULT_GROUP, "description": "Default Security Group",
-                                               "accountid": account["id"], "domainid": account["domainid"]})
-    return found
 
 
 def _ensure_defaults(ctx) -> None:
@@ -58,77 +55,7 @@ def _ensure_defaults(ctx) -> None:
             ensure_default_group(store, account)
 
 
-def _group_by_name(ctx, owner: dict, name: str) -> dict:
-    ensure_default_group(ctx.store, owner)
-    for group in ctx.store.find("securitygroup", accountid=owner["id"]):
-        if group["name"].lower() == name.lower():
-            return group
-    raise errors.invalid_value(f"Unable to find group by name {name}")
-
-
-def assign_security_groups(ctx, vm: dict, owner: dict, *, ids=None, names=None) -> list[dict]:
-    store = ctx.store
-    groups = []
-    for group_id in ids or []:
-        group = store.get("securitygroup", group_id.lower())
-        if group is None:
-            raise errors.invalid_value(f"Unable to find security group by id {group_id}")
-        if group.get("accountid") != owner["id"]:
-            raise errors.permission_denied(f"Permission denied: security group {group_id} does not belong to account "
-                                           f"{owner['name']}")
-        groups.append(group)
-    for name in names or []:
-        groups.append(_group_by_name(ctx, owner, name))
-    if not groups:
-        groups = [ensure_default_group(store, owner)]
-    for group in groups:
-        if not store.find_one("securitygroupvmmap", securitygroupid=group["id"], virtualmachineid=vm["id"]):
-            store.insert("securitygroupvmmap", {"securitygroupid": group["id"], "virtualmachineid": vm["id"]})
-    return groups
-
-
-def release_security_groups(store, vm_id: str) -> int:
-    return store.delete_where("securitygroupvmmap", virtualmachineid=vm_id)
-
-
-def vm_security_groups(ctx, vm_id: str) -> list[dict]:
-    out = []
-    for mapping in ctx.store.find("securitygroupvmmap", virtualmachineid=vm_id):
-        group = ctx.store.get("securitygroup", mapping["securitygroupid"])
-        if group is not None:
-            out.append(render_group(ctx, group, with_members=False))
-    return out
-
-
 # --- rendering ---------------------------------------------------------------------------------------
-
-
-def render_rule(ctx, rule: dict) -> dict:
-    out = {"ruleid": rule["id"], "protocol": rule["protocol"], "cidr": rule.get("cidr"), "tags": []}
-    if rule["protocol"] == "icmp":
-        out.update(icmptype=rule.get("startport"), icmpcode=rule.get("endport"))
-    elif rule["protocol"] != "all":
-        out.update(startport=rule.get("startport"), endport=rule.get("endport"))
-    if rule.get("allowedgroupid"):
-        allowed = ctx.store.get("securitygroup", rule["allowedgroupid"]) or {}
-        account = ctx.store.get("account", allowed.get("accountid")) or {}
-        out.update(securitygroupname=allowed.get("name"), account=account.get("name"))
-    return out
-
-
-def render_group(ctx, row: dict, *, rules: list[dict] | None = None, with_members: bool = True) -> dict:
-    store = ctx.store
-    if rules is None:
-        rules = store.find("securitygrouprule", securitygroupid=row["id"])
-    out = {"id": row["id"], "name": row["name"], "description": row.get("description")}
-    out.update(nc.owner_fields(ctx, row))          # projectid/project instead of account for a project's group
-    out["ingressrule"] = [render_rule(ctx, r) for r in rules if r["ruletype"] == "ingress"]
-    out["egressrule"] = [render_rule(ctx, r) for r in rules if r["ruletype"] == "egress"]
-    out["tags"] = ctx.tags_for(row["id"])
-    if with_members:
-        members = [m["virtualmachineid"] for m in store.find("securitygroupvmmap", securitygroupid=row["id"])]
-        out.update(virtualmachinecount=len(members), virtualmachineids=members)
-    return out
 
 
 # --- APIs --------------------------------------------------------------------------------------------------
@@ -198,7 +125,7 @@ def _target_group(ctx) -> dict:
             raise errors.invalid_value(f"Unable to find security group by id {ctx.get('securitygroupid')}")
     elif ctx.has("securitygroupname"):
         owner = nc.owner_for_create(ctx)           # the named group's owner: projectid, account+domainid or caller
-        group = _group_by_name(ctx, owner, ctx.get("securitygroupname"))
+        group = group_by_name(ctx, owner, ctx.get("securitygroupname"))
     else:
         raise errors.invalid_value("Either securitygroupid or securitygroupname is required")
     nc.check_owned(ctx, group, "SecurityGroup")    # project members act on their project's groups
@@ -361,7 +288,7 @@ def delete_security_group(ctx):
     if ctx.has("id"):
         group = store.get("securitygroup", ctx.get("id"))
     else:
-        group = _group_by_name(ctx, nc.owner_for_create(ctx), ctx.get("name"))
+        group = group_by_name(ctx, nc.owner_for_create(ctx), ctx.get("name"))
     nc.check_owned(ctx, group, "SecurityGroup")
     if group["name"].lower() == DEFAULT_GROUP:
         raise errors.invalid_value("The network group default is reserved")
@@ -376,26 +303,5 @@ def delete_security_group(ctx):
     return SUCCESS
 
 
-# --- deleteAccount: the account's groups go with it ---------------------------------------------------------
 
 
-def cleanup_account(store, account: dict) -> None:
-    """deleteAccount hook (also a deleted project's account): its security groups go with their rules, the rules
-    of other groups that allow them, and their VM memberships (the VMs were expunged by the compute hook)."""
-    for group in store.find("securitygroup", accountid=account["id"]):
-        store.delete_where("securitygrouprule", securitygroupid=group["id"])
-        store.delete_where("securitygrouprule", allowedgroupid=group["id"])
-        store.delete_where("securitygroupvmmap", securitygroupid=group["id"])
-        delete_tags_of(store, group["id"])
-        store.delete("securitygroup", group["id"])
-
-
-def _register_account_cleanup() -> None:
-    try:
-        from marvin2.simulator.apis.identity import register_account_cleanup
-    except ImportError:      # an identity module without hooks: nothing to join
-        return
-    register_account_cleanup(cleanup_account)
-
-
-_register_account_cleanup()

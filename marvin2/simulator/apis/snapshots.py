@@ -14,7 +14,9 @@ import zoneinfo
 
 from marvin2 import wire
 from marvin2.simulator import errors, limits, tagging
-from marvin2.simulator.apis._common import (
+from marvin2.simulator.context import SUCCESS, Job
+from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
+from marvin2.simulator.services.common import (
     apply_command_classes,
     check_owned,
     get_live,
@@ -23,9 +25,7 @@ from marvin2.simulator.apis._common import (
     record_event,
     zone_name,
 )
-from marvin2.simulator.apis.storage import gib
-from marvin2.simulator.context import SUCCESS, Job
-from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
+from marvin2.simulator.services.volumes import gib
 from marvin2.simulator.validation import map_as_dict
 
 tagging.register_taggable("Snapshot", "snapshot")
@@ -407,7 +407,7 @@ def _vm_snapshot(ctx, snapshot_id: str) -> dict:
              P("description", "description"), P("snapshotmemory", "include memory"),
              P("quiescevm", "quiesce the VM")])
 def create_vm_snapshot(ctx):
-    from marvin2.simulator.apis.compute import get_vm
+    from marvin2.simulator.services.vms import get_vm
 
     store = ctx.store
     vm = get_vm(ctx, ctx.get("virtualmachineid"))
@@ -468,7 +468,7 @@ def list_vm_snapshot(ctx):
      description="Reverts a VM to one of its snapshots (a disk-only snapshot leaves the VM Stopped).",
      params=[P("vmsnapshotid", "the VM snapshot", entity="vmsnapshot")])
 def revert_to_vm_snapshot(ctx):
-    from marvin2.simulator.apis.compute import render_vm, touch
+    from marvin2.simulator.services.vms import render_vm, touch
 
     snapshot = _vm_snapshot(ctx, ctx.get("vmsnapshotid"))
 

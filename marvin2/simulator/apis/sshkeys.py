@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis import _rsa
-from marvin2.simulator.apis._common import (
+from marvin2.simulator.services import keys as _rsa
+from marvin2.simulator.services.common import (
     list_owned,
     owner_fields,
     owner_for_create,

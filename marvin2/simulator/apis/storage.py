@@ -7,24 +7,22 @@ VM puts its ROOT volume in ``Destroy``; deleting or expunging makes it
 ``Expunged`` (row kept with ``removed``, as CloudStack keeps removed rows).
 
 The row helpers (``new_root_volume``, ``new_data_volume``, ``volumes_of``,
-``mark_started``, ...) are what the VM module calls; the ``volume`` kind:
+``mark_started``, ...) live in ``services/volumes.py`` (the VM services use them); the ``volume`` kind:
 ``name``, ``type`` (ROOT/DATADISK), ``zoneid``, ``state``, ``size`` (bytes),
 ``diskofferingid``, ``virtualmachineid``, ``deviceid``, ``storageid``,
 ``templateid`` (ROOT), ``accountid``, ``domainid``, ``attached``, ``removed``.
 """
 from __future__ import annotations
 
-import math
-import uuid
-
 from marvin2 import wire
 from marvin2.simulator import errors, limits, tagging
-from marvin2.simulator.apis._common import (
+from marvin2.simulator.context import SUCCESS, Job
+from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
+from marvin2.simulator.services.common import (
     GIB,
     apply_command_classes,
     check_owned,
     get_live,
-    ensure_indexes,
     list_owned,
     next_number,
     owner_fields,
@@ -32,116 +30,22 @@ from marvin2.simulator.apis._common import (
     record_event,
     zone_name,
 )
-from marvin2.simulator.context import SUCCESS, Job
-from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
+from marvin2.simulator.services.volumes import (
+    CDROM_DEVICE_ID,
+    MAX_DATA_VOLUMES,
+    add_pool_usage,
+    charge_volume,
+    expunge_volume,
+    gib,
+    new_data_volume,
+    pick_pool,
+    volumes_of,
+)
 
 tagging.register_taggable("Volume", "volume")
 
-MAX_DATA_VOLUMES = 6          # hypervisor capability of the Simulator hypervisor
-CDROM_DEVICE_ID = 3           # never handed to a data disk
 
 
-def gib(size_bytes: int | None) -> int:
-    return math.ceil((size_bytes or 0) / GIB)
-
-
-# --- row helpers (used by the VM module too) -----------------------------------------------------
-
-
-def pick_pool(store, zone_id: str, size: int) -> dict | None:
-    """The Up primary storage pool of the zone with the most free space."""
-    pools = [p for p in store.find("storagepool", zoneid=zone_id) if p.get("state") == "Up" and not p.get("removed")]
-    if not pools:
-        return None
-    return max(pools, key=lambda p: p.get("disksizetotal", 0) - p.get("disksizeallocated", 0))
-
-
-def _pool_usage(store, pool_id: str | None, delta: int) -> None:
-    if not pool_id:
-        return
-    pool = store.get("storagepool", pool_id)
-    if pool is not None:
-        store.update("storagepool", pool_id, disksizeallocated=max(0, pool.get("disksizeallocated", 0) + delta))
-
-
-def new_root_volume(store, vm: dict, size: int, owner: dict) -> dict:
-    row = store.insert("volume", {
-        "name": f"ROOT-{vm['internalid']}", "type": "ROOT", "zoneid": vm["zoneid"], "state": "Allocated", "size": size,
-        "diskofferingid": vm.get("rootdiskofferingid"), "virtualmachineid": vm["id"], "deviceid": 0,
-        "templateid": vm.get("templateid"), "accountid": owner["id"], "domainid": owner["domainid"],
-        "provisioningtype": "thin", "displayvolume": True, "isextractable": False, "path": str(uuid.uuid4()),
-    })
-    return row
-
-
-def new_data_volume(store, *, name: str, zone_id: str, size: int, offering: dict | None, owner: dict,
-                    vm: dict | None = None, deviceid: int | None = None, snapshot_id: str | None = None) -> dict:
-    row = store.insert("volume", {
-        "name": name, "type": "DATADISK", "zoneid": zone_id, "state": "Allocated", "size": size,
-        "diskofferingid": offering["id"] if offering else None, "virtualmachineid": vm["id"] if vm else None,
-        "deviceid": deviceid, "accountid": owner["id"], "domainid": owner["domainid"],
-        "provisioningtype": (offering or {}).get("provisioningtype", "thin"), "displayvolume": True,
-        "isextractable": True, "path": str(uuid.uuid4()), "snapshotid": snapshot_id,
-        "attached": wire.now_text() if vm else None,
-    })
-    return row
-
-
-def volumes_of(store, vm_id: str) -> list[dict]:
-    ensure_indexes(store)
-    return [v for v in store.find("volume", virtualmachineid=vm_id) if not v.get("removed")]
-
-
-def mark_started(store, vm: dict) -> None:
-    """A VM started: its volumes are Ready and placed on a pool."""
-    for volume in volumes_of(store, vm["id"]):
-        changes = {}
-        if volume["state"] == "Allocated":
-            changes["state"] = "Ready"
-        if not volume.get("storageid"):
-            pool = pick_pool(store, vm["zoneid"], volume["size"])
-            if pool is not None:
-                changes["storageid"] = pool["id"]
-                _pool_usage(store, pool["id"], volume["size"])
-        if changes:
-            store.update("volume", volume["id"], **changes)
-
-
-def charge_volume(store, owner: dict, size: int) -> None:
-    limits.charge(store, owner, "volume")
-    limits.charge(store, owner, "primary_storage", gib(size))
-
-
-def release_volume(store, volume: dict) -> None:
-    if volume.get("accountid"):
-        limits.release(store, volume["accountid"], "volume")
-        limits.release(store, volume["accountid"], "primary_storage", gib(volume.get("size")))
-
-
-def destroy_volume(store, volume: dict) -> dict:
-    """Destroy state (a destroyed VM's ROOT volume); counts are released."""
-    if volume["state"] in ("Destroy", "Expunged"):
-        return volume
-    release_volume(store, volume)
-    return store.update("volume", volume["id"], state="Destroy")
-
-
-def recover_volume(store, volume: dict, owner: dict) -> dict:
-    if volume["state"] != "Destroy":
-        return volume
-    charge_volume(store, owner, volume["size"])
-    return store.update("volume", volume["id"], state="Ready" if volume.get("storageid") else "Allocated")
-
-
-def expunge_volume(store, volume: dict) -> None:
-    """Gone for good: counts released (unless already), pool space freed, tags dropped."""
-    if volume["state"] not in ("Destroy", "Expunged"):
-        release_volume(store, volume)
-    _pool_usage(store, volume.get("storageid"), -volume.get("size", 0))
-    tagging.delete_tags_of(store, volume["id"])
-    for policy in store.find("snapshotpolicy", volumeid=volume["id"]):
-        store.delete("snapshotpolicy", policy["id"])
-    store.update("volume", volume["id"], state="Expunged", removed=wire.now_text(), virtualmachineid=None)
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -360,7 +264,7 @@ def _attach(jctx, volume: dict, vm: dict, deviceid: int | None) -> dict:
             pool = pick_pool(store, vm["zoneid"], volume["size"])
             if pool:
                 changes["storageid"] = pool["id"]
-                _pool_usage(store, pool["id"], volume["size"])
+                add_pool_usage(store, pool["id"], volume["size"])
     volume = store.update("volume", volume["id"], **changes)
     record_event(jctx, "VOLUME.ATTACH", f"attaching volume {volume['name']} to VM {vm['name']}",
                  resource_id=volume["id"], resource_type="Volume")
@@ -468,7 +372,7 @@ def resize_volume(ctx):
             limits.charge(jstore, jstore.get("account", current["accountid"]), "primary_storage", change)
         elif change < 0:
             limits.release(jstore, current["accountid"], "primary_storage", -change)
-        _pool_usage(jstore, current.get("storageid"), new_size - current["size"])
+        add_pool_usage(jstore, current.get("storageid"), new_size - current["size"])
         changes = {"size": new_size}
         if offering is not None:
             changes["diskofferingid"] = offering["id"]
@@ -522,8 +426,8 @@ def migrate_volume(ctx):
         vm = store.get("virtualmachine", current.get("virtualmachineid")) if current.get("virtualmachineid") else None
         if vm is not None and vm["state"] == "Running" and not jctx.get("livemigrate"):
             raise errors.invalid_value(f"Volume {current['name']} is attached to a running VM: pass livemigrate=true")
-        _pool_usage(store, current.get("storageid"), -current["size"])
-        _pool_usage(store, pool["id"], current["size"])
+        add_pool_usage(store, current.get("storageid"), -current["size"])
+        add_pool_usage(store, pool["id"], current["size"])
         changes = {"storageid": pool["id"]}
         if jctx.has("newdiskofferingid"):
             changes["diskofferingid"] = jctx.get("newdiskofferingid")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from marvin2 import wire
 from marvin2.simulator import errors
-from marvin2.simulator.apis._common import check_owned, record_event
+from marvin2.simulator.services.common import check_owned, record_event
 from marvin2.simulator.context import SUCCESS
 from marvin2.simulator.declare import PAGING, P, api, declare_object
 from marvin2.simulator.services import vm_scheduler

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from marvin2.simulator.apis import _common
+from marvin2.simulator.services import common
 
 
 def internal_id(store, kind: str, row_id: str) -> int:
     key = f"no.{kind}.{row_id}"
     number = store.get_meta(key)
     if number is None:
-        number = _common.next_number(store, kind)
+        number = common.next_number(store, kind)
         store.set_meta(key, number)
     return int(number)
 

@@ -21,7 +21,7 @@ import secrets
 import string
 
 from marvin2.simulator import errors, facts
-from marvin2.simulator.apis import _common
+from marvin2.simulator.services import common
 
 KIND = "remoteaccessvpn"
 USER_KIND = "vpnuser"
@@ -207,5 +207,5 @@ def apply_users(store, account_id: str) -> None:
 
 def account_text(store, account: dict) -> str:
     """How Java's AccountVO.toString() names an account in these messages (JSON style, its selected fields)."""
-    number = _common.account_number(store, account)
+    number = common.account_number(store, account)
     return f'Account [{{"id":{number},"accountName":"{account["name"]}","uuid":"{account["id"]}"}}]'

@@ -96,7 +96,7 @@ def check_allure(result, out):
     assert any(p["name"] == "job id" and p["value"] for p in job_steps[0]["parameters"])
 
     env = dict(line.split("=", 1) for line in (allure_dir / "environment.properties").read_text().splitlines())
-    assert env["cloudstack.version"] == "4.18.0.0"
+    assert env["cloudstack.version"] == "4.20.2.0"
     assert env["cloud.zone"] == "Sandbox-simulator" and env["cloud.hypervisor"] == "Simulator"
     assert env["cloud.endpoint"].startswith("http://127.0.0.1:") and env["cloud.endpoint"].endswith("/client/api")
     assert env["xdist.workers"] == "2"

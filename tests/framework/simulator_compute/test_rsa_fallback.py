@@ -4,7 +4,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from marvin2.simulator.apis import _rsa
+from marvin2.simulator.services import keys as _rsa
 
 
 def test_stdlib_keys_load_in_openssl_and_decrypt_what_the_simulator_encrypts():

@@ -1,6 +1,6 @@
-"""Helpers shared by the network API modules (networks, vpc, addresses, rules,
-security groups, offerings): error shapes, CIDR arithmetic, events that name
-their resource, and small renderers.
+"""Helpers shared by the network API modules and network services (networks,
+vpc, addresses, rules, security groups, offerings, routers, NICs): error
+shapes, CIDR arithmetic, events that name their resource, and small renderers.
 
 No API is declared here. Error helpers mirror how a real 4.18 server reports
 each failure:
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis import _common
+from marvin2.simulator.services import common as _common
 
 # --- errors ------------------------------------------------------------------------------------
 
@@ -186,8 +186,7 @@ def guest_range_in_use(store, vlan: dict) -> int:
 
     deleteVlanIpRange (apis/infra.py) refuses such a range with 431 ``<n>  Ips are in use. Cannot delete this
     vlan`` as ConfigurationManagerImpl.deleteVlanAndPublicIpRange does. On a real server each such address is an
-    allocated row of the range; here the ``nic`` rows (the network module's) are the record. It lives here, not
-    in networks.py, because the core's infra module loads first and networks imports it (through routers)."""
+    allocated row of the range; here the ``nic`` rows (``services/nics.py``) are the record."""
     if not vlan.get("networkid") or vlan.get("forvirtualnetwork", False):
         return 0
     first, last = int(ipaddress.IPv4Address(vlan["startip"])), int(ipaddress.IPv4Address(vlan["endip"]))

@@ -15,6 +15,8 @@ import logging
 import threading
 import time
 
+from marvin2.simulator.services import common, vms
+
 log = logging.getLogger("marvin2.simulator.expunge")
 
 TIME_SCALE = {"instant": 1 / 60, "fast": 1 / 20, "realistic": 1.0}
@@ -47,17 +49,15 @@ def ensure_running(sim) -> None:
 
 def sweep_once(sim) -> int:
     """Expunge every VM whose delay has passed; returns how many."""
-    from marvin2.simulator.apis import _common, compute
-
     store = sim.store
     done = 0
     with store.transaction():
         delay = scaled(sim, _setting(store, "expunge.delay", 60.0))
-        now = _common.epoch()
+        now = common.epoch()
         for vm in store.find("virtualmachine", state="Destroyed"):
             if vm.get("removed") or now - vm.get("destroyedat", now) < delay:
                 continue
-            vm = compute.expunge_vm_rows(store, vm)
+            vm = vms.expunge_vm_rows(store, vm)
             store.insert("event", {"type": "VM.EXPUNGE", "description": f"Expunging VM {vm['instancename']}",
                                    "level": "INFO", "state": "Completed", "username": "system",
                                    "accountid": vm.get("accountid"), "domainid": vm.get("domainid"),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 
 from marvin2.simulator import errors
-from marvin2.simulator.apis._common import MIB
+from marvin2.simulator.services.common import MIB
 
 _rng = random.Random()
 ACTIVE_STATES = ("Starting", "Running", "Stopping", "Migrating")

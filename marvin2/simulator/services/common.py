@@ -1,7 +1,6 @@
-"""Helpers shared by the compute, storage, catalog and project modules.
+"""Helpers every API module and service may use (the lowest service: it imports only the core).
 
-Not an API module (the leading underscore keeps ``apis.load_all`` from
-importing it as one). What lives here:
+What lives here:
 
 - numbering: CloudStack shows internal numbers in names (``i-2-15-VM``,
   ``ROOT-15``) and some error texts; ``next_number`` hands them out;
@@ -106,6 +105,11 @@ def check_owned(ctx, row: dict, what: str) -> dict:
 def zone_name(store, zone_id: str | None) -> str | None:
     zone = store.get("zone", zone_id) if zone_id else None
     return zone["name"] if zone else None
+
+
+def name_of(store, kind: str, row_id: str | None) -> str | None:
+    row = store.get(kind, row_id) if row_id else None
+    return row["name"] if row else None
 
 
 # --- projects ----------------------------------------------------------------------------------------

@@ -1,0 +1,41 @@
+"""Public IP addresses as the address and rule APIs share them: ownership checks, labels, release."""
+from __future__ import annotations
+
+from marvin2.simulator import errors, ipalloc
+from marvin2.simulator.services import netcommon as nc
+from marvin2.simulator.services import rules
+from marvin2.simulator.tagging import delete_tags_of
+
+
+def ip_label(ip: dict) -> str:
+    """How a real server prints an address in messages (``Ip[1.2.3.4-zone]``)."""
+    return f"Ip[{ip['ipaddress']}-{ip.get('zoneid')}]"
+
+
+def owned_ip(ctx, ip_id: str) -> dict:
+    """An allocated address the caller may act on (431 if free, 531 if someone else's)."""
+    ip = ctx.store.get("publicipaddress", ip_id)
+    if ip.get("state") == "Free" or not ip.get("accountid"):
+        raise errors.invalid_value(f"Unable to find allocated public IP address with id {ip_id}")
+    nc.check_owned(ctx, ip, "PublicIpAddress")
+    return ip
+
+
+def release_address(ctx, ip: dict) -> None:
+    """Remove an address's rules and static NAT, then give it back (disassociate, deleteVPC ...)."""
+    rules.remove_rules_of_ip(ctx.store, ip["id"])
+    delete_tags_of(ctx.store, ip["id"])
+    ipalloc.release(ctx.store, ip["id"])
+
+
+def vm_nic_in(store, vm_id: str, network_id: str) -> dict | None:
+    return store.find_one("nic", virtualmachineid=vm_id, networkid=network_id)
+
+
+def user_vm(ctx, vm_id: str) -> dict:
+    """A user VM the caller may act on (431 when gone, 531 when someone else's)."""
+    vm = ctx.store.get("virtualmachine", vm_id)
+    if vm is None or vm.get("removed") or vm.get("state") in ("Expunging", "Expunged"):
+        raise errors.invalid_value(f"Unable to find virtual machine by id {vm_id}")
+    nc.check_owned(ctx, vm, "VirtualMachine")
+    return vm
