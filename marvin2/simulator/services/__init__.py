@@ -34,7 +34,7 @@ cycle; ``tests/framework/test_import_graph.py`` checks the whole graph):
   remote_vpn       remote-access VPNs and VPN users                   -> common
   site_vpn         site-to-site VPN gateways, customer gateways, connections
                                                                       -> java_text
-  portable_ips     portable public IP ranges of a region              (core only)
+  portable_ips     portable public IP ranges of a region              -> regions
   nic_ips          NIC secondary IPs, a NIC's own address             -> java_text
   cron             Spring-style cron schedules                        (nothing)
   vm_schedules     VM schedule rows and their next runs               -> cron

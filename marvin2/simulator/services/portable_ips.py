@@ -1,6 +1,7 @@
 """Portable public IP ranges of a region: the rules (CloudStack 4.20's ConfigurationManagerImpl).
 
-A range belongs to a region (``regionid``, an integer: 1 is the local region of every fresh database) and has
+A range belongs to a region (``regionid``, an integer: a ``region`` row of services/regions; 1 is the local
+region of every fresh database) and has
 one ``portableip`` row per address (state Free until an account acquires it with associateIpAddress
 isportable=true). Creating a range checks the addresses, that both ends are in the gateway's subnet, that it
 does not overlap the region's other ranges and, with a VLAN, that no zone uses that VLAN or any of its addresses
@@ -12,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 
 from marvin2.simulator import errors
+from marvin2.simulator.services import regions
 
 RANGE_KIND = "portableiprange"
 IP_KIND = "portableip"
@@ -19,11 +21,21 @@ LOCAL_REGION = 1
 UNTAGGED = "untagged"
 
 
+def region_of(store, region_id: int) -> dict | None:
+    """The region row (services/regions: kind ``region``, id = the number's text; region 1 is seeded)."""
+    regions.ensure_seeded(store)
+    return store.get("region", str(region_id))
+
+
 def region_exists(store, region_id: int) -> bool:
-    """The local region always exists; others when a ``region`` row carries that numeric id."""
-    if region_id == LOCAL_REGION:
-        return True
-    return any(int(row.get("regionid", row.get("internalid", -1)) or -1) == region_id for row in store.find("region"))
+    return region_of(store, region_id) is not None
+
+
+def _sync_region_flag(store, region_id: int) -> None:
+    """4.20 turns a region's portable IP service on with its first range and off when the last range goes."""
+    region = region_of(store, region_id)
+    if region is not None:
+        store.update("region", region["id"], portableipserviceenabled=portable_enabled(store, region_id))
 
 
 def _ip(text: str) -> ipaddress.IPv4Address | None:
@@ -83,6 +95,7 @@ def create_range(store, region_id: int, start: str, end: str, gateway: str, netm
     for number in range(int(first), int(last) + 1):
         store.insert(IP_KIND, {"rangeid": row["id"], "regionid": region_id, "ipaddress": str(ipaddress.IPv4Address(number)),
                                "state": "Free", "vlan": vlan, "gateway": gateway, "netmask": netmask})
+    _sync_region_flag(store, region_id)
     return row
 
 
@@ -105,6 +118,7 @@ def delete_range(store, range_id: str) -> None:
     for address in addresses:
         store.delete(IP_KIND, address["id"])
     store.delete(RANGE_KIND, range_id)
+    _sync_region_flag(store, row["regionid"])
 
 
 def portable_enabled(store, region_id: int) -> bool:

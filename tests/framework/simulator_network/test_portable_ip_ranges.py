@@ -74,3 +74,21 @@ def test_portable_ranges_are_root_admin_only(admin):
                                                        "gateway": "10.70.0.1", "netmask": "255.255.255.0"})):
         code, _, text = user.error(command, **params)
         assert code == 432 and text.startswith(f"The API [{command}] does not exist or is not available")
+
+
+def test_region_portable_service_follows_its_ranges(admin):
+    def enabled(region_id):
+        return admin.items("listRegions", "region", id=region_id)[0]["portableipserviceenabled"]
+
+    assert enabled(1) is False
+    made = admin.run("createPortableIpRange", regionid=1, startip="10.80.0.2", endip="10.80.0.3",
+                     gateway="10.80.0.1", netmask="255.255.255.0")["portableiprange"]
+    assert enabled(1) is True
+    admin.ok("addRegion", id=2, name="Second", endpoint="http://second:8080/client/")
+    other = admin.run("createPortableIpRange", regionid=2, startip="10.80.0.2", endip="10.80.0.3",
+                      gateway="10.80.0.1", netmask="255.255.255.0")["portableiprange"]
+    assert [r["id"] for r in admin.items("listPortableIpRanges", "portableiprange", regionid=2)] == [other["id"]]
+    admin.run("deletePortableIpRange", id=made["id"])
+    assert enabled(1) is False and enabled(2) is True
+    admin.run("deletePortableIpRange", id=other["id"])
+    assert enabled(2) is False
