@@ -35,7 +35,7 @@ cycle; ``tests/framework/test_import_graph.py`` checks the whole graph):
   site_vpn         site-to-site VPN gateways, customer gateways, connections
                                                                       -> java_text
   portable_ips     portable public IP ranges of a region              -> regions
-  nic_ips          NIC secondary IPs, a NIC's own address             -> java_text
+  nic_ips          NIC secondary IPs, a NIC's own address             -> java_text, nics
   cron             Spring-style cron schedules                        (nothing)
   vm_schedules     VM schedule rows and their next runs               -> cron
   vm_scheduler     the background task that runs due VM schedules     -> internal_calls, vm_schedules

@@ -10,15 +10,13 @@ advanced zone is refused while a port forwarding, static NAT or load balancing r
 from __future__ import annotations
 
 import ipaddress
-import random
 
 from marvin2.simulator import errors, facts
-from marvin2.simulator.services import java_text
+from marvin2.simulator.services import java_text, nics
 
 KIND = "nicsecondaryip"
 MAX_SETTING = "vm.network.nic.max.secondary.ipaddresses"
 FAILED_TO_ASSIGN = "Failed to assign secondary ip to nic"
-_rng = random.Random()
 
 
 def _max_per_nic(ctx) -> int:
@@ -40,43 +38,19 @@ def secondary_ips(store, nic_id: str) -> list[dict]:
     return store.find(KIND, nicid=nic_id)
 
 
-def _pool(network: dict) -> list[ipaddress.IPv4Address]:
-    if network.get("startip") and network.get("endip"):
-        first, last = ipaddress.IPv4Address(network["startip"]), ipaddress.IPv4Address(network["endip"])
-        return [ipaddress.IPv4Address(n) for n in range(int(first), int(last) + 1)]
-    if network.get("cidr"):
-        return list(ipaddress.IPv4Network(network["cidr"], strict=False).hosts())
-    return []
-
-
-def used_addresses(store, network: dict) -> set[str]:
-    """getUsedIpsInNetwork: NIC addresses, secondary addresses, the routers' guest addresses and the gateway."""
-    used = {n["ipaddress"] for n in store.find("nic", networkid=network["id"]) if n.get("ipaddress")}
-    used.update(r["ipaddress"] for r in store.find(KIND, networkid=network["id"]))
-    used.update(r.get("guestipaddress") for r in store.find("router", guestnetworkid=network["id"]))
-    if network.get("gateway"):
-        used.add(network["gateway"])
-    return used
-
-
 def _pick(store, network: dict, requested: str | None) -> str:
-    """acquireGuestIpAddress: a free address of the network (the requested one when it is free and inside)."""
-    pool = _pool(network)
-    used = used_addresses(store, network)
+    """acquireGuestIpAddress: a free address of the network (the requested one when it is free and inside); the
+    guest IP allocator of services/nics, which counts NIC, secondary and gateway addresses as taken."""
+    failure = errors.internal_error(FAILED_TO_ASSIGN)
     if requested is not None:
-        if requested == network.get("gateway") or requested in used:
-            raise errors.internal_error(FAILED_TO_ASSIGN)
         try:
-            wanted = ipaddress.IPv4Address(requested)
+            ipaddress.IPv4Address(requested)
         except ValueError:
-            raise errors.internal_error(FAILED_TO_ASSIGN) from None
-        if wanted not in pool:
-            raise errors.internal_error(FAILED_TO_ASSIGN)
-        return requested
-    free = [str(a) for a in pool if str(a) not in used]
-    if not free:
-        raise errors.internal_error(FAILED_TO_ASSIGN)
-    return _rng.choice(free)
+            raise failure from None
+    picked = nics.pick_ip(store, network, requested, failure=failure)
+    if picked is None:
+        raise failure
+    return picked[0]
 
 
 def allocate(ctx, nic: dict, vm: dict, network: dict, requested: str | None) -> dict:

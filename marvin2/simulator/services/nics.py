@@ -68,8 +68,13 @@ def _ip_pool(store, network: dict, pod_id: str | None = None) -> tuple[list[tupl
     return ranges, excluded
 
 
+# NIC secondary addresses (services/nic_ips, kind "nicsecondaryip") are taken too.
+SECONDARY_KIND = "nicsecondaryip"
+
+
 def _ip_taken(store, network_id: str, address: str) -> bool:
-    return store.find_one("nic", networkid=network_id, ipaddress=address) is not None
+    return (store.find_one("nic", networkid=network_id, ipaddress=address) is not None
+            or store.find_one(SECONDARY_KIND, networkid=network_id, ipaddress=address) is not None)
 
 
 def pick_ip(store, network: dict, requested: str | None, *, pod_id: str | None = None,
@@ -93,8 +98,8 @@ def pick_ip(store, network: dict, requested: str | None, *, pod_id: str | None =
         value = _random.randint(first, last)
         if value not in excluded and not _ip_taken(store, network["id"], str(ipaddress.IPv4Address(value))):
             return str(ipaddress.IPv4Address(value)), vlan
-    used = {int(ipaddress.IPv4Address(n["ipaddress"])) for n in store.find("nic", networkid=network["id"])
-            if n.get("ipaddress")}
+    used = {int(ipaddress.IPv4Address(n["ipaddress"])) for kind in ("nic", SECONDARY_KIND)
+            for n in store.find(kind, networkid=network["id"]) if n.get("ipaddress")}
     free = [(v, vlan) for first, last, vlan in ranges for v in range(first, last + 1) if v not in used and v not in excluded]
     if not free:
         raise failure
@@ -196,7 +201,8 @@ def render_nic(store, nic: dict) -> dict:
         "isolationuri": network.get("broadcasturi") or nic.get("isolationuri"),
         "broadcasturi": network.get("broadcasturi") or nic.get("broadcasturi"), "traffictype": "Guest",
         "type": nic.get("type"), "isdefault": bool(nic.get("isdefault")), "macaddress": nic.get("macaddress"),
-        "deviceid": str(nic.get("deviceid", 0)), "secondaryip": [], "extradhcpoption": [],
+        "deviceid": str(nic.get("deviceid", 0)), "secondaryip": [{"id": r["id"], "ipaddress": r["ipaddress"]} for r in store.find(SECONDARY_KIND, nicid=nic["id"])],
+        "extradhcpoption": [],
         "virtualmachineid": nic.get("virtualmachineid"),
     }
 

@@ -39,6 +39,8 @@ def test_secondary_ip_life_cycle(owner, vm_and_nic):
     assert nics[0]["ipaddress"] == nic["ipaddress"] and nics[0]["isdefault"] is True
     assert owner.items("listNics", "nic", virtualmachineid=vm["id"], networkid=network["id"])[0]["id"] == nic["id"]
     assert owner.items("listNics", "nic", virtualmachineid=vm["id"], nicid=nic["id"])[0]["id"] == nic["id"]
+    listed_vm = owner.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]
+    assert {s["ipaddress"] for s in listed_vm["nic"][0]["secondaryip"]} == {first["ipaddress"], wanted}
     found = owner.items("listNics", "nic", virtualmachineid=vm["id"], nicid=nic["id"], keyword=wanted)
     assert [s["id"] for s in found[0]["secondaryip"]] == [second["id"]]
 
@@ -156,3 +158,13 @@ def test_update_vm_nic_ip(owner, user_b, cloud, vm_and_nic):
     assert free != nic["ipaddress"] and ipaddress.IPv4Address(free) in ipaddress.IPv4Network(network["cidr"])
     owner.run("startVirtualMachine", id=vm["id"])
     assert owner.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]["nic"][0]["ipaddress"] == free
+
+
+def test_a_secondary_address_is_not_handed_to_another_vm(owner, cloud, vm_and_nic):
+    _, nic, network = vm_and_nic
+    extra = owner.run("addIpToNic", nicid=nic["id"])["nicsecondaryip"]
+    code, _, text = owner.error("deployVirtualMachine", zoneid=cloud["zone"]["id"], templateid=cloud["template"]["id"],
+                                serviceofferingid=cloud["small"]["id"], networkids=[network["id"]],
+                                ipaddress=extra["ipaddress"])
+    assert code == 533 and text.startswith("Unable to acquire Guest IP address for network")
+    owner.run("removeIpFromNic", id=extra["id"])
