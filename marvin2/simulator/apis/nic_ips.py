@@ -8,10 +8,10 @@ from __future__ import annotations
 import ipaddress
 
 from marvin2.simulator import errors
-from marvin2.simulator.services.common import check_owned, record_event
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import PAGING, P, api, declare_object
 from marvin2.simulator.services import internal_calls, nic_ips
+from marvin2.simulator.services.common import check_owned, record_event
 
 declare_object("nicsecondaryip", {"id": "secondary IP id", "ipaddress": "the address", "nicid": "its NIC",
                                   "networkid": "its network", "virtualmachineid": "its VM"})

@@ -4,10 +4,10 @@ associateIpAddress isportable=true is not served from these ranges yet (apis/add
 """
 from __future__ import annotations
 
-from marvin2.simulator.services.common import record_event
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ADMIN_ONLY, PAGING, P, api, declare_object
 from marvin2.simulator.services import portable_ips as portable
+from marvin2.simulator.services.common import record_event
 
 declare_object("portableiprange", {
     "id": "range id", "regionid": ("integer", "region"), "gateway": "gateway", "netmask": "netmask",

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.services.common import record_event
 from marvin2.simulator.context import SUCCESS, Raw
 from marvin2.simulator.declare import PAGING, P, api, declare_object
 from marvin2.simulator.services import project_roles as roles
+from marvin2.simulator.services.common import record_event
 
 declare_object("projectrole", {"id": "role id", "name": "role name", "description": "description",
                                "projectid": "its project"})

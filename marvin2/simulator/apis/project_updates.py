@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.services.common import record_event
 from marvin2.simulator.context import Job
 from marvin2.simulator.declare import P, api
 from marvin2.simulator.services import internal_calls, project_updates
+from marvin2.simulator.services.common import record_event
 
 
 @api("updateProject", response="project", instance_type="Project", related="listProjects",

@@ -6,10 +6,16 @@ deleteRemoteAccessVpn and updateRemoteAccessVpn are async, addVpnUser is create-
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.services.common import check_owned, list_owned, owner_fields, owner_for_create, record_event
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
 from marvin2.simulator.services import remote_vpn as vpns
+from marvin2.simulator.services.common import (
+    check_owned,
+    list_owned,
+    owner_fields,
+    owner_for_create,
+    record_event,
+)
 
 declare_object("remoteaccessvpn", {
     "id": "VPN id", "publicipid": "its public IP id", "publicip": "its public IP", "iprange": "client address range",

@@ -4,10 +4,16 @@ request); deletes, updates and reset check when their job runs, as 4.20 does."""
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.services.common import check_owned, list_owned, owner_fields, owner_for_create, record_event
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
 from marvin2.simulator.services import site_vpn as s2s
+from marvin2.simulator.services.common import (
+    check_owned,
+    list_owned,
+    owner_fields,
+    owner_for_create,
+    record_event,
+)
 
 _POLICY_FIELDS = ("ipsecpsk", "ikepolicy", "esppolicy", "ikelifetime", "esplifetime", "dpd", "forceencap",
                   "splitconnections", "ikeversion")

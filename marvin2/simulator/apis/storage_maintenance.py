@@ -5,11 +5,11 @@ updateStorageCapabilities and image store updates
 from __future__ import annotations
 
 from marvin2.simulator import errors
-from marvin2.simulator.services.common import lower_details, record_event, zone_name
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ADMIN_ONLY, PAGING, P, api, declare_object
 from marvin2.simulator.services import storage_maintenance as maintenance
 from marvin2.simulator.services import storage_pools as pools
+from marvin2.simulator.services.common import lower_details, record_event, zone_name
 
 declare_object("storagetag", {"id": "tag id", "poolid": "its pool", "name": "the tag"})
 declare_object("dataStoreProvider", {"name": "provider name", "type": "PRIMARY, IMAGE, ImageCache or OBJECT"})

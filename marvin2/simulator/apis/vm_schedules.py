@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from marvin2 import wire
 from marvin2.simulator import errors
-from marvin2.simulator.services.common import check_owned, record_event
 from marvin2.simulator.context import SUCCESS
 from marvin2.simulator.declare import PAGING, P, api, declare_object
 from marvin2.simulator.services import vm_scheduler
 from marvin2.simulator.services import vm_schedules as schedules
+from marvin2.simulator.services.common import check_owned, record_event
 
 declare_object("vmschedule", {
     "id": "schedule id", "virtualmachineid": "its VM", "description": "description", "schedule": "cron (5 fields)",

@@ -55,7 +55,7 @@ def _same_subnet(address: ipaddress.IPv4Address, gateway: str, netmask: str) -> 
 
 def _zone_vlan_tag(row: dict) -> str:
     tag = str(row.get("vlan") or "")
-    return tag[len("vlan://"):] if tag.startswith("vlan://") else tag
+    return tag.removeprefix("vlan://")
 
 
 def create_range(store, region_id: int, start: str, end: str, gateway: str, netmask: str, vlan: str | None) -> dict:

@@ -84,7 +84,7 @@ def java_zoned_text(moment: dt.datetime, zone_id: str) -> str:
         total = int(offset.total_seconds())
         sign = "+" if total >= 0 else "-"
         text += f"{sign}{abs(total) // 3600:02d}:{abs(total) % 3600 // 60:02d}"
-    return text + ("" if zone_id.startswith("GMT+") or zone_id.startswith("GMT-") else f"[{zone_id}]")
+    return text + ("" if zone_id.startswith(("GMT+", "GMT-")) else f"[{zone_id}]")
 
 
 def validate_dates(start: dt.datetime, end: dt.datetime | None, zone_id: str, zone: dt.tzinfo) -> None:

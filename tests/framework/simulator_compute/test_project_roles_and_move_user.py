@@ -54,7 +54,7 @@ def test_project_role_life_cycle(project_setup):
 
 
 def test_project_role_access_rules(project_setup, admin):
-    owner, member, outsider, project = project_setup
+    _owner, member, outsider, project = project_setup
     pid = project["id"]
     assert member.error("createProjectRole", projectid=pid, name="x") == \
         (531, "User unauthorized to perform operation in the project")
@@ -166,8 +166,8 @@ def test_update_project_names_and_owners(project_setup, admin):
                                roletype="boss")
     assert (code, text) == (431, "Only Admin or Regular project role types are valid")
     code, text = member.failed("updateProject", id=pid, account=outsider.account["name"])
-    assert (code, text) == (431, f"Account {outsider.account['name']} doesn't belong to the project. Add it to the "
-                                 f"project first and then change the project's ownership")
+    assert (code, text) == (431, (f"Account {outsider.account['name']} doesn't belong to the project. Add it to the "
+                                 f"project first and then change the project's ownership"))
     code, text = member.failed("updateProject", id=pid, account="nobody-here")
     assert code == 431 and text.startswith("Unable to find account name=nobody-here in domain id=")
     assert outsider.failed("updateProject", id=pid, displaytext="x")[0] == 531

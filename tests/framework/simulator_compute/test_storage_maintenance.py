@@ -8,8 +8,8 @@ from compute_client import new_user
 
 
 def _pool_of(admin, vm_id: str) -> dict:
-    root = [v for v in admin.items("listVolumes", "volume", virtualmachineid=vm_id, listall=True)
-            if v["type"] == "ROOT"][0]
+    root = next(v for v in admin.items("listVolumes", "volume", virtualmachineid=vm_id, listall=True)
+            if v["type"] == "ROOT")
     return admin.items("listStoragePools", "storagepool", id=root["storageid"])[0]
 
 
@@ -126,11 +126,11 @@ def test_storage_providers_and_sync(admin, user):
 
 
 def test_change_pool_scope_and_affected_vms(admin, user, deploy):
-    pool = [p for p in admin.items("listStoragePools", "storagepool") if p["scope"] == "CLUSTER"][0]
+    pool = next(p for p in admin.items("listStoragePools", "storagepool") if p["scope"] == "CLUSTER")
     home_cluster = pool["clusterid"]
     code, text = admin.failed("changeStoragePoolScope", id=pool["id"], scope="ZONE")
-    assert (code, text) == (431, f"Scope of the Primary storage with id {pool['id']} cannot be changed, as it is not "
-                                 f"in the Disabled state")
+    assert (code, text) == (431, (f"Scope of the Primary storage with id {pool['id']} cannot be changed, as it is not "
+                                 f"in the Disabled state"))
     admin.ok("updateStoragePool", id=pool["id"], enabled=False)
     assert admin.failed("changeStoragePoolScope", id=pool["id"], scope="CLUSTER", clusterid=home_cluster) == \
         (431, "New scope must be different than the current scope")
@@ -144,7 +144,7 @@ def test_change_pool_scope_and_affected_vms(admin, user, deploy):
     assert _pool_of(admin, vm["id"])["id"] == pool["id"]
     vm_cluster = admin.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]
     host = admin.items("listHosts", "host", id=vm_cluster["hostid"])[0]
-    other = [c for c in admin.items("listClusters", "cluster") if c["id"] != host["clusterid"]][0]
+    other = next(c for c in admin.items("listClusters", "cluster") if c["id"] != host["clusterid"])
     affected = admin.items("listAffectedVmsForStorageScopeChange", "virtualmachine", clusterid=other["id"],
                            storageid=pool["id"])
     assert vm["id"] in {v["id"] for v in affected}

@@ -52,7 +52,7 @@ def test_secondary_ip_life_cycle(owner, vm_and_nic):
 
 
 def test_requested_address_rules(owner, vm_and_nic):
-    vm, nic, network = vm_and_nic
+    _vm, nic, network = vm_and_nic
     net = ipaddress.IPv4Network(network["cidr"])
     for bad in (nic["ipaddress"], network["gateway"], "172.16.99.9", "not-an-ip"):
         code, _, text = owner.error("addIpToNic", nicid=nic["id"], ipaddress=bad)
@@ -73,8 +73,8 @@ def test_max_secondary_ips_per_nic(sim, admin, owner, vm_and_nic):
         _, nic, _ = vm_and_nic
         one = owner.run("addIpToNic", nicid=nic["id"])["nicsecondaryip"]
         code, _, text = owner.error("addIpToNic", nicid=nic["id"])
-        assert (code, text) == (431, "Allocating guest ip for nic failed : Maximum Number of Ips per Nic has been "
-                                     "crossed.")
+        assert (code, text) == (431, ("Allocating guest ip for nic failed : Maximum Number of Ips per Nic has been "
+                                     "crossed."))
         owner.run("removeIpFromNic", id=one["id"])
     finally:
         admin.ok("updateConfiguration", name=name, value="256")

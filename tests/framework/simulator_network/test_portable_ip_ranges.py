@@ -44,16 +44,16 @@ def test_portable_range_errors(admin):
         ({"startip": "10.60.0.20", "endip": "10.60.0.10"}, "Invalid portable ip  range: 10.60.0.20-10.60.0.10"),
         ({"startip": "10.60.0.x", "endip": "10.60.0.10"}, "Invalid portable ip  range: 10.60.0.x-10.60.0.10"),
         ({"startip": "10.59.0.2", "endip": "10.60.0.10"},
-         "Please ensure that your start IP is in the same subnet as your portable IP range's gateway and as per the "
-         "IP range's netmask."),
+         ("Please ensure that your start IP is in the same subnet as your portable IP range's gateway and as per the "
+         "IP range's netmask.")),
         ({"startip": "10.60.0.2", "endip": "10.61.0.10"},
-         "Please ensure that your end IP is in the same subnet as your portable IP range's gateway and as per the "
-         "IP range's netmask."),
+         ("Please ensure that your end IP is in the same subnet as your portable IP range's gateway and as per the "
+         "IP range's netmask.")),
         ({"startip": "10.60.0.2", "endip": "10.60.0.5", "vlan": "5000"}, "Invalid vlan id 5000"),
         ({"startip": "10.60.0.2", "endip": "10.60.0.5", "regionid": 7}, "Invalid region ID: 7"),
         ({"startip": "10.60.0.2", "endip": "10.60.0.5", "vlan": "50"},
-         "Found a VLAN id 50 already existing in zone Sandbox-simulator that conflicts with VLAN id of the portable "
-         "ip range being configured"),
+         ("Found a VLAN id 50 already existing in zone Sandbox-simulator that conflicts with VLAN id of the portable "
+         "ip range being configured")),
         ({"startip": "192.168.2.100", "endip": "192.168.2.120", "gateway": "192.168.2.1", "vlan": "90"},
          "The Start IP and endIP address range overlap with Public IP :192.168.2.100"),
     ]

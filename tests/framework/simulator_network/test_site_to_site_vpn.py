@@ -93,13 +93,13 @@ def test_customer_gateway_checks(owner):
     cases = [
         ({"gateway": "not a host!"}, "The customer gateway ip/Domain not a host! is invalid!"),
         ({"cidrlist": "172.18.0.0"}, "The customer gateway peer cidr list 172.18.0.0 contains an invalid cidr!"),
-        ({"ikepolicy": "aes128-sha1"}, "The customer gateway IKE policy aes128-sha1 is invalid!  Verify the required "
-                                       "Diffie Hellman (DH) group is specified."),
+        ({"ikepolicy": "aes128-sha1"}, ("The customer gateway IKE policy aes128-sha1 is invalid!  Verify the required "
+                                       "Diffie Hellman (DH) group is specified.")),
         ({"esppolicy": "blowfish-sha1"}, "The customer gateway ESP policy blowfish-sha1 is invalid!"),
         ({"ikelifetime": 86401}, "The IKE lifetime 86401 of vpn connection is invalid!"),
         ({"esplifetime": 90000}, "The ESP lifetime 90000 of vpn connection is invalid!"),
-        ({"cidrlist": "172.18.0.0/24,172.18.0.0/25"}, "The subnet of customer gateway 172.18.0.0/24 is overlapped with "
-                                                      "another subnet 172.18.0.0/25 of customer gateway!"),
+        ({"cidrlist": "172.18.0.0/24,172.18.0.0/25"}, ("The subnet of customer gateway 172.18.0.0/24 is overlapped with "
+                                                      "another subnet 172.18.0.0/25 of customer gateway!")),
     ]
     for params, text in cases:
         code, _, got = owner.error("createVpnCustomerGateway", **{**base, **params})
@@ -119,8 +119,8 @@ def test_other_accounts_and_cross_account_connections(owner, user_b, admin, clou
     assert user_b.error("createVpnGateway", vpcid=vpc["id"])[0] == 531
     assert user_b.error("createVpnConnection", s2svpngatewayid=gateway["id"], s2scustomergatewayid=foreign["id"])[0] == 531
     code, _, text = admin.error("createVpnConnection", s2svpngatewayid=gateway["id"], s2scustomergatewayid=foreign["id"])
-    assert (code, text) == (431, "VPN connection can only be established between same account's VPN gateway and "
-                                 "customer gateway!")
+    assert (code, text) == (431, ("VPN connection can only be established between same account's VPN gateway and "
+                                 "customer gateway!"))
     code, _ = user_b.run_fails("deleteVpnGateway", id=gateway["id"])
     assert code == 531
     assert user_b.items("listVpnGateways", "vpngateway") == []
