@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from marvin2 import wire
 from marvin2.simulator import errors
 from marvin2.simulator.services import regions
 
@@ -142,3 +143,52 @@ def ranges(store, region_id: int | None, range_id: str | None) -> list[dict]:
 
 def addresses(store, range_id: str) -> list[dict]:
     return store.find(IP_KIND, rangeid=range_id)
+
+
+# --- acquiring and releasing a portable address (IpAddressManagerImpl.allocatePortableIp / releasePortableIpAddress) --
+#
+# A portable address is region-wide; to use it in a zone 4.20 provisions it there as a one-address public range
+# (a ``vlan`` row) holding one public address (a ``publicipaddress`` row, ``isportable``). associateIpAddress
+# isportable=true and disassociateIpAddress of such an address call these (apis/addresses.py does not yet).
+
+
+def _public_physical_network(store, zone_id: str) -> str | None:
+    for physnet in store.find("physicalnetwork", zoneid=zone_id):
+        if store.find_one("traffictype", physicalnetworkid=physnet["id"], traffictype="Public") is not None:
+            return physnet["id"]
+    return None
+
+
+def acquire(store, owner: dict, zone_id: str, *, network_id: str | None = None, vpc_id: str | None = None) -> dict:
+    """The first Free portable address of region 1 becomes the owner's, provisioned in ``zone_id``; returns the
+    zone's ``publicipaddress`` row (state Allocated). 533 when the region has none left."""
+    free = store.find(IP_KIND, regionid=LOCAL_REGION, state="Free")
+    if not free:
+        raise errors.insufficient_capacity("Unable to find available portable IP addresses")
+    portable = free[0]
+    now = wire.now_text()
+    store.update(IP_KIND, portable["id"], state="Allocated", accountid=owner["id"], domainid=owner["domainid"],
+                 zoneid=zone_id, networkid=network_id, vpcid=vpc_id, allocated=now)
+    physnet = _public_physical_network(store, zone_id)
+    tag = portable["vlan"]
+    vlan = store.insert("vlan", {"zoneid": zone_id, "physicalnetworkid": physnet,
+                                 "vlan": tag if tag == UNTAGGED else f"vlan://{tag}",
+                                 "startip": portable["ipaddress"], "endip": portable["ipaddress"],
+                                 "gateway": portable["gateway"], "netmask": portable["netmask"],
+                                 "forvirtualnetwork": True, "portableipid": portable["id"]})
+    return store.insert("publicipaddress", {
+        "ipaddress": portable["ipaddress"], "zoneid": zone_id, "vlanid": vlan["id"], "physicalnetworkid": physnet,
+        "state": "Allocated", "accountid": owner["id"], "domainid": owner["domainid"],
+        "associatednetworkid": network_id, "vpcid": vpc_id, "issourcenat": False, "isstaticnat": False,
+        "forvirtualnetwork": True, "isportable": True, "allocated": now})
+
+
+def release(store, public_ip: dict) -> None:
+    """The portable address is Free in its region again; its zone range and public address row go."""
+    portable = store.find_one(IP_KIND, ipaddress=public_ip["ipaddress"], state="Allocated")
+    if portable is not None:
+        store.update(IP_KIND, portable["id"], state="Free", accountid=None, domainid=None, zoneid=None,
+                     networkid=None, vpcid=None, allocated=None)
+    if public_ip.get("vlanid"):
+        store.delete("vlan", public_ip["vlanid"])
+    store.delete("publicipaddress", public_ip["id"])
