@@ -67,11 +67,11 @@ def error_reply(envelope_key: str | None, exc: errors.ApiError) -> Reply:
 def error_key(raw: dict[str, str], command: str | None, declared: Api | None, exc: errors.ApiError) -> str:
     """The envelope key of an error (ApiServer.getSerializedApiError): ``errorresponse`` for 432s and for names
     no API has, the command's response name otherwise, ``"null"`` when the request named no command."""
-    if not raw:
+    if not raw or exc.errorcode == 432:
         return "errorresponse"
     if command is None:
         return "null"
-    if exc.errorcode == 432 or declared is None:
+    if declared is None:
         return "errorresponse"
     return declared.envelope_key
 
