@@ -33,7 +33,7 @@ from marvin2.simulator import auth, errors
 from marvin2.simulator.context import Context, Job
 from marvin2.simulator.declare import Api
 from marvin2.simulator.responses import render_result
-from marvin2.simulator.validation import check_control_characters, check_list_paging, validate
+from marvin2.simulator.validation import check_control_characters, check_list_paging, unchecked_ids, validate
 
 log = logging.getLogger("marvin2.simulator")
 
@@ -190,7 +190,15 @@ class RequestPipeline:
     def _call_handler(self, declared: Api, params, raw, caller, session, cookies) -> Reply:
         ctx = Context(sim=self, api=declared, params=params, raw=raw, caller=caller,
                       extra={"session": session, "cookies": cookies, "set_cookies": []})
-        result = declared.handler(ctx)
+        try:
+            result = declared.handler(ctx)
+        except (AttributeError, KeyError, TypeError) as exc:
+            # Handlers look rows up by the ids validation vouched for; "-1" and unknown internal ids pass the
+            # API layer unchecked (as in Java), and a service answers those with its "cannot find" error.
+            unchecked = unchecked_ids(params)
+            if not unchecked:
+                raise
+            raise errors.invalid_value(f"Unable to find {unchecked[0].kind} by id {unchecked[0]}") from exc
         if isinstance(result, Job):
             if not declared.is_async:
                 raise errors.internal_error(f"{declared.name} is not declared async but its handler returned a Job")

@@ -165,10 +165,29 @@ def _convert(command: str, param: Param, text: str, store) -> Any:
     raise errors.internal_error(f"parameter {param.name} of {command} has unsupported type {kind}")
 
 
+class UncheckedId(str):
+    """A uuid parameter's value that names no row yet passed the API layer (``-1``, an unknown internal id):
+    the handler sees a plain string; if it trips over the missing row, the pipeline answers as a service
+    does for an id it cannot find (``Unable to find <kind> by id <value>``)."""
+
+    kind: str = ""
+
+    @classmethod
+    def of(cls, text: str, param: Param) -> "UncheckedId":
+        value = cls(text)
+        value.kind = param.target_kind or param.key.removesuffix("id") or "item"
+        return value
+
+
+def unchecked_ids(params: Mapping[str, Any]) -> list["UncheckedId"]:
+    """The parameter values that are an ``UncheckedId``, in the server's order."""
+    return [value for value in params.values() if isinstance(value, UncheckedId)]
+
+
 def _translate_uuid(command: str, param: Param, text: str, store) -> Any:
     """ParamProcessWorker.translateUuidToInternalId, on the simulator's uuid-keyed rows."""
     if text == "-1":
-        return text                 # a legacy "all"/"none" marker every uuid parameter lets through
+        return UncheckedId.of(text, param)    # a legacy "all"/"none" marker every uuid parameter lets through
     pre_3x = not param.since        # parameters older than 3.0 also take the numeric internal id
     if not is_uuid(text):
         if not pre_3x:
@@ -181,7 +200,7 @@ def _translate_uuid(command: str, param: Param, text: str, store) -> Any:
             target = param.target_kind
             row = store.get_by_internal_id(target, number) if target else None
             # An internal id with no row goes on to the handler, which answers as the service layer would.
-            return row["id"] if row is not None else text
+            return row["id"] if row is not None else UncheckedId.of(text, param)
         raise errors.unknown_uuid(command, param.name, text)
     text = text.lower()             # the database matches uuids in any letter case
     target = param.target_kind

@@ -963,6 +963,8 @@ def _limit_target(ctx) -> tuple[dict | None, dict | None]:
     store = ctx.store
     if ctx.has("projectid"):
         project = store.get("project", ctx.get("projectid"))
+        if project is None:         # "-1" or an internal id with no row: AccountManagerImpl.finalyzeAccountId's text
+            raise errors.invalid_value(f"Unable to find project by id {ctx.get('projectid')}")
         account = store.get("account", project.get("projectaccountid")) if project.get("projectaccountid") else None
         if account is None:
             raise errors.invalid_value(f"Unable to find the account of project {project['id']}")

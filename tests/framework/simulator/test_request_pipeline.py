@@ -311,3 +311,13 @@ def test_repeated_body_parameter_first_wins_and_query_beats_body(sim, admin):
     reply = requests.post(f"{sim.endpoint}?{query([('command', 'listZones'), ('response', 'json'), ('name', zone['name'])])}",
                           data=body, timeout=10, headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert reply.status_code == 200 and reply.json()["listzonesresponse"]["count"] == 1
+
+
+def test_unchecked_ids_reach_the_service_which_cannot_find_them(sim, admin):
+    # "-1" and an internal id without a row pass the API layer; the service answers 431 (4350) for the row.
+    check(get(sim, signed(admin, [("command", "deleteNetwork"), ("response", "json"), ("id", "-1")])), 431,
+          error(431, "deletenetworkresponse", "Unable to find network by id -1", 4350))
+    check(get(sim, signed(admin, [("command", "updateZone"), ("response", "json"), ("id", "99")])), 431,
+          error(431, "updatezoneresponse", "Unable to find zone by id 99", 4350))
+    check(get(sim, signed(admin, [("command", "listHosts"), ("response", "json"), ("zoneid", "99")])), 200,
+          {"listhostsresponse": {}})
