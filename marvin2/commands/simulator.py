@@ -18,7 +18,9 @@ def register(subparsers) -> None:
         description="Run a simulated CloudStack management server on this machine until SIGTERM/SIGINT. "
                     "Prints the endpoint and the admin API keys when ready.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    parser.add_argument("--port", type=int, default=None,
+                        help="port (default 8080, with --https 8443 as a management server with https.enable=true; "
+                             "0 picks a free one)")
     parser.add_argument("--db", default=":memory:",
                         help="SQLite file keeping the state across restarts (default: in memory)")
     parser.add_argument("--profile", default="fast", choices=["instant", "fast", "realistic"],
@@ -82,6 +84,13 @@ def _load_faults(path: str | None) -> list[dict]:
     return data
 
 
+def api_port(args: argparse.Namespace) -> int:
+    """--port, else the management server's default: 8443 with HTTPS, 8080 without."""
+    if args.port is not None:
+        return args.port
+    return 8443 if args.https else 8080
+
+
 def _tls_options_error(args: argparse.Namespace) -> str | None:
     """What is wrong with the combination of TLS options, if anything."""
     given = [name for name in ("tls_cert", "tls_key", "tls_client_ca", "tls_dir") if getattr(args, name)]
@@ -132,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         context, tls_lines, ca_file = _tls_context(args)
-        sim = start_simulator(host=args.host, port=args.port, db=args.db, profile=args.profile,
+        sim = start_simulator(host=args.host, port=api_port(args), db=args.db, profile=args.profile,
                               seed=None if args.empty else args.seed, faults=_load_faults(args.faults),
                               fault_seed=args.fault_seed, integration_port=args.integration_port, tls=context)
     except (OSError, ValueError) as exc:

@@ -330,3 +330,13 @@ def test_cli_option_errors(args, text):
     out = subprocess.run([sys.executable, "-m", "marvin2.cli", "simulator", "--port", "0", *args],
                          capture_output=True, text=True, timeout=60, env={**os.environ})
     assert out.returncode == 2 and text in out.stderr
+
+
+def test_cli_default_port_is_8443_with_https():
+    from marvin2.cli import build_parser
+    from marvin2.commands.simulator import api_port
+
+    parser = build_parser()
+    assert api_port(parser.parse_args(["simulator"])) == 8080
+    assert api_port(parser.parse_args(["simulator", "--https"])) == 8443
+    assert api_port(parser.parse_args(["simulator", "--https", "--port", "9443"])) == 9443
