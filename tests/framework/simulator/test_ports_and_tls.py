@@ -340,3 +340,11 @@ def test_cli_default_port_is_8443_with_https():
     assert api_port(parser.parse_args(["simulator"])) == 8080
     assert api_port(parser.parse_args(["simulator", "--https"])) == 8443
     assert api_port(parser.parse_args(["simulator", "--https", "--port", "9443"])) == 9443
+
+
+def test_opening_the_integration_port_is_said_loudly(caplog):
+    with caplog.at_level("WARNING", logger="marvin2.simulator"):
+        with start_simulator(port=0, seed=None, integration_port=0) as simulator:
+            endpoint = simulator.integration_endpoint
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(endpoint in text and "need no credentials" in text and "root admin" in text for text in warnings)
