@@ -169,7 +169,8 @@ def _servers(value: Any, result: ImportResult, secrets: _Secrets) -> tuple[list[
         if port == INTEGRATION_PORT:
             result.warnings.append(
                 f"{where}: port {INTEGRATION_PORT} is the unauthenticated integration port: every request runs as root admin "
-                "without credentials. Fine for a simulator or a lab; use 8080 with API keys anywhere else"
+                "without credentials. Fine for a simulator (marvin2 simulator --integration-port 8096 serves it) or a "
+                "lab; use 8080 with API keys anywhere else"
             )
             if _set(entry.get("user")) or _set(entry.get("passwd")):
                 result.not_carried.append(f"{where}.user/passwd: not needed on the integration port; dropped")

@@ -340,6 +340,10 @@ class Transport:
             method = "POST"
         if method == "GET":
             request = requests.Request("GET", f"{server.url}?{body}", headers=server.headers)
+        elif server.auth == "none":
+            # A server without credentials is the integration port (8096), which reads only the query string
+            # (ApiServer.handle), whatever the method: a POST keeps its parameters in the URL there, as Marvin's do.
+            request = requests.Request("POST", f"{server.url}?{body}", headers=server.headers)
         else:
             request = requests.Request("POST", server.url, data=body, headers={**server.headers, "Content-Type": _FORM})
         if server.auth == "session":

@@ -8,6 +8,7 @@ declaration's ``roles`` (CloudStack's default permission levels).
 """
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import fnmatch
 import hashlib
@@ -60,25 +61,47 @@ def caller_for_user(store, user: dict | None) -> Caller | None:
     return Caller(user=user, account=account, domain=domain, role=role)
 
 
-def verify_api_key(store, raw: dict[str, str]) -> Caller:
-    """Authenticate a signed request (any failure -> 401)."""
-    lowered = {k.lower(): v for k, v in reversed(list(raw.items()))}
-    api_key, signature = lowered.get("apikey"), lowered.get("signature")
-    if not api_key or not signature:
+def _signing_string(params: dict[str, str]) -> str:
+    """Every parameter but ``signature`` (in any letter case), sorted by name as sent, Java-encoded, lower-cased."""
+    pairs = sorted((k, v) for k, v in params.items() if k.lower() != "signature")
+    return "&".join(f"{k}={wire.java_urlencode(v)}" for k, v in pairs).lower()
+
+
+def verify_api_key(store, params: dict[str, str], role_check) -> Caller:
+    """Authenticate a signed request as ApiServer.verifyRequest does; any failure is a 401.
+
+    Order: signature and API key present, v3 expiry, a usable user for the key, then ``role_check(caller)``
+    (which raises the 432 of a command the role may not call, before the signature is even looked at), then
+    the signature itself."""
+    named: dict[str, str] = {}
+    for name in sorted(params):           # the last spelling in sort order wins, as in Java's loop
+        lowered = name.lower()
+        if lowered in ("signature", "apikey", "signatureversion", "expires"):
+            named[lowered] = params[name]
+    api_key, signature = named.get("apikey"), named.get("signature")
+    if api_key is None or signature is None:
         raise credential_error()
-    if lowered.get("signatureversion") == "3":
-        expires = lowered.get("expires")
-        if not expires:
+    if named.get("signatureversion") == "3":
+        expires = named.get("expires")
+        if expires is None:
             raise credential_error()
         try:
             moment = wire.parse_tzdate(expires)
         except ValueError:
             raise credential_error() from None
-        if moment <= _dt.datetime.now(_dt.timezone.utc):
+        if moment < _dt.datetime.now(_dt.timezone.utc):
             raise credential_error()
-    user = store.find_one("user", apikey=api_key)
+    user = store.find_one("user", apikey=api_key) if api_key else None
     caller = caller_for_user(store, user)
-    if caller is None or not wire.verify_signature(raw, user.get("secretkey") or "", signature):
+    if caller is None:
+        raise credential_error()
+    role_check(caller)
+    secret = user.get("secretkey")
+    if not secret:
+        raise credential_error()
+    expected = base64.b64encode(hmac.new(secret.encode("utf-8"), _signing_string(params).encode("utf-8"),
+                                         hashlib.sha1).digest()).decode("ascii")
+    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         raise credential_error()
     return caller
 
@@ -113,39 +136,65 @@ class Sessions:
             for sid in [s.session_id for s in self._by_id.values() if s.user_id == user_id]:
                 del self._by_id[sid]
 
-    def check(self, session_id: str | None, cookie_key: str | None, param_key: str | None) -> Session:
-        """The session of a request carrying the JSESSIONID cookie and the session key (cookie + parameter)."""
-        if not session_id or not param_key:
-            raise credential_error()
+    def get(self, session_id: str | None) -> Session | None:
+        """The live session a JSESSIONID cookie names (None: no such session, or it timed out)."""
+        if not session_id:
+            return None
         with self._lock:
             session = self._by_id.get(session_id)
-            now = time.monotonic()
-            if session is None or now - session.last_seen > SESSION_TIMEOUT:
-                raise credential_error()
-            if not hmac.compare_digest(session.session_key.encode(), param_key.encode()):
-                raise credential_error()
-            if cookie_key is not None and not hmac.compare_digest(session.session_key.encode(), cookie_key.encode()):
-                raise credential_error()
-            session.last_seen = now
-        return session
+            if session is not None and time.monotonic() - session.last_seen > SESSION_TIMEOUT:
+                del self._by_id[session_id]
+                return None
+            return session
+
+    def key_matches(self, session: Session, cookie_key: str | None, param_key: str | None) -> bool:
+        """``api.sessionkey.check.locations`` = CookieAndParameter (the default since 4.18.2.4 / 4.19.1.2):
+        the ``sessionkey`` cookie and the ``sessionkey`` parameter must both be there and both match."""
+        expected = session.session_key.encode()
+        if cookie_key is None or param_key is None:
+            return False
+        cookie_ok = hmac.compare_digest(expected, cookie_key.encode("utf-8", "replace"))
+        param_ok = hmac.compare_digest(expected, param_key.encode("utf-8", "replace"))
+        if cookie_ok and param_ok:
+            with self._lock:
+                session.last_seen = time.monotonic()
+            return True
+        return False
+
+
+def session_error() -> errors.ApiError:
+    """A session request whose session key or user does not check out (the shorter text, no cserrorcode)."""
+    return errors.ApiError(401, "unable to verify user credentials", cserrorcode=None)
+
+
+def is_default_root_admin(caller: Caller) -> bool:
+    """The default Root Admin role may call everything (DynamicRoleBasedAPIAccessChecker); a custom role of
+    the Admin type goes by its rules like any other."""
+    return caller.role_type == "Admin" and not caller.role.get("custom") and bool(caller.role.get("isdefault"))
+
+
+def may_call(store, caller: Caller, name: str, declared: Api | None) -> bool:
+    """May the caller's role call the command ``name`` (``declared`` None: a name no API has)?
+    Custom rules first, then the declared default roles."""
+    if is_default_root_admin(caller) or name in ("login", "logout"):
+        return True          # logout and login are session plumbing, never subject to role rules
+    rules = store.find("rolepermission", roleid=caller.role["id"])
+    if rules:
+        for rule in sorted(rules, key=lambda r: r.get("sortorder", 0)):
+            if fnmatch.fnmatchcase(name, rule["rule"]):
+                return rule["permission"] == "allow"
+        if caller.role.get("custom"):
+            return False
+    return declared is not None and caller.role_type in declared.roles
 
 
 def is_allowed(store, caller: Caller, declared: Api) -> bool:
     """May the caller's role call this API? Custom rules first, then the declared default."""
-    if declared.name in ("login", "logout"):
-        return True          # session plumbing, never subject to role rules (as on a real server)
-    rules = store.find("rolepermission", roleid=caller.role["id"])
-    if rules:
-        for rule in sorted(rules, key=lambda r: r.get("sortorder", 0)):
-            if fnmatch.fnmatchcase(declared.name, rule["rule"]):
-                return rule["permission"] == "allow"
-        if caller.role.get("custom"):
-            return False
-    return caller.role_type in declared.roles
+    return may_call(store, caller, declared.name, declared)
 
 
-def not_available(declared_name: str, caller: Caller) -> errors.ApiError:
-    return errors.ApiError(
-        432, f"The API [{declared_name}] does not exist or is not available for the account {caller.account['name']}.",
-        errors.CS_UNAVAILABLE_COMMAND,
-    )
+def not_available(name: str, caller: Caller) -> errors.ApiError:
+    """432 for a command the role may not call (or that does not exist), 4.20's wording: it names the user's
+    uuid (4.18 named the account's toString instead)."""
+    return errors.unsupported(
+        f"The API [{name}] does not exist or is not available for the account for user id [{caller.user['id']}].")

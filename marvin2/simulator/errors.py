@@ -2,7 +2,10 @@
 
 The HTTP status of an error response equals its ``errorcode`` (a CloudStack
 habit), and ``cserrorcode`` names the Java exception class family that a real
-server would have thrown (9999 for a plain server error).
+server would have thrown: 9999 for every error the API layer raises itself
+(a ServerApiException without a cause: missing/invalid parameters, unknown or
+unavailable commands), the business exception's own code otherwise (4350
+InvalidParameterValue, 4365 PermissionDenied ...), none on 401s and login errors.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ CS_RESOURCE_IN_USE = 4375
 CS_RESOURCE_UNAVAILABLE = 4380
 CS_INSUFFICIENT_CAPACITY = 4325
 CS_CONCURRENT_OPERATION = 4300
-CS_UNAVAILABLE_COMMAND = 4555
+CS_UNAVAILABLE_COMMAND = 4555     # never sent on the API path (a 432 is a ServerApiException: 9999)
 
 
 class ApiError(Exception):
@@ -38,6 +41,21 @@ class ApiError(Exception):
 def param_error(text: str) -> ApiError:
     """431, as a real server raises for a parameter it cannot use (ServerApiException)."""
     return ApiError(431, text, CS_SERVER)
+
+
+def malformed_parameter(key_and_hint: str) -> ApiError:
+    """430 from ParamUnpackWorker: a parameter name with ``[`` that is not ``name[int].field``."""
+    return ApiError(430, f"Unable to decode parameter {key_and_hint}", CS_SERVER)
+
+
+def unsupported(text: str) -> ApiError:
+    """432 (UNSUPPORTED_ACTION_ERROR): unknown command or one the caller's role may not call."""
+    return ApiError(432, text, CS_SERVER)
+
+
+def required_but_empty(param: str) -> ApiError:
+    """431 for a required parameter sent empty: ParamProcessWorker throws InvalidParameterValueException (4350)."""
+    return ApiError(431, f"Invalid value provided for API arg: {param}", CS_INVALID_PARAMETER)
 
 
 def invalid_value(text: str) -> ApiError:

@@ -76,23 +76,23 @@ def list_rows(ctx, kind: str, render: Callable[[dict], dict], *, filters: dict[s
 
 
 def page_window(ctx) -> tuple[int, int | None]:
-    """``(offset, limit)`` from ``page``/``pagesize``; limit None = unlimited. Raises the real 431s."""
+    """``(offset, limit)`` from ``page``/``pagesize``; limit None = unlimited. Raises BaseListCmd's 431s
+    (the page/pagesize pairing rule ran before the handler, in validation.check_list_paging)."""
     page, pagesize = ctx.get("page"), ctx.get("pagesize")
     max_size = int(ctx.config("default.page.size", MAX_PAGE_SIZE_DEFAULT) or MAX_PAGE_SIZE_DEFAULT)
     if pagesize is not None:
-        if pagesize == -1:
-            return 0, None
-        if page is None:
-            raise errors.invalid_value('"page" parameter is required when "pagesize" is specified')
         if pagesize > max_size:
             raise errors.invalid_value(f"Page size can't exceed max allowed page size value: {max_size}")
-        if pagesize < 1:
-            raise errors.invalid_value(f"Page size must be at least 1 (or -1 for all), got {pagesize}")
+        if pagesize == -1:
+            if page is not None:
+                raise errors.invalid_value("Can't specify page parameter when pagesize is -1 (Unlimited)")
+            return 0, None
+        if pagesize < 0:
+            raise errors.invalid_value(f"Page size must be at least 0 (or -1 for all), got {pagesize}")
     else:
         pagesize = max_size
-    page = page or 1
-    if page < 1:
-        raise errors.invalid_value(f"Page number must be at least 1, got {page}")
+    # BaseListCmd.getStartIndex: a page of 0 or less is the first page.
+    page = page if page is not None and page > 0 else 1
     return (page - 1) * pagesize, pagesize
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 from typing import Any, Iterable
 
@@ -23,13 +24,18 @@ DEFAULT_ROLES = (
     ("User", USER, "Default user role"),
 )
 ADMIN_USERNAME, ADMIN_PASSWORD = "admin", "password"
+INTEGRATION_HOST = "127.0.0.1"
 
 
 class Simulator(RequestPipeline):
     """An embedded CloudStack management server (see docs/internals.md for the handle contract)."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, db: str = ":memory:", profile: str = "fast",
-                 seed: str | None = "default", faults: Iterable[dict[str, Any]] = (), fault_seed: int = 0):
+                 seed: str | None = "default", faults: Iterable[dict[str, Any]] = (), fault_seed: int = 0,
+                 integration_port: int | None = None, tls: ssl.SSLContext | None = None):
+        """``integration_port``: also listen on 127.0.0.1:PORT (0 picks one) where requests need no
+        credentials and run as the root admin (CloudStack's ``integration.api.port``); None: off.
+        ``tls``: serve the API port over HTTPS with this server context (see ``tls.server_context``)."""
         from marvin2.simulator import apis
 
         apis.load_all()
@@ -44,16 +50,37 @@ class Simulator(RequestPipeline):
         self._config_cache: dict[str, Any] = {}
         self.bootstrap(seed)
         self.interrupted_jobs = self.jobs.fail_interrupted()
-        self.httpd = SimulatorHTTPServer((host, port), self)
+        self.tls = tls
+        self.httpd = SimulatorHTTPServer((host, port), self, tls=tls)
         self.host, self.port = self.httpd.server_address[:2]
         self._http_thread: threading.Thread | None = None
+        self.integration_httpd: SimulatorHTTPServer | None = None
+        self._integration_thread: threading.Thread | None = None
+        if integration_port is not None:
+            try:
+                # Loopback only, whatever the API port binds to: anyone reaching this port is root admin.
+                self.integration_httpd = SimulatorHTTPServer((INTEGRATION_HOST, integration_port), self, integration=True)
+            except OSError:
+                self.httpd.server_close()
+                raise
+            self.integration_port: int | None = self.integration_httpd.server_address[1]
+        else:
+            self.integration_port = None
 
     # --- the handle ------------------------------------------------------------------------
 
     @property
     def endpoint(self) -> str:
         host = f"[{self.host}]" if ":" in str(self.host) else self.host
-        return f"http://{host}:{self.port}/client/api"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{host}:{self.port}/client/api"
+
+    @property
+    def integration_endpoint(self) -> str | None:
+        """``http://127.0.0.1:PORT/client/api`` of the integration port (no credentials), None when off."""
+        if self.integration_port is None:
+            return None
+        return f"http://{INTEGRATION_HOST}:{self.integration_port}/client/api"
 
     @property
     def admin_user(self) -> dict:
@@ -75,6 +102,10 @@ class Simulator(RequestPipeline):
     def start(self) -> "Simulator":
         self.jobs.start()
         self._http_thread = serve_in_thread(self.httpd)
+        if self.integration_httpd is not None:
+            self._integration_thread = serve_in_thread(self.integration_httpd, "marvin2-sim-integration")
+            log.warning("the integration port %s is open: requests to it need no credentials and run as the "
+                        "root admin", self.integration_endpoint)
         return self
 
     def stop(self) -> None:
@@ -84,6 +115,10 @@ class Simulator(RequestPipeline):
         if self._http_thread is not None:      # shutdown() blocks forever if serve_forever never ran
             self.httpd.shutdown()
         self.httpd.server_close()
+        if self.integration_httpd is not None:
+            if self._integration_thread is not None:
+                self.integration_httpd.shutdown()
+            self.integration_httpd.server_close()
         self.jobs.stop()
         with self.store.lock:
             self.store.close()
@@ -144,11 +179,15 @@ class Simulator(RequestPipeline):
 
 
 def start_simulator(host: str = "127.0.0.1", port: int = 0, db: str = ":memory:", profile: str = "fast",
-                    seed: str | None = "default", faults: Iterable[dict[str, Any]] = (), fault_seed: int = 0) -> Simulator:
+                    seed: str | None = "default", faults: Iterable[dict[str, Any]] = (), fault_seed: int = 0,
+                    integration_port: int | None = None, tls: ssl.SSLContext | None = None) -> Simulator:
     """Start a simulator in background threads and return its handle (``.endpoint``, keys, ``.stop()``).
 
     ``seed``: ``"default"`` (advanced zone), ``"basic"`` (Basic zone with
     security groups), a YAML file path, or None for an empty cloud (admin only).
     ``faults``: fault rules to start with (see faults.FaultRule), randomness seeded by ``fault_seed``.
+    ``integration_port``: also open the credential-less root-admin port on loopback (None: off).
+    ``tls``: serve HTTPS with this server context (``marvin2.simulator.tls.server_context``).
     """
-    return Simulator(host=host, port=port, db=db, profile=profile, seed=seed, faults=faults, fault_seed=fault_seed).start()
+    return Simulator(host=host, port=port, db=db, profile=profile, seed=seed, faults=faults, fault_seed=fault_seed,
+                     integration_port=integration_port, tls=tls).start()

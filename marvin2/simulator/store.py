@@ -127,6 +127,21 @@ class Store:
             found = self._conn.execute(f"SELECT data FROM {table} WHERE id = ?", (row_id,)).fetchone()
         return json.loads(found[0]) if found else None
 
+    def get_by_internal_id(self, kind: str, number: int) -> dict[str, Any] | None:
+        """The row whose insertion number is ``number`` (1 for the first row of a kind): what a real server's
+        numeric internal id is, for the old uuid parameters that also take one."""
+        table = self._table(kind)
+        with self.lock:
+            found = self._conn.execute(f"SELECT data FROM {table} WHERE seq = ?", (number,)).fetchone()
+        return json.loads(found[0]) if found else None
+
+    def internal_id_of(self, kind: str, row_id: str) -> int | None:
+        """The insertion number of a row (see ``get_by_internal_id``), None when there is no such row."""
+        table = self._table(kind)
+        with self.lock:
+            found = self._conn.execute(f"SELECT seq FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        return int(found[0]) if found else None
+
     def update(self, kind: str, row_id: str, /, **changes: Any) -> dict[str, Any]:
         """Merge ``changes`` into a row (a value of None removes the field). Returns the new row."""
         table = self._table(kind)

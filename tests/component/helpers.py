@@ -1,6 +1,7 @@
 """Plain helpers of the component pack (no fixtures here: those are in conftest.py and the plugin)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,15 @@ def expect_error(errorcode: int | tuple[int, ...], call: Callable[..., Any], *ar
     assert error.errorcode in wanted, (
         f"{error.command}: expected error {errorcode}, got {error.errorcode}: {error.errortext}")
     return error
+
+
+def refused_api_text(api_name: str, account_name: str) -> re.Pattern:
+    """The 432 text of a command the caller's role may not call: 4.20 names the calling user's uuid
+    (``... for the account for user id [<uuid>].``), 4.18-4.19 the account's toString (``Account [{...}]``
+    with its ``accountName``)."""
+    return re.compile(
+        rf"The API \[{re.escape(api_name)}\] does not exist or is not available for the account "
+        rf"(for user id \[[0-9a-f-]{{36}}\]|Account \[.*\"accountName\":\"{re.escape(account_name)}\".*\])\.")
 
 
 def nic_ips(vm: Any) -> list[str]:

@@ -11,61 +11,93 @@ declare_object("login", {
     "account": "account name", "firstname": "first name", "lastname": "last name",
     "type": "account type: 0 user, 1 root admin, 2 domain admin", "timezone": "the user's time zone",
     "registered": "whether the user registered", "sessionkey": "the key to send as the sessionkey parameter",
+    "timezoneoffset": "hours east of UTC of the user's time zone", "is2faenabled": "whether 2FA is enabled",
+    "is2faverified": "whether 2FA is verified", "issuerfor2fa": "the 2FA issuer (user.2fa.issuer)",
 })
 declare_object("logout", {"description": "success when logged out"})
 
 
 def find_domain_by_path(store, path: str | None) -> dict | None:
-    """Login's ``domain``: ``/`` or ``ROOT`` is ROOT, ``/a/b`` (or ``ROOT/a/b``) a sub-domain."""
-    cleaned = (path or "/").strip().strip("/")
-    if cleaned.upper() == "ROOT":
-        cleaned = ""
-    elif cleaned.upper().startswith("ROOT/"):
-        cleaned = cleaned[5:]
-    wanted = "ROOT" + ("/" + cleaned if cleaned else "")
-    for domain in store.find("domain", path=wanted):
-        if not domain.get("removed"):
-            return domain
-    return None
+    """A domain by its CloudStack path (``/`` is ROOT, ``/dept/team/`` a sub-domain), any letter case."""
+    cleaned = (path or "").strip()
+    if not (cleaned.startswith("/") and cleaned.endswith("/")):
+        return None
+    wanted = ("ROOT/" + cleaned[1:-1] if cleaned != "/" else "ROOT").rstrip("/").lower()
+    return next((d for d in store.find("domain") if not d.get("removed") and d["path"].lower() == wanted), None)
 
 
-def login_failure(username: str, domain_label) -> errors.ApiError:
-    return errors.ApiError(531, f"Failed to authenticate user {username} in domain {domain_label}; please provide valid credentials",
-                           errors.CS_PERMISSION_DENIED)
+def login_failure(text: str) -> errors.ApiError:
+    """531 of the login authenticator: its own envelope, no cserrorcode."""
+    return errors.ApiError(531, text, cserrorcode=None)
 
 
-@api("login", response="login", post_only=True, auth_exempt=True, check_types=False, description="Starts a session for a user name and password; later calls send the JSESSIONID cookie and the "
+def _login_domain(store, domain_id_text: str | None, domain_text: str | None) -> tuple[dict | None, str | None]:
+    """(domain, path as the authenticator spelled it) of a login: ``domainid``/``domainId`` (a uuid or the
+    numeric internal id) wins over ``domain`` (a path, given leading and trailing slashes); neither is ROOT."""
+    internal = None
+    if domain_id_text is not None:
+        row = store.get("domain", domain_id_text.lower())
+        if row is not None:
+            internal = store.internal_id_of("domain", row["id"])
+        elif domain_id_text.lstrip("+-").isdigit():
+            internal = int(domain_id_text)
+        else:
+            raise errors.ApiError(401, "Invalid domain id entered, please enter a valid one", cserrorcode=None)
+    path = None
+    if domain_text is not None:
+        path = domain_text if domain_text.endswith("/") else domain_text + "/"
+        path = path if path.startswith("/") else "/" + path
+    if internal is None or internal < 1:
+        if path is None or not path.strip():
+            return store.get_by_internal_id("domain", 1), path
+        found = find_domain_by_path(store, path)
+        if found is not None or internal is None:
+            return found, path
+    return store.get_by_internal_id("domain", internal), path
+
+
+def _timezone_offset(name: str) -> str:
+    """Hours east of UTC now, as Java's Float.toString prints them ("5.5", "-4.0")."""
+    import datetime as _dt
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        offset = _dt.datetime.now(ZoneInfo(name)).utcoffset() or _dt.timedelta(0)
+    except (ZoneInfoNotFoundError, ValueError):
+        offset = _dt.timedelta(0)          # Java's TimeZone.getTimeZone falls back to GMT
+    return repr(offset.total_seconds() / 3600.0)
+
+
+@api("login", response="login", check_types=False, description="Starts a session for a user name and password; later calls send the JSESSIONID cookie and the "
                  "session key (cookie and sessionkey parameter) instead of a signature.",
      params=[P("username", "the user name"), P("password", "the password"),
              P("domain", "path of the user's domain, e.g. / or /dept/team (default ROOT)"),
              P("domainId", "id of the user's domain (wins over domain)")])
 def login(ctx):
+    # The pipeline hands over exactly what CloudStack's login authenticator reads (POST only, exact names).
     store = ctx.store
     username, password = ctx.get("username"), ctx.get("password")
-    if ctx.get("domainid"):
-        domain = store.get("domain", ctx.get("domainid").lower())
-        label = ctx.get("domainid")
-    else:
-        domain = find_domain_by_path(store, ctx.get("domain"))
-        label = domain.get("internalid", domain["id"]) if domain else ctx.get("domain")
-    if domain is None:
-        raise login_failure(username, label)
-    label = domain.get("internalid", domain["id"])
+    domain, path = _login_domain(store, ctx.get("domainid"), ctx.get("domain"))
+    if domain is None or domain.get("removed"):
+        raise login_failure(f"Unable to find the domain from the path {path}")
+    internal = store.internal_id_of("domain", domain["id"])
     user = next((u for u in store.find("user", username=username, domainid=domain["id"]) if not u.get("removed")), None)
-    if user is None or not auth.check_password(user.get("password"), password):
-        raise login_failure(username, label)
     caller = auth.caller_for_user(store, user)
-    if caller is None:
-        raise login_failure(username, label)
+    if user is None or password is None or not auth.check_password(user.get("password"), password) or caller is None:
+        raise login_failure(f"Failed to authenticate user {username} in domain {internal}; please provide valid credentials")
     session = ctx.sim.sessions.create(user["id"])
     ctx.extra["set_cookies"].extend([
-        f"JSESSIONID={session.session_id}; Path=/client; HttpOnly",
-        f"sessionkey={session.session_key}; Path=/client",
+        f"JSESSIONID={session.session_id};Path=/client",             # the servlet container's session cookie
+        f"sessionkey={session.session_key};HttpOnly;SameSite=Lax",    # ApiServlet's, api.sessionkey.cookie.samesite=Lax
     ])
-    inner = {"username": user["username"], "userid": user["id"], "domainid": domain["id"], "timeout": auth.SESSION_TIMEOUT,
-             "account": caller.account["name"], "firstname": user.get("firstname"), "lastname": user.get("lastname"),
-             "type": str(caller.account["accounttype"]), "timezone": user.get("timezone"), "registered": "false",
-             "sessionkey": session.session_key}
+    inner = {"username": user["username"], "userid": user["id"], "domainid": caller.account["domainid"],
+             "timeout": auth.SESSION_TIMEOUT, "account": caller.account["name"], "firstname": user.get("firstname"),
+             "lastname": user.get("lastname"), "type": str(caller.account["accounttype"]), "registered": "false",
+             "sessionkey": session.session_key, "is2faenabled": "false", "is2faverified": "true",
+             "issuerfor2fa": str(ctx.config("user.2fa.issuer", "CloudStack") or "CloudStack")}
+    if user.get("timezone"):
+        inner["timezone"] = user["timezone"]
+        inner["timezoneoffset"] = _timezone_offset(user["timezone"])
     return Raw(inner)
 
 
@@ -74,7 +106,6 @@ def logout(ctx):
     session = ctx.extra.get("session")
     if session is not None:
         ctx.sim.sessions.drop(session.session_id)
-        ctx.extra["set_cookies"].extend(["JSESSIONID=; Path=/client; Max-Age=0", "sessionkey=; Path=/client; Max-Age=0"])
     return Raw({"description": "success"})
 
 
@@ -918,6 +949,8 @@ def _limit_target(ctx) -> tuple[dict | None, dict | None]:
     store = ctx.store
     if ctx.has("projectid"):
         project = store.get("project", ctx.get("projectid"))
+        if project is None:         # "-1" or an internal id with no row: AccountManagerImpl.finalyzeAccountId's text
+            raise errors.invalid_value(f"Unable to find project by id {ctx.get('projectid')}")
         account = store.get("account", project.get("projectaccountid")) if project.get("projectaccountid") else None
         if account is None:
             raise errors.invalid_value(f"Unable to find the account of project {project['id']}")

@@ -44,18 +44,22 @@ _UTC = dt.timezone.utc
 
 def parse_api_date(text: str, *, end: bool) -> dt.datetime:
     """A DATE parameter: "yyyy-MM-dd'T'HH:mm:ssZ", "yyyy-MM-dd HH:mm:ss" or "yyyy-MM-dd" (00:00:00 for a start,
-    23:59:59 for an end); without a zone, the server's zone (the simulator's is UTC)."""
+    23:59:59 for an end); without a zone, the server's zone (the simulator's is UTC). The request pipeline has
+    already refused what Java cannot parse; like Java's lenient SimpleDateFormat, month 13 is January of the next
+    year and day 32 the first of the next month."""
     text = text.strip()
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}", text):
-            return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", text):
-            return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=_UTC)
-        day = dt.datetime.strptime(text[:10], "%Y-%m-%d").replace(tzinfo=_UTC)
-    except ValueError:
-        raise errors.invalid_value(f"Unable to parse date {text} for command; valid formats are yyyy-MM-dd'T'HH:mm:ssZ, "
-                                   f"yyyy-MM-dd HH:mm:ss and yyyy-MM-dd") from None
-    return day.replace(hour=23, minute=59, second=59) if end else day
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}", text):
+        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
+    match = re.match(r"(\d+)-(\d+)-(\d+)(?: (\d+):(\d+):(\d+))?", text)
+    if match is None:
+        raise errors.param_error(f"Unable to parse date {text} for command listusagerecords, please pass dates in "
+                                 "the format mentioned in the api documentation")
+    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    first = dt.datetime(year + (month - 1) // 12, (month - 1) % 12 + 1, 1, tzinfo=_UTC)
+    moment = first + dt.timedelta(days=day - 1, hours=hour, minutes=minute, seconds=second)
+    if match.group(4) is None and end:
+        return moment.replace(hour=23, minute=59, second=59)
+    return moment
 
 
 def setting(config, name: str) -> str | None:

@@ -53,11 +53,14 @@ def test_domain_admin_sees_its_subtree_only(tree, admin):
 
 
 def test_admin_api_is_432_for_a_user(tree):
+    # 4.20: under "errorresponse", cserrorcode 9999 (a ServerApiException), the text names the user's uuid.
     status, body = tree["alice"].call("listHosts")
     assert status == 432
-    assert body["listhostsresponse"]["errortext"] == \
-        "The API [listHosts] does not exist or is not available for the account alice."
-    assert body["listhostsresponse"]["cserrorcode"] == 4555
+    alice_user = tree["alice_acc"]["user"][0]
+    assert body == {"errorresponse": {
+        "uuidList": [], "errorcode": 432, "cserrorcode": 9999,
+        "errortext": f"The API [listHosts] does not exist or is not available for the account for user id "
+                     f"[{alice_user['id']}]."}}
 
 
 def test_cross_account_access_is_denied(admin, tree):
@@ -115,7 +118,7 @@ def test_custom_role_rules(admin, tree):
     assert [r["rule"] for r in rules] == ["listZones", "list*"]
     account, client = _make_account(admin, "dave", accounttype=None, roleid=role["id"], domainid=tree["domain"]["id"])
     status, body = client.call("listZones")
-    assert status == 432 and "listZones" in body["listzonesresponse"]["errortext"]
+    assert status == 432 and "listZones" in body["errorresponse"]["errortext"]
     assert client.call("listAccounts")[0] == 200
     assert client.call("registerUserKeys", id=account["user"][0]["id"])[0] == 432   # no matching rule: denied
     roles = {r["name"] for r in admin.ok("listRoles")["role"]}

@@ -75,13 +75,20 @@ def test_missing_and_invalid_parameters(admin):
 
 
 def test_malformed_map_parameter(sim, admin):
+    # ParamUnpackWorker: a name with "[" that is not name[int].field is a 430 (was wrongly a 431 here).
     params = admin.signed_params("listZones", {"tags[x]key": "a"})
     reply = requests.get(sim.endpoint, params=params, timeout=5)
-    assert reply.status_code == 431
-    assert "tags" in reply.json()["listzonesresponse"]["errortext"]
+    assert reply.status_code == 430
+    assert reply.json() == {"listzonesresponse": {
+        "uuidList": [], "errorcode": 430, "cserrorcode": 9999,
+        "errortext": "Unable to decode parameter tags[x]key; if specifying an object array, please use "
+                     "parameter[index].field=XXX, e.g. userGroupList[0].group=httpGroup"}}
+    # A plain value for a map parameter cannot be stored in the map field: Java's invalid-value text.
     params = admin.signed_params("listZones", {"tags": "plain"})
     reply = requests.get(sim.endpoint, params=params, timeout=5)
     assert reply.status_code == 431
+    assert reply.json()["listzonesresponse"]["errortext"] == \
+        "Unable to execute API command listzones due to invalid value plain for parameter tags"
 
 
 def test_pagination_rules(admin):
@@ -94,11 +101,13 @@ def test_pagination_rules(admin):
     assert admin.ok("listZones", pagesize=-1)["count"] == 1
 
 
-def test_parameter_names_case_insensitive_unknown_ignored_first_value_wins(sim, admin):
+def test_parameter_names_case_insensitive_unknown_ignored_last_query_value_wins(sim, admin):
+    # A repeated query parameter: the LAST value wins, for dispatch and for the signature (ApiServlet.utf8Fixup);
+    # the simulator used to keep the first.
     zone = admin.ok("listZones")["zone"][0]
     assert admin.ok("listZones", NAME="Sandbox-simulator", bogus="1")["count"] == 1
     params = admin.signed_params("listZones", {"name": "Sandbox-simulator"})
-    query = "&".join(f"{k}={wire.java_urlencode(v)}" for k, v in params.items()) + "&name=other"
+    query = "name=other&" + "&".join(f"{k}={wire.java_urlencode(v)}" for k, v in params.items())
     reply = requests.get(f"{sim.endpoint}?{query}", timeout=5)
     assert reply.status_code == 200 and reply.json()["listzonesresponse"]["zone"][0]["id"] == zone["id"]
 
@@ -149,7 +158,9 @@ def test_login_session_and_logout(sim):
     client = RawClient(sim.endpoint)
     reply = client.http.get(sim.endpoint, params={"command": "login", "username": "admin", "password": "password",
                                                  "response": "json"}, timeout=5)
-    assert reply.status_code == 405 and reply.headers["Content-Type"].startswith("text/plain")
+    # A plain-text body whose Content-Type follows response=json, as HttpUtils.writeHttpResponse writes it.
+    assert reply.status_code == 405 and reply.text == "Please use HTTP POST to authenticate using this API"
+    assert reply.headers["Content-Type"] == "application/json; charset=UTF-8"
     login = client.login("admin", "password")
     assert set(login) >= {"username", "userid", "domainid", "timeout", "account", "firstname", "lastname", "type",
                           "registered", "sessionkey"}
@@ -158,11 +169,18 @@ def test_login_session_and_logout(sim):
     status, body = client.session_call("listZones")
     assert status == 200 and body["listzonesresponse"]["count"] == 1
     status, body = client.session_call("listZonez")
-    assert status == 432 and body["listzonezresponse"]["errortext"] == "Unknown API command: listZonez"
-    no_key = client.http.get(sim.endpoint, params={"command": "listZones", "response": "json"}, timeout=5)
-    assert no_key.status_code == 401
+    assert status == 432 and body == {"errorresponse": {"uuidList": [], "errorcode": 432, "cserrorcode": 9999,
+                                                        "errortext": "Unknown API command: listZonez"}}
     status, body = client.session_call("logout")
     assert status == 200 and body == {"logoutresponse": {"description": "success"}}
+    assert client.session_call("listZones") == (401, {"listzonesresponse": {
+        "uuidList": [], "errorcode": 401, "errortext": SIG_TEXT}})     # no session any more: the API-key path
+    # A session request without the sessionkey parameter is refused and ends the session (ApiServlet
+    # invalidates it): the right key does not work afterwards either.
+    client.login("admin", "password")
+    no_key = client.http.get(sim.endpoint, params={"command": "listZones", "response": "json"}, timeout=5)
+    assert no_key.status_code == 401 and no_key.json() == {"listzonesresponse": {
+        "uuidList": [], "errorcode": 401, "errortext": "unable to verify user credentials"}}
     assert client.session_call("listZones")[0] == 401
 
 
@@ -170,8 +188,9 @@ def test_bad_login_is_531(sim):
     reply = requests.post(sim.endpoint, data={"command": "login", "username": "admin", "password": "wrong",
                                               "response": "json"}, timeout=5)
     assert reply.status_code == 531
-    assert reply.json()["loginresponse"]["errortext"] == \
-        "Failed to authenticate user admin in domain 1; please provide valid credentials"
+    assert reply.json() == {"loginresponse": {   # no cserrorcode on login errors
+        "uuidList": [], "errorcode": 531,
+        "errortext": "Failed to authenticate user admin in domain 1; please provide valid credentials"}}
 
 
 def test_register_and_get_user_keys(sim, admin):

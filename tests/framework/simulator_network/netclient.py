@@ -40,7 +40,8 @@ class Client:
         wire_params["signature"] = wire.sign(wire_params, self._secret)
         reply = self.http.get(self.endpoint, params=wire_params, timeout=30)
         body = reply.json()
-        key = envelope_of(command)
+        # A 432 (unknown or not-allowed command) answers under "errorresponse", as a real server does.
+        key = "errorresponse" if reply.status_code == 432 else envelope_of(command)
         assert list(body) == [key], f"{command}: unexpected envelope {list(body)}"
         return reply.status_code, body[key]
 

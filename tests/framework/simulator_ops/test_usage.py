@@ -86,7 +86,13 @@ def test_errors(admin, user):
         "Incorrect Date Range. Start date: Sat Feb 01 00:00:00 UTC 2020 is after end date:")
     assert admin.error("listUsageRecords", 431, usageid="x", **WIDE) == "Usageid must be specified together with usageType"
     assert "startdate" in admin.error("listUsageRecords", 431, enddate="2020-01-01")
-    assert "startdate" in admin.error("listUsageRecords", 431, startdate="2020-13-45", enddate="2020-01-01")
+    # Java's SimpleDateFormat is lenient: 2020-13-45 is 2021-02-14, after the end date; what it cannot read at all
+    # is refused by the request pipeline.
+    assert admin.error("listUsageRecords", 431, startdate="2020-13-45", enddate="2020-01-01").startswith(
+        "Incorrect Date Range. Start date: Sun Feb 14 00:00:00 UTC 2021 is after end date:")
+    assert admin.error("listUsageRecords", 431, startdate="2020-xx-01", enddate="2020-01-01") == (
+        "Unable to parse date 2020-xx-01 for command listusagerecords, please pass dates in the format mentioned in "
+        "the api documentation")
     assert admin.error("removeRawUsageRecords", 431, interval=0) == (
         "Invalid interval value. Interval to remove cloud_usage records should be greater than 0")
     for command in ("listUsageRecords", "generateUsageRecords", "listUsageTypes"):
