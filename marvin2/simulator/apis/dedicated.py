@@ -11,7 +11,7 @@ from marvin2.simulator.services import dedicated as service
 
 for _level in service.LEVELS:
     declare_object(f"dedicated{_level}", {
-        "id": "dedication id", f"{_level}id": f"the {_level}", f"{_level}name": f"its name",
+        "id": "dedication id", f"{_level}id": f"the {_level}", f"{_level}name": "its name",
         "domainid": "dedicated to this domain", "accountid": "and to this account",
         "affinitygroupid": "the ExplicitDedication affinity group",
     })

@@ -2,7 +2,12 @@
 The rules live in services/instance_groups.py."""
 from __future__ import annotations
 
-from marvin2.simulator.apis._common import check_owned, list_owned, owner_fields, owner_for_create
+from marvin2.simulator.apis._common import (
+    check_owned,
+    list_owned,
+    owner_fields,
+    owner_for_create,
+)
 from marvin2.simulator.apis.identity import register_account_cleanup
 from marvin2.simulator.context import SUCCESS
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object

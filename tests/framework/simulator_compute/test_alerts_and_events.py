@@ -88,7 +88,7 @@ def test_archive_and_delete_own_events(user, deploy):
 
 def test_events_of_another_account_are_out_of_reach(user, other_user, admin, deploy):
     vm = deploy(other_user)
-    theirs = [e for e in other_user.items("listEvents", "event") if e.get("resourceid") == vm["id"]][0]
+    theirs = next(e for e in other_user.items("listEvents", "event") if e.get("resourceid") == vm["id"])
     code, text = user.error("deleteEvents", ids=theirs["id"])
     assert (code, text) == (530, "Unable to delete Events, one or more parameters has invalid values")
     user.ok("archiveEvents", type=theirs["type"], enddate=TODAY)              # only the caller's own go

@@ -80,8 +80,8 @@ def test_a_host_running_another_accounts_vm_cannot_be_dedicated(admin, user, dep
     vm = deploy(user)
     host_id = admin.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]["hostid"]
     code, text = admin.failed("dedicateHost", hostid=host_id, domainid=domain["id"], account=tenant.account["name"])
-    assert (code, text) == (530, f"Host {host_id} found to be unsuitable for explicit dedication as it is running "
-                                 f"instances of another account")
+    assert (code, text) == (530, (f"Host {host_id} found to be unsuitable for explicit dedication as it is running "
+                                 f"instances of another account"))
     code, text = admin.failed("dedicateHost", hostid=host_id, domainid=domain["id"])
     assert code == 530 and text.endswith("running instances of another domain")
     assert admin.items("listDedicatedHosts", "dedicatedhost") == []
@@ -129,8 +129,8 @@ def test_guest_vlan_range_life_cycle(admin, infra, tenant):
 def test_guest_vlan_range_errors(admin, infra, tenant, user):
     physnet = _physnet(admin, infra["zone"])
     owner = {"account": tenant.account["name"], "domainid": tenant.account["domainid"]}
-    for vlan, text in (("5", "Invalid format for parameter value vlan 5 .Vlan should be specified as "
-                             "'startvlan-endvlan'"),
+    for vlan, text in (("5", ("Invalid format for parameter value vlan 5 .Vlan should be specified as "
+                             "'startvlan-endvlan'")),
                        ("a-b", "Please provide valid guest vlan range"),
                        ("1-2", "Unable to find guest vlan by range 1-2")):
         assert admin.error("dedicateGuestVlanRange", physicalnetworkid=physnet["id"], vlanrange=vlan, **owner) \

@@ -37,8 +37,8 @@ def test_guest_os_errors(admin, user):
     category = _category(admin)
     system = _system_os(admin)
     code, text = admin.error("addGuestOs", oscategoryid=category["id"], osdisplayname=system["description"])
-    assert (code, text) == (431, f"The specified Guest OS name : {system['description']} already exists. "
-                                 f"Please specify a unique name")
+    assert (code, text) == (431, (f"The specified Guest OS name : {system['description']} already exists. "
+                                 f"Please specify a unique name"))
     code, text = admin.error("updateGuestOs", id=system["id"], osdisplayname="x")
     assert (code, text) == (431, "Unable to modify system defined guest OS")
     code, text = admin.error("removeGuestOs", id=system["id"])
@@ -66,8 +66,8 @@ def test_mapping_life_cycle(admin):
 
     code, text = admin.error("addGuestOsMapping", ostypeid=system["id"], hypervisor="KVM",
                              hypervisorversion="default", osnameforhypervisor="again")
-    assert (code, text) == (431, f"Mapping from hypervisor : KVM, version : default and guest OS : "
-                                 f"{system['description']} already exists!")
+    assert (code, text) == (431, (f"Mapping from hypervisor : KVM, version : default and guest OS : "
+                                 f"{system['description']} already exists!"))
     forced = admin.run("addGuestOsMapping", osdisplayname=system["description"], hypervisor="KVM",
                        hypervisorversion="default", osnameforhypervisor="again", forced=True)["guestosmapping"]
     assert forced["id"] == mapping["id"] and forced["osnameforhypervisor"] == "again"
@@ -98,11 +98,11 @@ def test_mapping_errors(admin):
 
 def test_hypervisor_guest_os_names_need_a_host_of_that_version(admin):
     code, text = admin.error("getHypervisorGuestOsNames", hypervisor="KVM", hypervisorversion="default")
-    assert (code, text) == (431, "Guest OS names cannot be fetched for hypervisor: KVM, please specify a valid "
-                                 "hypervisor : VMware, XenServer")
+    assert (code, text) == (431, ("Guest OS names cannot be fetched for hypervisor: KVM, please specify a valid "
+                                 "hypervisor : VMware, XenServer"))
     code, text = admin.failed("getHypervisorGuestOsNames", hypervisor="VMware", hypervisorversion="8.0")
-    assert (code, text) == (530, "No VMware hypervisor with version: 8.0 exists, please specify available "
-                                 "hypervisor and version")
+    assert (code, text) == (530, ("No VMware hypervisor with version: 8.0 exists, please specify available "
+                                 "hypervisor and version"))
 
 
 def test_hypervisor_capabilities(admin, user):
