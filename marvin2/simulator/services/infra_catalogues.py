@@ -1,0 +1,84 @@
+"""Catalogue reads about the infrastructure: storage and host tags, storage providers, deployment planners,
+network isolation methods and the cloud identifier. Tags come from the pools' ``tags`` and the hosts'
+``hosttags``; the fixed lists are CloudStack 4.20's."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+
+from marvin2.simulator import errors
+
+# The planners a default 4.20 management server loads (spring-core-registry-core-context.xml, HA planners excluded).
+DEPLOYMENT_PLANNERS = ("FirstFitPlanner", "UserDispersingPlanner", "UserConcentratedPodPlanner",
+                       "ImplicitDedicationPlanner", "BareMetalPlanner")
+# Networks.IsolationType values, which listNetworkIsolationMethods lists.
+ISOLATION_TYPES = ("None", "Ec2", "Vlan", "Vswitch", "Undecided", "Vnet")
+# Store providers beyond those of the simulator's own stores (DataStoreProvider names of the default plugins).
+IMAGE_PROVIDERS = ("NFS", "S3", "Swift")
+CACHE_PROVIDERS = ("NFS",)
+OBJECT_PROVIDERS = ("Ceph", "MinIO", "Simulator")
+PRIMARY_DEFAULT = "DefaultPrimary"
+_TAG_NAMESPACE = uuid.UUID("5d9c2f6e-3c1b-4f4e-9a77-0b1a2c3d4e5f")
+
+
+def _split(value) -> list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def _tag_id(owner_id: str, name: str) -> str:
+    """A stable id for a (resource, tag) pair (CloudStack numbers its tag rows)."""
+    return str(uuid.uuid5(_TAG_NAMESPACE, f"{owner_id}/{name}"))
+
+
+def storage_tags(store) -> list[dict]:
+    return [{"id": _tag_id(pool["id"], tag), "poolid": pool["id"], "name": tag}
+            for pool in store.all("storagepool") if not pool.get("removed") for tag in _split(pool.get("tags"))]
+
+
+def host_tags(store) -> list[dict]:
+    return [{"id": _tag_id(host["id"], tag), "hostid": host["id"], "name": tag, "isimplicit": False}
+            for host in store.all("host") if not host.get("removed") for tag in _split(host.get("hosttags"))]
+
+
+def storage_providers(store, kind: str | None) -> list[dict]:
+    if not kind:
+        raise errors.invalid_value("Invalid parameter, need to specify type: either primary or image")
+    wanted = kind.lower()
+    if wanted == "primary":
+        names = [PRIMARY_DEFAULT, *(p.get("provider") for p in store.all("storagepool"))]
+        label = "PRIMARY"
+    elif wanted == "image":
+        names = [*IMAGE_PROVIDERS, *(s.get("providername") for s in store.all("imagestore"))]
+        label = "IMAGE"
+    elif wanted == "imagecache":
+        names, label = list(CACHE_PROVIDERS), "ImageCache"
+    elif wanted == "object":
+        names, label = list(OBJECT_PROVIDERS), "OBJECT"
+    else:
+        raise errors.invalid_value(f"Invalid parameter: {kind}")
+    unique = list(dict.fromkeys(n for n in names if n))
+    return [{"name": name, "type": label} for name in unique]
+
+
+def cloud_identifier(store, configured: str | None) -> str:
+    """The setting's value; an install without one gets a UUID once (as a real server's set-up writes one)."""
+    if configured:
+        return configured
+    value = store.get_meta("cloud.identifier")
+    if value is None:
+        value = str(uuid.uuid4())
+        store.set_meta("cloud.identifier", value)
+    return value
+
+
+def identifier_signature(identifier: str, secret_key: str | None) -> str:
+    """HMAC-SHA1 of the identifier with the user's secret key, base64 (empty without a key, as the server's
+    failed signing leaves it)."""
+    if not secret_key:
+        return ""
+    digest = hmac.new(secret_key.encode(), identifier.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
