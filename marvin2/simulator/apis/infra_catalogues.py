@@ -65,3 +65,14 @@ def get_cloud_identifier(ctx):
     ctx.check_access({**account, "accountid": account["id"]}, "account")
     identifier = service.cloud_identifier(ctx.store, ctx.config("cloud.identifier"))
     return {"cloudidentifier": identifier, "signature": service.identifier_signature(identifier, user.get("secretkey"))}
+
+
+declare_object("networkservice", {"name": "service name", "capability": ("list", "its capabilities"),
+                                  "provider": ("list", "the providers offering it")})
+
+
+@api("listSupportedNetworkServices", response="networkservice", roles=ADMINS,
+     description="Lists the network services, their capabilities and the providers offering them here.",
+     params=[*PAGING, P("provider", "only services of this provider"), P("service", "only this service")])
+def list_supported_network_services(ctx):
+    return _page(ctx, service.network_services(ctx.store, ctx.get("provider"), ctx.get("service")))

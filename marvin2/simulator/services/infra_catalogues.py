@@ -82,3 +82,68 @@ def identifier_signature(identifier: str, secret_key: str | None) -> str:
         return ""
     digest = hmac.new(secret_key.encode(), identifier.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
+
+
+# --- network services (listSupportedNetworkServices) ------------------------------------------------------------
+
+# Network.Service of 4.20 in declaration order, with the capabilities each declares.
+SERVICES = (
+    ("Vpn", ("SupportedVpnTypes", "VpnTypes")), ("Dhcp", ("ExtraDhcpOptions",)),
+    ("Dns", ("AllowDnsSuffixModification",)), ("Gateway", ("RedundantRouter",)),
+    ("Firewall", ("SupportedProtocols", "MultipleIps", "TrafficStatistics", "SupportedTrafficDirection",
+                  "SupportedEgressProtocols")),
+    ("Lb", ("SupportedLbAlgorithms", "SupportedLBIsolation", "SupportedProtocols", "TrafficStatistics",
+            "LoadBalancingSupportedIps", "SupportedStickinessMethods", "ElasticLb", "LbSchemes")),
+    ("UserData", ()), ("SourceNat", ("SupportedSourceNatTypes", "RedundantRouter")), ("StaticNat", ("ElasticIp",)),
+    ("PortForwarding", ()), ("SecurityGroup", ()), ("NetworkACL", ("SupportedProtocols",)),
+    ("Connectivity", ("DistributedRouter", "RegionLevelVpc", "StretchedL2Subnet", "NoVlan", "PublicAccess")),
+)
+CHOOSABLE = ("SupportedLBIsolation", "SupportedSourceNatTypes", "RedundantRouter")
+# Network.Provider names of 4.20.
+PROVIDERS = ("VirtualRouter", "JuniperContrailRouter", "JuniperContrailVpcRouter", "JuniperSRX", "PaloAlto", "F5BigIp",
+             "Netscaler", "ExternalDhcpServer", "ExternalGateWay", "ElasticLoadBalancerVm", "SecurityGroupProvider",
+             "VpcVirtualRouter", "None", "NiciraNvp", "InternalLbVm", "CiscoVnmc", "Ovs", "Opendaylight", "BrocadeVcs",
+             "GloboDns", "BigSwitchBcf", "ConfigDrive", "Tungsten", "Nsx")
+FIREWALL_PROVIDERS = ("VirtualRouter", "CiscoVnmc", "PaloAlto", "BigSwitchBcf", "Tungsten")
+INDIVIDUAL_SERVICES = {"VirtualRouter": True, "VpcVirtualRouter": True, "ConfigDrive": True,
+                       "SecurityGroupProvider": False}
+
+
+def _services_by_provider(store) -> dict[str, list[str]]:
+    """What the providers the simulator runs offer: the service lists of its physical networks' providers."""
+    out: dict[str, list[str]] = {}
+    for row in store.all("networkserviceprovider"):
+        offered = out.setdefault(row["name"], [])
+        offered.extend(s for s in row.get("servicelist") or [] if s not in offered)
+    return out
+
+
+def network_services(store, provider: str | None, service: str | None) -> list[dict]:
+    offered = _services_by_provider(store)
+    names = [name for name, _ in SERVICES]
+    if service is not None:
+        proper = next((n for n in names if n.lower() == service.lower()), None)
+        if proper is None:
+            raise errors.invalid_value(f"Invalid Network Service={service}")
+        names = [proper]
+    elif provider is not None:
+        proper = next((p for p in PROVIDERS if p.lower() == provider.lower()), None)
+        if proper is None:
+            raise errors.invalid_value(f"Invalid Network Service Provider={provider}")
+        if proper not in offered:
+            raise errors.invalid_value(f"Unable to find the Network Element implementing the Service Provider "
+                                       f"'{provider}'")
+        names = [n for n in names if n in offered[proper]]
+    capabilities = dict(SERVICES)
+    out = []
+    for name in names:
+        if name == "Gateway":
+            continue                                     # the server skips the gateway service
+        providers = [p for p, services in offered.items() if name in services
+                     and (name != "Firewall" or p in FIREWALL_PROVIDERS)]
+        out.append({"name": name,
+                    "capability": [{"name": c, "canchooseservicecapability": c in CHOOSABLE}
+                                   for c in capabilities[name]],
+                    "provider": [{"name": p, "canenableindividualservice": INDIVIDUAL_SERVICES.get(p)}
+                                 for p in providers]})
+    return out

@@ -101,3 +101,20 @@ def test_cloud_identifier_is_stable_and_signed_with_the_users_key(admin, user, o
     assert code == 531
     code, text = user.error("getCloudIdentifier")
     assert code == 431 and "missing parameter userid" in text
+
+
+def test_supported_network_services(admin, user):
+    services = {s["name"]: s for s in admin.items("listSupportedNetworkServices", "networkservice")}
+    assert "Gateway" not in services and {"Dhcp", "SourceNat", "Lb", "SecurityGroup"} <= set(services)
+    source_nat = services["SourceNat"]
+    assert {"name": "SupportedSourceNatTypes", "canchooseservicecapability": True} in source_nat["capability"]
+    assert "VirtualRouter" in [p["name"] for p in source_nat["provider"]]
+    assert [p["name"] for p in services["Firewall"]["provider"]] == ["VirtualRouter"]
+    only = admin.items("listSupportedNetworkServices", "networkservice", provider="ConfigDrive")
+    assert [s["name"] for s in only] == ["UserData"]
+    assert [s["name"] for s in admin.items("listSupportedNetworkServices", "networkservice", service="dns")] == ["Dns"]
+    assert admin.error("listSupportedNetworkServices", service="Teleport") == (431, "Invalid Network Service=Teleport")
+    assert admin.error("listSupportedNetworkServices", provider="Acme") == (431, "Invalid Network Service Provider=Acme")
+    assert admin.error("listSupportedNetworkServices", provider="Netscaler") == \
+        (431, "Unable to find the Network Element implementing the Service Provider 'Netscaler'")
+    assert user.error("listSupportedNetworkServices")[0] == 432
