@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marvin2.simulator import errors
 from marvin2.simulator.apis._common import owner_fields, project_for_param
+from marvin2.simulator.apis.identity import register_account_cleanup
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ADMIN_ONLY, PAGING, P, api, declare_object
 from marvin2.simulator.services import dedicated as service
@@ -15,6 +16,8 @@ for _level in service.LEVELS:
         "domainid": "dedicated to this domain", "accountid": "and to this account",
         "affinitygroupid": "the ExplicitDedication affinity group",
     })
+register_account_cleanup(service.release_account)
+
 declare_object("dedicatedguestvlanrange", {
     "id": "range id", "account": "owner account", "domainid": "owner domain id", "domain": "owner domain",
     "domainpath": "owner domain path", "guestvlanrange": "the range (start-end)", "projectid": "owning project",

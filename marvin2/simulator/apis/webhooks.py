@@ -9,9 +9,12 @@ from marvin2.simulator.apis._common import (
     owner_fields,
     owner_for_create,
 )
+from marvin2.simulator.apis.identity import register_account_cleanup
 from marvin2.simulator.context import SUCCESS, ListResult
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
 from marvin2.simulator.services import webhooks as service
+
+register_account_cleanup(service.release_account)
 
 declare_object("webhook", {
     "id": "webhook id", "name": "its name", "description": "its description", "state": "Enabled or Disabled",

@@ -248,3 +248,10 @@ def release_vlan_range(store, range_id: str) -> None:
     if store.get(VLAN_KIND, range_id) is None:
         raise errors.invalid_value("Dedicated guest vlan with specified id doesn't exist in the system")
     store.delete(VLAN_KIND, range_id)
+
+
+def release_account(store, account: dict) -> None:
+    """A deleted account's dedications and dedicated guest VLAN ranges go with it (AccountManagerImpl)."""
+    for dedication in store.find(KIND, accountid=account["id"]):
+        release(store, dedication)
+    store.delete_where(VLAN_KIND, accountid=account["id"])

@@ -332,3 +332,9 @@ def manual_delivery(sim, webhook: dict, existing: dict | None, payload: str | No
     delivery = deliver(webhook, str(uuid.uuid4()), TEST_EVENT_TYPE, owner_id,
                        payload if payload and payload.strip() else TEST_PAYLOAD, tries, timeout)
     return {"id": str(uuid.uuid4()), **delivery, "eventid": None}
+
+
+def release_account(store, account: dict) -> None:
+    """A deleted account's webhooks (and their deliveries) go with it."""
+    for webhook in store.find(KIND, accountid=account["id"]):
+        delete(store, webhook)

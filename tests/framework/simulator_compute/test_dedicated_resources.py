@@ -139,3 +139,13 @@ def test_guest_vlan_range_errors(admin, infra, tenant, user):
     assert (code, text) == (431, "Unable to find account by name None")
     code, _ = user.error("dedicateGuestVlanRange", physicalnetworkid=physnet["id"], vlanrange="1-2", **owner)
     assert code == 432
+
+
+def test_deleting_the_account_releases_its_dedications(admin, infra, domain):
+    owner = new_user(admin, domainid=domain["id"])
+    cluster = admin.ok("addCluster", zoneid=infra["zone"]["id"], podid=infra["pod"]["id"], clustername=unique("empty"),
+                       clustertype="CloudManaged", hypervisor="Simulator")["cluster"][0]       # no hosts, no VMs
+    admin.run("dedicateCluster", clusterid=cluster["id"], domainid=domain["id"], account=owner.account["name"])
+    assert admin.items("listDedicatedClusters", "dedicatedcluster", clusterid=cluster["id"])
+    admin.run("deleteAccount", id=owner.account["id"])
+    assert admin.items("listDedicatedClusters", "dedicatedcluster", clusterid=cluster["id"]) == []

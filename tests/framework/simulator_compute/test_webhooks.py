@@ -132,3 +132,13 @@ def test_webhook_errors(user, other_user, admin):
     assert user.error("executeWebhookDelivery") == (530, "One of the id, webhookid or payloadurl must be specified")
     assert admin.ok("createWebhook", name=unique("global"), payloadurl="http://10.1.1.7/",
                     scope="Global")["webhook"]["scope"] == "Global"
+
+
+def test_deleting_the_account_deletes_its_webhooks(admin):
+    from compute_client import new_user
+
+    owner = new_user(admin)
+    hook = owner.ok("createWebhook", name=unique("gone"), payloadurl="http://10.2.2.2/")["webhook"]
+    assert hook["id"] in [h["id"] for h in admin.items("listWebhooks", "webhook", listall=True)]
+    admin.run("deleteAccount", id=owner.account["id"])
+    assert hook["id"] not in [h["id"] for h in admin.items("listWebhooks", "webhook", listall=True)]
