@@ -181,7 +181,7 @@ def search(store, level: str, *, target_id=None, domain_id=None, account_id=None
 VLAN_KIND = "dedicatedvlanrange"
 
 
-def _bounds(text: str) -> tuple[int, int]:
+def vlan_bounds(text: str) -> tuple[int, int]:
     start, end = text.split("-")
     return int(start), int(end)
 
@@ -222,14 +222,14 @@ def dedicate_vlan_range(store, physnet: dict, owner: dict, vlan: str) -> dict:
                                        f"allocated to the same account ")
     ranges = store.find(VLAN_KIND, physicalnetworkid=physnet["id"])
     for taken in ranges:
-        lo, hi = _bounds(taken["guestvlanrange"])
+        lo, hi = vlan_bounds(taken["guestvlanrange"])
         if (start < lo and end >= lo) or (lo <= start <= hi):
             raise errors.invalid_value(f"Vlan range is already dedicated. Cannot dedicate guest vlan range {vlan}")
     # A range next to one of the same owner extends it, as CloudStack merges them.
-    for taken in sorted(ranges, key=lambda r: _bounds(r["guestvlanrange"])[0]):
+    for taken in sorted(ranges, key=lambda r: vlan_bounds(r["guestvlanrange"])[0]):
         if taken["accountid"] != owner["id"]:
             continue
-        lo, hi = _bounds(taken["guestvlanrange"])
+        lo, hi = vlan_bounds(taken["guestvlanrange"])
         if end == lo - 1 or start == hi + 1:
             start, end = min(start, lo), max(end, hi)
             store.delete(VLAN_KIND, taken["id"])
