@@ -6,6 +6,7 @@ from marvin2.simulator import errors
 from marvin2.simulator.apis._common import lower_details
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
+from marvin2.simulator.services import java_text
 from marvin2.simulator.services import resource_details as service
 
 declare_object("resourcedetail", {
@@ -118,7 +119,7 @@ def _icon_targets(ctx, proper: str, verb: str) -> list[tuple[str, dict]]:
         owned = service.ownership(service.kind_of(proper), row)
         if not ctx.can_access({**row, **owned}):
             raise errors.permission_denied(
-                f"Account ' {service.java_account(ctx.store, ctx.caller.account)} ' doesn't have permissions to "
+                f"Account ' {java_text.account(ctx.store, ctx.caller.account)} ' doesn't have permissions to "
                 f"{verb} icon for resource [id: {row.get('internalid', row['id'])}, uuid: {row['id']}] ")
         out.append((resource_id, row))
     return out

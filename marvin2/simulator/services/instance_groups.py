@@ -8,18 +8,12 @@ Renaming a group renames it on its VMs; deleting it takes them out of it (CloudS
 """
 from __future__ import annotations
 
-import json
-
 from marvin2.simulator import errors
-from marvin2.simulator.apis._common import account_number
+from marvin2.simulator.services import java_text
 
 KIND = "instancegroup"
 
 
-def java_account(store, account: dict) -> str:
-    """How CloudStack 4.20 prints an account in messages (AccountVO.toString)."""
-    fields = {"uuid": account["id"], "accountName": account["name"], "id": account_number(store, account)}
-    return f"Account [{json.dumps(fields, separators=(',', ':'))}]"
 
 
 def _live_vms(store, **equal) -> list[dict]:
@@ -29,7 +23,7 @@ def _live_vms(store, **equal) -> list[dict]:
 def create(store, owner: dict, name: str) -> dict:
     if store.find_one(KIND, accountid=owner["id"], name=name, removed=None) is not None:
         raise errors.invalid_value(f"Unable to create vm group, a group with name {name} already exists for account "
-                                   f"{java_account(store, owner)}")
+                                   f"{java_text.account(store, owner)}")
     return store.insert(KIND, {"name": name, "accountid": owner["id"], "domainid": owner["domainid"]})
 
 

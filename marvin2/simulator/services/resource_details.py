@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 
 from marvin2.simulator import errors, tagging
-from marvin2.simulator.apis._common import account_number
 
 # ResourceObjectType values whose metadata flag is set (ResourceMetaDataManagerImpl has a details table for them).
 METADATA_TYPES = (
@@ -80,9 +78,6 @@ def ownership(kind: str, row: dict) -> dict:
     return {"accountid": row.get("accountid"), "domainid": row.get("domainid")}
 
 
-def java_account(store, account: dict) -> str:
-    fields = {"uuid": account["id"], "accountName": account["name"], "id": account_number(store, account)}
-    return f"Account [{json.dumps(fields, separators=(',', ':'))}]"
 
 
 # --- details -----------------------------------------------------------------------------------------------
