@@ -6,6 +6,7 @@ from marvin2.simulator import errors
 from marvin2.simulator.context import ListResult
 from marvin2.simulator.declare import ADMINS, PAGING, P, api, declare_object
 from marvin2.simulator.services import infra_catalogues as service
+from marvin2.simulator.services import network_protocols as protocols
 
 declare_object("storagetag", {"id": "tag id", "poolid": "the pool", "name": "the tag"})
 declare_object("hosttag", {"id": "tag id", "hostid": "the host", "name": "the tag",
@@ -76,3 +77,23 @@ declare_object("networkservice", {"name": "service name", "capability": ("list",
      params=[*PAGING, P("provider", "only services of this provider"), P("service", "only this service")])
 def list_supported_network_services(ctx):
     return _page(ctx, service.network_services(ctx.store, ctx.get("provider"), ctx.get("service")))
+
+
+declare_object("networkprotocol", {"index": ("integer", "protocol number or ICMP type"), "name": "protocol keyword",
+                                   "description": "what it is", "details": ("map", "ICMP codes and their meaning")})
+
+
+@api("listNetworkProtocols", response="networkprotocol",
+     description="Lists IANA protocol numbers (option=ProtocolNumber) or ICMP types and codes (option=IcmpType).",
+     params=[P("option", "ProtocolNumber or IcmpType")])
+def list_network_protocols(ctx):
+    option = next((o for o in ("ProtocolNumber", "IcmpType") if o.lower() == (ctx.get("option") or "").lower()), None)
+    if option is None:
+        raise errors.param_error(f"Option {ctx.get('option')} is not supported. Supported values are "
+                                 f"[ProtocolNumber, IcmpType]")
+    if option == "ProtocolNumber":
+        items = [{"index": n, "name": k, "description": p} for n, k, p in protocols.PROTOCOL_NUMBERS]
+    else:
+        items = [{"index": t, "description": d, "details": {str(c): text for c, text in codes} or None}
+                 for t, d, codes in protocols.ICMP_TYPES]
+    return ListResult(items, len(items))          # not a paged list in CloudStack

@@ -118,3 +118,14 @@ def test_supported_network_services(admin, user):
     assert admin.error("listSupportedNetworkServices", provider="Netscaler") == \
         (431, "Unable to find the Network Element implementing the Service Provider 'Netscaler'")
     assert user.error("listSupportedNetworkServices")[0] == 432
+
+
+def test_network_protocols(user):
+    numbers = {p["index"]: p for p in user.items("listNetworkProtocols", "networkprotocol", option="protocolnumber")}
+    assert (numbers[6]["name"], numbers[17]["name"]) == ("TCP", "UDP") and len(numbers) > 100
+    icmp = {p["index"]: p for p in user.items("listNetworkProtocols", "networkprotocol", option="IcmpType")}
+    assert icmp[8]["description"] == "Echo" and icmp[3]["details"]["3"] == "Port unreachable"
+    assert user.error("listNetworkProtocols", option="Colour") == \
+        (431, "Option Colour is not supported. Supported values are [ProtocolNumber, IcmpType]")
+    code, text = user.error("listNetworkProtocols")
+    assert code == 431 and "missing parameter option" in text
