@@ -1,5 +1,6 @@
-"""Autoscale counters and conditions: createCounter, listCounters, deleteCounter, createCondition,
-listConditions, updateCondition, deleteCondition. The rules live in services/autoscale_conditions.py."""
+"""Autoscale counters, conditions and policies: createCounter, listCounters, deleteCounter, createCondition,
+listConditions, updateCondition, deleteCondition, createAutoScalePolicy, listAutoScalePolicies,
+updateAutoScalePolicy, deleteAutoScalePolicy. The rules live in services/autoscale.py."""
 from __future__ import annotations
 
 from marvin2.simulator import errors
@@ -19,7 +20,7 @@ from marvin2.simulator.declare import (
     api,
     declare_object,
 )
-from marvin2.simulator.services import autoscale_conditions as service
+from marvin2.simulator.services import autoscale as service
 
 register_account_cleanup(service.release_account)
 
@@ -112,12 +113,15 @@ def create_condition(ctx):
      params=[*PAGING, *ACCOUNT_SCOPE, P("id", "the condition", entity=""), P("counterid", "the counter", entity=""),
              P("policyid", "conditions of this autoscale policy", entity=""), P("projectid", entity="project")])
 def list_conditions(ctx):
+    in_policy = None
     if ctx.has("policyid"):
-        return ListResult([], 0)                  # no autoscale policies exist in the simulator yet
+        policy = ctx.store.get(service.POLICY_KIND, ctx.get("policyid"))
+        in_policy = set((policy or {}).get("conditionids") or [])
 
     def match(row):
         return (not ctx.has("id") or row["id"] == ctx.get("id")) and \
-            (not ctx.has("counterid") or row["counterid"] == ctx.get("counterid"))
+            (not ctx.has("counterid") or row["counterid"] == ctx.get("counterid")) and \
+            (in_policy is None or row["id"] in in_policy)
 
     return list_owned(ctx, service.CONDITION_KIND, lambda row: render_condition(ctx, row), match=match)
 
@@ -152,8 +156,106 @@ def delete_condition(ctx):
     row = _condition(ctx)
 
     def run(jctx):
+        if service.condition_in_use(jctx.store, row["id"]):
+            raise errors.resource_in_use("Cannot delete Condition when it is in use by one or more AutoScale Policies.")
         jctx.store.delete(service.CONDITION_KIND, row["id"])
         jctx.event("CONDITION.DELETE", f"Deleting a condition. Id: {row['id']}")
+        return SUCCESS
+
+    return Job(run, instance_id=row["id"])
+
+
+# --- policies --------------------------------------------------------------------------------------------------
+
+declare_object("autoscalepolicy", {
+    "id": "policy id", "name": "policy name", "action": "SCALEUP or SCALEDOWN",
+    "duration": ("integer", "seconds the conditions must hold"), "quiettime": ("integer", "seconds to wait after"),
+    "conditions": ("list", "the conditions"), "account": "owner account", "projectid": "owning project",
+    "project": "its name", "domainid": "owner domain id", "domain": "owner domain", "domainpath": "owner domain path",
+})
+
+
+def render_policy(ctx, row: dict) -> dict:
+    conditions = [ctx.store.get(service.CONDITION_KIND, c) for c in row.get("conditionids") or []]
+    return {"id": row["id"], "name": row.get("name"), "action": row["action"], "duration": row["duration"],
+            "quiettime": row["quiettime"], "conditions": [render_condition(ctx, c) for c in conditions if c],
+            **owner_fields(ctx, row)}
+
+
+def _policy(ctx) -> dict:
+    row = ctx.store.get(service.POLICY_KIND, ctx.get("id"))
+    if row is None:
+        raise errors.invalid_value("Unable to find AutoScale Policy")
+    return check_owned(ctx, row, "AutoScale Policy")
+
+
+@api("createAutoScalePolicy", response="autoscalepolicy", instance_type="AutoScalePolicy",
+     description="Creates an autoscale policy: scale up or down when its conditions hold for a duration.",
+     params=[P("name", "policy name"), P("action", "ScaleUp or ScaleDown"),
+             P("duration", "seconds the conditions must hold"), P("quiettime", "seconds to wait after scaling"),
+             P("conditionids", "the conditions (one per counter)")])
+def create_autoscale_policy(ctx):
+    action = service.parse_action(ctx.get("action"))
+    quiet = ctx.get("quiettime", service.DEFAULT_QUIET_TIME)
+    service.check_times(ctx.get("duration"), quiet)
+    conditions = service.policy_conditions(ctx, ctx.get("conditionids"))
+    owner = ctx.store.get("account", conditions[0]["accountid"])
+    row = ctx.store.insert(service.POLICY_KIND, {
+        "name": ctx.get("name"), "action": action, "duration": ctx.get("duration"), "quiettime": quiet,
+        "conditionids": [c["id"] for c in conditions], "accountid": owner["id"], "domainid": owner["domainid"]})
+
+    def run(jctx):
+        jctx.event("AUTOSCALEPOLICY.CREATE", f"creating autoscale policy {row['id']}", account=owner)
+        return render_policy(jctx, jctx.store.get(service.POLICY_KIND, row["id"]))
+
+    return Job(run, entity_id=row["id"])
+
+
+@api("listAutoScalePolicies", response="autoscalepolicy", description="Lists the autoscale policies the caller may see.",
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "the policy", entity=""), P("name"),
+             P("conditionid", "policies using this condition", entity=""), P("action", "ScaleUp or ScaleDown"),
+             P("vmgroupid", "policies of this autoscale VM group", entity=""), P("projectid", entity="project")])
+def list_autoscale_policies(ctx):
+    action = service.parse_action(ctx.get("action"))
+
+    def match(row):
+        return ((not ctx.has("id") or row["id"] == ctx.get("id"))
+                and (not ctx.has("name") or row.get("name") == ctx.get("name"))
+                and (action is None or row["action"] == action)
+                and (not ctx.has("conditionid") or ctx.get("conditionid") in (row.get("conditionids") or []))
+                and not ctx.has("vmgroupid"))           # no autoscale VM groups exist in the simulator yet
+
+    return list_owned(ctx, service.POLICY_KIND, lambda row: render_policy(ctx, row), match=match)
+
+
+@api("updateAutoScalePolicy", response="autoscalepolicy", instance_type="AutoScalePolicy",
+     description="Changes an autoscale policy's name, times or conditions.",
+     params=[P("id", "the policy", entity=""), P("name"), P("duration", "seconds the conditions must hold"),
+             P("quiettime", "seconds to wait after scaling"), P("conditionids", "the new conditions")])
+def update_autoscale_policy(ctx):
+    row = _policy(ctx)
+    changes = {k: ctx.get(k) for k in ("name", "duration", "quiettime") if ctx.get(k) is not None}
+    service.check_times(changes.get("duration", row["duration"]), changes.get("quiettime", row["quiettime"]))
+    conditions = service.policy_conditions(ctx, ctx.get("conditionids"))
+    if conditions is not None:
+        changes["conditionids"] = [c["id"] for c in conditions]
+
+    def run(jctx):
+        updated = jctx.store.update(service.POLICY_KIND, row["id"], **changes)
+        jctx.event("AUTOSCALEPOLICY.UPDATE", f"updating autoscale policy {row['id']}")
+        return render_policy(jctx, updated)
+
+    return Job(run, instance_id=row["id"])
+
+
+@api("deleteAutoScalePolicy", response="success", instance_type="AutoScalePolicy",
+     description="Deletes an autoscale policy.", params=[P("id", "the policy", entity="")])
+def delete_autoscale_policy(ctx):
+    row = _policy(ctx)
+
+    def run(jctx):
+        jctx.store.delete(service.POLICY_KIND, row["id"])
+        jctx.event("AUTOSCALEPOLICY.DELETE", f"deleting autoscale policy {row['id']}")
         return SUCCESS
 
     return Job(run, instance_id=row["id"])

@@ -1,15 +1,19 @@
-"""Autoscale counters and conditions (the first two layers of CloudStack's autoscaling).
+"""Autoscale counters, conditions and policies (the first three layers of CloudStack's autoscaling).
 
 Counters are ``ascounter`` rows (``name``, ``source``, ``value``, ``provider``); the simulator starts with the
 counters the 4.20 schema inserts (loaded once per store). Conditions are owned ``ascondition`` rows
-(``counterid``, ``relationaloperator``, ``threshold``). A counter used by a condition cannot be deleted.
-Autoscale policies, VM profiles and VM groups are not implemented yet, so no condition is ever "in use" by one.
+(``counterid``, ``relationaloperator``, ``threshold``); policies are owned ``aspolicy`` rows (``name``,
+``action`` SCALEUP/SCALEDOWN, ``duration``, ``quiettime``, ``conditionids``), owned by the account of their
+first condition. A counter used by a condition, or a condition used by a policy, cannot be deleted.
+Autoscale VM profiles and VM groups are not implemented yet, so no policy is ever "in use" by a group.
 """
 from __future__ import annotations
 
 from marvin2.simulator import errors
 
-COUNTER_KIND, CONDITION_KIND = "ascounter", "ascondition"
+COUNTER_KIND, CONDITION_KIND, POLICY_KIND = "ascounter", "ascondition", "aspolicy"
+ACTIONS = {"scaleup": "SCALEUP", "scaledown": "SCALEDOWN"}
+DEFAULT_QUIET_TIME = 5 * 60
 SOURCES = ("NETSCALER", "SNMP", "CPU", "MEMORY", "VIRTUALROUTER")
 OPERATORS = ("EQ", "GT", "LT", "GE", "LE")
 # Network.Provider names (a counter names the provider that measures it).
@@ -93,5 +97,46 @@ def create_condition(store, owner: dict, counter: dict, operator: str, threshold
                                          "domainid": owner["domainid"]})
 
 
+def condition_in_use(store, condition_id: str) -> bool:
+    return any(condition_id in (p.get("conditionids") or []) for p in store.all(POLICY_KIND))
+
+
+def parse_action(text: str | None) -> str | None:
+    """AutoScalePolicy.Action.fromValue: ScaleUp / ScaleDown in any case."""
+    if not text or not text.strip():
+        return None
+    action = ACTIONS.get(text.lower())
+    if action is None:
+        raise errors.invalid_value("action is invalid. Supported actions are: [SCALEUP, SCALEDOWN]")
+    return action
+
+
+def policy_conditions(ctx, condition_ids: list[str] | None) -> list[dict] | None:
+    """The conditions a policy names (checkValidityAndPersist): at least one, all found and the caller's to use,
+    no two on the same counter. None when the request names none (an update keeps the old ones)."""
+    if condition_ids is None:
+        return None
+    if not condition_ids:
+        raise errors.invalid_value("AutoScale policy must have at least one condition")
+    rows = [r for r in (ctx.store.get(CONDITION_KIND, i.lower()) for i in condition_ids) if r is not None]
+    for row in rows:
+        ctx.check_access(row, "Condition")
+    if len(rows) != len(condition_ids):
+        raise errors.invalid_value("Unable to find the condition specified")
+    counters = [r["counterid"] for r in rows]
+    if len(set(counters)) != len(counters):
+        raise errors.invalid_value("at least two conditions in the conditionids have the same counter. It is not "
+                                   "right to apply two different conditions for the same counter")
+    return rows
+
+
+def check_times(duration: int, quiet_time: int) -> None:
+    if duration < 0:
+        raise errors.invalid_value(f"duration is an invalid value: {duration}")
+    if quiet_time < 0:
+        raise errors.invalid_value(f"quietTime is an invalid value: {quiet_time}")
+
+
 def release_account(store, account: dict) -> None:
+    store.delete_where(POLICY_KIND, accountid=account["id"])
     store.delete_where(CONDITION_KIND, accountid=account["id"])

@@ -63,3 +63,53 @@ def test_condition_errors(user):
         (431, "Unable to find counter")
     code, text = user.error("createCondition", counterid=cpu["id"], threshold=1)
     assert code == 431 and "missing parameter relationaloperator" in text
+
+
+def _memory(client) -> dict:
+    return client.items("listCounters", "counter", name="VM Memory - average percentage", provider="VirtualRouter")[0]
+
+
+def test_policy_life_cycle(user, other_user):
+    cpu = user.run("createCondition", counterid=_router_cpu(user)["id"], relationaloperator="GT",
+                   threshold=80)["condition"]
+    memory = user.run("createCondition", counterid=_memory(user)["id"], relationaloperator="GT",
+                      threshold=90)["condition"]
+    policy = user.run("createAutoScalePolicy", name=unique("up"), action="scaleup", duration=60,
+                      conditionids=cpu["id"])["autoscalepolicy"]
+    assert (policy["action"], policy["duration"], policy["quiettime"]) == ("SCALEUP", 60, 300)
+    assert [c["id"] for c in policy["conditions"]] == [cpu["id"]] and policy["account"] == user.account["name"]
+    assert [p["id"] for p in user.items("listAutoScalePolicies", "autoscalepolicy", conditionid=cpu["id"])] \
+        == [policy["id"]]
+    assert [c["id"] for c in user.items("listConditions", "condition", policyid=policy["id"])] == [cpu["id"]]
+    assert user.items("listAutoScalePolicies", "autoscalepolicy", action="ScaleDown") == []
+    assert other_user.items("listAutoScalePolicies", "autoscalepolicy") == []
+
+    assert user.failed("deleteCondition", id=cpu["id"]) == \
+        (536, "Cannot delete Condition when it is in use by one or more AutoScale Policies.")
+    updated = user.run("updateAutoScalePolicy", id=policy["id"], quiettime=30,
+                       conditionids=f"{cpu['id']},{memory['id']}")["autoscalepolicy"]
+    assert updated["quiettime"] == 30 and {c["id"] for c in updated["conditions"]} == {cpu["id"], memory["id"]}
+    assert other_user.error("deleteAutoScalePolicy", id=policy["id"])[0] == 531
+    assert user.run("deleteAutoScalePolicy", id=policy["id"])["success"] is True
+    assert user.items("listAutoScalePolicies", "autoscalepolicy") == []
+    user.run("deleteCondition", id=cpu["id"])
+    user.run("deleteCondition", id=memory["id"])
+
+
+def test_policy_errors(user, other_user):
+    cpu = user.run("createCondition", counterid=_router_cpu(user)["id"], relationaloperator="GT",
+                   threshold=80)["condition"]
+    again = user.run("createCondition", counterid=_router_cpu(user)["id"], relationaloperator="LT",
+                     threshold=10)["condition"]
+    base = {"action": "ScaleUp", "duration": 60}
+    assert user.error("createAutoScalePolicy", conditionids=cpu["id"], action="sideways", duration=60) == \
+        (431, "action is invalid. Supported actions are: [SCALEUP, SCALEDOWN]")
+    assert user.error("createAutoScalePolicy", conditionids=cpu["id"], action="ScaleUp", duration=-1) == \
+        (431, "duration is an invalid value: -1")
+    assert user.error("createAutoScalePolicy", conditionids=f"{cpu['id']},{again['id']}", **base) == \
+        (431, ("at least two conditions in the conditionids have the same counter. It is not right to apply two "
+              "different conditions for the same counter"))
+    assert other_user.error("createAutoScalePolicy", conditionids=cpu["id"], **base)[0] == 531
+    code, text = user.error("createAutoScalePolicy", action="ScaleUp", duration=60)
+    assert code == 431 and "missing parameter conditionids" in text
+    assert user.error("deleteAutoScalePolicy", id=cpu["id"]) == (431, "Unable to find AutoScale Policy")
