@@ -276,9 +276,7 @@ def pending_jobs(store) -> list[tuple[dict, dict]]:
     if not hooks:
         return []
     jobs = []
-    for event in store.all("event"):
-        if event.get("webhooksdone"):
-            continue
+    for event in store.find("event", webhooksdone=None):     # only the events not looked at yet (SQL filter)
         store.update("event", event["id"], webhooksdone=True)
         for hook in hooks:
             if hook.get("created", "") <= event.get("created", "") and covers(store, hook, event):
