@@ -2,7 +2,8 @@
 
 A webhook is a ``webhook`` row (owner ``accountid``/``domainid``, ``name``, ``description``, ``state``
 Enabled/Disabled, ``payloadurl``, ``secretkey``, ``sslverification``, ``scope`` Local/Domain/Global). A
-background dispatcher (one thread per simulator, started by the first webhook API call) picks up the events
+background dispatcher (one thread per simulator, started by the first webhook API call, handing deliveries to
+``webhook.delivery.thread.pool.size`` workers) picks up the events
 recorded after a webhook was created and delivers each to the enabled webhooks whose scope covers it: Local,
 the owner's own events; Domain, events of the webhook's domain and its sub-domains; Global, every event. A
 delivery POSTs the event as JSON with the headers ``X-CS-Event-ID``, ``X-CS-Event``, ``User-Agent:
@@ -27,6 +28,7 @@ import logging
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from marvin2 import wire
@@ -284,16 +286,39 @@ def pending_jobs(store) -> list[tuple[dict, dict]]:
     return jobs
 
 
+def _deliver_and_record(sim, hook: dict, event: dict) -> None:
+    tries, timeout = delivery_settings(sim, hook.get("domainid"))
+    delivery = deliver(hook, event["id"], event.get("type"), event.get("accountid"), event_payload(event),
+                       tries, timeout)
+    if not sim.stopped:
+        record(sim, delivery, hook.get("domainid"))
+
+
+def _pool(sim) -> ThreadPoolExecutor:
+    """The simulator's delivery workers (webhook.delivery.thread.pool.size): a slow endpoint delays only its own
+    deliveries."""
+    pool = getattr(sim, "_marvin2_webhook_pool", None)
+    if pool is None:
+        pool = ThreadPoolExecutor(max_workers=max(1, _int_setting(sim, "webhook.delivery.thread.pool.size", 5)),
+                                  thread_name_prefix="marvin2-sim-webhook-delivery")
+        sim._marvin2_webhook_pool = pool
+    return pool
+
+
 def dispatch_once(sim) -> int:
     with sim.store.transaction():
         jobs = pending_jobs(sim.store)
     for hook, event in jobs:
-        tries, timeout = delivery_settings(sim, hook.get("domainid"))
-        delivery = deliver(hook, event["id"], event.get("type"), event.get("accountid"), event_payload(event),
-                           tries, timeout)
-        if not sim.stopped:
-            record(sim, delivery, hook.get("domainid"))
+        _pool(sim).submit(_guarded, sim, hook, event)
     return len(jobs)
+
+
+def _guarded(sim, hook: dict, event: dict) -> None:
+    try:
+        _deliver_and_record(sim, hook, event)
+    except Exception:  # a stopped simulator closes the store under us
+        if not sim.stopped:
+            log.exception("webhook delivery failed")
 
 
 def ensure_running(sim) -> None:
@@ -314,9 +339,12 @@ def _loop(sim) -> None:
             dispatch_once(sim)
         except Exception:  # a stopped simulator closes the store under us
             if sim.stopped:
-                return
+                break
             log.exception("webhook dispatch failed")
         time.sleep(POLL_SECONDS)
+    pool = getattr(sim, "_marvin2_webhook_pool", None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def manual_delivery(sim, webhook: dict, existing: dict | None, payload: str | None, owner_id: str) -> dict:
