@@ -5,8 +5,9 @@ import datetime as dt
 
 from compute_client import unique
 
-TODAY = dt.date.today().isoformat()
-YESTERDAY = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+_UTC_TODAY = dt.datetime.now(dt.timezone.utc).date()       # the server stamps events and alerts in UTC
+TODAY = _UTC_TODAY.isoformat()
+YESTERDAY = (_UTC_TODAY - dt.timedelta(days=1)).isoformat()
 
 
 def _alert(admin, name=None, alert_type=101, **params) -> dict:
