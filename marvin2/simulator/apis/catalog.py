@@ -21,7 +21,6 @@ from marvin2.simulator.services.common import (
     asks_all_projects,
     check_owned,
     epoch,
-    owner_fields,
     owner_for_create,
     project_for_param,
     record_event,

@@ -52,6 +52,7 @@ from marvin2.simulator import der, errors, model, tagging
 from marvin2.simulator.services import common as _common
 from marvin2.simulator.services.netcommon import guest_range_in_use
 from marvin2.simulator.context import SUCCESS, Job, ListResult
+from marvin2.simulator.services.addresses import render_vlan
 from marvin2.simulator.services.hosts import render_host
 from marvin2.simulator.services.routers import render_router
 from marvin2.simulator.declare import ADMIN_ONLY, ADMINS, DOMAIN_ADMINS
@@ -804,19 +805,6 @@ def list_internal_lb_elements(ctx):
      params=[P("id", entity="internallbelement"), P("enabled", "true to enable")])
 def configure_internal_lb_element(ctx):
     return _configure_element(ctx, "internallbelement")
-
-
-def render_vlan(ctx, row: dict) -> dict:
-    out = {k: row.get(k) for k in ("id", "zoneid", "podid", "physicalnetworkid", "networkid", "vlan", "startip", "endip",
-                                    "gateway", "netmask", "forvirtualnetwork", "forsystemvms", "description")}
-    out["podname"] = _name_of(ctx, "pod", row.get("podid"))
-    out["description"] = f"{row['startip']}-{row['endip']}"
-    if row.get("accountid"):
-        out.update(ctx.owner_fields(row))
-        out.pop("domainpath", None)
-    elif row.get("domainid"):
-        out.update(domainid=row["domainid"], domain=_name_of(ctx, "domain", row["domainid"]))
-    return out
 
 
 def _overlaps(store, zone_id: str, start: str, end: str) -> dict | None:

@@ -36,6 +36,7 @@ from marvin2.simulator.services.routers import (
     start_router_rows,
 )
 from marvin2.simulator.services.vpcs import (
+    render_acl_list,
     default_acl,
     destroy_vpc_rows,
     ensure_default_acls,
@@ -262,12 +263,6 @@ declare_object("networkacllist", {
     "id": "ACL list id", "name": "name", "description": "description", "vpcid": "VPC id (absent for the defaults)",
     "vpcname": "VPC name", "fordisplay": ("boolean", "shown to users"),
 })
-
-
-def render_acl_list(ctx, row: dict) -> dict:
-    vpc = ctx.store.get("vpc", row["vpcid"]) if row.get("vpcid") else None
-    return {"id": row["id"], "name": row["name"], "description": row.get("description"), "vpcid": row.get("vpcid"),
-            "vpcname": vpc["name"] if vpc else None, "fordisplay": row.get("fordisplay", True)}
 
 
 def _acl_for_change(ctx, acl_id: str) -> dict:

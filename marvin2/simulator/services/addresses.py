@@ -4,6 +4,7 @@ from __future__ import annotations
 from marvin2.simulator import errors, ipalloc
 from marvin2.simulator.services import netcommon as nc
 from marvin2.simulator.services import rules
+from marvin2.simulator.services.common import name_of
 from marvin2.simulator.tagging import delete_tags_of
 
 
@@ -39,3 +40,17 @@ def user_vm(ctx, vm_id: str) -> dict:
         raise errors.invalid_value(f"Unable to find virtual machine by id {vm_id}")
     nc.check_owned(ctx, vm, "VirtualMachine")
     return vm
+
+
+# A public IP range (``vlan`` row) as listVlanIpRanges and the range APIs answer it.
+def render_vlan(ctx, row: dict) -> dict:
+    out = {k: row.get(k) for k in ("id", "zoneid", "podid", "physicalnetworkid", "networkid", "vlan", "startip", "endip",
+                                    "gateway", "netmask", "forvirtualnetwork", "forsystemvms", "description")}
+    out["podname"] = name_of(ctx.store, "pod", row.get("podid"))
+    out["description"] = f"{row['startip']}-{row['endip']}"
+    if row.get("accountid"):
+        out.update(ctx.owner_fields(row))
+        out.pop("domainpath", None)
+    elif row.get("domainid"):
+        out.update(domainid=row["domainid"], domain=name_of(ctx.store, "domain", row["domainid"]))
+    return out

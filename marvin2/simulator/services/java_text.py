@@ -4,6 +4,7 @@ simulator hands out once per row (kept in the store's meta area), so a message n
 time."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from marvin2.simulator.services import common
@@ -26,3 +27,9 @@ def ref(store, label: str, kind: str, row: dict, *, name: bool = True, **fields:
     for key, value in fields.items():
         parts.append(f'"{key}":' + (f'"{value}"' if isinstance(value, str) else ("null" if value is None else str(value))))
     return f"{label} {{{','.join(parts)}}}"
+
+
+def account(store, row: dict) -> str:
+    """AccountVO.toString: ``Account [{"uuid":"...","accountName":"...","id":N}]``."""
+    fields = {"uuid": row["id"], "accountName": row["name"], "id": common.account_number(store, row)}
+    return f"Account [{json.dumps(fields, separators=(',', ':'))}]"

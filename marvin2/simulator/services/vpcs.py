@@ -80,3 +80,9 @@ def cleanup_account(store, account: dict) -> None:
 
 
 register_account_cleanup(cleanup_account, rank=CLEANUP_VPCS)
+
+
+def render_acl_list(ctx, row: dict) -> dict:
+    vpc = ctx.store.get("vpc", row["vpcid"]) if row.get("vpcid") else None
+    return {"id": row["id"], "name": row["name"], "description": row.get("description"), "vpcid": row.get("vpcid"),
+            "vpcname": vpc["name"] if vpc else None, "fordisplay": row.get("fordisplay", True)}
