@@ -1,6 +1,7 @@
 """verify-config: the comparison (pure) and the command against the embedded simulator."""
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -10,7 +11,8 @@ from marvin2.cli import main
 from marvin2.config import JOB_FAMILIES, parse_config
 from marvin2.verify import DRIFT, OK, UNKNOWN, CloudFacts, compare, format_table, gather_facts, has_drift
 
-LISTAPIS = Path(__file__).resolve().parents[3].parent / "shared" / "cloudstack" / "listapis" / "listApis-4.18.0.0.json"
+REPO = Path(__file__).resolve().parents[3]
+LISTAPIS = REPO / "tests" / "data" / "listApis-4.18.0.0.json.gz"  # facts only (tools/derive_test_captures.py)
 
 
 def config(text: str):
@@ -112,7 +114,7 @@ def test_client_timeouts_agree_with_job_timeout():
 
     cfg = config("timeouts: {job: 100, deploy: 200, snapshot: 300, iso: 400, restart: 500, volume: 600, createVolume: 700}\n")
     client = JobTimeouts(cfg.client_timeouts())
-    apis = [a for a in json.loads(LISTAPIS.read_text())["api"] if a.get("isasync")]
+    apis = [a for a in json.loads(gzip.decompress(LISTAPIS.read_bytes()))["api"] if a.get("isasync")]
     assert len(apis) > 100
     for api in apis:
         assert client.for_command(api["name"]) == cfg.job_timeout(api["name"]), api["name"]
