@@ -295,8 +295,9 @@ def add_api_listener(config: pytest.Config, callback: Callable[[Any], None]) -> 
 
 def connect_api(config: pytest.Config, *, api_key: str | None = None, secret_key: str | None = None,
                 username: str | None = None, password: str | None = None, domain: str | None = None,
-                **client_options: Any):
-    """An API client for this run's cloud, with the plugin's listeners attached.
+                listeners: bool = True, **client_options: Any):
+    """An API client for this run's cloud, with the plugin's listeners attached
+    (``listeners=False``: without them, for calls that belong to no test).
 
     Without credentials it acts as the admin of the config (or of the embedded
     simulator). ``client_options`` go to ``marvin2.connect`` unchanged.
@@ -315,7 +316,7 @@ def connect_api(config: pytest.Config, *, api_key: str | None = None, secret_key
     if hasattr(cfg, "job_timeout"):
         defaults["job_timeouts"] = cfg.job_timeout  # per-API job timeouts from the config
     api = connect(**{**target, **defaults, **client_options})
-    for callback in config.stash.get(_LISTENERS, []):
+    for callback in config.stash.get(_LISTENERS, []) if listeners else ():
         api.add_listener(callback)
     return api
 
