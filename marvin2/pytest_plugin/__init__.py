@@ -10,6 +10,7 @@ its own so that hooks and fixtures stay small and have one job each:
 - ``ledger``:    record of every created resource; leak check at the end
 - ``serial``:    ``@pytest.mark.serial`` tests never overlap
 - ``cloud_health``: one check of the cloud before the first test; stop when it stops answering
+- ``waiting``:   notices of calls that wait long; the per-test timeout (pytest-timeout)
 - ``workers``:   a dead xdist worker's test is reported once, not run again
 - ``reporting``: allure steps/labels/environment, terminal summary
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 
-PLUGIN_MODULES = ("options", "markers", "session", "cloud_health", "fixtures", "ledger", "serial", "workers", "reporting")
+PLUGIN_MODULES = ("options", "markers", "session", "cloud_health", "waiting", "fixtures", "ledger", "serial", "workers", "reporting")
 
 
 def _load(name: str):
