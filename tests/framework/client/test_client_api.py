@@ -238,9 +238,11 @@ def test_results_are_records_at_every_depth(fake, api):
 
 
 def test_record_repr_masks_secrets_and_pickles():
-    user = Record(id="u", secretkey="TOPSECRETKEY", apikey="AK", nested=Record(password="pw123456"))
+    user = Record(id="u", secretkey="TOPSECRETKEY", apikey="APIKEY-OF-U", nested=Record(password="pw123456"))
     text = repr(user) + str(user)
-    assert "TOPSECRETKEY" not in text and "pw123456" not in text and "'AK'" in text
+    # API keys are credentials too (any account's: issue 11); the record itself keeps them
+    assert "TOPSECRETKEY" not in text and "pw123456" not in text and "APIKEY-OF-U" not in text and "'u'" in text
+    assert user.apikey == "APIKEY-OF-U"
     copy = pickle.loads(pickle.dumps(user))
     assert copy == user and isinstance(copy, Record) and copy.nested.password == "pw123456"
     assert isinstance(user.copy(), Record)
