@@ -156,13 +156,19 @@ def _summary(run_id: str, results_dir: Path, exit_code: int, elapsed: float) -> 
         try:
             data = json.loads(leaks.read_text(encoding="utf-8"))
             found = data.get("leaks", []) if isinstance(data, dict) else data
-            lines.append(f"  {len(found)} resource(s) left behind (see {leaks}; `marvin2 cleanup --run-id {run_id}`)")
+            lines.append(f"  {len(found)} resource(s) left behind (see {leaks}; "
+                         f"`marvin2 cleanup --run-id {run_id} --results-dir {results_dir}`)")
         except (OSError, ValueError):
             lines.append(f"  leak report unreadable: {leaks}")
     elif summary.is_file():
         try:
-            created = json.loads(summary.read_text(encoding="utf-8")).get("created", "?")
-            lines.append(f"  {created} resource(s) created, none left behind")
+            data = json.loads(summary.read_text(encoding="utf-8"))
+            created, kept = data.get("created", "?"), len(data.get("kept") or [])
+            if kept:
+                lines.append(f"  {created} resource(s) created, kept {kept} resource(s) (--keep-resources); "
+                             f"remove them with `marvin2 cleanup --run-id {run_id} --results-dir {results_dir}`")
+            else:
+                lines.append(f"  {created} resource(s) created, none left behind")
         except (OSError, ValueError, AttributeError):
             lines.append(f"  ledger summary unreadable: {summary}")
     lines.append(f"  results: {results_dir}")

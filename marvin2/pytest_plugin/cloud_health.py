@@ -35,6 +35,7 @@ from marvin2.pytest_plugin.session import (
 )
 
 HEALTH_FILE = "health.json"
+NOTHING_RUN_FILE = "health-stopped-the-run"  # written when the verdict deselected the tests
 STOPPED_FILE = "stopped.json"
 EXIT_CLOUD_UNUSABLE = pytest.ExitCode.INTERRUPTED
 
@@ -93,7 +94,7 @@ def verdict(config: pytest.Config) -> dict | None:
         return None
 
 
-def _verdict_once(config: pytest.Config) -> dict | None:
+def verdict_once(config: pytest.Config) -> dict | None:
     shared = run_context_of(config).shared_dir
     shared.mkdir(parents=True, exist_ok=True)
     path = shared / HEALTH_FILE
@@ -127,11 +128,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     if not _needs_cloud(items):
         return
-    result = _verdict_once(config)
+    result = verdict_once(config)
     if result is None or result.get("ok"):
         return
     config.hook.pytest_deselected(items=list(items))
     items[:] = []
+    (run_context_of(config).shared_dir / NOTHING_RUN_FILE).write_text(result["message"], encoding="utf-8")
 
 
 # --- the breaker during the run ---------------------------------------------------
@@ -191,16 +193,17 @@ def _is_controller(config: pytest.Config) -> bool:
     return not hasattr(config, "workerinput")
 
 
+def _stopped_by_check(config: pytest.Config) -> str | None:
+    """The one message, when the health check kept this run's tests from running."""
+    try:
+        return (run_context_of(config).shared_dir / NOTHING_RUN_FILE).read_text(encoding="utf-8")
+    except (MarvinSessionError, OSError):
+        return None
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    config = session.config
-    if not _is_controller(config):
-        return
-    try:
-        result = verdict(config)
-    except MarvinSessionError:
-        return
-    if result is not None and not result.get("ok"):
+    if _is_controller(session.config) and _stopped_by_check(session.config) is not None:
         session.exitstatus = EXIT_CLOUD_UNUSABLE
 
 
@@ -211,10 +214,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         shared: Path = run_context_of(config).shared_dir
     except MarvinSessionError:
         return
-    result = verdict(config)
-    if result is not None and not result.get("ok"):
+    message = _stopped_by_check(config)
+    if message is not None:
         terminalreporter.write_sep("=", "marvin2: no test was run", red=True, bold=True)
-        terminalreporter.write_line(result["message"], red=True)
+        terminalreporter.write_line(message, red=True)
         return
     try:
         stopped = json.loads((shared / STOPPED_FILE).read_text(encoding="utf-8"))

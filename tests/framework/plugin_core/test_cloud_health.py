@@ -113,6 +113,14 @@ def test_missing_test_data_is_named(pytester, pack, simulator_process):
                         "test_data: {template: 'CentOS 5.6 (64-bit) no GUI (Simulator)', service_offering: Small Instance}\n")
     result, _ = run(pytester, good)
     result.assert_outcomes(passed=3)
+    # the header names the cloud under test; run.json records it for `marvin2 cleanup` (no secrets)
+    header = next(line for line in result.stdout.lines if line.startswith("marvin2: endpoint"))
+    assert header.startswith(f"marvin2: endpoint {endpoint}, CloudStack 4.") and "zone Sandbox-simulator" in header
+    assert "hypervisor Simulator, run id " in header
+    assert f"marvin2: config {good}" in result.stdout.lines
+    records = list((pytester.path / ".marvin2" / "runs").glob("*/run.json"))
+    text = max(records, key=lambda p: p.stat().st_mtime).read_text()
+    assert endpoint in text and str(good) in text and secret not in text and key not in text
 
 
 def test_without_cloud_tests_there_is_no_check(pytester, pack, offline_config):
