@@ -23,11 +23,13 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
+import signal
 import sys
 import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+
+from marvin2.commands._interrupt import run_pytest
 
 DEFAULT_TEST_PATHS = ("tests/smoke", "tests/component")
 RESULTS_MARKER = ".marvin2-results"  # only directories carrying it are ever cleared
@@ -188,7 +190,28 @@ def run(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "pytest", *pytest_args]
     print("marvin2 run: " + " ".join(command[2:]), flush=True)
     started = time.monotonic()
-    exit_code = subprocess.call(command, env=os.environ.copy())
+    outcome = run_pytest(command, env=os.environ.copy())
+    exit_code = outcome.exit_code
     for line in _summary(run_id, results_dir, exit_code, time.monotonic() - started):
         print(line)
+    if outcome.interrupted:
+        for line in _interrupted_lines(run_id, results_dir, outcome):
+            print(line)
+        return exit_code if exit_code not in (0, -signal.SIGKILL) else 130
     return exit_code
+
+
+def _interrupted_lines(run_id: str, results_dir: Path, outcome) -> list[str]:
+    """What an interrupted run left, and the one command that removes it."""
+    from marvin2.resources import ledger as L
+
+    left = L.outstanding(L.read_ledger(results_dir, run_id=run_id)) if L.ledger_dir(results_dir).is_dir() else []
+    how = "cleanup skipped" if outcome.cleanup_skipped else "fixtures cleaned up"
+    lines = [f"  interrupted ({', '.join(outcome.signals)}): {how}"]
+    if left:
+        kinds = ", ".join(sorted({r.kind for r in left}))
+        lines.append(f"  {len(left)} resource(s) left ({kinds}); remove them with:")
+    else:
+        lines.append("  nothing left according to the ledger; to double-check the cloud:")
+    lines.append(f"    marvin2 cleanup --run-id {run_id} --results-dir {results_dir}")
+    return lines
