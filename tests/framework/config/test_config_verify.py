@@ -161,7 +161,8 @@ def test_verify_config_unreachable_cloud(tmp_path, capsys):
     path = write_config(tmp_path, "management_servers: [{url: 'http://127.0.0.1:9/client/api', api_key: a, secret_key: s}]\n"
                                   "timeouts: {connect: 1, read: 1}\n")
     assert main(["verify-config", "--config", str(path)]) == 2
-    assert "cannot reach the cloud" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cannot reach the cloud at http://127.0.0.1:9/client/api" in err and "connection refused" in err
 
 
 def test_verify_config_invalid_config(tmp_path, capsys):
@@ -176,3 +177,29 @@ def test_default_config_matches_the_default_simulator(capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "the config matches the cloud" in out
+
+
+def test_verify_config_checks_test_data_and_tells_a_401_from_a_dead_server(tmp_path, capsys):
+    from marvin2.simulator import start_simulator
+
+    sim = start_simulator(port=0, profile="instant")
+    try:
+        base = (f"management_servers: [{{url: '{sim.endpoint}', api_key: '{sim.admin_api_key}', secret_key: SECRET}}]\n"
+                "zone: Sandbox-simulator\nhypervisor: Simulator\ncapabilities: [vpc, projects, dynamic_roles]\n")
+        missing = write_config(tmp_path, base.replace("SECRET", sim.admin_secret_key)
+                               + "test_data: {template: Ubuntu 99.04, service_offering: Small Instance}\n")
+        assert main(["verify-config", "--config", str(missing)]) == 1
+        out = capsys.readouterr().out
+        template_row = next(line for line in out.splitlines() if "test_data template" in line)
+        assert "Ubuntu 99.04" in template_row and "missing" in template_row and "DRIFT" in template_row
+        offering_row = next(line for line in out.splitlines() if "test_data service_offering" in line)
+        assert "ok" in offering_row
+        assert "the config matches the cloud" not in out
+
+        wrong_key = write_config(tmp_path, base.replace("SECRET", "not-the-secret"))
+        assert main(["verify-config", "--config", str(wrong_key)]) == 2
+        err = capsys.readouterr().err
+        assert "answered, but: the server refused the credentials (401)" in err and f"'{sim.admin_api_key[:4]}...'" in err
+        assert sim.admin_api_key not in err and "cannot reach" not in err
+    finally:
+        sim.stop()
