@@ -249,6 +249,16 @@ class Spec:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Spec is immutable")
 
+    @property
+    def role_filtered(self) -> bool:
+        """Whether this looks like the listApis answer of a restricted role (not an admin's).
+
+        listApis lists only what the caller's role allows. Every admin role has
+        listHosts, no user or domain-admin role does, so its absence from a
+        spec that has listApis tells "not available to this role" from "no such API".
+        """
+        return "listApis" in self._raw and "listHosts" not in self._raw
+
     # --- construction ---------------------------------------------------------
 
     @classmethod
