@@ -6,6 +6,7 @@ precedence command line > ini file > default, so that nobody re-implements
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 GROUP = "marvin2"
 DEFAULT_CONFIG = "configs/simulator.yaml"
+CONFIG_ENV = "MARVIN2_CONFIG"  # the config path when no --marvin-config is given (before ini and default)
 ACCOUNT_SCOPES = ("worker", "module")
 
 # option dest -> (ini name, default); options without an ini twin are absent.
@@ -173,13 +175,19 @@ def get_option(config: pytest.Config, dest: str) -> Any:
 def config_path(config: pytest.Config) -> tuple[Path, bool]:
     """``(path, explicit)`` of the marvin2 YAML config.
 
-    Relative paths resolve against the invocation directory when given on the
-    command line and against the rootdir when they come from the ini file or
+    Precedence: ``--marvin-config``, then ``$MARVIN2_CONFIG``, then ini
+    ``marvin_config``, then the default. Relative paths resolve against the
+    invocation directory when given on the command line or in the
+    environment, and against the rootdir when they come from the ini file or
     the default. ``explicit`` is False only for the built-in default.
     """
     cli_value = config.getoption("marvin_config", default=None)
     if cli_value:
         path = Path(cli_value).expanduser()
+        return (path if path.is_absolute() else Path(config.invocation_params.dir) / path), True
+    env_value = os.environ.get(CONFIG_ENV)  # tests outside the checkout: no rootdir config to fall back on
+    if env_value:
+        path = Path(env_value).expanduser()
         return (path if path.is_absolute() else Path(config.invocation_params.dir) / path), True
     ini_value = config.getini("marvin_config")
     raw = ini_value or DEFAULT_CONFIG
