@@ -85,16 +85,8 @@ def _run_check(config: pytest.Config) -> dict | None:
             "hypervisor": health.hypervisor}
 
 
-def verdict(config: pytest.Config) -> dict | None:
-    """The run's health verdict if some process has checked (None otherwise)."""
-    path = run_context_of(config).shared_dir / HEALTH_FILE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def verdict_once(config: pytest.Config) -> dict | None:
+    """The run's health verdict: checked by the first process that asks, read from a file by the others."""
     shared = run_context_of(config).shared_dir
     shared.mkdir(parents=True, exist_ok=True)
     path = shared / HEALTH_FILE
