@@ -35,14 +35,14 @@ def test_never_reached():
 """
 
 
-def start_run(tmp_path: Path, **env: str) -> tuple[subprocess.Popen, Path]:
+def start_run(tmp_path: Path, *extra: str, **env: str) -> tuple[subprocess.Popen, Path]:
     (tmp_path / "tests" / "smoke").mkdir(parents=True)
     (tmp_path / "tests" / "smoke" / "test_slow.py").write_text(PACK)
     (tmp_path / "sim.yaml").write_text("simulator: {profile: instant}\nzone: Sandbox-simulator\nhypervisor: Simulator\n")
     started = tmp_path / "started"
     process = subprocess.Popen(
         [sys.executable, "-m", "marvin2.cli", "run", "--config", "sim.yaml", "--run-id", "ctrl-c-run", "tests/smoke",
-         "-p", "no:cacheprovider"],
+         "-p", "no:cacheprovider", *extra],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PYTHONPATH": str(REPO), "STARTED_FILE": str(started), **env})
     deadline = time.monotonic() + 90
@@ -61,8 +61,9 @@ def finish(process: subprocess.Popen) -> str:
     return out
 
 
-def test_ctrl_c_cleans_up_and_prints_the_summary(tmp_path):
-    process, results = start_run(tmp_path)
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["alone", "xdist"])
+def test_ctrl_c_cleans_up_and_prints_the_summary(tmp_path, workers):
+    process, results = start_run(tmp_path, *workers)
     interrupted_at = time.monotonic()
     process.send_signal(signal.SIGINT)   # what the terminal sends to the foreground group (marvin2 run)
     out = finish(process)
