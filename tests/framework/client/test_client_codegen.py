@@ -4,7 +4,6 @@ from __future__ import annotations
 import ast
 import importlib.util
 import inspect
-import json
 import random
 
 import pytest
@@ -13,7 +12,7 @@ from marvin2.cli import main
 from marvin2.client import Record, Spec
 from marvin2.client.codegen import generate
 
-from conftest import CAPTURE_415, CAPTURE_418, read_capture
+from conftest import CAPTURE_418, read_capture
 
 
 @pytest.fixture(scope="module")

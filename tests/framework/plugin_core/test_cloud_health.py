@@ -4,7 +4,6 @@ stops the run, and the summary says how many tests were not run and why."""
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
