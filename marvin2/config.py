@@ -860,7 +860,8 @@ def _read_timeouts(read: Reader, value: Any) -> dict[str, float]:
     path = ("timeouts",)
     # Besides connect/read/job and the families, an exact API name may be given.
     api_names = [k for k in value if _API_NAME.match(str(k))] if isinstance(value, dict) else []
-    allowed = list(DEFAULT_TIMEOUTS) + list(JOB_FAMILIES) + api_names
+    # "test": pytest-timeout's default per test (the plugin's waiting.py; no default here).
+    allowed = list(DEFAULT_TIMEOUTS) + ["test"] + list(JOB_FAMILIES) + api_names
     item = read.mapping(value, path, allowed, what="a mapping of timeouts in seconds")
     timeouts = dict(DEFAULT_TIMEOUTS)
     for key, raw in item.items():

@@ -219,9 +219,14 @@ def unwrap_envelope(body: Mapping[str, Any]) -> tuple[str, Any]:
 # --- secrets -----------------------------------------------------------------------
 
 # Parameter names whose values must never reach a log, report or exception text.
-SECRET_PARAM_NAMES = frozenset(
-    {"signature", "secretkey", "password", "currentpassword", "newpassword", "sessionkey", "privatekey"}
-)
+# Every credential a request or an answer can carry, of any account: API keys
+# too (registerUserKeys/getUserKeys/listUsers answers hold a user's pair), and
+# the passwords and keys of integrations (LDAP bind, VPN pre-shared key, ...).
+SECRET_PARAM_NAMES = frozenset({
+    "signature", "secretkey", "password", "currentpassword", "newpassword", "sessionkey", "privatekey",
+    "apikey", "userapikey", "usersecretkey", "accesskey", "encryptedpassword", "bindpass", "presharedkey",
+    "dockerregistrypassword", "pingcifspassword", "vsmpassword", "truststorepass",
+})
 _MASK = "********"
 
 

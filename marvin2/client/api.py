@@ -167,7 +167,7 @@ class API:
             raise AttributeError(name)
         found = spec.resolve(name)
         if found is None:
-            raise UnknownApiError(name, spec.suggest(name), version=spec.version)
+            raise UnknownApiError(name, spec.suggest(name), version=spec.version, role_filtered=spec.role_filtered)
         method = ApiMethod(self, found, name)
         # Cache on the instance: the next lookup skips __getattr__ entirely.
         self.__dict__[name] = method
@@ -184,7 +184,8 @@ class API:
             raise TypeError(f"API name must be a str, got {type(name).__name__}")
         found = self._spec.resolve(name)
         if found is None:
-            raise UnknownApiError(name, self._spec.suggest(name), version=self._spec.version)
+            raise UnknownApiError(name, self._spec.suggest(name), version=self._spec.version,
+                                  role_filtered=self._spec.role_filtered)
         return found
 
     # --- calling ---------------------------------------------------------------------------

@@ -110,13 +110,20 @@ class UnknownApiError(MarvinError, ValueError, AttributeError):
     Also an AttributeError, so that ``hasattr(api, "noSuchApi")`` is False.
     """
 
-    def __init__(self, name: str, suggestions: Iterable[str] = (), *, version: str | None = None) -> None:
+    def __init__(self, name: str, suggestions: Iterable[str] = (), *, version: str | None = None,
+                 role_filtered: bool = False) -> None:
         self.name = name
         self.suggestions = tuple(suggestions)
         self.version = version
+        self.role_filtered = role_filtered
         server = f"CloudStack {version}" if version else "the connected server"
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"unknown API {name!r}: {server} does not offer it{hint}")
+        if role_filtered:
+            # listApis answers with the APIs of the caller's role only: an admin API is absent, not unknown.
+            super().__init__(f"API {name!r} is not available to this role: this account's listApis on {server} does "
+                             f"not list it (admin-only APIs need an admin's connection, e.g. the `cloud` fixture){hint}")
+        else:
+            super().__init__(f"unknown API {name!r}: {server} does not offer it{hint}")
 
 
 

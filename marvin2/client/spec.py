@@ -13,6 +13,7 @@ so that many xdist workers starting together fetch it once.
 from __future__ import annotations
 
 import difflib
+import gzip
 import hashlib
 import json
 import logging
@@ -25,6 +26,8 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from marvin2.client.errors import MarvinError, SpecError
+
+GZIP_MAGIC = b"\x1f\x8b"
 
 __all__ = [
     "ParamSpec",
@@ -246,6 +249,17 @@ class Spec:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Spec is immutable")
 
+    @property
+    def role_filtered(self) -> bool:
+        """Whether this looks like the listApis answer of a restricted role (not an admin's).
+
+        listApis lists only what the caller's role allows. Every admin role has
+        listHosts, no user or domain-admin role does, so its absence from a
+        spec that has listApis tells "not available to this role" from "no such API".
+        Real roles see a hundred APIs or more; a spec of a handful is a test double.
+        """
+        return len(self._raw) >= 100 and "listApis" in self._raw and "listHosts" not in self._raw
+
     # --- construction ---------------------------------------------------------
 
     @classmethod
@@ -281,9 +295,12 @@ class Spec:
     def from_file(cls, path: str | os.PathLike, *, version: str | None = None) -> "Spec":
         path = Path(path)
         try:
-            document = json.loads(path.read_bytes())
-        except OSError as error:
-            raise SpecError(f"cannot read spec file {path}: {error.strerror or error}") from None
+            data = path.read_bytes()
+            if data[:2] == GZIP_MAGIC:  # listApis-<version>.json.gz: compact captures (tests/data)
+                data = gzip.decompress(data)
+            document = json.loads(data)
+        except (OSError, EOFError) as error:  # EOFError: a truncated .gz
+            raise SpecError(f"cannot read spec file {path}: {getattr(error, 'strerror', None) or error}") from None
         except ValueError as error:
             raise SpecError(f"spec file {path} is not valid JSON: {error}") from None
         if version is None and not (isinstance(document, Mapping) and "marvin2_spec" in document):

@@ -33,9 +33,21 @@ from marvin2.client.events import CallEvent, Listeners
 from marvin2.client.record import Record, loads, mask_response
 from marvin2.client.spec import is_read_only
 
-__all__ = ["ServerSettings", "TransportOptions", "Transport"]
+__all__ = ["ServerSettings", "TransportOptions", "Transport", "calls_in_flight"]
 
 log = logging.getLogger("marvin2.client")
+
+# Calls waiting for an answer, in every transport of this process: (transport id,
+# thread id) -> (command, endpoints, time.monotonic() at the start). Read by
+# watchdogs that tell the user what a silent run is waiting for.
+_IN_FLIGHT: dict[tuple[int, int], tuple[str, str, float]] = {}
+_IN_FLIGHT_LOCK = threading.Lock()
+
+
+def calls_in_flight() -> list[tuple[str, str, float]]:
+    """``(command, endpoints, started)`` of every request of this process still waiting (started: monotonic)."""
+    with _IN_FLIGHT_LOCK:
+        return list(_IN_FLIGHT.values())
 
 # Above this URL length a read goes as POST too (servers and proxies cap URLs).
 _MAX_GET_URL = 4000
@@ -225,6 +237,16 @@ class Transport:
         """
         if self._closed:
             raise MarvinError("this API object is closed")
+        key = (id(self), threading.get_ident())
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT[key] = (command, ", ".join(self.endpoints), time.monotonic())
+        try:
+            return self._request(command, params, read_only, internal)
+        finally:
+            with _IN_FLIGHT_LOCK:
+                _IN_FLIGHT.pop(key, None)
+
+    def _request(self, command: str, params: Mapping[str, str] | None, read_only: bool | None, internal: bool) -> Any:
         params = dict(params or {})
         if read_only is None:
             read_only = is_read_only(command)

@@ -9,8 +9,10 @@ dependency order (VMs, rules, snapshots, templates, volumes, IPs, networks,
 VPCs, users, accounts, domains), each async delete waited for; "already gone"
 counts as done. What was deleted is appended to the run's ledger.
 
-Without ``--run-id``, the latest run found in the results directory is
-cleaned. Exit codes: 0 nothing left, 1 something could not be deleted,
+Without ``--config``, the config the run recorded in its ``run.json`` is
+used (the run's cloud); a ``--config`` pointing at another cloud or identity
+than the run's is refused. Without ``--run-id``, the latest run found in the
+results directory is cleaned. Exit codes: 0 nothing left, 1 something could not be deleted,
 2 the cleanup could not run (no such run, bad config, cloud unreachable).
 """
 from __future__ import annotations
@@ -30,7 +32,9 @@ def register(subparsers) -> None:
     parser.add_argument("--results-dir", type=Path, default=None,
                         help=f"the run's results directory, or a directory of runs (default: {DEFAULT_RUNS_DIR}/<run-id>, "
                              f"else {DEFAULT_RUNS_DIR})")
-    parser.add_argument("--config", type=Path, default=None, help="marvin2 config of the cloud (default: configs/simulator.yaml)")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="marvin2 config of the cloud (default: the one the run recorded in its run.json, "
+                             "else configs/simulator.yaml); refused if it points at another cloud than the run's")
     parser.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help="wait for each async delete at most this long (default: the config's job timeout)")
@@ -69,11 +73,26 @@ def run(args: argparse.Namespace) -> int:
         run_id, results_dir = resolve_run(args.run_id, args.results_dir)
     except ValueError as error:
         return _error(str(error))
-    config_path = args.config or default_config_path()
+    from marvin2.run_record import RUN_RECORD, mismatch, read_run_record
+
+    record = read_run_record(results_dir) if results_dir.is_dir() else None
+    if args.config is None and record is not None and record.get("config"):
+        config_path = Path(record["config"])  # the run's own config: its cloud, not the default's
+        if not config_path.is_file():
+            return _error(f"run {run_id} used the config {config_path} ({results_dir / RUN_RECORD}), which no longer "
+                          "exists; give the config of that cloud with --config")
+        print(f"run {run_id}: using the run's config {config_path}")
+    else:
+        config_path = args.config or default_config_path()
     try:
         config = load_config(config_path)
     except ConfigError as error:
         return _error(str(error))
+    if record is not None:
+        different = mismatch(record, config)
+        if different is not None:
+            return _error(f"refusing to clean run {run_id} with {config_path}: {different} "
+                          f"(recorded in {results_dir / RUN_RECORD}); give the config of the run's cloud with --config")
     if config.simulator is not None and config.simulator.db in (None, "", ":memory:"):
         print(f"run {run_id}: {config_path} starts an embedded simulator with an in-memory database: "
               "its resources ended with the process that ran it; nothing to clean")

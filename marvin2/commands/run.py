@@ -23,11 +23,13 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
+import signal
 import sys
 import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+
+from marvin2.commands._interrupt import run_pytest
 
 DEFAULT_TEST_PATHS = ("tests/smoke", "tests/component")
 RESULTS_MARKER = ".marvin2-results"  # only directories carrying it are ever cleared
@@ -156,13 +158,19 @@ def _summary(run_id: str, results_dir: Path, exit_code: int, elapsed: float) -> 
         try:
             data = json.loads(leaks.read_text(encoding="utf-8"))
             found = data.get("leaks", []) if isinstance(data, dict) else data
-            lines.append(f"  {len(found)} resource(s) left behind (see {leaks}; `marvin2 cleanup --run-id {run_id}`)")
+            lines.append(f"  {len(found)} resource(s) left behind (see {leaks}; "
+                         f"`marvin2 cleanup --run-id {run_id} --results-dir {results_dir}`)")
         except (OSError, ValueError):
             lines.append(f"  leak report unreadable: {leaks}")
     elif summary.is_file():
         try:
-            created = json.loads(summary.read_text(encoding="utf-8")).get("created", "?")
-            lines.append(f"  {created} resource(s) created, none left behind")
+            data = json.loads(summary.read_text(encoding="utf-8"))
+            created, kept = data.get("created", "?"), len(data.get("kept") or [])
+            if kept:
+                lines.append(f"  {created} resource(s) created, kept {kept} resource(s) (--keep-resources); "
+                             f"remove them with `marvin2 cleanup --run-id {run_id} --results-dir {results_dir}`")
+            else:
+                lines.append(f"  {created} resource(s) created, none left behind")
         except (OSError, ValueError, AttributeError):
             lines.append(f"  ledger summary unreadable: {summary}")
     lines.append(f"  results: {results_dir}")
@@ -182,7 +190,28 @@ def run(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "pytest", *pytest_args]
     print("marvin2 run: " + " ".join(command[2:]), flush=True)
     started = time.monotonic()
-    exit_code = subprocess.call(command, env=os.environ.copy())
+    outcome = run_pytest(command, env=os.environ.copy())
+    exit_code = outcome.exit_code
     for line in _summary(run_id, results_dir, exit_code, time.monotonic() - started):
         print(line)
+    if outcome.interrupted:
+        for line in _interrupted_lines(run_id, results_dir, outcome):
+            print(line)
+        return exit_code if exit_code not in (0, -signal.SIGKILL) else 130
     return exit_code
+
+
+def _interrupted_lines(run_id: str, results_dir: Path, outcome) -> list[str]:
+    """What an interrupted run left, and the one command that removes it."""
+    from marvin2.resources import ledger as L
+
+    left = L.outstanding(L.read_ledger(results_dir, run_id=run_id)) if L.ledger_dir(results_dir).is_dir() else []
+    how = "cleanup skipped" if outcome.cleanup_skipped else "fixtures cleaned up"
+    lines = [f"  interrupted ({', '.join(outcome.signals)}): {how}"]
+    if left:
+        kinds = ", ".join(sorted({r.kind for r in left}))
+        lines.append(f"  {len(left)} resource(s) left ({kinds}); remove them with:")
+    else:
+        lines.append("  nothing left according to the ledger; to double-check the cloud:")
+    lines.append(f"    marvin2 cleanup --run-id {run_id} --results-dir {results_dir}")
+    return lines

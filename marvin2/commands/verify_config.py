@@ -67,10 +67,11 @@ def run(args: argparse.Namespace) -> int:
         with open_cloud(config) as api:
             facts = gather_facts(api, config.zone)
             where = getattr(api, "endpoint", "?")
+            data_checks = check_test_data(api, config, facts)
     except Exception as error:  # noqa: BLE001 - any failure to reach the cloud ends the check
-        print(f"error: cannot reach the cloud of {config.source}: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"error: {_failure_text(config, error)}", file=sys.stderr)
         return 2
-    checks = compare(config, facts)
+    checks = compare(config, facts) + data_checks
     print(f"config: {config.source}")
     print(f"cloud:  {'embedded simulator' if config.simulator else where}")
     print()
@@ -84,3 +85,42 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("the config matches the cloud" + (f" ({len(unknown)} item(s) could not be checked)" if unknown else ""))
     return 1 if drift else 0
+
+
+def _failure_text(config: Config, error: BaseException) -> str:
+    """Unreachable, timed out, or refused credentials (401): which, where, and what to do."""
+    from marvin2.health import describe_failure
+
+    servers = list(config.management_servers or [])
+    endpoint = ", ".join(s.url for s in servers) or "the embedded simulator"
+    api_key = servers[0].api_key if servers else None
+    kind, problem, advice = describe_failure(error, endpoint, api_key, str(config.source))
+    if kind in ("unreachable", "timeout", "tls"):
+        return f"cannot reach the cloud at {endpoint} (config {config.source}): {problem}. {advice}"
+    return f"the cloud at {endpoint} (config {config.source}) answered, but: {problem}. {advice}"
+
+
+def check_test_data(api, config: Config, facts) -> list:
+    """One row per ``test_data`` name (template, offerings, domain): does the cloud have it?"""
+    from marvin2.health import TEST_DATA_LOOKUPS
+    from marvin2.resources import lookup
+    from marvin2.resources.errors import ResourceNotFound
+    from marvin2.verify import DRIFT, OK, UNKNOWN, Check
+
+    zone_id = (facts.zone or {}).get("id")
+    rows = []
+    for key, wanted in sorted((config.test_data or {}).items()):
+        if key not in TEST_DATA_LOOKUPS or not isinstance(wanted, str) or not wanted:
+            continue
+        what, function = TEST_DATA_LOOKUPS[key]
+        finder = getattr(lookup, function)
+        try:
+            found = finder(api, wanted, zone_id) if function in ("find_template", "find_network_offering") else finder(api, wanted)
+        except ResourceNotFound as error:
+            rows.append(Check(f"test_data {key}", wanted, "missing", DRIFT, str(error)))
+            continue
+        except Exception as error:  # noqa: BLE001 - could not ask: unknown, not drift
+            rows.append(Check(f"test_data {key}", wanted, "?", UNKNOWN, f"{type(error).__name__}: {error}"))
+            continue
+        rows.append(Check(f"test_data {key}", wanted, f"{what} {found.get('id')}", OK))
+    return rows

@@ -9,13 +9,17 @@ its own so that hooks and fixtures stay small and have one job each:
 - ``fixtures``:  discovery, per-worker accounts, factories with LIFO cleanup
 - ``ledger``:    record of every created resource; leak check at the end
 - ``serial``:    ``@pytest.mark.serial`` tests never overlap
+- ``run_info``:  the header naming the cloud under test; run.json for `marvin2 cleanup`
+- ``cloud_health``: one check of the cloud before the first test; stop when it stops answering
+- ``waiting``:   notices of calls that wait long; the per-test timeout (pytest-timeout)
+- ``workers``:   a dead xdist worker's test is reported once, not run again
 - ``reporting``: allure steps/labels/environment, terminal summary
 """
 from __future__ import annotations
 
 import importlib
 
-PLUGIN_MODULES = ("options", "markers", "session", "fixtures", "ledger", "serial", "reporting")
+PLUGIN_MODULES = ("options", "markers", "session", "run_info", "cloud_health", "waiting", "fixtures", "ledger", "serial", "workers", "reporting")
 
 
 def _load(name: str):

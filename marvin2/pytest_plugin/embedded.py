@@ -30,6 +30,9 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         import ctypes
         import signal
 
+        # A process group of its own: the Ctrl-C that stops pytest and its workers
+        # must not stop the server their fixtures still need to clean up.
+        os.setpgrp()
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
     except Exception:

@@ -6,6 +6,7 @@ precedence command line > ini file > default, so that nobody re-implements
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 GROUP = "marvin2"
 DEFAULT_CONFIG = "configs/simulator.yaml"
+CONFIG_ENV = "MARVIN2_CONFIG"  # the config path when no --marvin-config is given (before ini and default)
 ACCOUNT_SCOPES = ("worker", "module")
 
 # option dest -> (ini name, default); options without an ini twin are absent.
@@ -27,6 +29,9 @@ _INI_TWINS: dict[str, tuple[str, Any]] = {
     "marvin_serial_timeout": ("marvin_serial_timeout", 1800.0),
     "marvin_simulator_timeout": ("marvin_simulator_timeout", 60.0),
     "marvin_keep_runs": ("marvin_keep_runs", 20),
+    "marvin_health_check": ("marvin_health_check", True),
+    "marvin_max_transport_failures": ("marvin_max_transport_failures", 10),
+    "marvin_slow_call_notice": ("marvin_slow_call_notice", 5.0),
 }
 
 
@@ -95,6 +100,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="do not delete what the tests created (for debugging; see `marvin2 cleanup`).")
     group.addoption("--no-leak-check", dest="marvin_leak_check", action="store_false", default=None,
                     help="skip the end-of-run check for resources left behind.")
+    group.addoption("--no-health-check", dest="marvin_health_check", action="store_false", default=None,
+                    help="do not check the cloud (reachable, keys, zone, test_data) before the first test.")
     group.addoption(
         "--account-scope",
         dest="marvin_account_scope",
@@ -118,6 +125,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   "seconds to wait for the embedded simulator to be ready (default 60)", default=None)
     parser.addini("marvin_keep_runs",
                   "how many run folders to keep under .marvin2/runs (older ones are removed; default 20)", default=None)
+    parser.addini("marvin_health_check", "check the cloud before the first test (default true)", type="bool",
+                  default=None)
+    parser.addini("marvin_max_transport_failures",
+                  "stop the run after this many transport failures in a row (cloud down; default 10, 0 = never)",
+                  default=None)
+    parser.addini("marvin_slow_call_notice",
+                  "print a notice when an API call waits longer than this many seconds (default 5, 0 = never)",
+                  default=None)
 
 
 def get_option(config: pytest.Config, dest: str) -> Any:
@@ -139,12 +154,17 @@ def get_option(config: pytest.Config, dest: str) -> Any:
         return default
     if dest == "marvin_account_scope" and ini_value not in ACCOUNT_SCOPES:
         raise pytest.UsageError(f"ini option marvin_account_scope = {ini_value!r}: expected worker or module")
+    if dest == "marvin_max_transport_failures":
+        try:
+            return max(0, int(ini_value))
+        except ValueError:
+            raise pytest.UsageError(f"ini option {ini_name} = {ini_value!r}: expected a whole number") from None
     if dest == "marvin_keep_runs":
         try:
             return max(1, int(ini_value))
         except ValueError:
             raise pytest.UsageError(f"ini option {ini_name} = {ini_value!r}: expected a whole number of runs") from None
-    if dest in ("marvin_serial_timeout", "marvin_simulator_timeout"):
+    if dest in ("marvin_serial_timeout", "marvin_simulator_timeout", "marvin_slow_call_notice"):
         try:
             return float(ini_value)
         except ValueError:
@@ -155,13 +175,19 @@ def get_option(config: pytest.Config, dest: str) -> Any:
 def config_path(config: pytest.Config) -> tuple[Path, bool]:
     """``(path, explicit)`` of the marvin2 YAML config.
 
-    Relative paths resolve against the invocation directory when given on the
-    command line and against the rootdir when they come from the ini file or
+    Precedence: ``--marvin-config``, then ``$MARVIN2_CONFIG``, then ini
+    ``marvin_config``, then the default. Relative paths resolve against the
+    invocation directory when given on the command line or in the
+    environment, and against the rootdir when they come from the ini file or
     the default. ``explicit`` is False only for the built-in default.
     """
     cli_value = config.getoption("marvin_config", default=None)
     if cli_value:
         path = Path(cli_value).expanduser()
+        return (path if path.is_absolute() else Path(config.invocation_params.dir) / path), True
+    env_value = os.environ.get(CONFIG_ENV)  # tests outside the checkout: no rootdir config to fall back on
+    if env_value:
+        path = Path(env_value).expanduser()
         return (path if path.is_absolute() else Path(config.invocation_params.dir) / path), True
     ini_value = config.getini("marvin_config")
     raw = ini_value or DEFAULT_CONFIG

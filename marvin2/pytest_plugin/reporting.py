@@ -433,6 +433,10 @@ def _leak_lines(results_dir: Path) -> list[str] | None:
             return None
         if not isinstance(data, Mapping):
             return None
+        kept = len(data.get("kept") or [])
+        if kept:  # --keep-resources: left on purpose, but left
+            return [f"{data.get('created', '?')} resource(s) created, kept {kept} resource(s) (--keep-resources); "
+                    f"remove them with: {data.get('cleanup_command') or 'marvin2 cleanup'}"]
         return [f"{data.get('created', '?')} resource(s) created, none left behind"]
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -22,8 +22,9 @@ stalls the run for that long. Waits of a second or more are recorded as the
 ``marvin2_serial_wait_seconds`` property of the test (JUnit XML) and summed
 up in the terminal summary.
 
-A worker that dies while holding the lock is noticed (its process id is
-gone) and its entry dropped; every wait ends after ``marvin_serial_timeout``
+A worker that dies while holding the lock is noticed at the next poll (its
+process is gone, a zombie, or its id now belongs to another process) and its
+entry dropped, so the run goes on and xdist reports the worker's test as crashed; every wait ends after ``marvin_serial_timeout``
 seconds with an error naming what it waited for.
 """
 from __future__ import annotations
@@ -56,7 +57,27 @@ class SerialLockTimeout(Exception):
     """Waited longer than the timeout for the run lock."""
 
 
-def _alive(pid: int) -> bool:
+def _process_start(pid: int) -> str | None:
+    """The start time (clock ticks since boot) of a live process, or None when it is gone.
+
+    A zombie (state Z: killed, not yet reaped by its parent) or a dying
+    process (X) counts as gone: ``os.kill(pid, 0)`` succeeds on a zombie, and
+    an xdist worker killed by SIGKILL stays a zombie until the controller ends.
+    The start time tells a reused process id from the process that took the lock.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    except OSError:  # no /proc (not Linux): fall back to the signal probe
+        return "" if _signal_probe(pid) else None
+    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state is first, starttime 20th
+    if fields[0] in ("Z", "X", "x"):
+        return None
+    return fields[19]
+
+
+def _signal_probe(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -64,6 +85,14 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _alive(info: dict) -> bool:
+    """Whether the process that wrote a lock entry still runs (not a zombie, not a reused pid)."""
+    start = _process_start(info["pid"])
+    if start is None:
+        return False
+    return not info.get("start") or not start or info["start"] == start
 
 
 @dataclass(frozen=True)
@@ -77,7 +106,7 @@ class RunLock:
     """A readers/writer lock over files in ``directory``, for processes of one machine.
 
     ``state.json`` = ``{"readers": {token: info}, "writer": [token, info] | null,
-    "waiting": {token: info}}``, where ``info`` = ``{"pid": int, "what": str}``.
+    "waiting": {token: info}}``, where ``info`` = ``{"pid": int, "start": str, "what": str}`` (start: see _process_start).
     It is only read or written while holding the ``state.lock`` file mutex.
     """
 
@@ -89,6 +118,7 @@ class RunLock:
         self.poll = poll
         self.max_poll = max_poll
         self._counter = 0
+        self._start = _process_start(os.getpid()) or ""
 
     # state file -------------------------------------------------------------
     def _load(self) -> dict:
@@ -100,9 +130,9 @@ class RunLock:
         state.setdefault("writer", None)
         state.setdefault("waiting", {})
         # Entries of processes that died (a crashed worker) would block everyone.
-        state["readers"] = {t: i for t, i in state["readers"].items() if _alive(i["pid"])}
-        state["waiting"] = {t: i for t, i in state["waiting"].items() if _alive(i["pid"])}
-        if state["writer"] and not _alive(state["writer"][1]["pid"]):
+        state["readers"] = {t: i for t, i in state["readers"].items() if _alive(i)}
+        state["waiting"] = {t: i for t, i in state["waiting"].items() if _alive(i)}
+        if state["writer"] and not _alive(state["writer"][1]):
             state["writer"] = None
         return state
 
@@ -130,7 +160,7 @@ class RunLock:
         """Block until held; raises SerialLockTimeout naming the holders after ``timeout``."""
         self._counter += 1
         token = f"{os.getpid()}-{self._counter}"
-        info = {"pid": os.getpid(), "what": what}
+        info = {"pid": os.getpid(), "start": self._start, "what": what}
         started = time.monotonic()
         deadline = started + self.timeout
         delay = self.poll

@@ -148,7 +148,8 @@ class _CloudAccess:
         if self._config is None:
             path = self.context.config_path
             if not path.is_file():
-                how = "" if self.explicit_config else " (the default; choose one with --marvin-config PATH or ini marvin_config)"
+                how = "" if self.explicit_config else (" (the default; choose one with --marvin-config PATH, "
+                                                       "the MARVIN2_CONFIG environment variable or ini marvin_config)")
                 raise MarvinSessionError(f"marvin2 config {path} does not exist{how}")
             try:
                 self._config = load_marvin_config(path)
@@ -295,8 +296,9 @@ def add_api_listener(config: pytest.Config, callback: Callable[[Any], None]) -> 
 
 def connect_api(config: pytest.Config, *, api_key: str | None = None, secret_key: str | None = None,
                 username: str | None = None, password: str | None = None, domain: str | None = None,
-                **client_options: Any):
-    """An API client for this run's cloud, with the plugin's listeners attached.
+                listeners: bool = True, **client_options: Any):
+    """An API client for this run's cloud, with the plugin's listeners attached
+    (``listeners=False``: without them, for calls that belong to no test).
 
     Without credentials it acts as the admin of the config (or of the embedded
     simulator). ``client_options`` go to ``marvin2.connect`` unchanged.
@@ -315,7 +317,7 @@ def connect_api(config: pytest.Config, *, api_key: str | None = None, secret_key
     if hasattr(cfg, "job_timeout"):
         defaults["job_timeouts"] = cfg.job_timeout  # per-API job timeouts from the config
     api = connect(**{**target, **defaults, **client_options})
-    for callback in config.stash.get(_LISTENERS, []):
+    for callback in config.stash.get(_LISTENERS, []) if listeners else ():
         api.add_listener(callback)
     return api
 
@@ -357,7 +359,10 @@ def pytest_configure(config: pytest.Config) -> None:
         return
 
     if explicit and not path.is_file() and not _information_only(config):
-        source = "--marvin-config" if config.getoption("marvin_config", default=None) else "ini marvin_config"
+        import os
+
+        source = ("--marvin-config" if config.getoption("marvin_config", default=None)
+                  else "MARVIN2_CONFIG" if os.environ.get("MARVIN2_CONFIG") else "ini marvin_config")
         raise pytest.UsageError(f"{source} {path}: no such file")
     run_id = config.getoption("marvin_run_id", default=None) or _new_run_id()
     if not _RUN_ID_PATTERN.match(run_id):
@@ -379,7 +384,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if not _information_only(config):
         context.shared_dir.mkdir(parents=True, exist_ok=True)
-        if not results_option:
+        # `marvin2 run` names the default folder with --results-dir: prune there too.
+        if not results_option or context.results_dir.parent == (config.rootpath / ".marvin2" / "runs").resolve():
             _prune_old_runs(context.results_dir, keep=get_option(config, "marvin_keep_runs"))
     config.stash[RUN_CONTEXT] = context
     config.stash[_ACCESS] = _CloudAccess(config, context, explicit)

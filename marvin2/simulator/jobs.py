@@ -39,6 +39,14 @@ log = logging.getLogger("marvin2.simulator.jobs")
 
 PENDING, SUCCEEDED, FAILED, CANCELLED = 0, 1, 2, 3
 RESTART_TEXT = "The simulator was stopped while this job was running; its outcome is unknown and it was marked failed"
+
+# Where a job cut by a restart leaves its resource (job instance type -> table, state -> state):
+# what a failed job of that kind would have left, and a state cleanup can delete from.
+INTERRUPTED_STATES: dict[str, tuple[str, dict[str, str]]] = {
+    "VirtualMachine": ("virtualmachine", {"Starting": "Stopped", "Stopping": "Stopped"}),
+    "Snapshot": ("snapshot", {"BackingUp": "Error", "Creating": "Error", "Allocated": "Error"}),
+}
+
 INJECTED_TEXT = "Job failed: failure injected by configureSimulatorFaults"
 IDLE_WAKE_SECONDS = 1.0     # the scheduler re-checks its state at least this often (no unbounded wait)
 
@@ -71,13 +79,29 @@ class JobEngine:
             self._thread.join(timeout)
 
     def fail_interrupted(self) -> int:
-        """Mark jobs left pending by a previous run as failed (start-up of a file DB)."""
+        """Mark jobs left pending by a previous run as failed (start-up of a file DB).
+
+        The resource such a job was working on is left in a state no job will
+        ever end (a VM Starting, a snapshot BackingUp), which nothing may
+        delete; it is put where a failed job would have left it, so that
+        cleanup can remove it.
+        """
         store = self.sim.store
         with store.transaction():
             stale = store.find("asyncjob", jobstatus=PENDING)
             for row in stale:
                 self._finish(row, FAILED, 530, {"errorcode": 530, "errortext": RESTART_TEXT}, "object")
+                self._settle_instance(row)
         return len(stale)
+
+    def _settle_instance(self, job_row: dict) -> None:
+        table, settled = INTERRUPTED_STATES.get(job_row.get("jobinstancetype"), (None, {}))
+        instance_id = job_row.get("jobinstanceid")
+        if table is None or not instance_id:
+            return
+        row = self.sim.store.get(table, instance_id)
+        if row is not None and row.get("state") in settled:
+            self.sim.store.update(table, instance_id, state=settled[row["state"]])
 
     # --- submitting -------------------------------------------------------------------------
 

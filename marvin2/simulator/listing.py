@@ -65,7 +65,9 @@ def list_rows(ctx, kind: str, render: Callable[[dict], dict], *, filters: dict[s
     if owned:
         allowed = owner_filter(ctx)
         rows = [r for r in rows if allowed(r)]
-    if ctx.has("tags"):
+    # A map of resource tags. Some APIs' ``tags`` is a plain string (host tags of
+    # offerings): their handler matches it, and it is no map to look up here.
+    if ctx.has("tags") and isinstance(ctx.get("tags"), list):
         from marvin2.simulator.tagging import has_tags
 
         rows = [r for r in rows if has_tags(ctx, r["id"], ctx.get("tags"))]

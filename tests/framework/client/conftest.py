@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import ipaddress
+import json
 import ssl
 from pathlib import Path
 
@@ -14,9 +16,16 @@ from marvin2.client import Spec
 from fakemgmt import FakeCloud
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-CAPTURES = REPO_ROOT / ".." / "shared" / "cloudstack" / "listapis"
-CAPTURE_418 = CAPTURES / "listApis-4.18.0.0.json"
-CAPTURE_415 = CAPTURES / "listApis-4.15.1.0.json"
+# Real listApis answers of CloudStack 4.18 and 4.15.1 with the descriptions
+# removed (tools/derive_test_captures.py): every fact the client parses, quirks included.
+CAPTURES = REPO_ROOT / "tests" / "data"
+CAPTURE_418 = CAPTURES / "listApis-4.18.0.0.json.gz"
+CAPTURE_415 = CAPTURES / "listApis-4.15.1.0.json.gz"
+
+
+def read_capture(path: Path) -> dict:
+    """The raw listApis document of a capture file (gzip JSON)."""
+    return json.loads(gzip.decompress(path.read_bytes()))
 
 
 @pytest.fixture(scope="session")

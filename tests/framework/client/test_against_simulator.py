@@ -185,3 +185,24 @@ def test_deploy_virtual_machine_end_to_end(api, zone):
         assert stopped.state == "Stopped"
     finally:
         api.destroyVirtualMachine(id=vm.id, expunge=True)
+
+
+def test_an_admin_api_called_as_a_user_is_not_available_to_this_role(api, simulator):
+    from marvin2.client.errors import UnknownApiError
+
+    domain = api.listDomains(name="ROOT")[0]
+    account = api.createAccount(accounttype=0, email="role@example.org", firstname="r", lastname="u",
+                                username="role-user", password="Role-Pa55-word", domainid=domain.id)
+    keys = api.registerUserKeys(id=account.user[0].id)
+    user = marvin2.connect(simulator.endpoint, api_key=keys.apikey, secret_key=keys.secretkey)
+    try:
+        assert user.spec.role_filtered and not api.spec.role_filtered
+        with pytest.raises(UnknownApiError, match="'createZone' is not available to this role") as caught:
+            user.createZone
+        assert "admin's connection" in str(caught.value)
+        with pytest.raises(UnknownApiError, match="unknown API 'listZone'"):
+            api.listZone          # the admin sees every API: a missing one is a typo
+        assert user.listZones()
+    finally:
+        user.close()
+        api.deleteAccount(id=account.id)

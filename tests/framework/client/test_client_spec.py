@@ -10,11 +10,11 @@ import pytest
 from marvin2.client import Spec, SpecError
 from marvin2.client.spec import is_read_only, snake_case
 
-from conftest import CAPTURE_415, CAPTURE_418
+from conftest import CAPTURE_415, CAPTURE_418, read_capture
 
 
 def _raw(path):
-    return json.loads(path.read_bytes())
+    return read_capture(path)
 
 
 @pytest.mark.parametrize("path, count", [(CAPTURE_418, 705), (CAPTURE_415, 654)])

@@ -1,6 +1,7 @@
 """verify-config: the comparison (pure) and the command against the embedded simulator."""
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -10,7 +11,8 @@ from marvin2.cli import main
 from marvin2.config import JOB_FAMILIES, parse_config
 from marvin2.verify import DRIFT, OK, UNKNOWN, CloudFacts, compare, format_table, gather_facts, has_drift
 
-LISTAPIS = Path(__file__).resolve().parents[3].parent / "shared" / "cloudstack" / "listapis" / "listApis-4.18.0.0.json"
+REPO = Path(__file__).resolve().parents[3]
+LISTAPIS = REPO / "tests" / "data" / "listApis-4.18.0.0.json.gz"  # facts only (tools/derive_test_captures.py)
 
 
 def config(text: str):
@@ -112,7 +114,7 @@ def test_client_timeouts_agree_with_job_timeout():
 
     cfg = config("timeouts: {job: 100, deploy: 200, snapshot: 300, iso: 400, restart: 500, volume: 600, createVolume: 700}\n")
     client = JobTimeouts(cfg.client_timeouts())
-    apis = [a for a in json.loads(LISTAPIS.read_text())["api"] if a.get("isasync")]
+    apis = [a for a in json.loads(gzip.decompress(LISTAPIS.read_bytes()))["api"] if a.get("isasync")]
     assert len(apis) > 100
     for api in apis:
         assert client.for_command(api["name"]) == cfg.job_timeout(api["name"]), api["name"]
@@ -159,7 +161,8 @@ def test_verify_config_unreachable_cloud(tmp_path, capsys):
     path = write_config(tmp_path, "management_servers: [{url: 'http://127.0.0.1:9/client/api', api_key: a, secret_key: s}]\n"
                                   "timeouts: {connect: 1, read: 1}\n")
     assert main(["verify-config", "--config", str(path)]) == 2
-    assert "cannot reach the cloud" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cannot reach the cloud at http://127.0.0.1:9/client/api" in err and "connection refused" in err
 
 
 def test_verify_config_invalid_config(tmp_path, capsys):
@@ -174,3 +177,29 @@ def test_default_config_matches_the_default_simulator(capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "the config matches the cloud" in out
+
+
+def test_verify_config_checks_test_data_and_tells_a_401_from_a_dead_server(tmp_path, capsys):
+    from marvin2.simulator import start_simulator
+
+    sim = start_simulator(port=0, profile="instant")
+    try:
+        base = (f"management_servers: [{{url: '{sim.endpoint}', api_key: '{sim.admin_api_key}', secret_key: SECRET}}]\n"
+                "zone: Sandbox-simulator\nhypervisor: Simulator\ncapabilities: [vpc, projects, dynamic_roles]\n")
+        missing = write_config(tmp_path, base.replace("SECRET", sim.admin_secret_key)
+                               + "test_data: {template: Ubuntu 99.04, service_offering: Small Instance}\n")
+        assert main(["verify-config", "--config", str(missing)]) == 1
+        out = capsys.readouterr().out
+        template_row = next(line for line in out.splitlines() if "test_data template" in line)
+        assert "Ubuntu 99.04" in template_row and "missing" in template_row and "DRIFT" in template_row
+        offering_row = next(line for line in out.splitlines() if "test_data service_offering" in line)
+        assert "ok" in offering_row
+        assert "the config matches the cloud" not in out
+
+        wrong_key = write_config(tmp_path, base.replace("SECRET", "not-the-secret"))
+        assert main(["verify-config", "--config", str(wrong_key)]) == 2
+        err = capsys.readouterr().err
+        assert "answered, but: the server refused the credentials (401)" in err and f"'{sim.admin_api_key[:4]}...'" in err
+        assert sim.admin_api_key not in err and "cannot reach" not in err
+    finally:
+        sim.stop()

@@ -148,7 +148,7 @@ def test_categories_match_client_error_texts():
 
 def test_masking_and_public_endpoint():
     body = {"userkeys": {"apikey": "A", "secretkey": "S"}, "list": [{"password": "P", "name": "n"}]}
-    assert mask_deep(body) == {"userkeys": {"apikey": "A", "secretkey": "********"},
+    assert mask_deep(body) == {"userkeys": {"apikey": "********", "secretkey": "********"},
                                "list": [{"password": "********", "name": "n"}]}
     assert _public_endpoint("https://user:pw@host:8443/client/api?apiKey=x") == "https://host:8443/client/api"
 
@@ -170,7 +170,10 @@ SECRETS_PACK = f"""
         user = account.user[0]
         keys = cloud.registerUserKeys(id=user.id)
         with open(os.environ["SECRETS_OUT"], "w") as out:   # outside the results, for the grep
-            out.write(keys.secretkey)
+            out.write(keys.secretkey + " " + keys.apikey)
+        # the answers that carry a user's keys again: listUsers, getUserKeys
+        assert cloud.listUsers(id=user.id)[0].apikey == keys.apikey
+        assert cloud.getUserKeys(id=user.id).apikey == keys.apikey
         as_user = connect_api(pytestconfig, api_key=keys.apikey, secret_key=keys.secretkey)
         assert as_user.listZones()
         by_login = connect_api(pytestconfig, username="secret-tester", password="{ACCOUNT_PASSWORD}", domain="/")
@@ -209,10 +212,11 @@ def test_no_secret_reaches_allure_or_junit(pytester, pack, monkeypatch):
             "--alluredir", "out/allure", "--junitxml", "out/junit.xml", "-o", "junit_logging=all",
             "-l", timeout=120)
         result.assert_outcomes(passed=1, failed=1)
-        user_secret = secrets_out.read_text()
-        assert len(user_secret) > 20
+        user_secret, user_api_key = secrets_out.read_text().split()
+        assert len(user_secret) > 20 and len(user_api_key) > 20
         secrets = {"admin secret key": sim.admin_secret_key, "admin password": ADMIN_PASSWORD,
-                   "account password": ACCOUNT_PASSWORD, "user secret key": user_secret}
+                   "account password": ACCOUNT_PASSWORD, "user secret key": user_secret,
+                   "admin API key": sim.admin_api_key, "user API key": user_api_key}
 
         files = [p for p in (pytester.path / "out").rglob("*") if p.is_file()]
         assert pytester.path / "out" / "junit.xml" in files
@@ -223,7 +227,7 @@ def test_no_secret_reaches_allure_or_junit(pytester, pack, monkeypatch):
                 assert secret not in text, f"{what} found in {where}"
         # ...and the reports did record the calls that carried them (masked)
         everything = "\n".join(texts.values())
-        for command in ("createAccount", "registerUserKeys", "updateUser"):
+        for command in ("createAccount", "registerUserKeys", "updateUser", "listUsers", "getUserKeys"):
             assert command in everything
         assert "********" in everything
     finally:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -107,3 +108,39 @@ def test_long_waits_are_reported_in_the_summary(pytester):
     result.stdout.fnmatch_lines(["*marvin2: waits for @serial tests*",
                                  "1 test(s) waited 12.5s in all*", "    12.5s  test_waits.py::test_waited"])
     assert 'name="marvin2_serial_wait_seconds" value="12.5"' in (pytester.path / "junit.xml").read_text()
+
+
+def test_entries_of_zombies_and_reused_process_ids_are_dropped(tmp_path):
+    # A SIGKILLed xdist worker stays a zombie until the controller reaps it, and
+    # os.kill(pid, 0) succeeds on a zombie: the lock must look at the process state.
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with open(f"/proc/{zombie.pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        time.sleep(0.02)
+    else:
+        pytest.fail("the child never became a zombie")
+    try:
+        (tmp_path / "state.json").write_text(json.dumps({
+            "readers": {f"{zombie.pid}-1": {"pid": zombie.pid, "what": "test_of_a_killed_worker"},
+                        # this very process, but started at another time: its pid was reused
+                        "reused-1": {"pid": os.getpid(), "start": "1", "what": "test_of_an_older_process"}},
+            "writer": None, "waiting": {}}))
+        lock = RunLock(tmp_path, timeout=1)
+        started = time.monotonic()
+        holder = lock.acquire(exclusive=True, what="test_serial")
+        assert time.monotonic() - started < 0.5, "the zombie's entry was not dropped at once"
+        lock.release(holder)
+        assert json.loads((tmp_path / "state.json").read_text())["readers"] == {}
+    finally:
+        zombie.wait()
+
+
+def test_entries_of_live_processes_are_kept(tmp_path):
+    lock = RunLock(tmp_path, timeout=0.2)
+    reader = lock.acquire(exclusive=False, what="test_running")
+    with pytest.raises(SerialLockTimeout, match="test_running"):
+        RunLock(tmp_path, timeout=0.2).acquire(exclusive=True, what="test_serial")
+    lock.release(reader)

@@ -260,7 +260,9 @@ def test_config_fault_rules_reach_the_embedded_simulator(pytester, pack):
     result.assert_outcomes(passed=2)
 
 
-def test_old_run_folders_are_pruned_to_the_configured_number(pytester, pack):
+@pytest.mark.parametrize("how", [(), ("--run-id", "new-run", "--results-dir", ".marvin2/runs/new-run")],
+                         ids=["pytest", "as-marvin2-run-calls-it"])
+def test_old_run_folders_are_pruned_to_the_configured_number(pytester, pack, how):
     runs = pytester.path / ".marvin2" / "runs"
     for index in range(5):
         old = runs / f"old-{index}"
@@ -268,7 +270,7 @@ def test_old_run_folders_are_pruned_to_the_configured_number(pytester, pack):
         os.utime(old, (1_000_000 + index, 1_000_000 + index))
     pytester.makeini("[pytest]\nmarvin_keep_runs = 3\n")
     pack(test_one="def test_x(): pass")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *how, timeout=120)
     result.assert_outcomes(passed=1)
     left = sorted(p.name for p in runs.iterdir())
     # the new run plus the two newest old ones
@@ -298,3 +300,19 @@ def test_simulator_profile_option_overrides_the_config(pytester, pack, simulator
     pytester.runpytest_subprocess(*args, timeout=120).assert_outcomes(passed=1)
     instant = float((pytester.path / "elapsed.txt").read_text())
     assert realistic > 1.0 > instant, (realistic, instant)
+
+
+def test_tests_outside_the_checkout_find_the_config_by_environment(pytester, pack, monkeypatch, simulator_config):
+    pack(test_one="def test_needs_cloud(cloud): assert cloud.listZones()\n")
+    monkeypatch.delenv("MARVIN2_CONFIG", raising=False)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    text = result.stdout.str()
+    assert "--marvin-config PATH, the MARVIN2_CONFIG environment variable or ini marvin_config" in text
+    monkeypatch.setenv("MARVIN2_CONFIG", str(simulator_config))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    monkeypatch.setenv("MARVIN2_CONFIG", str(pytester.path / "nowhere.yaml"))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"MARVIN2_CONFIG {pytester.path / 'nowhere.yaml'}: no such file" in result.stderr.str()

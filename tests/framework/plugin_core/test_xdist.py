@@ -7,6 +7,7 @@ loadscope test: it catches a regression of that kind.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -134,3 +135,47 @@ def test_modules_with_serial_tests_are_collected_last(pytester, pack):
         "test_b_plain.py::test_one", "test_b_plain.py::test_two", "test_c_plain.py::test_three",
         "test_a_settings.py::test_plain", "test_a_settings.py::test_changes_settings",
     ]
+
+
+def test_a_killed_worker_does_not_hang_the_run(pytester, pack):
+    # A worker SIGKILLed while it holds the run lock as a reader stays a zombie
+    # (os.kill(pid, 0) still succeeds); the serial test waiting for it must go
+    # ahead at once, not after marvin_serial_timeout (120 s here).
+    pack(
+        test_a_victim="""
+            import os, signal, time
+
+            def test_dies(tmp_path_factory):
+                (tmp_path_factory.getbasetemp().parent / "victim-started").touch()
+                time.sleep(2)
+                os.kill(os.getpid(), signal.SIGKILL)
+
+            def test_after_the_victim(): pass
+        """,
+        test_b_serial="""
+            import time
+            import pytest
+
+            def test_waits_for_the_victim_to_start(tmp_path_factory):
+                marker = tmp_path_factory.getbasetemp().parent / "victim-started"
+                deadline = time.monotonic() + 60
+                while not marker.exists():
+                    assert time.monotonic() < deadline, "the victim never started"
+                    time.sleep(0.05)
+
+            @pytest.mark.serial
+            def test_serial_after_the_victim(): pass
+        """,
+        **{"pytest.ini": "[pytest]\nmarvin_serial_timeout = 120\n"},
+    )
+    started = time.monotonic()
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--dist", "loadscope",
+                                           "--junitxml", "junit.xml", timeout=110)
+    elapsed = time.monotonic() - started
+    assert elapsed < 60, f"the run took {elapsed:.0f}s: the dead worker's lock entry was kept"
+    # The crashed test is reported once (not run again by each replacement
+    # worker, which loadscope would do); the rest of its module still runs.
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["*worker*crashed while running*test_a_victim.py::test_dies*"])
+    junit = (pytester.path / "junit.xml").read_text()
+    assert 'name="marvin2_serial_wait_seconds"' in junit, "the serial test never waited: the run proves nothing"

@@ -107,6 +107,21 @@ def test_keep_resources_leaves_everything_and_the_ledger_says_so(fake_pack):
     assert not _deletes(fake_pack)
 
 
+def test_the_terminal_summary_says_kept_not_none_left_behind(tmp_path):
+    import json
+
+    from marvin2.pytest_plugin.reporting import _leak_lines
+
+    (tmp_path / "ledger-summary.json").write_text(json.dumps({
+        "created": 16, "kept": [{"id": str(n)} for n in range(16)], "leaks": 0,
+        "cleanup_command": "marvin2 cleanup --run-id r1 --results-dir /x"}))
+    (line,) = _leak_lines(tmp_path)
+    assert line == ("16 resource(s) created, kept 16 resource(s) (--keep-resources); "
+                    "remove them with: marvin2 cleanup --run-id r1 --results-dir /x")
+    (tmp_path / "ledger-summary.json").write_text(json.dumps({"created": 3, "kept": [], "leaks": 0}))
+    assert _leak_lines(tmp_path) == ["3 resource(s) created, none left behind"]
+
+
 def test_names_carry_run_id_and_test_name_and_resources_are_tagged(fake_pack):
     fake_pack.run(tests="""
         def test_named_thing(create_volume):
