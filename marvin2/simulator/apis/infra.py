@@ -1079,31 +1079,47 @@ def list_routers(ctx):
 # Global settings and certificates
 # =====================================================================================
 
-from marvin2.simulator.configs import SETTINGS
+from marvin2.simulator import configs
 
 declare_object("configuration", {"name": "setting name", "value": "current value", "category": "category",
                                  "description": "what it does", "scope": "scope of a scoped value (zone, account ...)",
                                  "id": "id of the scope object", "isdynamic": ("boolean", "takes effect without restart"),
                                  "defaultvalue": "default value", "type": "value type", "component": "owning component"})
 declare_object("customcertificate", {"message": "what happened"})
-SCOPES = (("zoneid", "zone"), ("clusterid", "cluster"), ("storageid", "storagepool"), ("accountid", "account"),
-          ("domainid", "domain"), ("imagestoreuuid", "imagestore"))
+# (request parameter, store kind / scope key, ConfigKey.Scope name), in the order the server reads them.
+SCOPES = (("zoneid", "zone", "Zone"), ("clusterid", "cluster", "Cluster"), ("accountid", "account", "Account"),
+          ("domainid", "domain", "Domain"), ("storageid", "storagepool", "StoragePool"),
+          ("imagestoreuuid", "imagestore", "ImageStore"))
+VALUE_TYPES = {"Integer": "Number", "Long": "Number", "Short": "Number", "Float": "Decimal", "Double": "Decimal",
+               "Boolean": "Boolean"}
 
 
-def _scope_of(ctx) -> tuple[str, str] | None:
-    given = [(param, scope) for param, scope in SCOPES if ctx.has(param)]
+def _scope_of(ctx) -> tuple[str, str, str] | None:
+    """(scope key, id, ConfigKey scope name) of a scoped call, or None for the global value."""
+    given = [(key, ctx.get(param), java) for param, key, java in SCOPES if ctx.has(param)]
     if len(given) > 1:
-        raise errors.invalid_value("Give at most one scope (zoneid, clusterid, storageid, accountid, domainid, imagestoreuuid)")
-    return (given[0][1], ctx.get(given[0][0])) if given else None
+        raise errors.invalid_value("cannot handle multiple IDs, provide only one ID corresponding to the scope")
+    return given[0] if given else None
 
 
-def render_configuration(row: dict, scope: tuple[str, str] | None = None) -> dict:
-    out = {k: row.get(k) for k in ("name", "value", "category", "description", "isdynamic", "defaultvalue", "type", "component")}
+def _value_type(row: dict) -> str:
+    if row["name"] in configs.WEIGHTS:
+        return "Range"
+    return VALUE_TYPES.get(row.get("type"), "String")
+
+
+def render_configuration(row: dict, scope: tuple | None = None) -> dict:
+    out = {k: row.get(k) for k in ("name", "value", "category", "description", "isdynamic", "defaultvalue", "component")}
+    out["type"] = _value_type(row)
     if scope is not None:
-        scope_name, scope_id = scope
+        scope_name, scope_id = scope[0], scope[1]
         out.update(value=(row.get("scoped") or {}).get(f"{scope_name}:{scope_id}", row.get("value")),
-                   scope="storagepool" if scope_name == "storagepool" else scope_name, id=scope_id)
+                   scope=scope_name, id=scope_id)
     return out
+
+
+def _account_settings_for_domain(ctx) -> bool:
+    return str(ctx.config("enable.account.settings.for.domain", "false")).lower() == "true"
 
 
 @api("listConfigurations", response="configuration", roles=ADMIN_ONLY,
@@ -1114,13 +1130,23 @@ def render_configuration(row: dict, scope: tuple[str, str] | None = None) -> dic
              P("parent")])
 def list_configurations(ctx):
     scope = _scope_of(ctx)
-    rows = ctx.store.all("configuration")
+    # ManagementServerImpl.searchForConfigurations: Hidden settings are never listed; a scoped call lists
+    # the settings of that scope only (a Domain call also the Account ones with enable.account.settings.for.domain).
+    rows = [r for r in ctx.store.all("configuration") if r.get("category") != "Hidden"]
+    if scope is not None:
+        wanted = {scope[2]}
+        if scope[2] == "Domain" and _account_settings_for_domain(ctx):
+            wanted.add("Account")
+        rows = [r for r in rows if r.get("scope", "Global") in wanted]
     if ctx.has("name"):
         rows = [r for r in rows if ctx.get("name").lower() in r["name"].lower()]
     if ctx.has("category"):
         rows = [r for r in rows if r.get("category", "").lower() == ctx.get("category").lower()]
     if ctx.has("keyword"):
-        rows = [r for r in rows if ctx.get("keyword").lower() in r["name"].lower()]
+        word = ctx.get("keyword").lower()
+        rows = [r for r in rows if any(word in str(r.get(k) or "").lower()
+                                       for k in ("name", "component", "description", "category", "value"))]
+    rows.sort(key=lambda r: r["name"])
     page = ctx.paginate(rows)
     return ListResult([render_configuration(r, scope) for r in page.items], page.count)
 
@@ -1131,18 +1157,22 @@ def list_configurations(ctx):
              P("zoneid"), P("clusterid"), P("storageid"), P("accountid"),
              P("domainid"), P("imagestoreuuid", entity="imagestore")])
 def update_configuration(ctx):
+    # ConfigurationManagerImpl.updateConfiguration / validateConfigurationValue, in their order.
     name = ctx.get("name")
     row = ctx.store.get("configuration", name)
     if row is None:
         raise errors.invalid_value(f"Config parameter with name {name} doesn't exist")
-    value = ctx.get("value", "")
-    setting = SETTINGS.get(name)
-    if setting is not None and setting.check is not None and value != "":
-        problem = setting.check(value)
-        if problem:
-            raise errors.invalid_value(problem if name != "indirect.agent.lb.algorithm" else
-                                       f"Invalid algorithm {value}, valid values are: [static, roundrobin, shuffle]")
+    if not ctx.has("value"):
+        return render_configuration(row)
     scope = _scope_of(ctx)
+    value = str(ctx.get("value")).strip()
+    if value in ("", "null"):
+        value = None if scope is None else ""
+    if value is not None and row.get("type") == "Boolean":
+        value = value.lower()
+    problem = configs.validate(name, value, scope[2] if scope else None, _account_settings_for_domain(ctx))
+    if problem:
+        raise errors.invalid_value(problem)
     if scope is None:
         row = ctx.store.update("configuration", name, value=value)
     else:
