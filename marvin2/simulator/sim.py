@@ -119,7 +119,8 @@ class Simulator(RequestPipeline):
     # --- first start ----------------------------------------------------------------------------
 
     def bootstrap(self, seed: str | None) -> None:
-        """Fill an empty database: roles, ROOT, admin, settings, then the seed (if any)."""
+        """Fill an empty database as a fresh 4.20 install: roles, ROOT, admin, settings, guest OS catalogue,
+        offerings and built-in template; then the seed (if any)."""
         store = self.store
         with store.transaction():
             if store.get_meta("schema_version") is not None:
@@ -139,6 +140,7 @@ class Simulator(RequestPipeline):
                                   "usersource": "native", "isdefault": True})
             for row in configuration_rows():
                 store.insert("configuration", row)
+            model.install_fresh_database(store, account)
             if seed is not None:
                 model.load_seed(store, seed, account)
             store.set_meta("schema_version", SCHEMA_VERSION)
