@@ -10,6 +10,7 @@ from marvin2.simulator.configs import configuration_rows
 from marvin2.simulator.declare import ADMIN, DOMAIN_ADMIN, REGISTRY, RESOURCE_ADMIN, USER
 from marvin2.simulator.faults import Faults
 from marvin2.simulator.jobs import JobEngine
+from marvin2.simulator.services import systemvms
 from marvin2.simulator.server import RequestPipeline, SimulatorHTTPServer, serve_in_thread
 from marvin2.simulator.store import Store
 
@@ -143,6 +144,7 @@ class Simulator(RequestPipeline):
             model.install_fresh_database(store, account)
             if seed is not None:
                 model.load_seed(store, seed, account)
+                systemvms.adopt_seeded(store)
             store.set_meta("schema_version", SCHEMA_VERSION)
             store.set_meta("seed", seed)
 

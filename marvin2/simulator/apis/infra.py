@@ -53,6 +53,7 @@ from marvin2.simulator.apis import _common
 from marvin2.simulator.apis.netcommon import guest_range_in_use
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ADMIN_ONLY, ADMINS, DOMAIN_ADMINS
+from marvin2.simulator.services import systemvms
 
 ALLOCATION_STATES = ("Enabled", "Disabled")
 
@@ -164,6 +165,7 @@ def update_zone(ctx):
         raise errors.invalid_value(f"A zone with name {changes['name']} already exists")
     zone = ctx.store.update("zone", zone["id"], **changes) if changes else zone
     ctx.event("ZONE.EDIT", f"updated zone {zone['name']}")
+    systemvms.ensure(ctx, zone["id"])        # an enabled, complete zone gets its SSVM and CPVM
     return render_zone(ctx, zone)
 
 
@@ -176,8 +178,7 @@ def delete_zone(ctx):
                        ("imagestore", "secondary storages"), ("storagepool", "primary storages")):
         if any(not r.get("removed") for r in ctx.store.find(kind, zoneid=zone["id"])):
             raise errors.internal_error(f"The zone {zone['name']} is not deletable because it still has {what}")
-    for vm in ctx.store.find("systemvm", zoneid=zone["id"]):
-        ctx.store.delete("systemvm", vm["id"])
+    systemvms.forget_zone(ctx.store, zone["id"])
     _forget_zone_in_templates(ctx.store, zone["id"])
     tagging.delete_tags_of(ctx.store, zone["id"])
     ctx.store.delete("zone", zone["id"])
@@ -376,6 +377,7 @@ def add_host(ctx):
         row["resourcestate"] = "Disabled"
     row = store.insert("host", row)
     ctx.event("HOST.ADD", f"added host {row['name']}")
+    systemvms.ensure(ctx, row["zoneid"])
     return ListResult([render_host(ctx, row)], 1)
 
 
@@ -465,6 +467,7 @@ def create_storage_pool(ctx):
         row["disksizetotal"] = ctx.get("capacitybytes")
     row = store.insert("storagepool", row)
     ctx.event("STORAGE.POOL.CREATE", f"created primary storage {row['name']}")
+    systemvms.ensure(ctx, row["zoneid"])
     return render_pool(ctx, row)
 
 
@@ -508,21 +511,14 @@ def add_image_store(ctx):
     row = ctx.store.insert("imagestore", model.imagestore_row(zone, ctx.get("name") or url, url, ctx.get("provider")))
     zones = [zone] if zone is not None else ctx.store.all("zone")     # no zone: a region-wide store
     for each in zones:
-        _associate_cross_zone_templates(ctx.store, each["id"])
+        # The zone's SSVM copies the built-in templates to the new store (now, if it is running already).
+        if systemvms.live_system_vms(ctx.store, each["id"], systemvms.SSVM):
+            if any(vm["state"] == "Running" for vm in systemvms.live_system_vms(ctx.store, each["id"], systemvms.SSVM)):
+                systemvms.copy_cross_zone_templates(ctx.store, each["id"])
+        else:
+            systemvms.ensure(ctx, each["id"])
     ctx.event("IMAGE.STORE.ADD", f"added secondary storage {row['name']}")
     return render_image_store(ctx, row)
-
-
-def _associate_cross_zone_templates(store, zone_id: str) -> None:
-    """Cross-zone templates (the built-in one) become available in a zone when it gets secondary storage.
-
-    A real server does this when an image store is added (associateCrosszoneTemplatesToZone); the
-    simulator's built-in template is already on every store, so it is ready there at once."""
-    for template in store.find("template", crossZones=True):
-        zones = list(template.get("zoneids") or [])
-        if template.get("removed") or zone_id in zones:
-            continue
-        store.update("template", template["id"], zoneids=[*zones, zone_id])
 
 
 @api("listImageStores", response="imagestore", roles=ADMINS, description="Lists secondary storage.",
@@ -952,12 +948,23 @@ declare_object("router", {"id": "router id", "name": "name", "zoneid": "zone id"
                           "created": ("date", "creation")})
 
 
+def _public_gateway(ctx, row: dict) -> tuple[str | None, str | None]:
+    """(gateway, netmask) of the public range the system VM's public IP comes from."""
+    address = ctx.store.get("publicipaddress", row["publicipid"]) if row.get("publicipid") else None
+    vlan = ctx.store.get("vlan", address["vlanid"]) if address and address.get("vlanid") else None
+    return (vlan.get("gateway"), vlan.get("netmask")) if vlan else (None, None)
+
+
 def render_systemvm(ctx, row: dict) -> dict:
     out = {k: row.get(k) for k in ("id", "name", "systemvmtype", "zoneid", "podid", "hostid", "state", "privateip",
                                     "publicip", "linklocalip", "created", "activeviewersessions", "hypervisor")}
     zone = ctx.store.get("zone", row["zoneid"]) or {}
-    out.update(zonename=zone.get("name"), hostname=_name_of(ctx, "host", row.get("hostid")), dns1=zone.get("dns1"),
-               gateway="192.168.2.1", isdynamicallyscalable=False, agentstate="Up" if row.get("state") == "Running" else None)
+    gateway, netmask = _public_gateway(ctx, row)
+    agent = next(iter(ctx.store.find("host", systemvmid=row["id"])), None)
+    out.update(zonename=zone.get("name"), hostname=_name_of(ctx, "host", row.get("hostid")),
+               podname=_name_of(ctx, "pod", row.get("podid")), dns1=zone.get("dns1"), dns2=zone.get("dns2"),
+               gateway=gateway, publicnetmask=netmask, isdynamicallyscalable=False,
+               agentstate=agent["state"] if agent else None)
     return out
 
 
@@ -980,13 +987,20 @@ def _systemvm_transition(ctx, *, allowed_from: tuple[str, ...], middle: str, fin
     def run(jctx):
         changes = {"state": final}
         if final == "Running" and not row.get("hostid"):
-            host = jctx.store.find_one("host", zoneid=row["zoneid"], state="Up")
-            changes["hostid"] = host["id"] if host else None
+            hosts = systemvms.routing_hosts(jctx.store, row["zoneid"])
+            changes["hostid"] = hosts[0]["id"] if hosts else None
         if final == "Stopped":
             changes["hostid"] = None
         updated = jctx.store.update("systemvm", row["id"], **changes)
-        if final == "Destroyed":
-            _replace_systemvm(jctx, updated)
+        if final == "Running":
+            systemvms.connect_agent(jctx.store, updated)
+        elif final == "Stopped":
+            systemvms.disconnect_agent(jctx.store, updated)
+        elif final == "Destroyed":
+            updated = jctx.store.update("systemvm", row["id"], removed=wire.now_text())
+            systemvms.disconnect_agent(jctx.store, updated, removed=True)
+            systemvms.release_public_ip(jctx.store, updated)
+            systemvms.recreate_now(jctx, row["zoneid"])      # a real cloud re-creates a destroyed SSVM/CPVM
         jctx.event(event, f"{event.split('.')[-1].lower()} system VM {row['name']}")
         return render_systemvm(jctx, updated)
 
@@ -994,18 +1008,6 @@ def _systemvm_transition(ctx, *, allowed_from: tuple[str, ...], middle: str, fin
         jctx.store.update("systemvm", row["id"], state=row["state"])
 
     return Job(run, instance_id=row["id"], on_failure=failed)
-
-
-def _replace_systemvm(ctx, destroyed: dict) -> None:
-    """A real cloud re-creates a destroyed SSVM/CPVM; so does the simulator."""
-    ctx.store.update("systemvm", destroyed["id"], removed=wire.now_text())
-    prefix = "s" if destroyed["systemvmtype"] == "secondarystoragevm" else "v"
-    index = ctx.store.count("systemvm") + 1
-    host = ctx.store.find_one("host", zoneid=destroyed["zoneid"], state="Up")
-    ctx.store.insert("systemvm", {**{k: destroyed.get(k) for k in ("systemvmtype", "zoneid", "podid", "hypervisor")},
-                                  "name": f"{prefix}-{index}-VM", "state": "Running", "hostid": host["id"] if host else None,
-                                  "privateip": destroyed.get("privateip"), "linklocalip": f"169.254.9.{index % 250}",
-                                  "activeviewersessions": 0})
 
 
 @api("startSystemVm", response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
@@ -1030,8 +1032,37 @@ def reboot_system_vm(ctx):
      description="Destroys a system VM (a fresh one of the same type replaces it).",
      params=[P("id", entity="systemvm")])
 def destroy_system_vm(ctx):
-    return _systemvm_transition(ctx, allowed_from=("Running", "Stopped", "Error"), middle="Stopping", final="Destroyed",
+    return _systemvm_transition(ctx, allowed_from=("Starting", "Running", "Stopped", "Error"), middle="Stopping", final="Destroyed",
                                 event="SSVM.DESTROY")
+
+
+@api("migrateSystemVm", response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
+     description="Moves a running system VM to another host of its pod (hostid, or autoselect=true), or a stopped "
+                 "one's disk to another primary storage (storageid).",
+     params=[P("virtualmachineid", "the system VM", entity="systemvm"), P("hostid", "destination host", entity="host"),
+             P("storageid", "destination primary storage", entity="storagepool"),
+             P("autoselect", "choose a destination host")])
+def migrate_system_vm(ctx):
+    row = ctx.store.get("systemvm", ctx.get("virtualmachineid"))
+    if row is None or row.get("removed"):
+        raise errors.invalid_value(f"Unable to find the VM by ID {ctx.get('virtualmachineid')}")
+    pool = ctx.store.get("storagepool", ctx.get("storageid")) if ctx.has("storageid") else None
+    host = ctx.store.get("host", ctx.get("hostid")) if ctx.has("hostid") else None
+    autoselect = bool(ctx.get("autoselect", True))
+
+    def run(jctx):      # MigrateSystemVMCmd.execute runs in the job: its refusals are failed jobs
+        if host is not None and pool is not None:
+            raise errors.invalid_value("Only one of hostId and storageId can be specified")
+        current = jctx.store.get("systemvm", row["id"])
+        if pool is not None:
+            moved = systemvms.migrate_storage(jctx.store, current, pool)
+        else:
+            moved = systemvms.migrate(jctx.store, current, host, autoselect)
+            systemvms.connect_agent(jctx.store, moved)
+        jctx.event("VM.MIGRATE", f"migrated system VM {current['name']}")
+        return render_systemvm(jctx, moved)
+
+    return Job(run, instance_id=row["id"])
 
 
 def render_router(ctx, row: dict) -> dict:
