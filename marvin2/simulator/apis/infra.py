@@ -369,8 +369,10 @@ def add_host(ctx):
     url = ctx.get("url")
     if not re.match(r"^https?://", url):
         url = "http://" + url
-    if store.find_one("host", url=url):
-        raise errors.invalid_value(f"A host with URL {url} already exists")
+    # The Simulator discoverer invents a fresh agent per call, so the same URL may name hosts of several
+    # clusters (upstream's advdualzone.cfg does that); within one cluster it would be the same host twice.
+    if store.find_one("host", url=url, clusterid=cluster["id"]):
+        raise errors.invalid_value(f"A host with URL {url} already exists in cluster {cluster['name']}")
     row = model.host_row(cluster, url, store.count("host"))
     row["hosttags"] = ",".join(ctx.get("hosttags") or []) or None
     if ctx.get("allocationstate") == "Disabled":
