@@ -171,7 +171,10 @@ def test_copy_extract_delete_template(admin, user, catalog, ostype, deploy):
     code, text = user.failed("copyTemplate", id=template["id"], sourcezoneid=zone2["id"], destzoneid=zone2["id"])
     assert (code, text) == (431, "Please specify different source and destination zones.")
     extracted = user.run("extractTemplate", id=template["id"], mode="HTTP_DOWNLOAD", zoneid=catalog["zone"]["id"])
-    assert extracted["template"]["url"].startswith("https://") and extracted["template"]["state"] == "DOWNLOAD_URL_CREATED"
+    ssvm = admin.items("listSystemVms", "systemvm", zoneid=catalog["zone"]["id"], systemvmtype="secondarystoragevm")[0]
+    # Default settings (secstorage.encrypt.copy=false): plain http on the SSVM's public IP.
+    assert extracted["template"]["url"].startswith(f"http://{ssvm['publicip']}/userdata/")
+    assert extracted["template"]["state"] == "DOWNLOAD_URL_CREATED"
     code, _ = admin.failed("extractTemplate", id=catalog["template"]["id"], mode="HTTP_DOWNLOAD")
     assert code == 431
     code, text = user.error("extractTemplate", id=template["id"], mode="EMAIL")
