@@ -113,7 +113,7 @@ class Simulator(RequestPipeline):
                 return scoped[f"{scope_name}:{scope_id}"]
         if scope:
             raise ValueError(f"unknown setting scope(s) {sorted(scope)}; use {', '.join(self.SCOPE_ORDER)}")
-        if row["value"] is None:       # a cleared setting: the server's ConfigKey falls back to its default
+        if row.get("value") is None:   # a cleared setting: the server's ConfigKey falls back to its default
             return row.get("defaultvalue") if row.get("defaultvalue") is not None else default
         return row["value"]
 

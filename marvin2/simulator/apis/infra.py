@@ -1195,10 +1195,13 @@ def update_configuration(ctx):
     row = ctx.store.get("configuration", name)
     if row is None:
         raise errors.invalid_value(f"Config parameter with name {name} doesn't exist")
-    if not ctx.has("value"):
+    # An empty value= clears the setting (the generic parameter parsing drops empty values: read the raw one).
+    raw_value = ctx.get("value") if ctx.has("value") else next(
+        (v for k, v in ctx.raw.items() if k.lower() == "value"), None)
+    if raw_value is None:
         return render_configuration(row)
     scope = _scope_of(ctx)
-    value = str(ctx.get("value")).strip()
+    value = str(raw_value).strip()
     if value in ("", "null"):
         value = None if scope is None else ""
     if value is not None and row.get("type") == "Boolean":
