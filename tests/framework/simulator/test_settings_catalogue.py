@@ -135,9 +135,12 @@ def test_guest_os_catalogue_and_offerings(bare):
     assert {"Other Linux (64-bit)", "CentOS 5.3 (64-bit)", "CentOS 5.6 (64-bit)"} <= descriptions
     assert {c["name"] for c in bare.ok("listOsCategories")["oscategory"]} == set(categories.values())
     assert {o["name"] for o in bare.ok("listServiceOfferings")["serviceoffering"]} >= {"Small Instance", "Medium Instance"}
-    assert {o["name"] for o in bare.ok("listDiskOfferings")["diskoffering"]} >= {"Small", "Medium", "Custom"}
+    assert {o["name"] for o in bare.ok("listDiskOfferings")["diskoffering"]} == {"Small", "Medium", "Large", "Custom"}
     network_offerings = {o["name"] for o in bare.ok("listNetworkOfferings")["networkoffering"]}
-    assert {"DefaultIsolatedNetworkOfferingWithSourceNatService", "DefaultSharedNetworkOffering",
-            "DefaultIsolatedNetworkOfferingForVpcNetworks"} <= network_offerings
-    assert [o["name"] for o in bare.ok("listVPCOfferings")["vpcoffering"]] == ["Default VPC offering"]
+    assert {"DefaultIsolatedNetworkOfferingWithSourceNatService", "DefaultIsolatedNetworkOffering",
+            "DefaultSharedNetworkOffering", "DefaultSharedNetworkOfferingWithSGService", "DefaultL2NetworkOffering",
+            "DefaultL2NetworkOfferingVlan", "DefaultL2NetworkOfferingConfigDrive", "DefaultL2NetworkOfferingConfigDriveVlan",
+            "DefaultIsolatedNetworkOfferingForVpcNetworks", "DefaultIsolatedNetworkOfferingForVpcNetworksNoLB",
+            "DefaultIsolatedNetworkOfferingForVpcNetworksWithInternalLB"} == network_offerings
+    assert {o["name"] for o in bare.ok("listVPCOfferings")["vpcoffering"]} == {"Default VPC offering", "Redundant VPC offering"}
     assert {r["name"] for r in bare.ok("listRoles")["role"]} >= {"Root Admin", "Resource Admin", "Domain Admin", "User"}
