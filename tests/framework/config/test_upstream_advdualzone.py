@@ -85,6 +85,8 @@ def check_usable(api, cfg: dict, deployed_at: float) -> None:
     offering = api.listServiceOfferings(name="Small Instance")[0]
     vm = api.deployVirtualMachine(zoneid=zim1.id, templateid=template[0].id, serviceofferingid=offering.id)
     assert vm.state == "Running" and vm.zonename == "zim1"
+    routers = api.listRouters(zoneid=zim1.id, listall=True) or []
+    assert [r.state for r in routers] == ["Running"]          # the VM's new network got its router
     assert time.monotonic() - deployed_at < USABLE_WITHIN
 
 

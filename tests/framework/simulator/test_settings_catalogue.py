@@ -144,3 +144,22 @@ def test_guest_os_catalogue_and_offerings(bare):
             "DefaultIsolatedNetworkOfferingForVpcNetworksWithInternalLB"} == network_offerings
     assert {o["name"] for o in bare.ok("listVPCOfferings")["vpcoffering"]} == {"Default VPC offering", "Redundant VPC offering"}
     assert {r["name"] for r in bare.ok("listRoles")["role"]} >= {"Root Admin", "Resource Admin", "Domain Admin", "User"}
+
+
+def test_zone_cluster_and_pool_values(admin):
+    zone = admin.ok("listZones")["zone"][0]
+    cluster = admin.ok("listClusters")["cluster"][0]
+    pool = admin.ok("listStoragePools")["storagepool"][0]
+    for name, value, scope, key in (("enable.dynamic.scale.vm", "true", {"zoneid": zone["id"]}, "zone"),
+                                    ("drs.algorithm", "condensed", {"clusterid": cluster["id"]}, "cluster"),
+                                    ("storage.overprovisioning.factor", "3", {"storageid": pool["id"]}, "storagepool")):
+        before = setting(admin, name)["value"]
+        answer = admin.ok("updateConfiguration", name=name, value=value, **scope)["configuration"]
+        assert (answer["scope"], answer["id"], answer["value"]) == (key, next(iter(scope.values())), value)
+        assert setting(admin, name, **scope)["value"] == value
+        assert setting(admin, name)["value"] == before          # the global value is untouched
+        assert refusal(admin, name="workers", value="3", **scope) == (
+            431, "Invalid scope id provided for the parameter workers")
+    status, _ = admin.call("updateConfiguration", name="drs.algorithm", value="condensed",
+                           clusterid="0b0e5a6c-0000-0000-0000-000000000000")
+    assert status == 431
