@@ -6,6 +6,8 @@ kinds and their fields for the engineers writing other API modules.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import ipaddress
 import secrets
 from pathlib import Path
@@ -161,12 +163,16 @@ def install_fresh_database(store: Store, admin_account: dict) -> None:
     and built-in template (seeds/fresh/catalog.yaml)."""
     categories, guest_os = facts.guest_os_catalogue()
     category_ids = {cid: store.insert("oscategory", {"name": name})["id"] for cid, name in categories.items()}
-    for os_type in guest_os:
-        store.insert("ostype", {"description": os_type.display_name, "oscategoryid": category_ids.get(os_type.category_id),
-                                "isuserdefined": False, "fordisplay": os_type.displayed})
-    data = yaml.safe_load(FRESH_CATALOG.read_text(encoding="utf-8"))
+    store.insert_many("ostype", [{"description": os_type.display_name, "oscategoryid": category_ids.get(os_type.category_id),
+                                  "isuserdefined": False, "fordisplay": os_type.displayed} for os_type in guest_os])
     owner = {"accountid": admin_account["id"], "domainid": admin_account["domainid"]}
-    _load_catalog(store, data["catalog"], owner, FRESH_CATALOG)
+    _load_catalog(store, copy.deepcopy(_fresh_catalog()), owner, FRESH_CATALOG)
+
+
+@functools.lru_cache(maxsize=1)
+def _fresh_catalog() -> dict:
+    """The parsed fresh-install catalogue (parsed once per process: test suites start many simulators)."""
+    return yaml.safe_load(FRESH_CATALOG.read_text(encoding="utf-8"))["catalog"]
 
 
 def load_seed(store: Store, seed: str, admin_account: dict) -> None:

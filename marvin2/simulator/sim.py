@@ -139,8 +139,7 @@ class Simulator(RequestPipeline):
                                   "lastname": "User", "email": "admin@mailprovider.com", "state": "enabled",
                                   "apikey": auth.new_api_key(), "secretkey": model.random_secret(),
                                   "usersource": "native", "isdefault": True})
-            for row in configuration_rows():
-                store.insert("configuration", row)
+            store.insert_many("configuration", configuration_rows())
             model.install_fresh_database(store, account)
             if seed is not None:
                 model.load_seed(store, seed, account)
