@@ -827,6 +827,24 @@ def _is_gone(error: BaseException) -> bool:
     )
 
 
+def _destroy_system_vms(api: Any, zone_id: str, progress: Callable[[str], None]) -> list[str]:
+    """A disabled zone's SSVM and CPVM (which hold public IPs and secondary storage) are destroyed, as an
+    operator does before removing a zone; a disabled zone gets no new ones."""
+    failures = []
+    try:
+        vms = api.call("listSystemVms", {"zoneid": zone_id}) or []
+    except Exception as error:  # noqa: BLE001 - reported with the other failures
+        return [] if _is_gone(error) else [f"listSystemVms zone {zone_id}: {_error_text(error)}"]
+    for vm in vms:
+        progress(f"    destroySystemVm {vm['name']}")
+        try:
+            api.call("destroySystemVm", {"id": vm["id"]})
+        except Exception as error:  # noqa: BLE001
+            if not _is_gone(error):
+                failures.append(f"destroySystemVm {vm['name']}: {_error_text(error)}")
+    return failures
+
+
 def teardown(api: Any, record_path: Path | str, *, progress: Callable[[str], None] = print) -> list[str]:
     """Undo a recorded deployment in reverse order; returns failures (empty when all is gone).
 
@@ -856,6 +874,8 @@ def teardown(api: Any, record_path: Path | str, *, progress: Callable[[str], Non
                 progress(f"    failed: {_error_text(error)}")
                 continue
             progress("    already gone")
+        if undo["command"] == "updateZone" and (undo.get("params") or {}).get("allocationstate") == "Disabled":
+            failures.extend(_destroy_system_vms(api, undo["params"]["id"], progress))
         record.created.remove(entry)
         record.save()
     if not record.created:

@@ -27,7 +27,7 @@ def register(subparsers) -> None:
                         help="how long async jobs take (default fast)")
     parser.add_argument("--seed", default="default",
                         help="seed: 'default' (advanced zone), 'basic' (Basic zone with security groups) or a YAML file")
-    parser.add_argument("--empty", action="store_true", help="start bare: only the admin, no zone or catalog")
+    parser.add_argument("--empty", action="store_true", help="start as a fresh install: the admin, roles, settings, guest OS types and default offerings; no zone")
     parser.add_argument("--faults", metavar="YAML", help="YAML list of fault rules (command, errorrate, latencyms, ...)")
     parser.add_argument("--fault-seed", type=int, default=0, help="seed of the fault injection randomness")
     parser.add_argument("--ready-file", metavar="PATH", help="write endpoint and admin keys as JSON here when ready")

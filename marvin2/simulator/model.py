@@ -6,6 +6,8 @@ kinds and their fields for the engineers writing other API modules.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import ipaddress
 import secrets
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any
 import yaml
 
 from marvin2 import wire
+from marvin2.simulator import facts
 from marvin2.simulator.store import Store, new_uuid
 
 SEEDS_DIR = Path(__file__).with_name("seeds")
@@ -151,6 +154,27 @@ def seed_path(seed: str) -> Path:
     return path
 
 
+FRESH_CATALOG = SEEDS_DIR / "fresh" / "catalog.yaml"
+
+
+def install_fresh_database(store: Store, admin_account: dict) -> None:
+    """What every database has before any seed, as a fresh 4.20 install after ``deploydb`` +
+    ``deploydb-simulator``: the whole guest OS catalogue (facts table) and the default offerings
+    and built-in template (seeds/fresh/catalog.yaml)."""
+    categories, guest_os = facts.guest_os_catalogue()
+    category_ids = {cid: store.insert("oscategory", {"name": name})["id"] for cid, name in categories.items()}
+    store.insert_many("ostype", [{"description": os_type.display_name, "oscategoryid": category_ids.get(os_type.category_id),
+                                  "isuserdefined": False, "fordisplay": os_type.displayed} for os_type in guest_os])
+    owner = {"accountid": admin_account["id"], "domainid": admin_account["domainid"]}
+    _load_catalog(store, copy.deepcopy(_fresh_catalog()), owner, FRESH_CATALOG)
+
+
+@functools.lru_cache(maxsize=1)
+def _fresh_catalog() -> dict:
+    """The parsed fresh-install catalogue (parsed once per process: test suites start many simulators)."""
+    return yaml.safe_load(FRESH_CATALOG.read_text(encoding="utf-8"))["catalog"]
+
+
 def load_seed(store: Store, seed: str, admin_account: dict) -> None:
     path = seed_path(seed)
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -168,17 +192,23 @@ def load_seed(store: Store, seed: str, admin_account: dict) -> None:
 
 
 def _load_catalog(store: Store, catalog: dict, owner: dict, path: Path) -> None:
-    categories = {}
+    """Add a catalogue to the store; entries whose name exists already (the fresh install's) are kept as they are."""
+    categories = {row["name"]: row["id"] for row in store.all("oscategory")}
     for name in catalog.get("os_categories") or []:
-        categories[name] = store.insert("oscategory", {"name": name})["id"]
-    ostypes = {}
+        if name not in categories:
+            categories[name] = store.insert("oscategory", {"name": name})["id"]
+    ostypes = {row["description"]: row["id"] for row in store.all("ostype")}
     for spec in catalog.get("os_types") or []:
+        if spec["description"] in ostypes:
+            continue
         category = categories.get(spec.get("category")) if spec.get("category") else None
         row = store.insert("ostype", {"description": spec["description"], "oscategoryid": category,
-                                      "isuserdefined": False})
+                                      "isuserdefined": False, "fordisplay": True})
         ostypes[spec["description"]] = row["id"]
     for spec in catalog.get("templates") or []:
         spec = dict(spec)
+        if store.find_one("template", name=spec.get("name")):
+            continue
         ostype = spec.pop("ostype")
         if ostype not in ostypes:
             raise ValueError(f"{path}: template {spec.get('name')!r} names unknown ostype {ostype!r}")
@@ -189,14 +219,20 @@ def _load_catalog(store: Store, catalog: dict, owner: dict, path: Path) -> None:
                                   "isextractable": False, "sshkeyenabled": False, "isdynamicallyscalable": False,
                                   "templatefilter": "featured", **owner, **spec})
     for spec in catalog.get("service_offerings") or []:
+        if store.find_one("serviceoffering", name=spec.get("name")):
+            continue
         store.insert("serviceoffering", {"displaytext": spec.get("name"), "storagetype": "shared", "offerha": False,
                                          "limitcpuuse": False, "issystem": False, "iscustomized": False,
                                          "isvolatile": False, "defaultuse": False, "provisioningtype": "thin",
                                          "cachemode": "none", **spec})
     for spec in catalog.get("disk_offerings") or []:
+        if store.find_one("diskoffering", name=spec.get("name")):
+            continue
         store.insert("diskoffering", {"displaytext": spec.get("name"), "storagetype": "shared", "iscustomized": False,
                                       "provisioningtype": "thin", "cachemode": "none", "disksize": 0, **spec})
     for spec in catalog.get("network_offerings") or []:
+        if store.find_one("networkoffering", name=spec.get("name")):
+            continue
         spec = dict(spec)
         services = spec.pop("services", {})
         store.insert("networkoffering", {"displaytext": spec.get("name"), "traffictype": "Guest", "state": "Enabled",
@@ -205,6 +241,8 @@ def _load_catalog(store: Store, catalog: dict, owner: dict, path: Path) -> None:
                                          "forvpc": False, "egressdefaultpolicy": False, "networkrate": 200,
                                          "service": _services(services), **spec})
     for spec in catalog.get("vpc_offerings") or []:
+        if store.find_one("vpcoffering", name=spec.get("name")):
+            continue
         spec = dict(spec)
         services = spec.pop("services", {})
         store.insert("vpcoffering", {"displaytext": spec.get("name"), "state": "Enabled", "isdefault": True,

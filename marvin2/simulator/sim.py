@@ -11,6 +11,7 @@ from marvin2.simulator.configs import configuration_rows
 from marvin2.simulator.declare import ADMIN, DOMAIN_ADMIN, REGISTRY, RESOURCE_ADMIN, USER
 from marvin2.simulator.faults import Faults
 from marvin2.simulator.jobs import JobEngine
+from marvin2.simulator.services import systemvms
 from marvin2.simulator.server import RequestPipeline, SimulatorHTTPServer, serve_in_thread
 from marvin2.simulator.store import Store
 
@@ -147,12 +148,15 @@ class Simulator(RequestPipeline):
                 return scoped[f"{scope_name}:{scope_id}"]
         if scope:
             raise ValueError(f"unknown setting scope(s) {sorted(scope)}; use {', '.join(self.SCOPE_ORDER)}")
+        if row.get("value") is None:   # a cleared setting: the server's ConfigKey falls back to its default
+            return row.get("defaultvalue") if row.get("defaultvalue") is not None else default
         return row["value"]
 
     # --- first start ----------------------------------------------------------------------------
 
     def bootstrap(self, seed: str | None) -> None:
-        """Fill an empty database: roles, ROOT, admin, settings, then the seed (if any)."""
+        """Fill an empty database as a fresh 4.20 install: roles, ROOT, admin, settings, guest OS catalogue,
+        offerings and built-in template; then the seed (if any)."""
         store = self.store
         with store.transaction():
             if store.get_meta("schema_version") is not None:
@@ -170,10 +174,11 @@ class Simulator(RequestPipeline):
                                   "lastname": "User", "email": "admin@mailprovider.com", "state": "enabled",
                                   "apikey": auth.new_api_key(), "secretkey": model.random_secret(),
                                   "usersource": "native", "isdefault": True})
-            for row in configuration_rows():
-                store.insert("configuration", row)
+            store.insert_many("configuration", configuration_rows())
+            model.install_fresh_database(store, account)
             if seed is not None:
                 model.load_seed(store, seed, account)
+                systemvms.adopt_seeded(store)
             store.set_meta("schema_version", SCHEMA_VERSION)
             store.set_meta("seed", seed)
 

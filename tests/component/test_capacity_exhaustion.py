@@ -1,8 +1,9 @@
 """Capacity exhaustion: a zone whose public IP range is used up answers 533.
 
-The module deploys its own small zone (three public addresses) so that
-using them all up disturbs nobody else, registers a template there and
-implements a network (its source NAT takes the first address). Then:
+The module deploys its own small zone (three public addresses for the test,
+plus the two its SSVM and CPVM take once it is enabled) so that using them
+all up disturbs nobody else, registers a template there and implements a
+network (its source NAT takes the first address). Then:
 acquiring the remaining addresses works, the next one is refused with 533
 "Insufficient address capacity", releasing one makes it available again,
 and a second network cannot get a source NAT address.
@@ -20,6 +21,7 @@ from .helpers import expect_error, ids, only, wait_until
 pytestmark = [pytest.mark.tags("component", "public-ip", "networks", "infrastructure", "advanced")]
 
 PUBLIC_IPS = 3
+SYSTEM_VM_IPS = 2       # the zone's secondary storage VM and console proxy hold one public address each
 TEMPLATE_URL = "http://download.cloudstack.org/templates/builtin/centos56-x86_64.vhd.bz2"
 
 
@@ -28,7 +30,15 @@ def small_zone(request, cloud, module_make):
     hypervisors = [h.get("name") for h in cloud.listHypervisors() or []]
     if not uses_simulator(request.config) and "Simulator" not in hypervisors:
         pytest.skip("needs a zone of its own with a tiny public IP range (deployable with the Simulator hypervisor)")
-    return deploy_zone(request, module_make.stack, purpose="tiny", public_ips=PUBLIC_IPS)
+    zone = deploy_zone(request, module_make.stack, purpose="tiny", public_ips=PUBLIC_IPS + SYSTEM_VM_IPS)
+    wait_until(lambda: len(system_vm_addresses(cloud, zone.id)) == SYSTEM_VM_IPS, timeout=600,
+               what="the new zone's SSVM and CPVM running with their public addresses")
+    return zone
+
+
+def system_vm_addresses(cloud, zone_id: str) -> set:
+    return {vm.publicip for vm in cloud.listSystemVms(zoneid=zone_id) or []
+            if vm.state == "Running" and vm.get("publicip")}
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +62,10 @@ def busy_network(small_zone, zone_template, module_factory, network_offering):
 
 
 def addresses_in_zone(cloud, zone_id: str) -> list:
-    return list(cloud.listPublicIpAddresses(zoneid=zone_id, allocatedonly=False, listall=True) or [])
+    """The zone's public addresses left for accounts (those of its system VMs set aside)."""
+    system = system_vm_addresses(cloud, zone_id)
+    listed = cloud.listPublicIpAddresses(zoneid=zone_id, allocatedonly=False, listall=True) or []
+    return [ip for ip in listed if ip.ipaddress not in system]
 
 
 def used(cloud, zone_id: str) -> int:
@@ -96,6 +109,6 @@ def test_the_zone_capacity_report(busy_network, small_zone, cloud):
     report = cloud.listCapacity(zoneid=small_zone.id, type=4, fetchlatest=True) or []
     capacity = only(report, "public IP capacity")
     assert (int(capacity.type), capacity.zoneid) == (4, small_zone.id)
-    assert int(capacity.capacitytotal) == PUBLIC_IPS
-    assert int(capacity.capacityused) == used(cloud, small_zone.id)
-    assert 1 <= int(capacity.capacityused) <= PUBLIC_IPS
+    assert int(capacity.capacitytotal) == PUBLIC_IPS + SYSTEM_VM_IPS
+    assert int(capacity.capacityused) == used(cloud, small_zone.id) + SYSTEM_VM_IPS
+    assert 1 + SYSTEM_VM_IPS <= int(capacity.capacityused) <= PUBLIC_IPS + SYSTEM_VM_IPS

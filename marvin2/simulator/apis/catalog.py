@@ -27,6 +27,7 @@ from marvin2.simulator.services.common import (
     zone_name,
 )
 from marvin2.simulator.context import SUCCESS, Job, ListResult
+from marvin2.simulator.services import systemvm_urls
 from marvin2.simulator.declare import ADMIN_ONLY, PAGING, P, api, declare_object
 from marvin2.simulator.services.catalog import (
     render_template,
@@ -913,11 +914,12 @@ def _extract(ctx, iso: bool) -> Job:
             raise errors.invalid_value(f"Unable to extract {label} id={current['id']} as it's not extractable")
         if zone_id not in (current.get("zoneids") or []) or zone_progress(current, zone_id, profile) != 100:
             raise errors.invalid_value(f"The {label} {current['name']} is not ready in zone {zone_name(jctx.store, zone_id)}")
-        ssvm = jctx.store.find_one("systemvm", zoneid=zone_id, systemvmtype="secondarystoragevm")
-        host = (ssvm.get("publicip") or ssvm.get("privateip") or "127.0.0.1") if ssvm else "127.0.0.1"
         token = secrets.token_hex(16)
-        suffix = "iso" if iso else (current.get("format") or "vhd").lower()
-        url = ctx.get("url") if mode == "FTP_UPLOAD" else f"https://{host.replace('.', '-')}.realhostip.com/userdata/{token}.{suffix}"
+        if mode == "FTP_UPLOAD":
+            url = ctx.get("url")
+        else:   # served by the zone's SSVM, over https on its name when the operator set that up
+            url = systemvm_urls.download_url(jctx, zone_id, current["name"], "ISO" if iso else current.get("format") or "VHD",
+                                             f"template/tmpl/{current.get('accountid')}/{current['id']}")
         record_event(jctx, f"{label.upper()}.EXTRACT", f"extracted {label} {current['name']}", resource_id=current["id"],
                      resource_type="Iso" if iso else "Template")
         return {"id": current["id"], "name": current["name"], "extractId": token, "extractMode": mode,

@@ -56,6 +56,7 @@ from marvin2.simulator.services.addresses import render_vlan
 from marvin2.simulator.services.hosts import render_host
 from marvin2.simulator.services.routers import render_router
 from marvin2.simulator.declare import ADMIN_ONLY, ADMINS, DOMAIN_ADMINS
+from marvin2.simulator.services import systemvms
 
 ALLOCATION_STATES = ("Enabled", "Disabled")
 
@@ -167,6 +168,7 @@ def update_zone(ctx):
         raise errors.invalid_value(f"A zone with name {changes['name']} already exists")
     zone = ctx.store.update("zone", zone["id"], **changes) if changes else zone
     ctx.event("ZONE.EDIT", f"updated zone {zone['name']}")
+    systemvms.ensure(ctx, zone["id"])        # an enabled, complete zone gets its SSVM and CPVM
     return render_zone(ctx, zone)
 
 
@@ -179,8 +181,7 @@ def delete_zone(ctx):
                        ("imagestore", "secondary storages"), ("storagepool", "primary storages")):
         if any(not r.get("removed") for r in ctx.store.find(kind, zoneid=zone["id"])):
             raise errors.internal_error(f"The zone {zone['name']} is not deletable because it still has {what}")
-    for vm in ctx.store.find("systemvm", zoneid=zone["id"]):
-        ctx.store.delete("systemvm", vm["id"])
+    systemvms.forget_zone(ctx.store, zone["id"])
     _forget_zone_in_templates(ctx.store, zone["id"])
     tagging.delete_tags_of(ctx.store, zone["id"])
     ctx.store.delete("zone", zone["id"])
@@ -358,14 +359,17 @@ def add_host(ctx):
     url = ctx.get("url")
     if not re.match(r"^https?://", url):
         url = "http://" + url
-    if store.find_one("host", url=url):
-        raise errors.invalid_value(f"A host with URL {url} already exists")
+    # The Simulator discoverer invents a fresh agent per call, so the same URL may name hosts of several
+    # clusters (upstream's advdualzone.cfg does that); within one cluster it would be the same host twice.
+    if store.find_one("host", url=url, clusterid=cluster["id"]):
+        raise errors.invalid_value(f"A host with URL {url} already exists in cluster {cluster['name']}")
     row = model.host_row(cluster, url, store.count("host"))
     row["hosttags"] = ",".join(ctx.get("hosttags") or []) or None
     if ctx.get("allocationstate") == "Disabled":
         row["resourcestate"] = "Disabled"
     row = store.insert("host", row)
     ctx.event("HOST.ADD", f"added host {row['name']}")
+    systemvms.ensure(ctx, row["zoneid"])
     return ListResult([render_host(ctx, row)], 1)
 
 
@@ -455,6 +459,7 @@ def create_storage_pool(ctx):
         row["disksizetotal"] = ctx.get("capacitybytes")
     row = store.insert("storagepool", row)
     ctx.event("STORAGE.POOL.CREATE", f"created primary storage {row['name']}")
+    systemvms.ensure(ctx, row["zoneid"])
     return render_pool(ctx, row)
 
 
@@ -498,21 +503,14 @@ def add_image_store(ctx):
     row = ctx.store.insert("imagestore", model.imagestore_row(zone, ctx.get("name") or url, url, ctx.get("provider")))
     zones = [zone] if zone is not None else ctx.store.all("zone")     # no zone: a region-wide store
     for each in zones:
-        _associate_cross_zone_templates(ctx.store, each["id"])
+        # The zone's SSVM copies the built-in templates to the new store (now, if it is running already).
+        if systemvms.live_system_vms(ctx.store, each["id"], systemvms.SSVM):
+            if any(vm["state"] == "Running" for vm in systemvms.live_system_vms(ctx.store, each["id"], systemvms.SSVM)):
+                systemvms.copy_cross_zone_templates(ctx.store, each["id"])
+        else:
+            systemvms.ensure(ctx, each["id"])
     ctx.event("IMAGE.STORE.ADD", f"added secondary storage {row['name']}")
     return render_image_store(ctx, row)
-
-
-def _associate_cross_zone_templates(store, zone_id: str) -> None:
-    """Cross-zone templates (the built-in one) become available in a zone when it gets secondary storage.
-
-    A real server does this when an image store is added (associateCrosszoneTemplatesToZone); the
-    simulator's built-in template is already on every store, so it is ready there at once."""
-    for template in store.find("template", crossZones=True):
-        zones = list(template.get("zoneids") or [])
-        if template.get("removed") or zone_id in zones:
-            continue
-        store.update("template", template["id"], zoneids=[*zones, zone_id])
 
 
 @api("listImageStores", response="imagestore", roles=ADMINS, description="Lists secondary storage.",
@@ -929,12 +927,23 @@ declare_object("router", {"id": "router id", "name": "name", "zoneid": "zone id"
                           "created": ("date", "creation")})
 
 
+def _public_gateway(ctx, row: dict) -> tuple[str | None, str | None]:
+    """(gateway, netmask) of the public range the system VM's public IP comes from."""
+    address = ctx.store.get("publicipaddress", row["publicipid"]) if row.get("publicipid") else None
+    vlan = ctx.store.get("vlan", address["vlanid"]) if address and address.get("vlanid") else None
+    return (vlan.get("gateway"), vlan.get("netmask")) if vlan else (None, None)
+
+
 def render_systemvm(ctx, row: dict) -> dict:
     out = {k: row.get(k) for k in ("id", "name", "systemvmtype", "zoneid", "podid", "hostid", "state", "privateip",
                                     "publicip", "linklocalip", "created", "activeviewersessions", "hypervisor")}
     zone = ctx.store.get("zone", row["zoneid"]) or {}
-    out.update(zonename=zone.get("name"), hostname=_name_of(ctx, "host", row.get("hostid")), dns1=zone.get("dns1"),
-               gateway="192.168.2.1", isdynamicallyscalable=False, agentstate="Up" if row.get("state") == "Running" else None)
+    gateway, netmask = _public_gateway(ctx, row)
+    agent = next(iter(ctx.store.find("host", systemvmid=row["id"])), None)
+    out.update(zonename=zone.get("name"), hostname=_name_of(ctx, "host", row.get("hostid")),
+               podname=_name_of(ctx, "pod", row.get("podid")), dns1=zone.get("dns1"), dns2=zone.get("dns2"),
+               gateway=gateway, publicnetmask=netmask, isdynamicallyscalable=False,
+               agentstate=agent["state"] if agent else None)
     return out
 
 
@@ -957,13 +966,20 @@ def _systemvm_transition(ctx, *, allowed_from: tuple[str, ...], middle: str, fin
     def run(jctx):
         changes = {"state": final}
         if final == "Running" and not row.get("hostid"):
-            host = jctx.store.find_one("host", zoneid=row["zoneid"], state="Up")
-            changes["hostid"] = host["id"] if host else None
+            hosts = systemvms.routing_hosts(jctx.store, row["zoneid"])
+            changes["hostid"] = hosts[0]["id"] if hosts else None
         if final == "Stopped":
             changes["hostid"] = None
         updated = jctx.store.update("systemvm", row["id"], **changes)
-        if final == "Destroyed":
-            _replace_systemvm(jctx, updated)
+        if final == "Running":
+            systemvms.connect_agent(jctx.store, updated)
+        elif final == "Stopped":
+            systemvms.disconnect_agent(jctx.store, updated)
+        elif final == "Destroyed":
+            updated = jctx.store.update("systemvm", row["id"], removed=wire.now_text())
+            systemvms.disconnect_agent(jctx.store, updated, removed=True)
+            systemvms.release_public_ip(jctx.store, updated)
+            systemvms.recreate_now(jctx, row["zoneid"])      # a real cloud re-creates a destroyed SSVM/CPVM
         jctx.event(event, f"{event.split('.')[-1].lower()} system VM {row['name']}")
         return render_systemvm(jctx, updated)
 
@@ -971,18 +987,6 @@ def _systemvm_transition(ctx, *, allowed_from: tuple[str, ...], middle: str, fin
         jctx.store.update("systemvm", row["id"], state=row["state"])
 
     return Job(run, instance_id=row["id"], on_failure=failed)
-
-
-def _replace_systemvm(ctx, destroyed: dict) -> None:
-    """A real cloud re-creates a destroyed SSVM/CPVM; so does the simulator."""
-    ctx.store.update("systemvm", destroyed["id"], removed=wire.now_text())
-    prefix = "s" if destroyed["systemvmtype"] == "secondarystoragevm" else "v"
-    index = ctx.store.count("systemvm") + 1
-    host = ctx.store.find_one("host", zoneid=destroyed["zoneid"], state="Up")
-    ctx.store.insert("systemvm", {**{k: destroyed.get(k) for k in ("systemvmtype", "zoneid", "podid", "hypervisor")},
-                                  "name": f"{prefix}-{index}-VM", "state": "Running", "hostid": host["id"] if host else None,
-                                  "privateip": destroyed.get("privateip"), "linklocalip": f"169.254.9.{index % 250}",
-                                  "activeviewersessions": 0})
 
 
 @api("startSystemVm", response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
@@ -1007,8 +1011,37 @@ def reboot_system_vm(ctx):
      description="Destroys a system VM (a fresh one of the same type replaces it).",
      params=[P("id", entity="systemvm")])
 def destroy_system_vm(ctx):
-    return _systemvm_transition(ctx, allowed_from=("Running", "Stopped", "Error"), middle="Stopping", final="Destroyed",
+    return _systemvm_transition(ctx, allowed_from=("Starting", "Running", "Stopped", "Error"), middle="Stopping", final="Destroyed",
                                 event="SSVM.DESTROY")
+
+
+@api("migrateSystemVm", response="systemvm", roles=ADMIN_ONLY, instance_type="SystemVm",
+     description="Moves a running system VM to another host of its pod (hostid, or autoselect=true), or a stopped "
+                 "one's disk to another primary storage (storageid).",
+     params=[P("virtualmachineid", "the system VM", entity="systemvm"), P("hostid", "destination host", entity="host"),
+             P("storageid", "destination primary storage", entity="storagepool"),
+             P("autoselect", "choose a destination host")])
+def migrate_system_vm(ctx):
+    row = ctx.store.get("systemvm", ctx.get("virtualmachineid"))
+    if row is None or row.get("removed"):
+        raise errors.invalid_value(f"Unable to find the VM by ID {ctx.get('virtualmachineid')}")
+    pool = ctx.store.get("storagepool", ctx.get("storageid")) if ctx.has("storageid") else None
+    host = ctx.store.get("host", ctx.get("hostid")) if ctx.has("hostid") else None
+    autoselect = bool(ctx.get("autoselect", True))
+
+    def run(jctx):      # MigrateSystemVMCmd.execute runs in the job: its refusals are failed jobs
+        if host is not None and pool is not None:
+            raise errors.invalid_value("Only one of hostId and storageId can be specified")
+        current = jctx.store.get("systemvm", row["id"])
+        if pool is not None:
+            moved = systemvms.migrate_storage(jctx.store, current, pool)
+        else:
+            moved = systemvms.migrate(jctx.store, current, host, autoselect)
+            systemvms.connect_agent(jctx.store, moved)
+        jctx.event("VM.MIGRATE", f"migrated system VM {current['name']}")
+        return render_systemvm(jctx, moved)
+
+    return Job(run, instance_id=row["id"])
 
 
 @api("listRouters", response="router", roles=DOMAIN_ADMINS,
@@ -1042,31 +1075,47 @@ def list_routers(ctx):
 # Global settings and certificates
 # =====================================================================================
 
-from marvin2.simulator.configs import SETTINGS
+from marvin2.simulator import configs
 
 declare_object("configuration", {"name": "setting name", "value": "current value", "category": "category",
                                  "description": "what it does", "scope": "scope of a scoped value (zone, account ...)",
                                  "id": "id of the scope object", "isdynamic": ("boolean", "takes effect without restart"),
                                  "defaultvalue": "default value", "type": "value type", "component": "owning component"})
 declare_object("customcertificate", {"message": "what happened"})
-SCOPES = (("zoneid", "zone"), ("clusterid", "cluster"), ("storageid", "storagepool"), ("accountid", "account"),
-          ("domainid", "domain"), ("imagestoreuuid", "imagestore"))
+# (request parameter, store kind / scope key, ConfigKey.Scope name), in the order the server reads them.
+SCOPES = (("zoneid", "zone", "Zone"), ("clusterid", "cluster", "Cluster"), ("accountid", "account", "Account"),
+          ("domainid", "domain", "Domain"), ("storageid", "storagepool", "StoragePool"),
+          ("imagestoreuuid", "imagestore", "ImageStore"))
+VALUE_TYPES = {"Integer": "Number", "Long": "Number", "Short": "Number", "Float": "Decimal", "Double": "Decimal",
+               "Boolean": "Boolean"}
 
 
-def _scope_of(ctx) -> tuple[str, str] | None:
-    given = [(param, scope) for param, scope in SCOPES if ctx.has(param)]
+def _scope_of(ctx) -> tuple[str, str, str] | None:
+    """(scope key, id, ConfigKey scope name) of a scoped call, or None for the global value."""
+    given = [(key, ctx.get(param), java) for param, key, java in SCOPES if ctx.has(param)]
     if len(given) > 1:
-        raise errors.invalid_value("Give at most one scope (zoneid, clusterid, storageid, accountid, domainid, imagestoreuuid)")
-    return (given[0][1], ctx.get(given[0][0])) if given else None
+        raise errors.invalid_value("cannot handle multiple IDs, provide only one ID corresponding to the scope")
+    return given[0] if given else None
 
 
-def render_configuration(row: dict, scope: tuple[str, str] | None = None) -> dict:
-    out = {k: row.get(k) for k in ("name", "value", "category", "description", "isdynamic", "defaultvalue", "type", "component")}
+def _value_type(row: dict) -> str:
+    if row["name"] in configs.WEIGHTS:
+        return "Range"
+    return VALUE_TYPES.get(row.get("type"), "String")
+
+
+def render_configuration(row: dict, scope: tuple | None = None) -> dict:
+    out = {k: row.get(k) for k in ("name", "value", "category", "description", "isdynamic", "defaultvalue", "component")}
+    out["type"] = _value_type(row)
     if scope is not None:
-        scope_name, scope_id = scope
+        scope_name, scope_id = scope[0], scope[1]
         out.update(value=(row.get("scoped") or {}).get(f"{scope_name}:{scope_id}", row.get("value")),
-                   scope="storagepool" if scope_name == "storagepool" else scope_name, id=scope_id)
+                   scope=scope_name, id=scope_id)
     return out
+
+
+def _account_settings_for_domain(ctx) -> bool:
+    return str(ctx.config("enable.account.settings.for.domain", "false")).lower() == "true"
 
 
 @api("listConfigurations", response="configuration", roles=ADMIN_ONLY,
@@ -1077,13 +1126,23 @@ def render_configuration(row: dict, scope: tuple[str, str] | None = None) -> dic
              P("parent")])
 def list_configurations(ctx):
     scope = _scope_of(ctx)
-    rows = ctx.store.all("configuration")
+    # ManagementServerImpl.searchForConfigurations: Hidden settings are never listed; a scoped call lists
+    # the settings of that scope only (a Domain call also the Account ones with enable.account.settings.for.domain).
+    rows = [r for r in ctx.store.all("configuration") if r.get("category") != "Hidden"]
+    if scope is not None:
+        wanted = {scope[2]}
+        if scope[2] == "Domain" and _account_settings_for_domain(ctx):
+            wanted.add("Account")
+        rows = [r for r in rows if r.get("scope", "Global") in wanted]
     if ctx.has("name"):
         rows = [r for r in rows if ctx.get("name").lower() in r["name"].lower()]
     if ctx.has("category"):
         rows = [r for r in rows if r.get("category", "").lower() == ctx.get("category").lower()]
     if ctx.has("keyword"):
-        rows = [r for r in rows if ctx.get("keyword").lower() in r["name"].lower()]
+        word = ctx.get("keyword").lower()
+        rows = [r for r in rows if any(word in str(r.get(k) or "").lower()
+                                       for k in ("name", "component", "description", "category", "value"))]
+    rows.sort(key=lambda r: r["name"])
     page = ctx.paginate(rows)
     return ListResult([render_configuration(r, scope) for r in page.items], page.count)
 
@@ -1094,18 +1153,25 @@ def list_configurations(ctx):
              P("zoneid"), P("clusterid"), P("storageid"), P("accountid"),
              P("domainid"), P("imagestoreuuid", entity="imagestore")])
 def update_configuration(ctx):
+    # ConfigurationManagerImpl.updateConfiguration / validateConfigurationValue, in their order.
     name = ctx.get("name")
     row = ctx.store.get("configuration", name)
     if row is None:
         raise errors.invalid_value(f"Config parameter with name {name} doesn't exist")
-    value = ctx.get("value", "")
-    setting = SETTINGS.get(name)
-    if setting is not None and setting.check is not None and value != "":
-        problem = setting.check(value)
-        if problem:
-            raise errors.invalid_value(problem if name != "indirect.agent.lb.algorithm" else
-                                       f"Invalid algorithm {value}, valid values are: [static, roundrobin, shuffle]")
+    # An empty value= clears the setting (the generic parameter parsing drops empty values: read the raw one).
+    raw_value = ctx.get("value") if ctx.has("value") else next(
+        (v for k, v in ctx.raw.items() if k.lower() == "value"), None)
+    if raw_value is None:
+        return render_configuration(row)
     scope = _scope_of(ctx)
+    value = str(raw_value).strip()
+    if value in ("", "null"):
+        value = None if scope is None else ""
+    if value is not None and row.get("type") == "Boolean":
+        value = value.lower()
+    problem = configs.validate(name, value, scope[2] if scope else None, _account_settings_for_domain(ctx))
+    if problem:
+        raise errors.invalid_value(problem)
     if scope is None:
         row = ctx.store.update("configuration", name, value=value)
     else:

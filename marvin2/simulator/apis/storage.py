@@ -30,6 +30,7 @@ from marvin2.simulator.services.common import (
     record_event,
     zone_name,
 )
+from marvin2.simulator.services import systemvm_urls
 from marvin2.simulator.services.volumes import (
     CDROM_DEVICE_ID,
     MAX_DATA_VOLUMES,
@@ -401,6 +402,43 @@ def delete_volume(ctx):
     record_event(ctx, "VOLUME.DELETE", f"deleting volume {volume['name']}", resource_id=volume["id"],
                  resource_type="Volume")
     return SUCCESS
+
+
+@api("extractVolume", response="volume", instance_type="Volume",
+     description="Makes a detached volume (or one of a stopped VM) downloadable: the job result carries its URL, "
+                 "served by the zone's SSVM (https on its name with secstorage.encrypt.copy and secstorage.ssl.cert.domain).",
+     params=[P("id", "the volume", entity="volume"), P("zoneid", "the zone", entity="zone"),
+             P("mode", "HTTP_DOWNLOAD or FTP_UPLOAD"), P("url", "FTP_UPLOAD target")])
+def extract_volume(ctx):
+    volume = _volume(ctx, ctx.get("id"))
+    zone_id, mode = ctx.get("zoneid"), ctx.get("mode")
+    root_admin = ctx.caller.is_root_admin
+
+    def run(jctx):      # VolumeApiServiceImpl.extractVolume, in its order (it runs in the job)
+        store = jctx.store
+        current = store.get("volume", volume["id"])
+        if not current.get("storageid"):
+            raise errors.invalid_value("The volume doesn't belong to a storage pool so can't extract it")
+        vm = store.get("virtualmachine", current["virtualmachineid"]) if current.get("virtualmachineid") else None
+        if vm is not None and vm.get("state") != "Stopped":
+            raise errors.permission_denied("Invalid state of the volume with specified ID. It should be either "
+                                           "detached or the VM should be in stopped state.")
+        if current.get("type") != "DATADISK" and current.get("templateid"):
+            template = store.get("template", current["templateid"]) or {}
+            extractable = template.get("isextractable") and template.get("templatetype") != "SYSTEM"
+            if not extractable and not root_admin:
+                raise errors.permission_denied("The volume with specified volumeId is not allowed to be extracted")
+        if mode not in ("FTP_UPLOAD", "HTTP_DOWNLOAD"):
+            raise errors.invalid_value("Please specify a valid extract Mode ")
+        url = ctx.get("url") if mode == "FTP_UPLOAD" else systemvm_urls.download_url(
+            jctx, zone_id, current["name"], current.get("format") or "VHD", f"volumes/{current.get('path')}")
+        record_event(jctx, "VOLUME.EXTRACT", f"extracting volume {current['name']}", resource_id=current["id"],
+                     resource_type="Volume")
+        return {"id": current["id"], "name": current["name"], "extractMode": mode, "state": "DOWNLOAD_URL_CREATED",
+                "url": url, "zoneid": zone_id, "zonename": zone_name(store, zone_id),
+                "accountid": current.get("accountid")}
+
+    return Job(run, instance_id=volume["id"])
 
 
 @api("migrateVolume", response="volume", instance_type="Volume",

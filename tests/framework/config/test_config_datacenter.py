@@ -119,6 +119,8 @@ class FakeCloud:
         if command == "updateZone":
             self.objects[p["id"]]["allocationstate"] = p["allocationstate"]
             return self.objects[p["id"]]
+        if command == "listSystemVms":          # this fake cloud runs no system VMs
+            return []
         deletes = {
             "deleteZone": "zone", "deletePhysicalNetwork": "pnet", "deleteNetwork": "network", "deletePod": "pod",
             "deleteVlanIpRange": "vlan", "deleteCluster": "cluster", "deleteHost": "host",

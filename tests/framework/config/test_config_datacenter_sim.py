@@ -28,7 +28,7 @@ INFRA_LISTS = ("listZones", "listPods", "listClusters", "listHosts", "listStorag
 @pytest.fixture
 def catalog_seed(tmp_path) -> Path:
     """The default seed's catalog without its zone: what a freshly installed cloud has."""
-    shipped = Path(marvin2.simulator.__file__).parent / "seeds" / "default.yaml"
+    shipped = Path(marvin2.simulator.__file__).parent / "seeds" / "fresh" / "catalog.yaml"
     data = yaml.safe_load(shipped.read_text())
     path = tmp_path / "catalog-only.yaml"
     path.write_text(yaml.safe_dump({"catalog": data["catalog"]}))

@@ -58,7 +58,8 @@ def test_list_public_ips_filters(admin, user_a, user_b, implemented):
     assert free and all(ip["state"] == "Free" and "account" not in ip for ip in free)
     allocated = admin.ok("listPublicIpAddresses", listall=True)["count"]
     everything = admin.ok("listPublicIpAddresses", allocatedonly=False, listall=True)["count"]
-    assert everything == allocated + len(free) and everything == 199
+    # 199 addresses; the seeded SSVM and CPVM hold two, which are not listed (no owner account).
+    assert everything == allocated + len(free) and everything == 197
     by_address = admin.items("listPublicIpAddresses", "publicipaddress", ipaddress=nat[0]["ipaddress"], listall=True)
     assert [ip["id"] for ip in by_address] == [nat[0]["id"]]
 

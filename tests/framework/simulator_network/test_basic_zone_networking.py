@@ -43,7 +43,7 @@ def _zone(name: str, pods: list[str]) -> dict:
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory):
-    shipped = Path(marvin2.simulator.__file__).parent / "seeds" / "default.yaml"
+    shipped = Path(marvin2.simulator.__file__).parent / "seeds" / "fresh" / "catalog.yaml"
     catalog = yaml.safe_load(shipped.read_text())["catalog"]
     seed = tmp_path_factory.mktemp("seed") / "basic-zones.yaml"
     seed.write_text(yaml.safe_dump({"catalog": catalog, "zones": [

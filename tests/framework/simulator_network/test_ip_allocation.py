@@ -96,9 +96,9 @@ def test_public_ips_unique_under_concurrent_associate(admin, make_network):
 
 @pytest.fixture(scope="module")
 def tiny_cloud(tmp_path_factory):
-    """A simulator whose zone has only 3 public addresses (a seed made from the shipped one)."""
+    """A simulator whose zone has only 3 public addresses left (5, of which its SSVM and CPVM hold two)."""
     seed = yaml.safe_load((SEEDS_DIR / "default.yaml").read_text())
-    seed["zones"][0]["ipranges"] = [{"startip": "192.168.9.2", "endip": "192.168.9.4", "netmask": "255.255.255.0",
+    seed["zones"][0]["ipranges"] = [{"startip": "192.168.9.2", "endip": "192.168.9.6", "netmask": "255.255.255.0",
                                      "gateway": "192.168.9.1", "vlan": "50"}]
     path = Path(tmp_path_factory.mktemp("seed")) / "tiny.yaml"
     path.write_text(yaml.safe_dump(seed))
@@ -115,7 +115,7 @@ def test_public_ip_exhaustion_is_533(tiny_cloud):
     network = owner.ok("createNetwork", name="t", displaytext="t", zoneid=zone["id"],
                        networkofferingid=offering["id"])["network"]
     got = [owner.run("associateIpAddress", networkid=network["id"])["ipaddress"]["ipaddress"] for _ in range(3)]
-    assert sorted(got) == ["192.168.9.2", "192.168.9.3", "192.168.9.4"]
+    assert sorted(got) == ["192.168.9.4", "192.168.9.5", "192.168.9.6"]
     code, cs, text = owner.error("associateIpAddress", networkid=network["id"])
     assert (code, cs, text) == (533, 4325, "Insufficient address capacity")
     # Releasing one makes it available again (not the source NAT one, which cannot be released).

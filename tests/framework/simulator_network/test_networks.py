@@ -20,7 +20,9 @@ def test_seeded_offerings_have_real_names_and_services(admin, cloud):
     assert {o["name"] for o in shared} == {SHARED, "DefaultSharedNetworkOfferingWithSGService"}
     with_sg = admin.items("listNetworkOfferings", "networkoffering", supportedservices="SecurityGroup")
     assert [o["name"] for o in with_sg] == ["DefaultSharedNetworkOfferingWithSGService"]
-    assert [o["name"] for o in admin.items("listNetworkOfferings", "networkoffering", forvpc=True)] == [VPC_TIER]
+    # A fresh 4.20 database has three VPC tier offerings (with LB, without, with the internal LB).
+    assert {o["name"] for o in admin.items("listNetworkOfferings", "networkoffering", forvpc=True)} == {
+        VPC_TIER, "DefaultIsolatedNetworkOfferingForVpcNetworksNoLB", "DefaultIsolatedNetworkOfferingForVpcNetworksWithInternalLB"}
 
 
 def test_network_offering_lifecycle(admin, user_a):
