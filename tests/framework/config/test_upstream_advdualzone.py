@@ -2,14 +2,12 @@
 CloudStack's setup/dev/advdualzone.cfg) deployed into a bare simulator (``marvin2 simulator --empty``),
 
 (a) through ``marvin2 config import`` + ``marvin2 deploy-datacenter``, and
-(b) by plain API calls in legacy Marvin's deployDataCenter order.
+(b) by plain unsigned API calls on the integration port (``marvin2 simulator --integration-port``, Marvin's
+    8096) in legacy Marvin's deployDataCenter order.
 
 Both end with two usable zones: the file's global settings applied, 4 hosts per zone (zim2's two clusters
 share their host URLs, as the Simulator discoverer allows), each zone's SSVM and CPVM Running, the built-in
 template ready, and a VM deployed into zim1 seconds after the deployment ends.
-
-(b) signs its calls with the admin's keys; once the integration port (unsigned calls run as root admin,
-``marvin2 simulator --integration-port``) is merged, it should send them there unsigned, as Marvin does on 8096.
 """
 from __future__ import annotations
 
@@ -37,7 +35,7 @@ def legacy_config() -> dict:
 
 @pytest.fixture
 def bare():
-    sim = start_simulator(seed=None, profile="fast")
+    sim = start_simulator(seed=None, profile="fast", integration_port=0)
     api = connect(sim.endpoint, api_key=sim.admin_api_key, secret_key=sim.admin_secret_key)
     yield sim, api
     api.close()
@@ -173,7 +171,11 @@ def deploy_like_marvin(api, cfg: dict) -> None:
 def test_b_plain_calls_in_marvins_order(bare):
     sim, api = bare
     cfg = legacy_config()
-    deploy_like_marvin(api, cfg)
+    unsigned = connect(sim.integration_endpoint)       # no keys, no session: the integration port's root admin
+    try:
+        deploy_like_marvin(unsigned, cfg)
+    finally:
+        unsigned.close()
     check_usable(api, cfg, time.monotonic())
     # zim2's second cluster reuses the first one's host URLs: both clusters got their own hosts.
     zim2 = next(z for z in api.listZones() if z.name == "zim2")
