@@ -29,6 +29,7 @@ cycle; ``tests/framework/test_import_graph.py`` checks the whole graph):
   guestnet         what a VM needs from networking (one facade)      -> networks, nics, security_groups
   vms              VM rows: rendering, lookups, stop/destroy/expunge  -> guestnet, volumes, capacity, catalog
   expunge          the background expunge sweep                       -> vms
+  metrics          the metrics plugin's figures, stats history       -> capacity, expunge, usage, agent_lb
 
 When a lower service must act on something a higher one owns (deleting an
 account removes its networks, VMs and VPCs), the lower one offers a hook
