@@ -11,7 +11,8 @@ real server.
 """
 from __future__ import annotations
 
-from marvin2.simulator import errors, ipalloc
+from marvin2 import wire
+from marvin2.simulator import errors, ipalloc, limits
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
 from marvin2.simulator.services import netcommon as nc
@@ -323,5 +324,95 @@ def disable_static_nat(ctx):
         nc.event(jctx, "STATICNAT.DISABLE", f"disabled static NAT of {current['ipaddress']}", resource=current,
                  resource_type="PublicIpAddress")
         return SUCCESS
+
+    return Job(run, instance_id=ip["id"])
+
+
+# --- reserve / release / update ---------------------------------------------------------------------------
+
+
+@api("reserveIpAddress", response="ipaddress",
+     description="Reserves a Free public address of a virtual network range for an account (state Reserved, counted).",
+     params=[P("id", "the address", entity=""), P("account"), P("domainid"), P("projectid", entity="project"),
+             P("fordisplay", "shown to the end user")])
+def reserve_ip_address(ctx):
+    store = ctx.store
+    ip = store.get("publicipaddress", ctx.get("id"))
+    if ip is None:
+        raise errors.invalid_value(f"Unable to find IP address by ID={ctx.get('id')}")
+    account = nc.owner_for_create(ctx)          # account+domainid / projectid checked against the caller there
+    vlan = store.get("vlan", ip.get("vlanid")) or {}
+    if not vlan.get("forvirtualnetwork", True):
+        raise errors.invalid_value("only ip addresses that belong to a virtual network may be reserved.")
+    if ip["state"] == "Reserved":
+        if ip.get("accountid") == account["id"]:
+            return render_ip(ctx, ip)
+        raise errors.invalid_value("Unable to reserve a IP because it has already been reserved for another account.")
+    if ip["state"] != "Free":
+        raise errors.invalid_value(f"Unable to reserve a IP in {ip['state']} state.")
+    if vlan.get("domainid") and not vlan.get("accountid") and vlan["domainid"] != account["domainid"]:
+        raise errors.invalid_value("Unable to reserve a IP because it is dedicated to another domain.")
+    if vlan.get("accountid") and vlan["accountid"] != account["id"]:
+        raise errors.invalid_value("Unable to reserve a IP because it is dedicated to another account.")
+    # Counted like any held address (ipalloc counts dedicated ranges' addresses too, and releases them alike).
+    try:
+        limits.charge(store, account, "public_ip")
+    except errors.ApiError as exc:
+        if exc.errorcode != 532:
+            raise
+        raise errors.resource_limit(f"Maximum number of public IP addresses for account: {account['name']} has "
+                                    "been exceeded.") from None
+    changes = {"state": "Reserved", "accountid": account["id"], "domainid": account["domainid"],
+               "allocated": wire.now_text()}
+    if ctx.has("fordisplay"):
+        changes["fordisplay"] = ctx.get("fordisplay")
+    ip = store.update("publicipaddress", ip["id"], **changes)
+    nc.event(ctx, "NET.IPRESERVE", f"reserved {ip['ipaddress']}", resource=ip, resource_type="PublicIpAddress")
+    return render_ip(ctx, ip)
+
+
+@api("releaseIpAddress", response="success",
+     description="Releases a reserved public address (an Allocated one is released with disassociateIpAddress).",
+     params=[P("id", "the address", entity="")])
+def release_ip_address(ctx):
+    store = ctx.store
+    ip = store.get("publicipaddress", ctx.get("id"))
+    if ip is None:
+        raise errors.invalid_value(f"Unable to find IP address by ID={ctx.get('id')}")
+    if ip["state"] == "Allocated":
+        raise errors.invalid_value("Unable to release a public IP in Allocated state, please use disassociateIpAddress "
+                                   "instead")
+    if not ip.get("allocated"):
+        return SUCCESS                          # never handed out: nothing to release
+    if ip.get("accountid"):
+        nc.check_owned(ctx, ip, "PublicIpAddress")
+    release_address(ctx, ip)
+    nc.event(ctx, "NET.IPRELEASE", f"released {ip['ipaddress']}", resource=ip, resource_type="PublicIpAddress")
+    return SUCCESS
+
+
+@api("updateIpAddress", response="ipaddress", instance_type="IpAddress",
+     description="Shows or hides a public address from its end user (fordisplay).",
+     params=[P("id", "the address", entity=""), P("fordisplay", "shown to the end user"),
+             P("customid", "a new uuid")])
+def update_ip_address(ctx):
+    store = ctx.store
+    ip = store.get("publicipaddress", ctx.get("id"))
+    if ip is None:
+        raise errors.invalid_value("Unable to find ip address by id")
+    if ip.get("accountid"):
+        nc.check_owned(ctx, ip, "PublicIpAddress")
+    elif not ctx.caller.is_root_admin:
+        raise errors.permission_denied("Only Root admin can update non-allocated ip addresses")
+    if ctx.has("customid"):
+        raise errors.invalid_value("customid: the marvin2 simulator keys addresses by their uuid and cannot change it")
+
+    def run(jctx):
+        current = jctx.store.get("publicipaddress", ip["id"])
+        if jctx.has("fordisplay"):
+            current = jctx.store.update("publicipaddress", ip["id"], fordisplay=jctx.get("fordisplay"))
+        nc.event(jctx, "NET.IPUPDATE", f"updated {current['ipaddress']}", resource=current,
+                 resource_type="PublicIpAddress")
+        return render_ip(jctx, current)
 
     return Job(run, instance_id=ip["id"])

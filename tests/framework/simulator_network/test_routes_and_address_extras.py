@@ -1,0 +1,125 @@
+"""VPC static routes (create -> Active, CIDR rules, conflicts, delete, private gateway in use), updateNetworkACLList,
+reserveIpAddress / releaseIpAddress / updateIpAddress and updateSecurityGroup; their errors and permissions."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def vpc(user_a, cloud):
+    return user_a.run("createVPC", name="vpc-routes", displaytext="r", cidr="10.110.0.0/16",
+                      vpcofferingid=cloud["vpc_offering"]["id"], zoneid=cloud["zone"]["id"])["vpc"]
+
+
+@pytest.fixture(scope="module")
+def gateway(admin, vpc):
+    return admin.run("createPrivateGateway", vpcid=vpc["id"], gateway="172.40.0.1", ipaddress="172.40.0.5",
+                     netmask="255.255.255.0", vlan="740")["privategateway"]
+
+
+def test_static_route_life_cycle(admin, user_a, user_b, vpc, gateway):
+    route = user_a.run("createStaticRoute", gatewayid=gateway["id"], cidr="192.168.50.0/24")["staticroute"]
+    assert (route["state"], route["cidr"], route["vpcid"], route["gatewayid"]) == (
+        "Active", "192.168.50.0/24", vpc["id"], gateway["id"])
+    listed = user_a.items("listStaticRoutes", "staticroute", vpcid=vpc["id"])
+    assert [r["id"] for r in listed] == [route["id"]] and listed[0]["account"] == user_a.account["name"]
+    assert user_b.items("listStaticRoutes", "staticroute") == []
+    assert user_b.error("createStaticRoute", gatewayid=gateway["id"], cidr="192.168.60.0/24")[0] == 531
+    assert user_b.error("deleteStaticRoute", id=route["id"])[0] == 531
+    code, _, text = admin.error("createStaticRoute", gatewayid=gateway["id"], cidr="192.168.50.128/25")
+    assert code == 537 and text.startswith("New static route cidr conflicts with existing route StaticRoute[")
+    code, text = admin.run_fails("deletePrivateGateway", id=gateway["id"])
+    assert code == 530 and "as it has 1 static routes applied. Remove the routes first" in text
+    assert user_a.run("deleteStaticRoute", id=route["id"]) == {"success": True}
+    assert user_a.items("listStaticRoutes", "staticroute", vpcid=vpc["id"]) == []
+    assert user_a.error("deleteStaticRoute", id=route["id"])[2] == "Unable to find static route by id"
+
+
+def test_static_route_cidr_rules(user_a, vpc, gateway):
+    assert user_a.error("createStaticRoute", gatewayid=gateway["id"], cidr="10.110.5.0/24")[2] == (
+        "CIDR should be outside of VPC cidr 10.110.0.0/16")
+    assert user_a.error("createStaticRoute", gatewayid=gateway["id"], cidr="169.254.1.0/24")[2] == (
+        "CIDR should be outside of link local cidr 169.254.0.0/16")
+    assert user_a.error("createStaticRoute", gatewayid=gateway["id"], cidr="300.1.1.0/24")[2] == (
+        "Invalid format for cidr 300.1.1.0/24")
+    assert user_a.error("createStaticRoute", gatewayid=vpc["id"], cidr="192.168.1.0/24")[2] == "Invalid gateway id is given"
+
+
+def test_deleting_the_vpc_removes_its_routes(admin, user_a, cloud):
+    vpc = user_a.run("createVPC", name="vpc-gone", displaytext="g", cidr="10.120.0.0/16",
+                     vpcofferingid=cloud["vpc_offering"]["id"], zoneid=cloud["zone"]["id"])["vpc"]
+    gateway = admin.run("createPrivateGateway", vpcid=vpc["id"], gateway="172.41.0.1", ipaddress="172.41.0.5",
+                        netmask="255.255.255.0", vlan="741")["privategateway"]
+    route = user_a.run("createStaticRoute", gatewayid=gateway["id"], cidr="192.168.70.0/24")["staticroute"]
+    user_a.run("deleteVPC", id=vpc["id"])
+    assert admin.items("listStaticRoutes", "staticroute", listall=True, id=route["id"]) == []
+
+
+def test_update_network_acl_list(admin, user_a, user_b, vpc):
+    acl = user_a.run("createNetworkACLList", name="acl-a", description="first", vpcid=vpc["id"])["networkacllist"]
+    updated = user_a.run("updateNetworkACLList", id=acl["id"], name="acl-b", description="second",
+                         fordisplay=False)["networkacllist"]
+    assert (updated["name"], updated["description"], updated["fordisplay"]) == ("acl-b", "second", False)
+    assert user_a.items("listNetworkACLLists", "networkacllist", id=acl["id"])[0]["name"] == "acl-b"
+    assert user_b.error("updateNetworkACLList", id=acl["id"], name="x")[0] == 531
+    default = user_a.items("listNetworkACLLists", "networkacllist", name="default_allow")[0]
+    assert user_a.error("updateNetworkACLList", id=default["id"], name="x")[2] == "Must be Root Admin to update a global ACL."
+
+
+def _free_ip(admin, cloud) -> dict:
+    free = admin.items("listPublicIpAddresses", "publicipaddress", allocatedonly=False, state="Free",
+                       zoneid=cloud["zone"]["id"], forvirtualnetwork=True)
+    return free[-1]
+
+
+def _ip_count(admin, client) -> int:
+    return int(admin.items("listAccounts", "account", id=client.account["id"])[0]["iptotal"])
+
+
+def test_reserve_and_release_an_address(admin, user_a, user_b, cloud):
+    ip = _free_ip(admin, cloud)
+    before = _ip_count(admin, user_a)
+    reserved = user_a.ok("reserveIpAddress", id=ip["id"])["ipaddress"]
+    assert reserved["state"] == "Reserved" and reserved["account"] == user_a.account["name"]
+    assert _ip_count(admin, user_a) == before + 1
+    assert user_a.ok("reserveIpAddress", id=ip["id"])["ipaddress"]["state"] == "Reserved"       # again: same answer
+    assert user_b.error("reserveIpAddress", id=ip["id"])[2] == (
+        "Unable to reserve a IP because it has already been reserved for another account.")
+    assert user_b.error("releaseIpAddress", id=ip["id"])[0] == 531
+    assert user_a.ok("releaseIpAddress", id=ip["id"]) == {"success": True}
+    assert _ip_count(admin, user_a) == before
+    after = admin.items("listPublicIpAddresses", "publicipaddress", allocatedonly=False, id=ip["id"])[0]
+    assert after["state"] == "Free" and "account" not in after
+
+
+def test_reserve_refuses_held_addresses(user_a, vpc):
+    held = user_a.items("listPublicIpAddresses", "publicipaddress", vpcid=vpc["id"])[0]
+    assert user_a.error("reserveIpAddress", id=held["id"])[2] == "Unable to reserve a IP in Allocated state."
+    assert user_a.error("releaseIpAddress", id=held["id"])[2] == (
+        "Unable to release a public IP in Allocated state, please use disassociateIpAddress instead")
+
+
+def test_update_ip_address_display(admin, user_a, user_b, cloud, vpc):
+    held = user_a.items("listPublicIpAddresses", "publicipaddress", vpcid=vpc["id"])[0]
+    hidden = user_a.run("updateIpAddress", id=held["id"], fordisplay=False)["ipaddress"]
+    assert hidden["fordisplay"] is False
+    assert user_a.items("listPublicIpAddresses", "publicipaddress", id=held["id"], fordisplay=False)[0]["id"] == held["id"]
+    user_a.run("updateIpAddress", id=held["id"], fordisplay=True)
+    assert user_b.error("updateIpAddress", id=held["id"], fordisplay=False)[0] == 531
+    free = _free_ip(admin, cloud)
+    assert user_a.error("updateIpAddress", id=free["id"], fordisplay=False)[2] == (
+        "Only Root admin can update non-allocated ip addresses")
+
+
+def test_update_security_group_name(admin, user_a):
+    group = user_a.ok("createSecurityGroup", name="web")["securitygroup"]
+    assert user_a.error("updateSecurityGroup", id=group["id"], name="mine")[0] == 432     # a root-admin API
+    renamed = admin.ok("updateSecurityGroup", id=group["id"], name="frontend")["securitygroup"]
+    assert renamed["name"] == "frontend"
+    assert [g["name"] for g in user_a.items("listSecurityGroups", "securitygroup", id=group["id"])] == ["frontend"]
+    assert admin.error("updateSecurityGroup", id=group["id"], name="Default")[2] == (
+        "The security group name default is reserved")
+    default = user_a.items("listSecurityGroups", "securitygroup", securitygroupname="default")[0]
+    assert admin.error("updateSecurityGroup", id=default["id"], name="other")[2] == (
+        "The default security group cannot be renamed")
+    assert admin.error("updateSecurityGroup", id=group["id"], name="  ")[2] == "Security group name cannot be empty"
