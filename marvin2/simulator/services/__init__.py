@@ -21,6 +21,7 @@ cycle; ``tests/framework/test_import_graph.py`` checks the whole graph):
   offerings        which services a network offering provides        -> netcommon
   nics             NIC rows: guest IP and MAC allocation, rendering   -> netcommon, rules
   addresses        public IP ownership, labels, release               -> netcommon, rules
+  public_ranges    dedicating public IP ranges, their renderer        -> addresses, rules
   security_groups  default groups, VM membership, rendering           -> accounts, netcommon
   routers          virtual router rows and rendering                  -> accounts, common, netcommon
   networks         implementation, usability, default network, destruction

@@ -123,3 +123,59 @@ def test_update_security_group_name(admin, user_a):
     assert admin.error("updateSecurityGroup", id=default["id"], name="other")[2] == (
         "The default security group cannot be renamed")
     assert admin.error("updateSecurityGroup", id=group["id"], name="  ")[2] == "Security group name cannot be empty"
+
+
+@pytest.fixture(scope="module")
+def public_range(admin, cloud):
+    return admin.ok("createVlanIpRange", zoneid=cloud["zone"]["id"], startip="198.51.100.10", endip="198.51.100.12",
+                    gateway="198.51.100.1", netmask="255.255.255.0", vlan="vlan://555", forvirtualnetwork=True)["vlan"]
+
+
+def test_dedicate_and_release_a_public_range(admin, user_a, user_b, cloud, public_range, make_network):
+    account = user_a.account
+    dedicated = admin.ok("dedicatePublicIpRange", id=public_range["id"], account=account["name"],
+                         domainid=account["domainid"])["vlan"]
+    assert dedicated["account"] == account["name"] and dedicated["domainid"] == account["domainid"]
+    listed = admin.items("listVlanIpRanges", "vlaniprange", id=public_range["id"])[0]
+    assert listed.get("account") == account["name"]
+    assert admin.error("dedicatePublicIpRange", id=public_range["id"], account=account["name"],
+                       domainid=account["domainid"])[2] == "Specified Public IP range has already been dedicated"
+    network = make_network(user_a)
+    ip = user_a.run("associateIpAddress", networkid=network["id"])["ipaddress"]
+    assert ip["vlanid"] == public_range["id"]                     # the account's own range goes first
+    plain = user_a.run("associateIpAddress", networkid=network["id"])["ipaddress"]
+    assert plain["vlanid"] == public_range["id"] and plain["issourcenat"] is False
+    other_network = make_network(user_b)
+    other_ip = user_b.run("associateIpAddress", networkid=other_network["id"])["ipaddress"]
+    assert other_ip["vlanid"] != public_range["id"]               # nobody else gets its addresses
+    assert user_a.error("dedicatePublicIpRange", id=public_range["id"], domainid=account["domainid"])[0] == 432
+    assert admin.ok("releasePublicIpRange", id=public_range["id"]) == {"success": True}
+    released = admin.items("listVlanIpRanges", "vlaniprange", id=public_range["id"])[0]
+    assert "account" not in released and "domainid" not in released
+    def state_of(address):
+        return admin.items("listPublicIpAddresses", "publicipaddress", allocatedonly=False, id=address["id"])[0]
+    assert state_of(ip)["state"] == "Allocated" and state_of(ip)["issourcenat"] is True   # source NAT: kept
+    assert state_of(plain)["state"] == "Free"                     # a plain held address went back to the pool
+    assert admin.error("releasePublicIpRange", id=public_range["id"])[2] == (
+        f"Can't release Public IP range {public_range['id']} as it not dedicated to any domain and any account")
+
+
+def test_dedicate_to_a_domain_and_errors(admin, user_a, public_range, cloud):
+    domain = admin.ok("createDomain", name="dedicated-dom")["domain"]
+    # the first range still holds user_a's source NAT address: it cannot go to another domain
+    assert admin.error("dedicatePublicIpRange", id=public_range["id"], domainid=domain["id"])[2].endswith(
+        "Public IP address in range is allocated to another domain/account ")
+    public_range = admin.ok("createVlanIpRange", zoneid=cloud["zone"]["id"], startip="198.51.100.20",
+                            endip="198.51.100.22", gateway="198.51.100.1", netmask="255.255.255.0", vlan="vlan://556",
+                            forvirtualnetwork=True)["vlan"]
+    dedicated = admin.ok("dedicatePublicIpRange", id=public_range["id"], domainid=domain["id"])["vlan"]
+    assert dedicated["domainid"] == domain["id"] and "account" not in dedicated
+    assert admin.error("dedicatePublicIpRange", id=public_range["id"], account=user_a.account["name"],
+                       domainid=user_a.account["domainid"])[2] == (
+        "Specified Public IP range has already been dedicated to a domain")
+    admin.ok("releasePublicIpRange", id=public_range["id"])
+    assert admin.error("dedicatePublicIpRange", id=public_range["id"], account="nobody",
+                       domainid=user_a.account["domainid"])[2] == "Unable to find account by name nobody"
+    assert admin.error("dedicatePublicIpRange", id=public_range["id"], account="x",
+                       projectid=public_range["id"], domainid=user_a.account["domainid"])[2] == (
+        "accountName and projectId are mutually exclusive")
