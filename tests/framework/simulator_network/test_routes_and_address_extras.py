@@ -179,3 +179,41 @@ def test_dedicate_to_a_domain_and_errors(admin, user_a, public_range, cloud):
     assert admin.error("dedicatePublicIpRange", id=public_range["id"], account="x",
                        projectid=public_range["id"], domainid=user_a.account["domainid"])[2] == (
         "accountName and projectId are mutually exclusive")
+
+
+def test_update_vlan_ip_range(admin, user_a, cloud, make_network):
+    created = admin.ok("createVlanIpRange", zoneid=cloud["zone"]["id"], startip="203.0.113.10", endip="203.0.113.12",
+                       gateway="203.0.113.1", netmask="255.255.255.0", vlan="vlan://557", forvirtualnetwork=True)["vlan"]
+
+    def addresses():
+        return sorted(ip["ipaddress"] for ip in admin.items("listPublicIpAddresses", "publicipaddress",
+                                                            allocatedonly=False, vlanid=created["id"]))
+    grown = admin.ok("updateVlanIpRange", id=created["id"], endip="203.0.113.14")["vlan"]
+    assert (grown["startip"], grown["endip"]) == ("203.0.113.10", "203.0.113.14")
+    assert addresses() == [f"203.0.113.{i}" for i in range(10, 15)]
+    shrunk = admin.ok("updateVlanIpRange", id=created["id"], startip="203.0.113.11", endip="203.0.113.13")["vlan"]
+    assert shrunk["description"] == "203.0.113.11-203.0.113.13" and addresses() == [
+        "203.0.113.11", "203.0.113.12", "203.0.113.13"]
+    assert admin.error("updateVlanIpRange", id=created["id"], startip="203.0.113.1")[2] == (
+        "The gateway shouldn't overlap the new start/end ip addresses")
+    assert admin.error("updateVlanIpRange", id=created["id"], endip="203.0.114.5")[2] == (
+        "The end address of the IP range is not in the CIDR subnet.")
+    assert admin.error("updateVlanIpRange", id=created["id"], startip="203.0.113.13", endip="203.0.113.11")[2] == (
+        "The start IP address must have a lower value than the end IP address.")
+    assert admin.error("updateVlanIpRange", id=created["id"], startipv6="fd00::1")[2] == (
+        "IPv6 is not support in this IP range.")
+    assert user_a.error("updateVlanIpRange", id=created["id"], endip="203.0.113.14")[0] == 432
+    # an address in use pins the range and its gateway
+    admin.ok("dedicatePublicIpRange", id=created["id"], account=user_a.account["name"],
+             domainid=user_a.account["domainid"])
+    network = make_network(user_a)
+    held = user_a.run("associateIpAddress", networkid=network["id"])["ipaddress"]
+    assert held["vlanid"] == created["id"]
+    elsewhere = next(a for a in ("203.0.113.11", "203.0.113.12", "203.0.113.13") if a != held["ipaddress"])
+    code, _, text = admin.error("updateVlanIpRange", id=created["id"], startip=elsewhere, endip=elsewhere)
+    assert code == 431 and text == (
+        f"The start IP address must be less than or equal to {held['ipaddress']} which is already in use. The end IP "
+        f"address must be greater than or equal to {held['ipaddress']} which is already in use. There are 1 IPs "
+        "already allocated in this range.")
+    assert admin.error("updateVlanIpRange", id=created["id"], gateway="203.0.113.2")[2] == (
+        "Unable to change gateway to 203.0.113.2 because some IPs are in use")
