@@ -217,3 +217,65 @@ def test_update_vlan_ip_range(admin, user_a, cloud, make_network):
         "already allocated in this range.")
     assert admin.error("updateVlanIpRange", id=created["id"], gateway="203.0.113.2")[2] == (
         "Unable to change gateway to 203.0.113.2 because some IPs are in use")
+    admin.ok("releasePublicIpRange", id=created["id"])
+
+
+def _set_setting(admin, sim, name: str, value: str) -> None:
+    """updateConfiguration; a 4.20 setting the simulator's table lacks yet is stored as the full table stores it."""
+    status, inner = admin.call("updateConfiguration", name=name, value=value)
+    if status == 200:
+        return
+    assert "doesn't exist" in inner.get("errortext", ""), inner
+    with sim.store.transaction():
+        if sim.store.get("configuration", name):
+            sim.store.update("configuration", name, value=value)
+        else:
+            sim.store.insert("configuration", {"id": name, "name": name, "value": value})
+
+
+@pytest.fixture()
+def quarantine_minutes(admin, sim):
+    _set_setting(admin, sim, "public.ip.address.quarantine.duration", "10")
+    yield
+    _set_setting(admin, sim, "public.ip.address.quarantine.duration", "0")
+
+
+def test_released_address_is_quarantined_for_others(admin, user_a, user_b, make_network, quarantine_minutes):
+    network_a, network_b = make_network(user_a), make_network(user_b)
+    user_a.run("associateIpAddress", networkid=network_a["id"])                 # the source NAT address
+    ip = user_a.run("associateIpAddress", networkid=network_a["id"])["ipaddress"]
+    user_a.run("disassociateIpAddress", id=ip["id"])
+    listed = [q for q in admin.items("listQuarantinedIps", "quarantinedip") if q["ipaddress"] == ip["ipaddress"]]
+    assert len(listed) == 1 and listed[0]["previousownerid"] == user_a.account["id"]
+    assert listed[0]["previousownername"] == user_a.account["name"]
+    code, _, text = user_b.error("associateIpAddress", networkid=network_b["id"], ipaddress=ip["ipaddress"])
+    assert (code, text) == (533, f"Failed to allocate public IP address [{ip['ipaddress']}] as it is in quarantine.")
+    again = user_a.run("associateIpAddress", networkid=network_a["id"], ipaddress=ip["ipaddress"])["ipaddress"]
+    assert again["ipaddress"] == ip["ipaddress"]                                 # the previous owner takes it back
+    assert ip["ipaddress"] not in {q["ipaddress"] for q in admin.items("listQuarantinedIps", "quarantinedip")}
+    ended = [q for q in admin.items("listQuarantinedIps", "quarantinedip", showremoved=True)
+             if q["ipaddress"] == ip["ipaddress"]]
+    assert ended[0]["removalreason"] == "IP was removed from quarantine because it has been allocated by the previous owner"
+
+
+def test_update_and_remove_a_quarantine(admin, user_a, user_b, make_network, quarantine_minutes):
+    network = make_network(user_a)
+    user_a.run("associateIpAddress", networkid=network["id"])
+    ip = user_a.run("associateIpAddress", networkid=network["id"])["ipaddress"]
+    user_a.run("disassociateIpAddress", id=ip["id"])
+    entry = next(q for q in admin.items("listQuarantinedIps", "quarantinedip") if q["ipaddress"] == ip["ipaddress"])
+    moved = admin.ok("updateQuarantinedIp", id=entry["id"], enddate="2099-01-01 00:00:00")["quarantinedip"]
+    assert moved["enddate"].startswith("2099-01-01")
+    assert admin.error("updateQuarantinedIp", id=entry["id"], enddate="2000-01-01")[2] == (
+        "The given end date [2000-01-01] is invalid as it is before the current date.")
+    assert admin.error("removeQuarantinedIp", ipaddress=ip["ipaddress"], removalreason=" ")[2] == (
+        f"The given reason for removing the public IP address [{ip['ipaddress']}] from quarantine is blank.")
+    assert admin.error("removeQuarantinedIp", removalreason="x")[2] == (
+        "Either the ID or the address of the IP in quarantine must be informed.")
+    assert user_a.error("listQuarantinedIps")[0] == 432
+    assert admin.ok("removeQuarantinedIp", ipaddress=ip["ipaddress"], removalreason="handed over") == {"success": True}
+    network_b = make_network(user_b)
+    taken = user_b.run("associateIpAddress", networkid=network_b["id"], ipaddress=ip["ipaddress"])["ipaddress"]
+    assert taken["ipaddress"] == ip["ipaddress"]                                 # free for anyone now
+    assert admin.error("removeQuarantinedIp", ipaddress=ip["ipaddress"], removalreason="x")[2] == (
+        "There is no active quarantine for the specified IP address.")
