@@ -21,6 +21,14 @@ def allocate(store, zone_id: str, account: dict, *, network_id: str | None = Non
              source_nat: bool = False, vlan_id: str | None = None, address: str | None = None) -> dict:
     """Allocate a Free public IP of the zone (a given ``address`` if asked) to ``account``."""
     candidates = store.find("publicipaddress", zoneid=zone_id, state="Free")
+    if address:
+        # An address the account reserved (reserveIpAddress) is acquired by asking for it; it is counted already.
+        reserved = store.find_one("publicipaddress", zoneid=zone_id, ipaddress=address, state="Reserved",
+                                  accountid=account["id"])
+        if reserved is not None:
+            return store.update("publicipaddress", reserved["id"], state="Allocated", associatednetworkid=network_id,
+                                vpcid=vpc_id, issourcenat=bool(source_nat), isstaticnat=False,
+                                allocated=wire.now_text())
     if vlan_id:
         candidates = [c for c in candidates if c["vlanid"] == vlan_id]
     else:     # guest ranges of shared networks are handed out by their network, not here

@@ -279,3 +279,16 @@ def test_update_and_remove_a_quarantine(admin, user_a, user_b, make_network, qua
     assert taken["ipaddress"] == ip["ipaddress"]                                 # free for anyone now
     assert admin.error("removeQuarantinedIp", ipaddress=ip["ipaddress"], removalreason="x")[2] == (
         "There is no active quarantine for the specified IP address.")
+
+
+def test_a_reserved_address_is_acquired_by_its_owner(admin, user_a, user_b, cloud, make_network):
+    ip = _free_ip(admin, cloud)
+    user_a.ok("reserveIpAddress", id=ip["id"])
+    count = _ip_count(admin, user_a)
+    network_b = make_network(user_b)
+    code, _, text = user_b.error("associateIpAddress", networkid=network_b["id"], ipaddress=ip["ipaddress"])
+    assert code == 431 and "is not a free public IP address" in text
+    network_a = make_network(user_a)
+    acquired = user_a.run("associateIpAddress", networkid=network_a["id"], ipaddress=ip["ipaddress"])["ipaddress"]
+    assert (acquired["id"], acquired["state"], acquired["associatednetworkid"]) == (ip["id"], "Allocated", network_a["id"])
+    assert _ip_count(admin, user_a) == count                       # counted once, when it was reserved
