@@ -11,14 +11,19 @@ real server.
 """
 from __future__ import annotations
 
-from marvin2.simulator import errors, ipalloc
-from marvin2.simulator.context import SUCCESS, Job
+import datetime as dt
+import time
+
+from marvin2 import wire
+from marvin2.simulator import errors, ipalloc, limits
+from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
 from marvin2.simulator.services import netcommon as nc
 from marvin2.simulator.services import rules
 from marvin2.simulator.services.addresses import (
     ip_label,
     owned_ip,
+    quarantine,
     release_address,
     user_vm,
     vm_nic_in,
@@ -192,6 +197,7 @@ def disassociate_ip_address(ctx):
         # A source NAT address may go only while its network was never implemented (no router uses it yet).
         if current.get("issourcenat") and (current.get("vpcid") or network is None or network.get("state") != "Allocated"):
             raise nc.job_error("ip address is used for source nat purposes and can not be disassociated.")
+        quarantine(jctx, current, network["domainid"] if network else jctx.caller.domain_id)
         release_address(jctx, current)
         nc.event(jctx, "NET.IPRELEASE", f"released IP {current['ipaddress']}", resource=current,
                  resource_type="PublicIpAddress")
@@ -325,3 +331,183 @@ def disable_static_nat(ctx):
         return SUCCESS
 
     return Job(run, instance_id=ip["id"])
+
+
+# --- reserve / release / update ---------------------------------------------------------------------------
+
+
+@api("reserveIpAddress", response="ipaddress",
+     description="Reserves a Free public address of a virtual network range for an account (state Reserved, counted).",
+     params=[P("id", "the address", entity=""), P("account"), P("domainid"), P("projectid", entity="project"),
+             P("fordisplay", "shown to the end user")])
+def reserve_ip_address(ctx):
+    store = ctx.store
+    ip = store.get("publicipaddress", ctx.get("id"))
+    if ip is None:
+        raise errors.invalid_value(f"Unable to find IP address by ID={ctx.get('id')}")
+    account = nc.owner_for_create(ctx)          # account+domainid / projectid checked against the caller there
+    vlan = store.get("vlan", ip.get("vlanid")) or {}
+    if not vlan.get("forvirtualnetwork", True):
+        raise errors.invalid_value("only ip addresses that belong to a virtual network may be reserved.")
+    if ip["state"] == "Reserved":
+        if ip.get("accountid") == account["id"]:
+            return render_ip(ctx, ip)
+        raise errors.invalid_value("Unable to reserve a IP because it has already been reserved for another account.")
+    if ip["state"] != "Free":
+        raise errors.invalid_value(f"Unable to reserve a IP in {ip['state']} state.")
+    if vlan.get("domainid") and not vlan.get("accountid") and vlan["domainid"] != account["domainid"]:
+        raise errors.invalid_value("Unable to reserve a IP because it is dedicated to another domain.")
+    if vlan.get("accountid") and vlan["accountid"] != account["id"]:
+        raise errors.invalid_value("Unable to reserve a IP because it is dedicated to another account.")
+    # Counted like any held address (ipalloc counts dedicated ranges' addresses too, and releases them alike).
+    try:
+        limits.charge(store, account, "public_ip")
+    except errors.ApiError as exc:
+        if exc.errorcode != 532:
+            raise
+        raise errors.resource_limit(f"Maximum number of public IP addresses for account: {account['name']} has "
+                                    "been exceeded.") from None
+    changes = {"state": "Reserved", "accountid": account["id"], "domainid": account["domainid"],
+               "allocated": wire.now_text()}
+    if ctx.has("fordisplay"):
+        changes["fordisplay"] = ctx.get("fordisplay")
+    ip = store.update("publicipaddress", ip["id"], **changes)
+    nc.event(ctx, "NET.IPRESERVE", f"reserved {ip['ipaddress']}", resource=ip, resource_type="PublicIpAddress")
+    return render_ip(ctx, ip)
+
+
+@api("releaseIpAddress", response="success",
+     description="Releases a reserved public address (an Allocated one is released with disassociateIpAddress).",
+     params=[P("id", "the address", entity="")])
+def release_ip_address(ctx):
+    store = ctx.store
+    ip = store.get("publicipaddress", ctx.get("id"))
+    if ip is None:
+        raise errors.invalid_value(f"Unable to find IP address by ID={ctx.get('id')}")
+    if ip["state"] == "Allocated":
+        raise errors.invalid_value("Unable to release a public IP in Allocated state, please use disassociateIpAddress "
+                                   "instead")
+    if not ip.get("allocated"):
+        return SUCCESS                          # never handed out: nothing to release
+    if ip.get("accountid"):
+        nc.check_owned(ctx, ip, "PublicIpAddress")
+    release_address(ctx, ip)
+    nc.event(ctx, "NET.IPRELEASE", f"released {ip['ipaddress']}", resource=ip, resource_type="PublicIpAddress")
+    return SUCCESS
+
+
+@api("updateIpAddress", response="ipaddress", instance_type="IpAddress",
+     description="Shows or hides a public address from its end user (fordisplay).",
+     params=[P("id", "the address", entity=""), P("fordisplay", "shown to the end user"),
+             P("customid", "a new uuid")])
+def update_ip_address(ctx):
+    store = ctx.store
+    ip = store.get("publicipaddress", ctx.get("id"))
+    if ip is None:
+        raise errors.invalid_value("Unable to find ip address by id")
+    if ip.get("accountid"):
+        nc.check_owned(ctx, ip, "PublicIpAddress")
+    elif not ctx.caller.is_root_admin:
+        raise errors.permission_denied("Only Root admin can update non-allocated ip addresses")
+    if ctx.has("customid"):
+        raise errors.invalid_value("customid: the marvin2 simulator keys addresses by their uuid and cannot change it")
+
+    def run(jctx):
+        current = jctx.store.get("publicipaddress", ip["id"])
+        if jctx.has("fordisplay"):
+            current = jctx.store.update("publicipaddress", ip["id"], fordisplay=jctx.get("fordisplay"))
+        nc.event(jctx, "NET.IPUPDATE", f"updated {current['ipaddress']}", resource=current,
+                 resource_type="PublicIpAddress")
+        return render_ip(jctx, current)
+
+    return Job(run, instance_id=ip["id"])
+
+
+# --- public IP quarantine -----------------------------------------------------------------------------------
+
+declare_object("quarantinedip", {
+    "id": "quarantine id", "ipaddress": "the address", "previousownerid": "its previous owner",
+    "previousownername": "that account's name", "created": ("date", "quarantine start"),
+    "removed": ("date", "ended early"), "enddate": ("date", "quarantine end"), "removalreason": "why it ended early",
+    "removeraccountid": "who ended it"})
+
+
+def render_quarantine(ctx, row: dict) -> dict:
+    owner = ctx.store.get("account", row["previousownerid"]) or {}
+    return {"id": row["id"], "ipaddress": row["ipaddress"], "previousownerid": row["previousownerid"],
+            "previousownername": owner.get("name"), "created": row.get("created"), "removed": row.get("endedearly"),
+            "enddate": row.get("enddate"), "removalreason": row.get("removalreason"),
+            "removeraccountid": row.get("removeraccountid")}
+
+
+def _quarantine_for(ctx) -> dict:
+    """retrievePublicIpQuarantine + checkCallerForPublicIpQuarantineAccess (530s as in 4.20)."""
+    store = ctx.store
+    if ctx.has("id"):
+        row = store.get("ipquarantine", ctx.get("id"))
+    elif ctx.has("ipaddress"):
+        row = next((r for r in store.find("ipquarantine", ipaddress=ctx.get("ipaddress"), endedearly=None)), None)
+    else:
+        raise errors.internal_error("Either the ID or the address of the IP in quarantine must be informed.")
+    if row is None or row.get("endedearly"):
+        raise errors.internal_error("There is no active quarantine for the specified IP address.")
+    owner = store.get("account", row["previousownerid"]) or {}
+    if not ctx.can_access({"domainid": owner.get("domainid"), "accountid": None}) and not ctx.caller.is_root_admin:
+        raise errors.permission_denied(f"Account {ctx.caller.account['name']} does not have permission to operate "
+                                       f"within domain id={owner.get('domainid')}")
+    return row
+
+
+@api("listQuarantinedIps", response="quarantinedip",
+     description="Lists public addresses in quarantine (showinactive: ended ones too; showremoved: removed early).",
+     params=[*PAGING, P("showremoved", "also quarantines ended early"), P("showinactive", "also ended ones")])
+def list_quarantined_ips(ctx):
+    now = time.time()
+
+    def match(row):
+        if row.get("endedearly"):
+            return bool(ctx.get("showremoved"))
+        if row.get("endts", 0) <= now and not ctx.get("showinactive"):
+            return False
+        keyword = (ctx.get("keyword") or "").lower()
+        return keyword in row["ipaddress"].lower()
+
+    page = ctx.paginate([row for row in ctx.store.all("ipquarantine") if match(row)])
+    return ListResult([render_quarantine(ctx, row) for row in page.items], page.count)
+
+
+@api("updateQuarantinedIp", response="quarantinedip", description="Moves the end of an active quarantine.",
+     params=[P("id", "the quarantine", entity=""), P("ipaddress", "or the address"), P("enddate", "the new end")])
+def update_quarantined_ip(ctx):
+    text = (ctx.raw.get("enddate") or next((v for k, v in ctx.raw.items() if k.lower() == "enddate"), "")).strip()
+    end = None
+    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
+        try:
+            end = dt.datetime.strptime(text[:19], pattern).replace(tzinfo=dt.timezone.utc)
+            break
+        except ValueError:
+            continue
+    if end is None:
+        raise errors.invalid_value(f"Unable to parse date {text} for command updateQuarantinedIp, please pass dates in "
+                                   "the format mentioned in the api documentation")
+    if time.time() > end.timestamp():
+        raise errors.invalid_value(f"The given end date [{text}] is invalid as it is before the current date.")
+    row = _quarantine_for(ctx)
+    if time.time() > row.get("endts", 0):
+        raise errors.internal_error(f"The quarantine for the public IP address [{row['ipaddress']}] is no longer "
+                                    "active; thus, it cannot be updated.")
+    row = ctx.store.update("ipquarantine", row["id"], endts=end.timestamp(), enddate=wire.format_tzdate(end))
+    return render_quarantine(ctx, row)
+
+
+@api("removeQuarantinedIp", response="success", description="Ends a quarantine early (a reason is required).",
+     params=[P("id", "the quarantine", entity=""), P("ipaddress", "or the address"),
+             P("removalreason", "why it ends early")])
+def remove_quarantined_ip(ctx):
+    row = _quarantine_for(ctx)
+    if not (ctx.get("removalreason") or "").strip():
+        raise errors.internal_error(f"The given reason for removing the public IP address [{row['ipaddress']}] from "
+                                    "quarantine is blank.")
+    ctx.store.update("ipquarantine", row["id"], endedearly=wire.now_text(),
+                     removalreason=ctx.get("removalreason"), removeraccountid=ctx.caller.account_id)
+    return SUCCESS

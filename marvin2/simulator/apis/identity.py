@@ -796,7 +796,8 @@ def get_user(ctx):
 
 def render_role(row: dict) -> dict:
     return {"id": row["id"], "name": row["name"], "type": row["type"], "description": row.get("description"),
-            "isdefault": bool(row.get("isdefault"))}
+            "isdefault": bool(row.get("isdefault")), "state": row.get("state", "ENABLED"),
+            "ispublic": row.get("ispublic", True)}
 
 
 def render_permission(ctx, row: dict) -> dict:
@@ -825,8 +826,18 @@ def list_roles(ctx):
     caller = ctx.caller
     rank = {ADMIN: 3, "ResourceAdmin": 2, "DomainAdmin": 1, USER: 0}
 
+    state = None
+    if ctx.has("state"):
+        state = ctx.get("state").upper()
+        if state not in ("ENABLED", "DISABLED"):
+            raise errors.invalid_value("Unrecognized role state value")
+
     def match(row):
         if not caller.is_root_admin and rank[row["type"]] > rank[caller.role_type]:
+            return False
+        if not caller.is_root_admin and not row.get("ispublic", True):
+            return False                      # private roles are for root admins' eyes only
+        if state is not None and row.get("state", "ENABLED") != state:
             return False
         return not ctx.has("type") or row["type"].lower() == ctx.get("type").lower()
 
@@ -872,6 +883,68 @@ def delete_role(ctx):
     ctx.store.delete_where("rolepermission", roleid=role["id"])
     ctx.store.delete("role", role["id"])
     return SUCCESS
+
+
+def _set_role_state(ctx, state: str):
+    role = ctx.store.get("role", ctx.get("id"))
+    if role.get("state", "ENABLED") == state:
+        raise errors.permission_denied(f"Role is already {state}")
+    ctx.store.update("role", role["id"], state=state)
+    ctx.event("ROLE.UPDATE", f"{'enabled' if state == 'ENABLED' else 'disabled'} role {role['name']}")
+    return SUCCESS
+
+
+@api("enableRole", response="success", description="Enables a disabled role (its state ENABLED).",
+     params=[P("id", "the role", entity="role")])
+def enable_role(ctx):
+    return _set_role_state(ctx, "ENABLED")
+
+
+@api("disableRole", response="success", description="Disables a role (its state DISABLED; listRoles state= filters).",
+     params=[P("id", "the role", entity="role")])
+def disable_role(ctx):
+    return _set_role_state(ctx, "DISABLED")
+
+
+@api("importRole", response="role",
+     description="Creates a role with its rules in one call (forced=true replaces a custom role of that name).",
+     params=[P("name", "role name"), P("type", "Admin, ResourceAdmin, DomainAdmin or User"),
+             P("rules", "rules[i].rule / .permission / .description"), P("forced", "replace an existing role"),
+             P("ispublic", "visible to non-root admins"), P("description")])
+def import_role(ctx):
+    store = ctx.store
+    rules = []
+    for entry in ctx.get("rules") or []:
+        entry = {k.lower(): v for k, v in entry.items()}
+        if not entry.get("rule"):
+            raise errors.invalid_value("Empty rule provided in rules param")
+        if not entry.get("permission"):
+            raise errors.invalid_value(f"Invalid permission: {entry.get('permission')} provided in rules param")
+        _check_rule(entry["rule"])
+        rules.append((entry["rule"], _check_permission(entry["permission"]), entry.get("description")))
+    if not ctx.get("name"):
+        raise errors.invalid_value("Invalid role name provided")
+    if not ctx.has("type"):
+        raise errors.invalid_value("Invalid role type provided")
+    role_type = _role_type(ctx.get("type"))
+    same_name = [r for r in store.find("role", name=ctx.get("name"))]
+    if same_name and not ctx.get("forced"):
+        raise errors.internal_error("Role already exists")
+    existing = next((r for r in same_name if r["type"] == role_type), None)
+    fields = {"name": ctx.get("name"), "type": role_type, "description": ctx.get("description"),
+              "ispublic": ctx.get("ispublic") if ctx.has("ispublic") else True}
+    if existing is not None:
+        if existing.get("isdefault"):
+            raise errors.internal_error(f"Failed to import the role: {ctx.get('name')}, default role cannot be overriden")
+        store.delete_where("rolepermission", roleid=existing["id"])
+        role = store.update("role", existing["id"], **fields)
+    else:
+        role = store.insert("role", {**fields, "isdefault": False, "custom": True, "state": "ENABLED"})
+    for order, (rule, permission, description) in enumerate(rules):
+        store.insert("rolepermission", {"roleid": role["id"], "rule": rule, "permission": permission,
+                                        "description": description, "sortorder": order})
+    ctx.event("ROLE.IMPORT", f"imported role {role['name']}")
+    return render_role(role)
 
 
 @api("listRolePermissions", response="rolepermission", roles=ADMIN_ONLY, description="Lists the permission rules of a role (or of every role), in evaluation order.",

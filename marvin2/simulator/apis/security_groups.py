@@ -305,3 +305,28 @@ def delete_security_group(ctx):
 
 
 
+@api("updateSecurityGroup", response="securitygroup", description="Renames a security group (never the default one).",
+     params=[P("id", "the group", entity=""), P("name", "the new name"), P("customid", "a new uuid")])
+def update_security_group(ctx):
+    store = ctx.store
+    group = store.get("securitygroup", ctx.get("id"))
+    if group is None:
+        raise errors.invalid_value(f"Unable to find security group: {ctx.get('id')}; failed to update security group.")
+    if ctx.has("customid"):
+        raise errors.invalid_value("customid: the marvin2 simulator keys security groups by their uuid and cannot "
+                                   "change it")
+    name = ctx.get("name")
+    if name is None:
+        return render_group(ctx, group)
+    if not name.strip():
+        raise errors.invalid_value("Security group name cannot be empty")
+    nc.check_owned(ctx, group, "SecurityGroup")
+    if name == group["name"]:
+        return render_group(ctx, group)
+    if name.lower() == DEFAULT_GROUP:
+        raise errors.invalid_value(f"The security group name {DEFAULT_GROUP} is reserved")
+    if group["name"].lower() == DEFAULT_GROUP:
+        raise errors.invalid_value("The default security group cannot be renamed")
+    group = store.update("securitygroup", group["id"], name=name)
+    nc.event(ctx, "SG.UPDATE", f"renamed security group to {name}", resource=group, resource_type="SecurityGroup")
+    return render_group(ctx, group)

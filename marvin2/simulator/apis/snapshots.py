@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
+import secrets
 import zoneinfo
 
 from marvin2 import wire
@@ -124,13 +125,22 @@ def create_snapshot(ctx):
              P("intervaltype", "HOURLY, DAILY, WEEKLY or MONTHLY"), P("zoneid"),
              P("projectid", entity="project"), P("tags")])
 def list_snapshots(ctx):
+    zone_id = ctx.get("zoneid")
+
     def match(row):
         return ((not ctx.has("snapshottype") or row.get("snapshottype", "").lower() == ctx.get("snapshottype").lower())
                 and (not ctx.has("intervaltype") or row.get("intervaltype", "").lower() == ctx.get("intervaltype").lower())
-                and row["state"] != "Destroyed")
+                and row["state"] != "Destroyed"
+                # a snapshot copied to other zones (copySnapshot) is listed in each of them
+                and (not zone_id or row.get("zoneid") == zone_id or zone_id in (row.get("copyzoneids") or [])))
 
-    return list_owned(ctx, "snapshot", lambda r: render_snapshot(ctx, r), match=match,
-                      filters={"volumeid": "volumeid", "zoneid": "zoneid"})
+    def render(row):
+        out = render_snapshot(ctx, row)
+        if zone_id and row.get("zoneid") != zone_id:
+            out.update(zoneid=zone_id, zonename=zone_name(ctx.store, zone_id))
+        return out
+
+    return list_owned(ctx, "snapshot", render, match=match, filters={"volumeid": "volumeid"})
 
 
 @api("deleteSnapshot", response="success", instance_type="Snapshot",
@@ -512,6 +522,137 @@ def delete_vm_snapshot(ctx):
         record_event(jctx, "VMSNAPSHOT.DELETE", f"Deleting VM snapshot {current['name']}", resource_id=current["id"],
                      resource_type="VMSnapshot")
         return SUCCESS
+
+    return Job(run, instance_id=snapshot["id"])
+
+
+# --- copy / archive / extract ------------------------------------------------------------------------------
+
+
+def _zone_has_image_store(store, zone_id: str) -> bool:
+    return any(not row.get("removed") for row in store.find("imagestore", zoneid=zone_id))
+
+
+@api("copySnapshot", response="snapshot", instance_type="Snapshot",
+     description="Copies a backed-up snapshot to the secondary storage of other zones (then listed there too).",
+     params=[P("id", "the snapshot", entity=""), P("sourcezoneid", "the zone it is copied from", entity=""),
+             P("destzoneid", "a zone to copy to", entity=""), P("destzoneids", "zones to copy to")])
+def copy_snapshot(ctx):
+    store = ctx.store
+    snapshot = store.get("snapshot", ctx.get("id"))
+    if snapshot is None or snapshot.get("removed"):
+        raise errors.invalid_value("Unable to find snapshot with id")
+    if snapshot["state"] != "BackedUp" or (snapshot.get("locationtype") or "SECONDARY").upper() != "SECONDARY":
+        raise errors.invalid_value("Snapshot is not backed up")
+    dest_ids = list(dict.fromkeys([*([ctx.get("destzoneid")] if ctx.has("destzoneid") else []),
+                                   *(ctx.get("destzoneids") or [])]))
+    if not dest_ids:
+        raise errors.invalid_value("Please specify valid destination zone(s).")
+    volume = store.get("volume", snapshot.get("volumeid")) or {}
+    source_id = ctx.get("sourcezoneid") or volume.get("zoneid") or snapshot["zoneid"]
+    if source_id in dest_ids:
+        raise errors.invalid_value("Please specify different source and destination zones.")
+    if store.get("zone", source_id) is None:
+        raise errors.invalid_value("Please specify a valid source zone.")
+    zones = []
+    for zone_id in dest_ids:
+        zone = store.get("zone", zone_id)
+        if zone is None or zone.get("removed"):
+            raise errors.invalid_value("Please specify a valid destination zone.")
+        if zone.get("allocationstate") == "Disabled" and not ctx.caller.is_root_admin:
+            raise errors.permission_denied(f"Cannot perform this operation, Zone is currently disabled: {zone['name']}")
+        if zone.get("type") == "Edge":
+            raise errors.invalid_value(f"Snapshot copy is not supported by zone {zone['name']}")
+        zones.append(zone)
+    check_owned(ctx, snapshot, "snapshot")
+    held = {snapshot["zoneid"], *(snapshot.get("copyzoneids") or [])}
+    if source_id not in held or not _zone_has_image_store(store, source_id):
+        raise errors.invalid_value(f"There is no snapshot ID: {snapshot['id']} ready on image store")
+
+    def run(jctx):
+        jstore = jctx.store
+        current = jstore.get("snapshot", snapshot["id"])
+        owner = jstore.get("account", current["accountid"])
+        copies = list(current.get("copyzoneids") or [])
+        done = []
+        for zone in zones:
+            if zone["id"] == current["zoneid"] or zone["id"] in copies:
+                done.append(zone)          # already there: nothing to copy
+                continue
+            if not _zone_has_image_store(jstore, zone["id"]):
+                continue                   # no secondary storage there: this zone fails
+            limits.charge(jstore, owner, "secondary_storage", gib(current.get("size")))
+            copies.append(zone["id"])
+            done.append(zone)
+        if not done:
+            raise errors.internal_error("Failed to copy snapshot")
+        current = jstore.update("snapshot", current["id"], copyzoneids=copies)
+        record_event(jctx, "SNAPSHOT.COPY", f"Completed copying snapshot ID: {current['id']} to zone(s): "
+                     f"{', '.join(z['name'] for z in done)}", resource_id=current["id"], resource_type="Snapshot")
+        return render_snapshot(jctx, current)
+
+    return Job(run, instance_id=snapshot["id"])
+
+
+@api("archiveSnapshot", response="snapshot", instance_type="Snapshot",
+     description="Moves a snapshot kept on primary storage (locationtype=PRIMARY) to secondary storage.",
+     params=[P("id", "the snapshot", entity="snapshot")])
+def archive_snapshot(ctx):
+    snapshot = _snapshot(ctx, ctx.get("id"))
+
+    def run(jctx):
+        current = jctx.store.get("snapshot", snapshot["id"])
+        if current["state"] != "BackedUp" or (current.get("locationtype") or "").upper() != "PRIMARY":
+            raise errors.internal_error("Can only archive snapshots present on primary storage. Cannot find snapshot "
+                                        f"{current['id']} on primary storage")
+        current = jctx.store.update("snapshot", current["id"], locationtype="SECONDARY")
+        record_event(jctx, "SNAPSHOT.CREATE", f"archiving snapshot {current['name']} to secondary storage",
+                     resource_id=current["id"], resource_type="Snapshot")
+        return render_snapshot(jctx, current)
+
+    return Job(run, instance_id=snapshot["id"])
+
+
+declare_object("snapshotextract", {"id": "snapshot id", "name": "its name", "url": "download URL", "zoneid": "zone",
+                                   "zonename": "zone name", "accountid": "owner", "state": "DOWNLOAD_URL_CREATED",
+                                   "created": ("date", "created")})
+
+
+@api("extractSnapshot", response="snapshot", instance_type="Snapshot",
+     description="Makes a backed-up snapshot downloadable from a zone's secondary storage (the URL is kept).",
+     params=[P("id", "the snapshot", entity=""), P("zoneid", "the zone to download from", entity="")])
+def extract_snapshot(ctx):
+    store = ctx.store
+    if not ctx.caller.is_root_admin and str(ctx.config("disable.extraction", "false")).lower() == "true":
+        raise errors.permission_denied("Extraction could not be completed.")
+    snapshot = store.get("snapshot", ctx.get("id"))
+    if snapshot is None or snapshot.get("removed"):
+        raise errors.invalid_value("Unable to find active snapshot.")
+    zone_id = ctx.get("zoneid")
+    if store.get("zone", zone_id) is None:
+        raise errors.invalid_value("Please specify a valid zone.")
+    check_owned(ctx, snapshot, "snapshot")
+    if not _zone_has_image_store(store, zone_id):
+        raise errors.invalid_value("Extraction could not be completed")
+
+    def run(jctx):
+        jstore = jctx.store
+        current = jstore.get("snapshot", snapshot["id"])
+        on_secondary = current["state"] == "BackedUp" and (current.get("locationtype") or "SECONDARY") != "PRIMARY"
+        if not on_secondary or zone_id not in {current["zoneid"], *(current.get("copyzoneids") or [])}:
+            raise errors.invalid_value("Snapshot not found.")
+        urls = dict(current.get("extracturls") or {})
+        if zone_id not in urls:
+            ssvm = jstore.find_one("systemvm", zoneid=zone_id, systemvmtype="secondarystoragevm") or {}
+            host = ssvm.get("publicip") or ssvm.get("privateip") or "127.0.0.1"
+            urls[zone_id] = (f"https://{host.replace('.', '-')}.realhostip.com/userdata/"
+                             f"{secrets.token_hex(16)}.vhd")
+            current = jstore.update("snapshot", current["id"], extracturls=urls)
+        record_event(jctx, "SNAPSHOT.EXTRACT", f"Snapshot ID: {current['id']}", resource_id=current["id"],
+                     resource_type="Snapshot")
+        return {"id": current["id"], "name": current["name"], "url": urls[zone_id], "zoneid": zone_id,
+                "zonename": zone_name(jstore, zone_id), "accountid": current["accountid"],
+                "state": "DOWNLOAD_URL_CREATED", "created": wire.now_text()}
 
     return Job(run, instance_id=snapshot["id"])
 

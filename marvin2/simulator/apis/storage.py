@@ -20,6 +20,7 @@ from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
 from marvin2.simulator.services.common import (
     GIB,
+    PROJECT_ACCOUNT_TYPE,
     apply_command_classes,
     check_owned,
     get_live,
@@ -31,6 +32,7 @@ from marvin2.simulator.services.common import (
     zone_name,
 )
 from marvin2.simulator.services import systemvm_urls
+from marvin2.simulator.services import volumes as volume_rows
 from marvin2.simulator.services.volumes import (
     CDROM_DEVICE_ID,
     MAX_DATA_VOLUMES,
@@ -86,6 +88,7 @@ def render_volume(ctx, row: dict) -> dict:
         "path": row.get("path") if ctx.caller.is_root_admin else None, "quiescevm": False,
         "supportsstoragesnapshot": False, "miniops": row.get("miniops"), "maxiops": row.get("maxiops"),
         "snapshotid": row.get("snapshotid"), "hasannotations": False, "tags": ctx.tags_for(row["id"]),
+        "deleteprotection": bool(row.get("deleteprotection")),
     }
     if pool and pool.get("clusterid"):
         cluster = store.get("cluster", pool["clusterid"])
@@ -396,6 +399,7 @@ def delete_volume(ctx):
     volume = _volume(ctx, ctx.get("id"))
     if volume.get("virtualmachineid"):
         raise errors.invalid_value("Please specify a volume that is not attached to any VM.")
+    _check_delete_protection(volume)
     if volume["state"] in ("Creating", "Migrating", "Resizing", "Uploading"):
         raise errors.invalid_value(f"Please specify a volume that is not currently being {volume['state'].lower()}.")
     expunge_volume(store, volume)
@@ -472,6 +476,304 @@ def migrate_volume(ctx):
         updated = store.update("volume", current["id"], **changes)
         record_event(jctx, "VOLUME.MIGRATE", f"migrating volume {current['name']} to {pool['name']}",
                      resource_id=current["id"], resource_type="Volume")
+        return render_volume(jctx, updated)
+
+    return Job(run, instance_id=volume["id"])
+
+
+# --- destroy / recover / update / assign / check / change offering ---------------------------------------------
+
+
+def _check_delete_protection(volume: dict) -> None:
+    if volume.get("deleteprotection"):
+        raise errors.invalid_value(f"Volume [id = {volume['id']}, name = {volume['name']}] has delete protection "
+                                   "enabled and cannot be deleted.")
+
+
+def _user_may_expunge_or_recover(ctx) -> bool:
+    """Admins always; others when allow.user.expunge.recover.volume (account scope, default true) says so."""
+    if ctx.caller.is_admin:
+        return True
+    return str(ctx.config("allow.user.expunge.recover.volume", "true", account=ctx.caller.account_id)).lower() == "true"
+
+
+@api("destroyVolume", response="volume", instance_type="Volume",
+     description="Destroys a detached volume (state Destroy, recoverable) or, with expunge=true, removes it.",
+     params=[P("id", "the volume", entity=""), P("expunge", "remove it for good")])
+def destroy_volume_api(ctx):
+    store = ctx.store
+    volume = store.get("volume", ctx.get("id"))
+    if volume is None or volume.get("removed"):
+        raise errors.invalid_value(f"Unable to find volume with ID: {ctx.get('id')}")
+    if volume.get("virtualmachineid") and volume["state"] != "Expunged":
+        raise errors.invalid_value("Please specify a volume that is not attached to any VM.")
+    if volume["state"] in ("NotUploaded", "UploadInProgress"):
+        raise errors.invalid_value("The volume is either getting uploaded or it may be initiated shortly, please wait "
+                                   "for it to be completed")
+    check_owned(ctx, volume, "volume")
+    _check_delete_protection(volume)
+    expunge = bool(ctx.get("expunge"))
+    if expunge:
+        if not _user_may_expunge_or_recover(ctx):
+            raise errors.permission_denied("Expunging a volume can only be done by an Admin. Or when the "
+                                           "allow.user.expunge.recover.volume key is set.")
+    elif volume["state"] in ("Allocated", "Uploaded"):
+        raise errors.invalid_value("The volume in Allocated/Uploaded state can only be expunged not destroyed/recovered")
+
+    def run(jctx):
+        jstore = jctx.store
+        current = jstore.get("volume", volume["id"])
+        if current["state"] not in ("Destroy", "Expunging", "Expunged", "Allocated"):
+            current = volume_rows.destroy_volume(jstore, current)
+        if expunge:
+            volume_rows.expunge_volume(jstore, current)
+            current = jstore.get("volume", volume["id"])
+        record_event(jctx, "VOLUME.DESTROY", f"destroying a volume {current['name']}", resource_id=current["id"],
+                     resource_type="Volume")
+        return render_volume(jctx, current)
+
+    return Job(run, instance_id=volume["id"])
+
+
+@api("recoverVolume", response="volume", description="Recovers a volume in Destroy state (Ready again).",
+     params=[P("id", "the volume", entity="")])
+def recover_volume_api(ctx):
+    store = ctx.store
+    volume = store.get("volume", ctx.get("id"))
+    if volume is None or volume.get("removed"):
+        raise errors.invalid_value(f"Unable to find a volume with id {ctx.get('id')}")
+    if not _user_may_expunge_or_recover(ctx):
+        raise errors.permission_denied("Recovering a volume can only be done by an Admin. Or when the "
+                                       "allow.user.expunge.recover.volume key is set.")
+    check_owned(ctx, volume, "volume")
+    if volume["state"] != "Destroy":
+        raise errors.invalid_value("Please specify a volume in Destroy state.")
+    owner = store.get("account", volume["accountid"])
+    try:
+        limits.check(store, owner, "primary_storage", gib(volume.get("size")))
+    except errors.ApiError as exc:
+        raise errors.invalid_value(exc.errortext) from exc     # the Java turns the limit error into a 431
+    volume = volume_rows.recover_volume(store, volume, owner)
+    record_event(ctx, "VOLUME.RECOVER", f"recovering a volume in Destroy state {volume['name']}",
+                 resource_id=volume["id"], resource_type="Volume")
+    return render_volume(ctx, volume)
+
+
+# Volume.State of 4.20: what updateVolume state= accepts.
+VOLUME_STATES = ("Allocated", "Creating", "Ready", "Resizing", "Migrating", "Migrating", "RestoreError", "Copying",
+                 "Expunging", "Expunged", "Destroy", "Destroying", "UploadOp", "Uploaded", "NotUploaded",
+                 "UploadInProgress", "UploadError", "UploadAbandoned", "Attaching", "Primary", "Snapshotting",
+                 "RevertSnapshotting", "CloneMigrating")
+
+
+@api("updateVolume", response="volume", instance_type="Volume",
+     description="Renames a volume or sets its delete protection; root admins may also set its path, state, "
+                 "pool, display flag and chain info.",
+     params=[P("id", "the volume", entity=""), P("name", "new name"), P("deleteprotection", "refuse deletion"),
+             P("path", "the path on its storage"), P("state", "a Volume.State"), P("chaininfo", "chain info"),
+             P("storageid", "its pool", entity="storagepool"), P("displayvolume", "shown to the user"),
+             P("customid", "a new uuid")])
+def update_volume(ctx):
+    store = ctx.store
+    admin_only = ("path", "state", "storageid", "displayvolume", "customid", "chaininfo")
+    if not ctx.caller.is_root_admin and any(ctx.has(name) for name in admin_only):
+        raise errors.invalid_value("The domain admin and normal user are not allowed to update volume except volume "
+                                   "name & delete protection")
+    volume = store.get("volume", ctx.get("id")) if ctx.has("id") else None
+    if volume is None or volume.get("removed"):
+        raise errors.invalid_value("The volume id doesn't exist")
+    check_owned(ctx, volume, "volume")
+    changes: dict = {}
+    if ctx.has("path"):
+        changes["path"] = ctx.get("path")
+    if ctx.has("chaininfo"):
+        changes["chaininfo"] = ctx.get("chaininfo")
+    if ctx.has("state"):
+        if ctx.get("state") not in VOLUME_STATES:
+            raise errors.invalid_value("Invalid volume state specified")
+        changes["state"] = ctx.get("state")
+    if ctx.has("storageid"):
+        pool = store.get("storagepool", ctx.get("storageid"))
+        if pool["zoneid"] != volume["zoneid"]:
+            raise errors.invalid_value("Invalid storageId specified; refers to the pool outside of the volume's zone")
+        changes["storageid"] = pool["id"]
+    if ctx.has("customid"):
+        # The uuid is the simulator's row key (tags, snapshots and policies point at it): not changeable here.
+        raise errors.invalid_value("customid: the marvin2 simulator keys volumes by their uuid and cannot change it")
+    if ctx.has("name"):
+        changes["name"] = ctx.get("name")
+    if ctx.has("deleteprotection"):
+        changes["deleteprotection"] = ctx.get("deleteprotection")
+    if ctx.has("displayvolume") and ctx.get("displayvolume") != volume.get("displayvolume", True):
+        owner = store.get("account", volume["accountid"])
+        if ctx.get("displayvolume"):
+            charge_volume(store, owner, volume.get("size") or 0)
+        else:
+            volume_rows.release_volume(store, volume)
+        changes["displayvolume"] = ctx.get("displayvolume")
+
+    def run(jctx):
+        current = jctx.store.get("volume", volume["id"])
+        if changes.get("storageid") and changes["storageid"] != current.get("storageid"):
+            add_pool_usage(jctx.store, current.get("storageid"), -(current.get("size") or 0))
+            add_pool_usage(jctx.store, changes["storageid"], current.get("size") or 0)
+        updated = jctx.store.update("volume", current["id"], **changes) if changes else current
+        record_event(jctx, "VOLUME.UPDATE", f"updating volume {updated['name']}", resource_id=updated["id"],
+                     resource_type="Volume")
+        return render_volume(jctx, updated)
+
+    return Job(run, instance_id=volume["id"])
+
+
+def _brief(volume: dict) -> str:
+    """ReflectionToStringBuilderUtils.reflectOnlySelectedFields(volume, "id", "name", "uuid") as the Java prints it."""
+    return f'{{"id":{volume.get("internalid") or 0},"name":"{volume["name"]}","uuid":"{volume["id"]}"}}'
+
+
+@api("assignVolume", response="volume",
+     description="Moves a detached volume without snapshots to another account or project.",
+     params=[P("volumeid", "the volume", entity=""), P("accountid", "the new owner", entity=""),
+             P("projectid", "the new owning project", entity="")])
+def assign_volume(ctx):
+    store = ctx.store
+    volume = store.get("volume", ctx.get("volumeid"))
+    if volume is None or volume.get("removed"):
+        raise errors.invalid_value(f"No volume was found with UUID [{ctx.get('volumeid')}].")
+    if volume.get("virtualmachineid"):
+        vm = store.get("virtualmachine", volume["virtualmachineid"]) or {}
+        raise errors.permission_denied(f"Volume [{_brief(volume)}] is attached to [VM instance {{\"id\":"
+                                       f"{vm.get('internalid')},\"instanceName\":\"{vm.get('instancename')}\","
+                                       f"\"type\":\"User\",\"uuid\":\"{vm.get('id')}\"}}], so it cannot be moved "
+                                       "to a different account.")
+    live_snapshots = [s for s in store.find("snapshot", volumeid=volume["id"])
+                      if not s.get("removed") and s.get("state") not in ("Destroyed", "Error")]
+    if live_snapshots:
+        raise errors.permission_denied(f"Volume [{_brief(volume)}] has snapshots. Remove the volume's snapshots before "
+                                       "assigning it to another account.")
+    old = store.get("account", volume["accountid"])
+    if ctx.has("projectid") and ctx.has("accountid"):
+        raise errors.invalid_value("Both 'accountid' and 'projectid' were informed. You must inform only one of them.")
+    if ctx.has("projectid"):
+        project = store.get("project", ctx.get("projectid"))
+        if project is None or project.get("removed"):
+            raise errors.invalid_value(f"Unable to find project [{ctx.get('projectid')}]")
+        if not (ctx.caller.is_admin and ctx.can_access(project)) and store.find_one(
+                "projectaccount", projectid=project["id"], accountid=ctx.caller.account_id) is None:
+            raise errors.permission_denied(f"Account [{ctx.caller.account['name']}] does not have access to project "
+                                           f"[{ctx.get('projectid')}].")
+        new = store.get("account", project["projectaccountid"])
+    else:
+        new = store.get("account", ctx.get("accountid")) if ctx.has("accountid") else None
+        if new is not None and new.get("removed"):
+            new = None
+    if old is None:
+        raise errors.invalid_value(f"The current account of the volume [{_brief(volume)}] is invalid.")
+    if new is None:
+        raise errors.invalid_value(f"UUID of the destination account is invalid. No account was found with UUID "
+                                   f"[{ctx.get('accountid')}].")
+    if new.get("state") in ("disabled", "locked"):
+        raise errors.invalid_value(f"Unable to assign volume to destination account [{new['name']}], as it is in "
+                                   f"[{new['state']}] state.")
+    if old["id"] == new["id"]:
+        raise errors.invalid_value(f"The new account and the old account are the same [{old['name']}].")
+    ctx.check_access(old, "account")
+    if new.get("accounttype") != PROJECT_ACCOUNT_TYPE:      # a project's account: access came with the project
+        ctx.check_access(new, "account")
+    volume_rows.release_volume(store, volume)
+    charge_volume(store, new, volume.get("size") or 0)
+    volume = store.update("volume", volume["id"], accountid=new["id"], domainid=new["domainid"])
+    record_event(ctx, "VOLUME.ASSIGN", f"assigning volume {volume['name']} to account {new['name']}",
+                 resource_id=volume["id"], resource_type="Volume")
+    return render_volume(ctx, volume)
+
+
+@api("checkVolume", response="volume", instance_type="Volume",
+     description="Checks (and repairs) a KVM volume: Ready, its VM stopped; the Simulator hypervisor has no such tool.",
+     params=[P("id", "the volume", entity="volume"), P("repair", "leaks or all")])
+def check_volume(ctx):
+    volume = _volume(ctx, ctx.get("id"))
+
+    def run(jctx):
+        current = jctx.store.get("volume", volume["id"])
+        if current.get("virtualmachineid"):
+            vm = jctx.store.get("virtualmachine", current["virtualmachineid"])
+            if vm is None:
+                raise errors.invalid_value(f"VM not found, please check the VM to which this volume {current['name']} "
+                                           "is attached")
+            check_owned(jctx, vm, "VM")
+            if vm["state"] != "Stopped":
+                raise errors.invalid_value(f"VM to which the volume {current['name']} is attached should be in stopped "
+                                           "state")
+        if current["state"] != "Ready":
+            raise errors.invalid_value(f"Volume: {current['name']} is not in Ready state")
+        # Every simulated volume lives on a Simulator hypervisor, and 4.20 checks only KVM ones.
+        raise errors.invalid_value("Check and Repair volumes is supported only for KVM hypervisor")
+
+    return Job(run, instance_id=volume["id"])
+
+
+@api("changeOfferingForVolume", response="volume", instance_type="Volume",
+     description="Gives a volume another disk offering (resizing it to the offering's size, or to size for a "
+                 "custom one).",
+     params=[P("id", "the volume", entity="volume"), P("diskofferingid", "the new disk offering"),
+             P("size", "new size (GB) for a custom offering"), P("miniops"), P("maxiops"),
+             P("automigrate", "migrate when the pool does not fit"), P("shrinkok", "allow shrinking")])
+def change_offering_for_volume(ctx):
+    store = ctx.store
+    volume = _volume(ctx, ctx.get("id"))
+    new = store.get("diskoffering", ctx.get("diskofferingid"))
+    existing = store.get("diskoffering", volume.get("diskofferingid")) if volume.get("diskofferingid") else None
+    if new.get("removed") or new.get("state") == "Inactive":
+        raise errors.invalid_value("Requested disk offering has been removed.")
+    if int(new.get("disksize") or 0) > 0:
+        new_size = int(new["disksize"]) * GIB
+    elif new.get("iscustomized"):
+        if not ctx.has("size"):
+            raise errors.invalid_value("The new disk offering requires that a size be specified.")
+        new_size = ctx.get("size") * GIB
+    else:
+        if ctx.has("size"):
+            raise errors.invalid_value("You cannot pass in a custom disk size to a non-custom disk offering.")
+        new_size = volume["size"]
+    if existing is not None:
+        if existing["id"] == new["id"] and (not new.get("iscustomized") or volume["size"] == new_size):
+            raise errors.invalid_value(f"Volume {volume['name']} is already having disk offering {new['id']}")
+        if bool(existing.get("disksizestrictness")) != bool(new.get("disksizestrictness")):
+            raise errors.invalid_value("Disk offering size strictness does not match with new disk offering.")
+        if existing.get("disksizestrictness") and volume["size"] != new_size:
+            raise errors.invalid_value(f"Resize volume for {volume['name']} is not allowed since disk offering's size "
+                                       "is fixed")
+    if new_size != volume["size"]:
+        if volume.get("virtualmachineid") and store.find("vmsnapshot", virtualmachineid=volume["virtualmachineid"]):
+            raise errors.invalid_value("A volume that is attached to a VM with any VM snapshots cannot be resized.")
+        if new_size < volume["size"] and not ctx.get("shrinkok"):
+            raise errors.invalid_value(f"Going from existing size of {volume['size']} to size of {new_size} would "
+                                       "shrink the volume.Need to sign off by supplying the shrinkok parameter with "
+                                       "value of true.")
+        if volume["state"] not in ("Ready", "Allocated"):
+            raise errors.invalid_value(f"Volume should be in ready or allocated state before attempting a resize. "
+                                       f"Volume {volume['id']} is in state {volume['state']}.")
+    owner = store.get("account", volume["accountid"])
+    grow = gib(new_size) - gib(volume["size"])
+    if grow > 0:
+        limits.check(store, owner, "primary_storage", grow)
+
+    def run(jctx):
+        jstore = jctx.store
+        current = jstore.get("volume", volume["id"])
+        change = gib(new_size) - gib(current["size"])
+        if change > 0:
+            limits.charge(jstore, jstore.get("account", current["accountid"]), "primary_storage", change)
+        elif change < 0:
+            limits.release(jstore, current["accountid"], "primary_storage", -change)
+        add_pool_usage(jstore, current.get("storageid"), new_size - current["size"])
+        changes = {"size": new_size, "diskofferingid": new["id"]}
+        for key in ("miniops", "maxiops"):
+            if jctx.has(key):
+                changes[key] = jctx.get(key)
+        updated = jstore.update("volume", current["id"], **changes)
+        record_event(jctx, "VOLUME.CHANGE.DISK.OFFERING", f"changing disk offering of volume {updated['name']}",
+                     resource_id=updated["id"], resource_type="Volume")
         return render_volume(jctx, updated)
 
     return Job(run, instance_id=volume["id"])

@@ -47,6 +47,7 @@ from marvin2.simulator.tagging import delete_tags_of, register_taggable
 register_taggable("Vpc", "vpc")
 register_taggable("NetworkACL", "networkaclitem")
 register_taggable("NetworkACLList", "networkacllist")
+register_taggable("StaticRoute", "staticroute")
 
 
 # --- default ACL lists -------------------------------------------------------------------------
@@ -825,6 +826,10 @@ def delete_private_gateway(ctx):
     row = ctx.store.get("privategateway", ctx.get("id"))
 
     def run(jctx):
+        routes = jctx.store.count("staticroute", gatewayid=row["id"])
+        if routes:
+            raise nc.job_error(f"Can't delete private gateway {row['id']} as it has {routes} static routes applied. "
+                               "Remove the routes first")
         jctx.store.delete("privategateway", row["id"])
         nc.event(jctx, "PRIVATE.GATEWAY.DELETE", f"deleted private gateway {row['gateway']}", resource=row,
                  resource_type="PrivateGateway")
@@ -832,3 +837,140 @@ def delete_private_gateway(ctx):
 
     return Job(run, instance_id=row["id"])
 
+
+
+# --- ACL list updates ----------------------------------------------------------------------------------
+
+
+@api("updateNetworkACLList", response="networkacllist", instance_type="NetworkAclList",
+     description="Renames an ACL list or changes its description or display flag (global lists: root admin only).",
+     params=[P("id", "the list", entity="networkacllist"), P("name", "new name"), P("description", "new description"),
+             P("fordisplay", "shown to users"), P("customid", "a new uuid")])
+def update_network_acl_list(ctx):
+    store = ctx.store
+    ensure_default_acls(store)
+    acl = store.get("networkacllist", ctx.get("id"))
+    if not acl.get("vpcid"):            # a global list (the defaults included): vpc_id 0 in 4.20
+        if not ctx.caller.is_root_admin:
+            raise errors.permission_denied("Must be Root Admin to update a global ACL.")
+    else:
+        vpc = store.get("vpc", acl["vpcid"])
+        if vpc is None or vpc.get("removed"):
+            raise errors.invalid_value(f"Re-trying with a valid VPC: the ACL {acl['id']} belongs to no live VPC")
+        nc.check_owned(ctx, vpc, "Vpc")
+    if ctx.has("customid"):
+        raise errors.invalid_value("customid: the marvin2 simulator keys ACL lists by their uuid and cannot change it")
+    changes = {k: ctx.get(k) for k in ("name", "description") if (ctx.get(k) or "").strip()}
+    if ctx.has("fordisplay"):
+        changes["fordisplay"] = ctx.get("fordisplay")
+
+    def run(jctx):
+        current = jctx.store.update("networkacllist", acl["id"], **changes) if changes else acl
+        nc.event(jctx, "NETWORK.ACL.UPDATE", f"updated ACL list {current['name']}", resource=current,
+                 resource_type="NetworkACLList")
+        return render_acl_list(jctx, current)
+
+    return Job(run, instance_id=acl["id"])
+
+
+# --- static routes -------------------------------------------------------------------------------------
+
+declare_object("staticroute", {
+    "id": "static route id", "state": "Add, Active or Revoke", "vpcid": "the VPC", "gatewayid": "the private gateway",
+    "cidr": "destination CIDR", "account": "owner", "domainid": "owner domain id", "domain": "owner domain",
+    "tags": ("list", "tags")})
+
+LINK_LOCAL_CIDR = "169.254.0.0/16"
+
+
+def render_static_route(ctx, row: dict) -> dict:
+    out = {k: row.get(k) for k in ("id", "state", "vpcid", "gatewayid", "cidr")}
+    out.update(ctx.owner_fields(row))
+    out["tags"] = ctx.tags_for(row["id"])
+    return out
+
+
+def _overlap(a: str, b: str) -> bool:
+    return ipaddress.IPv4Network(a, strict=False).overlaps(ipaddress.IPv4Network(b, strict=False))
+
+
+@api("createStaticRoute", response="staticroute", instance_type="StaticRoute",
+     description="Routes a CIDR outside the VPC through one of its private gateways (Add, then Active).",
+     params=[P("gatewayid", "the private gateway", entity=""), P("cidr", "destination CIDR")])
+def create_static_route(ctx):
+    store = ctx.store
+    gateway = store.get("privategateway", ctx.get("gatewayid"))
+    if gateway is None:
+        raise errors.invalid_value("Invalid gateway id is given")
+    if gateway.get("state") != "Ready":
+        raise errors.invalid_value(f"Gateway is not in the Ready state: {gateway.get('state')}")
+    vpc = store.get("vpc", gateway["vpcid"])
+    if vpc is None or vpc.get("removed") or vpc.get("state") == "Inactive":
+        raise errors.invalid_value("Can't add static route to VPC that is being deleted")
+    nc.check_owned(ctx, vpc, "Vpc")
+    cidr = ctx.get("cidr")
+    try:
+        network = ipaddress.IPv4Network(cidr, strict=False)
+        if "/" not in cidr:
+            raise ValueError(cidr)
+    except ValueError:
+        raise errors.invalid_value(f"Invalid format for cidr {cidr}") from None
+    if _overlap(vpc["cidr"], cidr):
+        raise errors.invalid_value(f"CIDR should be outside of VPC cidr {vpc['cidr']}")
+    if _overlap(cidr, LINK_LOCAL_CIDR):
+        raise errors.invalid_value(f"CIDR should be outside of link local cidr {LINK_LOCAL_CIDR}")
+    denied = str(ctx.config("denied.routes", "", zone=vpc["zoneid"]) or "")
+    if any(route.strip() and _overlap(route.strip(), cidr) for route in denied.split(",")):
+        raise errors.invalid_value("The static gateway cidr overlaps with one of the denied routes of the zone the "
+                                   "VPC belongs to")
+    for other in store.find("staticroute", vpcid=vpc["id"]):
+        if other.get("state") != "Revoke" and _overlap(other["cidr"], cidr):
+            raise errors.ApiError(537, "New static route cidr conflicts with existing route "
+                                       f"StaticRoute[{other['id']}|{other['cidr']}|{other['gatewayid']}]")
+    row = store.insert("staticroute", {"gatewayid": gateway["id"], "vpcid": vpc["id"], "cidr": cidr,
+                                       "state": "Add", "accountid": vpc["accountid"], "domainid": vpc["domainid"]})
+
+    def run(jctx):
+        current = jctx.store.update("staticroute", row["id"], state="Active")     # applied on the VPC router
+        nc.event(jctx, "STATIC.ROUTE.CREATE", f"created static route {cidr} via {gateway['gateway']}",
+                 resource=current, resource_type="StaticRoute")
+        return render_static_route(jctx, current)
+
+    def failed(jctx, error):
+        jctx.store.delete("staticroute", row["id"])
+
+    return Job(run, entity_id=row["id"], instance_id=row["id"], on_failure=failed)
+
+
+@api("listStaticRoutes", response="staticroute", related="createStaticRoute",
+     description="Lists static routes of the caller's VPCs.",
+     params=[*PAGING, *ACCOUNT_SCOPE, P("id", "the route", entity=""), P("vpcid", "the VPC", entity="vpc"),
+             P("gatewayid", "the private gateway", entity=""), P("state", "Add, Active or Revoke"), P("tags"),
+             P("projectid", entity="")])
+def list_static_routes(ctx):
+    def match(row):
+        return not ctx.has("state") or str(row.get("state")).lower() == ctx.get("state").lower()
+
+    return ctx.list("staticroute", lambda row: render_static_route(ctx, row), match=match, owned=True,
+                    filters={"vpcid": "vpcid", "gatewayid": "gatewayid"})
+
+
+@api("deleteStaticRoute", response="success", instance_type="StaticRoute", related="createStaticRoute",
+     description="Revokes a static route (removed once the router applied it).",
+     params=[P("id", "the route", entity="")])
+def delete_static_route(ctx):
+    store = ctx.store
+    route = store.get("staticroute", ctx.get("id"))
+    if route is None:
+        raise errors.invalid_value("Unable to find static route by id")
+    nc.check_owned(ctx, route, "StaticRoute")
+    store.update("staticroute", route["id"], state="Revoke")
+
+    def run(jctx):
+        delete_tags_of(jctx.store, route["id"])
+        jctx.store.delete("staticroute", route["id"])
+        nc.event(jctx, "STATIC.ROUTE.DELETE", f"deleted static route {route['cidr']}", resource=route,
+                 resource_type="StaticRoute")
+        return SUCCESS
+
+    return Job(run, instance_id=route["id"])

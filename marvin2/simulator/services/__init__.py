@@ -21,6 +21,7 @@ cycle; ``tests/framework/test_import_graph.py`` checks the whole graph):
   offerings        which services a network offering provides        -> netcommon
   nics             NIC rows: guest IP and MAC allocation, rendering   -> netcommon, rules
   addresses        public IP ownership, labels, release               -> netcommon, rules
+  public_ranges    dedicating public IP ranges, their renderer        -> addresses, rules
   security_groups  default groups, VM membership, rendering           -> accounts, netcommon
   routers          virtual router rows and rendering                  -> accounts, common, netcommon
   networks         implementation, usability, default network, destruction
@@ -40,10 +41,10 @@ cycle; ``tests/framework/test_import_graph.py`` checks the whole graph):
   vm_schedules     VM schedule rows and their next runs               -> cron
   vm_scheduler     the background task that runs due VM schedules     -> internal_calls, vm_schedules
   project_roles    project roles and their permission rules           (core only)
-  project_updates  updateProject                                      -> java_text
   user_moves       moveUser                                           (core only)
   storage_maintenance  pool maintenance, image store updates          -> internal_calls, java_text
   storage_pools    pool updates, tags, providers, scope changes       -> storage_maintenance
+  metrics          the metrics plugin's figures, stats history       -> capacity, expunge, usage, agent_lb
 
 When a lower service must act on something a higher one owns (deleting an
 account removes its networks, VMs and VPCs), the lower one offers a hook

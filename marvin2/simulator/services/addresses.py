@@ -1,6 +1,10 @@
 """Public IP addresses as the address and rule APIs share them: ownership checks, labels, release."""
 from __future__ import annotations
 
+import datetime as dt
+import time
+
+from marvin2 import wire
 from marvin2.simulator import errors, ipalloc
 from marvin2.simulator.services import netcommon as nc
 from marvin2.simulator.services import rules
@@ -27,6 +31,25 @@ def release_address(ctx, ip: dict) -> None:
     rules.remove_rules_of_ip(ctx.store, ip["id"])
     delete_tags_of(ctx.store, ip["id"])
     ipalloc.release(ctx.store, ip["id"])
+
+
+def quarantine(ctx, ip: dict, domain_id: str | None) -> dict | None:
+    """A released address goes into quarantine for public.ip.address.quarantine.duration minutes (domain scope,
+    default 0: none); until then only its previous owner may acquire it (ipalloc checks ``ipquarantine`` rows)."""
+    try:
+        minutes = int(ctx.config("public.ip.address.quarantine.duration", "0", **({"domain": domain_id} if domain_id else {})))
+    except (TypeError, ValueError):
+        minutes = 0
+    if minutes <= 0 or not ip.get("accountid"):
+        return None
+    now = time.time()
+    return ctx.store.insert("ipquarantine", {"publicipaddressid": ip["id"], "ipaddress": ip["ipaddress"],
+                                             "previousownerid": ip["accountid"], "created_ts": now,
+                                             "endts": now + minutes * 60, "enddate": _fmt(now + minutes * 60)})
+
+
+def _fmt(ts: float) -> str:
+    return wire.format_tzdate(dt.datetime.fromtimestamp(ts, dt.timezone.utc))
 
 
 def vm_nic_in(store, vm_id: str, network_id: str) -> dict | None:

@@ -42,9 +42,12 @@ def default_acl(store, name: str) -> dict:
 
 
 def destroy_vpc_rows(store, vpc: dict) -> None:
-    """Everything deleteVPC removes once the VPC has no tiers: private gateways, its public addresses (with their
+    """Everything deleteVPC removes once the VPC has no tiers: static routes, private gateways, its public addresses (with their
     rules and tags), its router, its ACL lists; the ``vpc`` count is released. Store only: the account cleanup
     hook has no request context."""
+    for route in store.find("staticroute", vpcid=vpc["id"]):
+        delete_tags_of(store, route["id"])
+        store.delete("staticroute", route["id"])
     for gateway in store.find("privategateway", vpcid=vpc["id"]):
         store.delete("privategateway", gateway["id"])
     for ip in store.find("publicipaddress", vpcid=vpc["id"]):
