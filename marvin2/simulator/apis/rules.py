@@ -349,9 +349,14 @@ def create_egress_firewall_rule(ctx):
     if network.get("vpcid") or network.get("type") != "Isolated" or not offering_has(offering, "Firewall"):
         raise errors.invalid_value(f"Egress firewall rules are not supported for the network id={network['id']}: it "
                                    "needs the Firewall service of an isolated network")
+    # 4.20 (CreateEgressFirewallRuleCmd.validateCidrs, FirewallManagerImpl.createEgressFirewallRule): 0.0.0.0/0
+    # means "the whole guest network" and is stored as the network CIDR; any other source must lie inside it.
+    guest_cidr = network.get("cidr")
     for cidr in cidrs:
-        if network.get("cidr") and not nc.within(cidr, network["cidr"]):
-            raise errors.invalid_value(f"Source cidrs {cidr} should be within the network cidr {network['cidr']}")
+        if cidr != ALL_CIDRS and guest_cidr and not nc.within(cidr, guest_cidr):
+            raise errors.param_error(f"[{cidr}] is not within the guest CIDR [{guest_cidr}]. ")
+    if guest_cidr:
+        cidrs = [guest_cidr if cidr == ALL_CIDRS else cidr for cidr in cidrs]
     fields = _firewall_fields(ctx, protocol=ctx.get("protocol"), start=ctx.get("startport"), end=ctx.get("endport"))
     row = _insert_rule(ctx, "firewallrule", {
         **fields, "networkid": network["id"], "cidrlist": cidrs or [network.get("cidr") or ALL_CIDRS],
