@@ -60,6 +60,7 @@ from marvin2.simulator.services.vms import (
     get_vm,
     keypairs_for,
     render_vm,
+    root_disk_override,
     setting_true,
     start_vm,
     stop_vm_rows,
@@ -213,6 +214,8 @@ def deploy_virtual_machine(ctx):
                                    f"template {template['name']}")
     details = lower_details(ctx.get("details"))
     cpunumber, cpuspeed, memory = offering_for_vm(offering, details)
+    if from_iso and "rootdisksize" not in details and ctx.has("size"):
+        details["rootdisksize"] = str(ctx.get("size"))       # an ISO's root disk takes size= (UserVmManagerImpl)
 
     # Disks: the root from the template (or the ISO's disk offering), an optional data disk.
     template_gb = max(1, int((template.get("size") or 0) // GIB))
@@ -221,11 +224,9 @@ def deploy_virtual_machine(ctx):
         root_gb = int(disk_offering.get("disksize") or 0) or (ctx.get("size") or 0)
         if root_gb <= 0:
             raise errors.invalid_value("Disk offering of the ISO's root disk needs a size (size=GB for a custom offering)")
-    if ctx.has("rootdisksize"):
-        if ctx.get("rootdisksize") < template_gb:
-            raise errors.invalid_value(f"Root disk size {ctx.get('rootdisksize')}GB is less than the template size "
-                                       f"{template_gb}GB")
-        root_gb = ctx.get("rootdisksize")
+    override_gb = root_disk_override(ctx.store, details, ctx.get("rootdisksize"), hypervisor, template, from_iso)
+    if override_gb is not None and not (from_iso and disk_offering.get("disksize")):
+        root_gb = override_gb              # a sized disk offering for an ISO's root disk wins over a custom size
     data_gb = 0
     if disk_offering is not None and not from_iso:
         if disk_offering.get("removed") or disk_offering.get("state") == "Inactive":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from marvin2.simulator import errors, model
+from marvin2.simulator import access_texts, errors, model
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import (
     ACCOUNT_SCOPE,
@@ -196,8 +196,10 @@ def _create_shared(ctx, zone: dict, offering: dict) -> dict:
     else:
         domain_id = ctx.get("domainid") or caller.domain_id
         domain = store.get("domain", domain_id)
+        if domain is None:
+            raise errors.invalid_value(f"Unable to find domain by id {domain_id}")
         if not ctx.can_access({"domainid": domain_id}) and not caller.is_root_admin:
-            raise errors.permission_denied(f"Account {caller.account['name']} does not have permission to access domain {domain_id}")
+            raise access_texts.outside_domain(store, caller.account, domain)
         owner_fields = {"domainid": domain["id"]}
         account = None
     state = "Setup" if (vlan or offering["guestiptype"] == "Shared") else "Allocated"
@@ -449,12 +451,21 @@ def _owned_network(ctx) -> dict:
     network = ctx.store.get("network", ctx.get("id"))
     if network.get("removed"):
         raise errors.invalid_value(f"Unable to find network by id {network['id']}")
+    caller = ctx.caller
     if network.get("accountid"):
-        nc.check_owned(ctx, network, "Network")
-    elif not ctx.caller.is_admin or not ctx.can_access(network):
-        raise errors.permission_denied(
-            f"Account {ctx.caller.account['name']} does not have permission to operate with resource Network {network['id']}")
+        if not (ctx.can_access(network) or _common.is_project_member(ctx, network["accountid"])):
+            if _is_project_network(ctx, network):
+                raise access_texts.unable_to_use_network(network["id"])
+            kind = "domain admin" if caller.is_domain_admin else "normal user"
+            raise access_texts.network_not_operable(ctx.store, network, caller.account, kind)
+    elif not caller.is_admin or not ctx.can_access(network):
+        raise access_texts.no_access_to_resource()
     return network
+
+
+def _is_project_network(ctx, network: dict) -> bool:
+    owner = ctx.store.get("account", network.get("accountid")) or {}
+    return owner.get("accounttype") == 5
 
 
 @api("updateNetwork", response="network", instance_type="Network", related="listNetworks",

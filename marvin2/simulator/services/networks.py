@@ -48,7 +48,7 @@ network Ids in Basic zone`` for a deploy into a Basic zone.
 """
 from __future__ import annotations
 
-from marvin2.simulator import errors, ipalloc, limits
+from marvin2.simulator import access_texts, errors, ipalloc, limits
 from marvin2.simulator.services import netcommon as nc
 from marvin2.simulator.services import rules
 from marvin2.simulator.services.accounts import (
@@ -329,14 +329,13 @@ def check_network_usable(ctx, network: dict, account: dict) -> None:
         raise errors.invalid_value("Can't specify network Ids in Basic zone")
     if network is None or network.get("removed"):
         raise errors.invalid_value("Unable to find the network: it does not exist or was removed")
+    # NetworkModelImpl.checkNetworkPermissions, for the account the resource is for.
     if network.get("accountid"):
         if network["accountid"] != account["id"]:
-            raise errors.permission_denied(
-                f"Account {account['name']} does not have permission to operate with resource Network {network['id']}")
+            raise access_texts.unable_to_use_network(network["id"])
         return
     if not _domain_visible(ctx.store, network, account["domainid"]):
-        raise errors.permission_denied(
-            f"Account {account['name']} does not have permission to operate with resource Network {network['id']}")
+        raise access_texts.shared_network_not_in_domain(network["id"], account["domainid"])
 
 
 def network_visible(ctx, network: dict) -> bool:

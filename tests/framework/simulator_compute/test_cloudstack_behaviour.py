@@ -1,0 +1,123 @@
+"""Behaviour that suites written against a real CloudStack 4.20 rely on (issue 10 item 3).
+
+Each test pins what 4.20's Java does: permission texts (AccountManagerImpl, DomainChecker, NetworkModelImpl),
+the domainid/isrecursive list scope, case-insensitive enum filters, the root disk size detail on deploy and
+the deploy job's VM naming its job.
+"""
+from __future__ import annotations
+
+import pytest
+from compute_client import Client, new_user, unique
+
+GIB = 1024 ** 3
+
+
+@pytest.fixture(scope="module")
+def tree(admin):
+    """A domain with a child domain, one user account in each (and their VMs' owners)."""
+    parent = admin.ok("createDomain", name=unique("parent"))["domain"]
+    child = admin.ok("createDomain", name=unique("child"), parentdomainid=parent["id"])["domain"]
+    return {"parent": parent, "child": child,
+            "in_parent": new_user(admin, domainid=parent["id"]), "in_child": new_user(admin, domainid=child["id"])}
+
+
+def _volume_ids(client: Client, **params) -> set[str]:
+    return {v["id"] for v in client.items("listVolumes", "volume", **params)}
+
+
+def test_domainid_with_listall_is_not_recursive_without_isrecursive(admin, tree, deploy):
+    parent_vm = deploy(tree["in_parent"])
+    child_vm = deploy(tree["in_child"])
+    parent, child = tree["parent"]["id"], tree["child"]["id"]
+    flat = {v["id"] for v in admin.items("listVirtualMachines", "virtualmachine", domainid=parent, listall=True)}
+    assert parent_vm["id"] in flat and child_vm["id"] not in flat
+    deep = {v["id"] for v in admin.items("listVirtualMachines", "virtualmachine", domainid=parent, listall=True,
+                                         isrecursive=True)}
+    assert {parent_vm["id"], child_vm["id"]} <= deep
+    # The same scope rule for every owned list (volumes here).
+    assert _volume_ids(admin, domainid=parent, listall=True) & _volume_ids(tree["in_child"]) == set()
+    assert _volume_ids(tree["in_child"]) <= _volume_ids(admin, domainid=parent, listall=True, isrecursive=True)
+
+
+def test_permission_texts_are_cloudstacks(admin, tree, catalog, deploy):
+    in_parent, in_child = tree["in_parent"], tree["in_child"]
+    # A user naming another domain: DomainChecker.checkAccess(Account, Domain).
+    code, text = in_child.error("listVirtualMachines", domainid=tree["parent"]["id"])
+    assert code == 531 and "does not have permission to operate within domain id=" + tree["parent"]["id"] in text
+    assert in_child.account["name"] in text
+    # A user creating for another account: AccountManagerImpl.finalizeOwner.
+    code, text = in_child.error("createNetwork", name="n", displaytext="n", zoneid=catalog["zone"]["id"],
+                                networkofferingid=_isolated_offering(admin)["id"],
+                                account=in_parent.account["name"], domainid=tree["parent"]["id"])
+    assert code == 531 and text.startswith(f"Can't create/list resources for account {in_parent.account['name']} "
+                                           "in domain ") and text.endswith(", permission denied")
+    # Acting on another account's VM: DomainChecker.validateCallerHasAccessToEntityOwner.
+    vm = deploy(in_parent)
+    code, text = in_child.error("stopVirtualMachine", id=vm["id"])
+    assert (code, text) == (531, "Caller does not have permission to operate with provided resource.")
+    # Deploying into another account's network: NetworkModelImpl.checkAccountNetworkPermissions.
+    network = in_parent.ok("createNetwork", name=unique("net"), displaytext="net", zoneid=catalog["zone"]["id"],
+                           networkofferingid=_isolated_offering(admin)["id"])["network"]
+    code, text = in_child.error("deployVirtualMachine", zoneid=catalog["zone"]["id"],
+                                serviceofferingid=catalog["small"]["id"], templateid=catalog["template"]["id"],
+                                networkids=network["id"])
+    assert code == 531 and "Unable to use network" in text
+    # A domain admin of the child domain naming the parent domain.
+    child_admin = _domain_admin(admin, tree["child"]["id"])
+    code, text = child_admin.error("listVolumes", domainid=tree["parent"]["id"], listall=True)
+    assert code == 531 and "does not have permission to operate within domain" in text
+
+
+def test_enum_filters_ignore_case(admin):
+    hosts = admin.items("listHosts", "host", type="Routing")
+    assert hosts, "the seeded zone has routing hosts"
+    for variant in ("simulator", "SIMULATOR", "Simulator"):
+        assert {h["id"] for h in admin.items("listHosts", "host", hypervisor=variant, type="routing")} == \
+            {h["id"] for h in hosts if h["hypervisor"] == "Simulator"}
+    assert admin.items("listHosts", "host", hypervisor="kvm") == []
+
+
+def test_root_disk_size_detail_sizes_the_root_disk(user, catalog, deploy):
+    template_bytes = catalog["template"]["size"]
+    wanted = template_bytes // GIB + 5
+    vm = deploy(user, details=[{"rootdisksize": str(wanted)}])
+    root = [v for v in user.items("listVolumes", "volume", virtualmachineid=vm["id"]) if v["type"] == "ROOT"]
+    assert root[0]["size"] == wanted * GIB
+    assert vm["details"]["rootdisksize"] == str(wanted)
+    # The detail wins over the parameter (DeployVMCmd.getDetails).
+    vm = deploy(user, rootdisksize=wanted + 1, details=[{"rootdisksize": str(wanted + 2)}])
+    root = [v for v in user.items("listVolumes", "volume", virtualmachineid=vm["id"]) if v["type"] == "ROOT"]
+    assert root[0]["size"] == (wanted + 2) * GIB
+    base = {"zoneid": catalog["zone"]["id"], "serviceofferingid": catalog["small"]["id"],
+            "templateid": catalog["template"]["id"]}
+    code, text = user.error("deployVirtualMachine", **base, details=[{"rootdisksize": "1"}])
+    assert code == 431 and "Unsupported: rootdisksize override (1 GB) is smaller than template size" in text
+    code, text = user.error("deployVirtualMachine", **base, details=[{"rootdisksize": "0"}])
+    assert (code, text) == (431, "Root disk size should be a positive number.")
+    code, text = user.error("deployVirtualMachine", **base, details=[{"rootdisksize": "big"}])
+    assert (code, text) == (431, "Root disk size should be a positive number.")
+
+
+def test_deploy_job_vm_names_its_job(user, catalog):
+    job = user.job("deployVirtualMachine", zoneid=catalog["zone"]["id"], serviceofferingid=catalog["small"]["id"],
+                   templateid=catalog["template"]["id"])
+    vm = job["jobresult"]["virtualmachine"]
+    assert vm["jobid"] == job["jobid"] and vm["jobstatus"] == 0
+    # Once the job is over, the VM names no job.
+    listed = user.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]
+    assert "jobid" not in listed and "jobstatus" not in listed
+
+
+def _isolated_offering(admin) -> dict:
+    return admin.items("listNetworkOfferings", "networkoffering",
+                       name="DefaultIsolatedNetworkOfferingWithSourceNatService")[0]
+
+
+def _domain_admin(admin, domain_id: str) -> Client:
+    name = unique("dadmin")
+    account = admin.ok("createAccount", username=name, password="password", email=f"{name}@example.com",
+                       firstname="D", lastname="A", accounttype=2, domainid=domain_id)["account"]
+    keys = admin.ok("registerUserKeys", id=account["user"][0]["id"])["userkeys"]
+    client = Client(admin.endpoint, keys["apikey"], keys["secretkey"], label=name)
+    client.account = account
+    return client
