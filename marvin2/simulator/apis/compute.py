@@ -50,6 +50,7 @@ from marvin2.simulator.services.common import (
     owner_for_create,
     record_event,
 )
+from marvin2.simulator.services.offerings import check_offering_access
 from marvin2.simulator.services.vms import (
     HOSTNAME,
     affinity_groups_for,
@@ -190,6 +191,8 @@ def deploy_virtual_machine(ctx):
         raise errors.invalid_value(f"Unable to find service offering: {offering['id']}")
     if offering.get("issystem"):
         raise errors.invalid_value(f"Cannot use system service offering {offering['name']} for a user VM")
+    # UserVmManagerImpl.createVirtualMachine: the owner must be allowed the offerings' domains and zones.
+    check_offering_access(store, "serviceoffering", offering, owner, zone["id"])
     template = store.get("template", ctx.get("templateid"))
     if template.get("removed"):
         raise errors.invalid_value(f"Unable to use template {template['id']}")
@@ -199,6 +202,8 @@ def deploy_virtual_machine(ctx):
         raise errors.invalid_value(f"Template {template['id']} has not been completely downloaded to zone {zone['id']}")
     from_iso = is_iso(template)
     disk_offering = store.get("diskoffering", ctx.get("diskofferingid")) if ctx.has("diskofferingid") else None
+    if disk_offering is not None:
+        check_offering_access(store, "diskoffering", disk_offering, owner, zone["id"])
     if from_iso:
         if not template.get("bootable", True):
             raise errors.invalid_value("Installing from ISO requires an ISO that is bootable: " + template["id"])

@@ -40,6 +40,7 @@ from marvin2.simulator.services.nics import (
     network_label,
 )
 from marvin2.simulator.services.offerings import (
+    check_offering_access,
     offering_has,
     offering_services,
 )
@@ -308,8 +309,10 @@ def create_network(ctx):
         raise errors.invalid_value("Network offering with specified id is not in Enabled state")
     if zone.get("allocationstate") == "Disabled" and not ctx.caller.is_root_admin:
         raise errors.permission_denied(f"Cannot perform this operation, Zone is currently disabled: {zone['id']}")
-    if offering.get("zoneids") and zone["id"] not in offering["zoneids"]:
-        raise errors.invalid_value(f"Network offering {offering['id']} is not available in zone {zone['id']}")
+    # NetworkServiceImpl.createGuestNetwork: the owner (finalizeOwner: the caller unless account/projectid name
+    # another) must be allowed the offering's domains and zones.
+    owner = nc.owner_for_create(ctx) if ctx.has("account") or ctx.has("projectid") else ctx.caller.account
+    check_offering_access(store, "networkoffering", offering, owner, zone["id"])
     if bool(ctx.get("gateway")) != bool(ctx.get("netmask")):
         raise errors.invalid_value("gateway and netmask should be defined together")
     if ctx.get("gateway"):

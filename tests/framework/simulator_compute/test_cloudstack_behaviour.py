@@ -121,3 +121,66 @@ def _domain_admin(admin, domain_id: str) -> Client:
     client = Client(admin.endpoint, keys["apikey"], keys["secretkey"], label=name)
     client.account = account
     return client
+
+
+def test_offerings_limited_to_domains_and_zones(admin, tree, catalog):
+    """Offerings carry domainid/zoneid; the owner of what is created must be allowed them (DomainChecker)."""
+    zone = catalog["zone"]["id"]
+    parent, child = tree["parent"], tree["child"]
+    outsider = new_user(admin)
+    # Network offering for the parent domain (and its subdomains).
+    template = _isolated_offering(admin)
+    offering = admin.ok("createNetworkOffering", name=unique("no"), displaytext="limited", guestiptype="Isolated",
+                        traffictype="Guest", supportedservices="Dhcp,Dns,SourceNat,Firewall", enable=True,
+                        domainid=parent["id"], zoneid=zone)["networkoffering"]
+    assert (offering["domainid"], offering["zoneid"]) == (parent["id"], zone)
+    assert offering["domain"] == parent["name"] and offering["zone"] == catalog["zone"]["name"]
+    made = tree["in_child"].ok("createNetwork", name=unique("n"), displaytext="n", zoneid=zone,
+                               networkofferingid=offering["id"])["network"]
+    assert made["networkofferingid"] == offering["id"]
+    code, text = outsider.error("createNetwork", name="n", displaytext="n", zoneid=zone, networkofferingid=offering["id"])
+    assert code == 531 and text.startswith("There's no way to confirm Account [") \
+        and f'has access to NetworkOffering {{"id":' in text and offering["id"] in text
+    # Opening it to everyone (domainid=public) lets the outsider in.
+    opened = admin.ok("updateNetworkOffering", id=offering["id"], domainid="public")["networkoffering"]
+    assert "domainid" not in opened
+    outsider.ok("createNetwork", name=unique("n"), displaytext="n", zoneid=zone, networkofferingid=offering["id"])
+    assert template["id"] != offering["id"]
+    # Service offering limited to the child domain: a user of the parent domain may not deploy with it.
+    small = admin.ok("createServiceOffering", name=unique("so"), displaytext="so", cpunumber=1, cpuspeed=100,
+                     memory=128, domainid=child["id"])["serviceoffering"]
+    base = {"zoneid": zone, "templateid": catalog["template"]["id"], "serviceofferingid": small["id"]}
+    code, text = tree["in_parent"].error("deployVirtualMachine", **base)
+    assert code == 531 and "has access to Service offering {" in text
+    vm = tree["in_child"].run("deployVirtualMachine", **base, networkids=made["id"])["virtualmachine"]
+    assert vm["serviceofferingid"] == small["id"]
+    # A zone restriction binds even the root admin.
+    other_zone = admin.ok("createZone", name=unique("z"), networktype="Advanced", dns1="8.8.8.8",
+                          internaldns1="10.0.0.1", guestcidraddress="10.1.0.0/16")["zone"]
+    elsewhere = admin.ok("createDiskOffering", name=unique("do"), displaytext="do", disksize=1,
+                         zoneid=other_zone["id"])["diskoffering"]
+    code, text = admin.error("deployVirtualMachine", zoneid=zone, templateid=catalog["template"]["id"],
+                             serviceofferingid=catalog["small"]["id"], diskofferingid=elsewhere["id"])
+    assert code == 531 and "has access to DiskOffering {" in text
+
+
+def test_vpc_offering_gets_source_nat_and_acl_and_is_limited(admin, tree, catalog):
+    zone = catalog["zone"]["id"]
+    offering = admin.run("createVPCOffering", name=unique("vo"), displaytext="vo", supportedservices="Dhcp,Dns",
+                         enable=True, domainid=tree["child"]["id"])["vpcoffering"]
+    services = {s["name"]: [p["name"] for p in s["provider"]] for s in offering["service"]}
+    assert services == {"Dhcp": ["VpcVirtualRouter"], "Dns": ["VpcVirtualRouter"], "SourceNat": ["VpcVirtualRouter"],
+                        "NetworkACL": ["VpcVirtualRouter"], "Gateway": ["VpcVirtualRouter"]}
+    assert offering["domainid"] == tree["child"]["id"]
+    listed = admin.items("listVPCOfferings", "vpcoffering", domainid=tree["child"]["id"], id=offering["id"])
+    assert [o["id"] for o in listed] == [offering["id"]]
+    base = {"name": "v", "displaytext": "v", "cidr": "10.70.0.0/16", "vpcofferingid": offering["id"], "zoneid": zone}
+    code, text = tree["in_parent"].error("createVPC", **base)
+    assert code == 531 and "has access to VPCOffering {" in text
+    vpc = tree["in_child"].run("createVPC", **base)["vpc"]
+    assert vpc["vpcofferingid"] == offering["id"]
+    code, text = admin.error("createVPCOffering", name=unique("vo"), displaytext="vo", supportedservices="Dhcp,Firewall")
+    assert (code, text) == (431, "Service Firewall is not supported in VPC")
+    code, text = admin.error("createVPCOffering", name=unique("vo"), displaytext="vo", supportedservices="Dhcp",
+                             serviceproviderlist=[{"service": "Lb", "provider": "VpcVirtualRouter"}])
+    assert code == 431 and text == "Service Lb is not enabled for the network offering, can't add a provider to it"
