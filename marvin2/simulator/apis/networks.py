@@ -298,6 +298,38 @@ CREATE_PARAMS = [
 ]
 
 
+def _check_gateway(ctx, zone: dict, offering: dict) -> None:
+    """createNetwork's IPv4 gateway/netmask rules (NetworkServiceImpl.createGuestNetwork and
+    NetworkOrchestrator.createGuestNetwork)."""
+    gateway, netmask = ctx.get("gateway"), ctx.get("netmask")
+    if gateway:
+        try:
+            ipaddress.ip_address(str(gateway).strip())
+        except ValueError:
+            raise errors.invalid_value("Gateway parameter is invalid") from None
+    if ctx.get("startip") and not (gateway and netmask):
+        raise errors.invalid_value("gateway and netmask should be defined when startIP/endIP are passed in")
+    if bool(gateway) != bool(netmask):
+        raise errors.invalid_value("gateway and netmask should be defined together")
+    if gateway and netmask:
+        try:
+            network = ipaddress.IPv4Network(f"0.0.0.0/{netmask}")
+        except ValueError:
+            raise errors.invalid_value("Invalid netmask") from None
+        subnet = ipaddress.IPv4Network(f"{gateway}/{network.prefixlen}", strict=False)
+        if network.prefixlen < 31 and ipaddress.IPv4Address(gateway) in (subnet.network_address, subnet.broadcast_address):
+            raise errors.invalid_value("Invalid gateway IP provided. Either the IP is broadcast or network IP.")
+        return
+    # An advanced zone's shared networks, and isolated ones with neither SourceNat nor Gateway, need a CIDR.
+    guest = offering.get("guestiptype")
+    if zone.get("networktype") == "Advanced" and not ctx.has("vpcid") and not ctx.get("ip6cidr"):
+        if guest == "Shared":
+            raise errors.invalid_value("Gateway/netmask are required when creating Shared networks.")
+        if guest == "Isolated" and not offering_has(offering, "SourceNat") and not offering_has(offering, "Gateway"):
+            raise errors.invalid_value("gateway/netmask are required when create network of type Isolated with "
+                                       "service SourceNat disabled")
+
+
 @api("createNetwork", response="network", related="listNetworks,updateNetwork,deleteNetwork",
      description="Creates a guest network: isolated (Allocated until its first VM), shared (admins; Setup) or L2.",
      params=CREATE_PARAMS)
@@ -313,10 +345,7 @@ def create_network(ctx):
     # another) must be allowed the offering's domains and zones.
     owner = nc.owner_for_create(ctx) if ctx.has("account") or ctx.has("projectid") else ctx.caller.account
     check_offering_access(store, "networkoffering", offering, owner, zone["id"])
-    if bool(ctx.get("gateway")) != bool(ctx.get("netmask")):
-        raise errors.invalid_value("gateway and netmask should be defined together")
-    if ctx.get("gateway"):
-        nc.parse_ip(ctx.get("gateway"), "gateway")
+    _check_gateway(ctx, zone, offering)
     if zone.get("networktype") == "Basic":
         return render_network(ctx, _create_basic_zone_network(ctx, zone, offering))
     if ctx.get("vlan") and not offering.get("specifyvlan"):

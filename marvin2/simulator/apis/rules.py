@@ -31,6 +31,7 @@ from marvin2.simulator.services.offerings import offering_has
 from marvin2.simulator.services.rules import (
     RULE_KINDS,
     active_rules,
+    check_ip_for_service,
     remove_rule,
 )
 from marvin2.simulator.services.vms import render_vm
@@ -129,6 +130,7 @@ def _rule_network(ctx, ip: dict, service: str, *, network_id: str | None = None)
     offering = store.get("networkoffering", network["networkofferingid"]) or {}
     if not offering_has(offering, service):
         raise errors.invalid_value(f"Service {service} is not supported in the network id={network['id']}")
+    check_ip_for_service(store, ip, network, offering, service)
     return network
 
 

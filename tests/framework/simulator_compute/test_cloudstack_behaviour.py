@@ -184,3 +184,45 @@ def test_vpc_offering_gets_source_nat_and_acl_and_is_limited(admin, tree, catalo
     code, text = admin.error("createVPCOffering", name=unique("vo"), displaytext="vo", supportedservices="Dhcp",
                              serviceproviderlist=[{"service": "Lb", "provider": "VpcVirtualRouter"}])
     assert code == 431 and text == "Service Lb is not enabled for the network offering, can't add a provider to it"
+
+
+def test_user_keys_for_users_of_the_same_account(admin, user, other_user):
+    """AccountManagerImpl.getKeys/createApiKeyAndSecretKey: the users of one account may handle each other's keys
+    (allow.operations.on.users.in.same.account, default true); another account's users are refused."""
+    name = unique("second")
+    second = admin.ok("createUser", account=user.account["name"], domainid=user.account["domainid"], username=name,
+                      password="password", email=f"{name}@example.com", firstname="S", lastname="U")["user"]
+    registered = user.ok("registerUserKeys", id=second["id"])["userkeys"]
+    assert set(registered) == {"apikey", "secretkey"}
+    assert user.ok("getUserKeys", id=second["id"])["userkeys"]["apikey"] == registered["apikey"]
+    code, text = other_user.error("getUserKeys", id=second["id"])
+    assert (code, text) == (531, "Caller does not have permission to operate with provided resource.")
+    code, text = other_user.error("registerUserKeys", id=second["id"])
+    assert code == 531
+    # A user may not read the root admin's keys.
+    root_user = admin.items("listUsers", "user", username="admin")[0]
+    assert user.error("getUserKeys", id=root_user["id"])[0] == 531
+
+
+def test_offering_cache_mode_is_checked(admin):
+    for command, extra in (("createDiskOffering", {"disksize": 1}),
+                           ("createServiceOffering", {"cpunumber": 1, "cpuspeed": 100, "memory": 128})):
+        code, text = admin.error(command, name=unique("c"), displaytext="c", cachemode="fast", **extra)
+        assert (code, text) == (431, "Invalid cache mode (fast). Please specify one of the following valid cache mode "
+                                     "parameters: none, writeback or writethrough")
+    offering = admin.ok("createDiskOffering", name=unique("c"), displaytext="c", disksize=1,
+                        cachemode="WriteBack")["diskoffering"]
+    assert offering["cacheMode"] == "writeback"
+    code, _ = admin.error("updateDiskOffering", id=offering["id"], cachemode="sometimes")
+    assert code == 431
+    assert admin.ok("updateDiskOffering", id=offering["id"], cachemode="writethrough")["diskoffering"]["cacheMode"] \
+        == "writethrough"
+
+
+def test_update_account_refuses_an_empty_or_taken_name(admin, user, other_user):
+    code, text = admin.error("updateAccount", id=user.account["id"], newname="")
+    assert code == 431 and text.startswith("The new account name for account 'Account [{") \
+        and text.endswith("is empty string. Account will be not renamed.")
+    code, text = admin.error("updateAccount", id=user.account["id"], newname=other_user.account["name"])
+    assert code == 431 and text.startswith(f"The account with the proposed name '{other_user.account['name']}' "
+                                           "exists in the domain 'Domain {")
