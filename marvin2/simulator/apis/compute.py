@@ -444,6 +444,11 @@ def destroy_virtual_machine(ctx):
         current = store.get("virtualmachine", vm["id"])
         if current.get("removed"):
             raise errors.invalid_value(f"unable to find a virtual machine with id {current['internalid']}")
+        if current["state"] in ("Destroyed", "Expunging") and not expunge:
+            return render_vm(jctx, current)               # already destroyed: nothing to do (UserVmManagerImpl)
+        if current.get("deleteprotection"):
+            raise errors.invalid_value(f"Instance [id = {current['id']}, name = {current['name']}] has delete "
+                                       "protection enabled and cannot be deleted.")
         if current["state"] not in ("Destroyed", "Expunging"):
             for volume_id in volume_ids:
                 store.update("volume", volume_id, destroyedwith=current["id"])

@@ -196,14 +196,15 @@ def get_vm_password(ctx):
              P("displayvm", "show to users"), P("isdynamicallyscalable", "scalable"),
              P("customid", "custom id"), P("instancename", "instance name (VMware)"),
              P("securitygroupids", "security groups"), P("securitygroupnames", "security group names"),
-             P("dhcpoptionsnetworklist", "DHCP options per network")])
+             P("dhcpoptionsnetworklist", "DHCP options per network"),
+             P("deleteprotection", "refuse destroyVirtualMachine while true (4.20)")])
 def update_virtual_machine(ctx):
     store = ctx.store
     vm = get_vm(ctx, ctx.get("id"))
     if vm["state"] in ("Destroyed", "Expunging", "Error"):
         raise errors.invalid_value(f"Unable to update VM {vm['name']} in state {vm['state']}")
     changes = {k: ctx.get(k) for k in ("displayname", "group", "haenable", "ostypeid", "displayvm", "customid",
-                                       "isdynamicallyscalable") if ctx.has(k)}
+                                       "isdynamicallyscalable", "deleteprotection") if ctx.has(k)}
     if ctx.has("name") and ctx.get("name") != vm["name"]:
         name = ctx.get("name")
         if not HOSTNAME.match(name):

@@ -121,6 +121,7 @@ def render_vm(ctx, row: dict, *, cache: dict | None = None, password: str | None
         "rootdeviceid": 0, "rootdevicetype": "ROOT", "securitygroup": _guestnet.vm_security_groups(ctx, row["id"]),
         "nic": [render_nic(store, n, cache) for n in nics], "affinitygroup": groups,
         "displayvm": row.get("displayvm", True), "isdynamicallyscalable": bool(row.get("isdynamicallyscalable")),
+        "deleteprotection": bool(row.get("deleteprotection")),
         "keypairs": row.get("keypairs"), "details": details or None, "boottype": "BIOS", "bootmode": "LEGACY",
         "pooltype": "NetworkFilesystem", "hasannotations": False, "tags": ctx.tags_for(row["id"]),
         "publicip": static_nat["ipaddress"] if static_nat else None, "publicipid": static_nat["id"] if static_nat else None,

@@ -226,3 +226,17 @@ def test_update_account_refuses_an_empty_or_taken_name(admin, user, other_user):
     code, text = admin.error("updateAccount", id=user.account["id"], newname=other_user.account["name"])
     assert code == 431 and text.startswith(f"The account with the proposed name '{other_user.account['name']}' "
                                            "exists in the domain 'Domain {")
+
+
+def test_delete_protection_refuses_destroy(user, deploy):
+    vm = deploy(user)
+    assert vm["deleteprotection"] is False
+    protected = user.ok("updateVirtualMachine", id=vm["id"], deleteprotection=True)["virtualmachine"]
+    assert protected["deleteprotection"] is True
+    assert user.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]["deleteprotection"] is True
+    code, text = user.failed("destroyVirtualMachine", id=vm["id"])
+    assert (code, text) == (431, f"Instance [id = {vm['id']}, name = {vm['name']}] has delete protection enabled "
+                                 "and cannot be deleted.")
+    assert user.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]["state"] == "Running"
+    user.ok("updateVirtualMachine", id=vm["id"], deleteprotection=False)
+    assert user.run("destroyVirtualMachine", id=vm["id"])["virtualmachine"]["state"] == "Destroyed"
