@@ -228,6 +228,8 @@ def _create_shared(ctx, zone: dict, offering: dict) -> dict:
         model.add_public_ips(store, store.insert("vlan", vlan_row))
     nc.event(ctx, "NETWORK.CREATE", f"Successfully created network {row['name']}", resource=row, resource_type="Network",
              account=account)
+    if offering.get("ispersistent"):
+        row = implement_network(ctx, row["id"])        # NetworkServiceImpl: persistent offerings implement at once
     return row
 
 
@@ -373,8 +375,10 @@ def create_network(ctx):
                            extra={**extra, "externalid": ctx.get("externalid"), "dns1": ctx.get("dns1"),
                                   "dns2": ctx.get("dns2"), "networkdomain": ctx.get("networkdomain"),
                                   "displaynetwork": ctx.get("displaynetwork", True), "publicmtu": ctx.get("publicmtu"),
-                                  "privatemtu": ctx.get("privatemtu")})
+                                  "privatemtu": ctx.get("privatemtu")},
+                           source_nat_address=ctx.get("sourcenatipaddress"))
     return render_network(ctx, row)
+
 
 
 # --- listNetworks -----------------------------------------------------------------------------------------

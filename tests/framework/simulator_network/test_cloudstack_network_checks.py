@@ -67,3 +67,54 @@ def test_gateway_checks(admin, user_a, cloud):
     got = user_a.error("createNetwork", name="b", displaytext="b", zoneid=zone, networkofferingid=bare["id"])
     assert (got[0], got[2]) == (431, "gateway/netmask are required when create network of type Isolated with service "
                                      "SourceNat disabled")
+
+
+def test_source_nat_address_chosen_at_creation(admin, user_a, cloud):
+    zone = cloud["zone"]["id"]
+    free = [a for a in admin.items("listPublicIpAddresses", "publicipaddress", zoneid=zone, allocatedonly=False)
+            if a["state"] == "Free"]
+    wanted = free[-1]["ipaddress"]
+    network = user_a.ok("createNetwork", name="snat", displaytext="snat", zoneid=zone,
+                        networkofferingid=cloud["offerings"][ISOLATED]["id"], sourcenatipaddress=wanted)["network"]
+    owned = user_a.items("listPublicIpAddresses", "publicipaddress", associatednetworkid=network["id"])
+    assert [(a["ipaddress"], a["issourcenat"]) for a in owned] == [(wanted, True)]
+    # Implementing the network (its first VM) keeps that address as the source NAT one.
+    user_a.run("deployVirtualMachine", zoneid=zone, templateid=cloud["template"]["id"],
+               serviceofferingid=cloud["small"]["id"], networkids=network["id"])
+    snat = [a for a in user_a.items("listPublicIpAddresses", "publicipaddress", associatednetworkid=network["id"])
+            if a["issourcenat"]]
+    assert [a["ipaddress"] for a in snat] == [wanted]
+    # An address that is taken is refused, and no network is left behind.
+    got = user_a.error("createNetwork", name="snat2", displaytext="snat2", zoneid=zone,
+                       networkofferingid=cloud["offerings"][ISOLATED]["id"], sourcenatipaddress=wanted)
+    assert got[0] == 431 and wanted in got[2]
+    assert "snat2" not in {n["name"] for n in user_a.items("listNetworks", "network")}
+
+
+def test_persistent_l2_network_is_implemented_at_creation(admin, user_a, cloud):
+    offering = admin.ok("createNetworkOffering", name=f"l2p-{uuid.uuid4().hex[:6]}", displaytext="l2 persistent",
+                        guestiptype="L2", traffictype="Guest", ispersistent=True, enable=True)["networkoffering"]
+    assert offering["ispersistent"] is True
+    network = user_a.ok("createNetwork", name="l2p", displaytext="l2p", zoneid=cloud["zone"]["id"],
+                        networkofferingid=offering["id"])["network"]
+    assert network["state"] == "Implemented" and network["type"] == "L2"
+    assert network["broadcasturi"].startswith("vlan://")
+    listed = user_a.items("listNetworks", "network", id=network["id"])[0]
+    assert listed["state"] == "Implemented"
+
+
+def test_persistent_l2_network_with_a_vlan_is_implemented_at_creation(admin, user_a, cloud):
+    offering = admin.ok("createNetworkOffering", name=f"l2v-{uuid.uuid4().hex[:6]}", displaytext="l2 vlan persistent",
+                        guestiptype="L2", traffictype="Guest", ispersistent=True, specifyvlan=True,
+                        enable=True)["networkoffering"]
+    network = admin.ok("createNetwork", name="l2v", displaytext="l2v", zoneid=cloud["zone"]["id"],
+                       networkofferingid=offering["id"], vlan="3999", account=user_a.account["name"],
+                       domainid=user_a.account["domainid"])["network"]
+    assert (network["state"], network["vlan"], network["type"]) == ("Implemented", "3999", "L2")
+    # Without persistence the same kind of network stays in Setup.
+    plain = admin.ok("createNetworkOffering", name=f"l2s-{uuid.uuid4().hex[:6]}", displaytext="l2 vlan",
+                     guestiptype="L2", traffictype="Guest", specifyvlan=True, enable=True)["networkoffering"]
+    other = admin.ok("createNetwork", name="l2s", displaytext="l2s", zoneid=cloud["zone"]["id"],
+                     networkofferingid=plain["id"], vlan="3998", account=user_a.account["name"],
+                     domainid=user_a.account["domainid"])["network"]
+    assert other["state"] == "Setup"
