@@ -71,7 +71,7 @@ def list_affinity_groups(ctx):
         check_owned(ctx, ctx.store.get("virtualmachine", vm_id), "VM")
 
     def match(row):
-        return (not ctx.has("type") or row["type"] == ctx.get("type")) and \
+        return (not ctx.has("type") or row["type"].lower() == ctx.get("type").lower()) and \
             (vm_id is None or vm_id in row.get("virtualmachineids", []))
 
     return list_owned(ctx, "affinitygroup", lambda r: render_group(ctx, r), match=match, keyword_fields=("name",))

@@ -77,6 +77,15 @@ def test_enum_filters_ignore_case(admin):
     assert admin.items("listHosts", "host", hypervisor="kvm") == []
 
 
+def test_vm_state_and_affinity_type_filters_ignore_case(user, deploy):
+    vm = deploy(user)
+    for state in ("running", "RUNNING"):
+        assert vm["id"] in {v["id"] for v in user.items("listVirtualMachines", "virtualmachine", state=state)}
+    group = user.run("createAffinityGroup", name=unique("ag"), type="host anti-affinity")["affinitygroup"]
+    found = user.items("listAffinityGroups", "affinitygroup", type="Host Anti-Affinity")
+    assert group["id"] in {g["id"] for g in found}
+
+
 def test_root_disk_size_detail_sizes_the_root_disk(user, catalog, deploy):
     template_bytes = catalog["template"]["size"]
     wanted = template_bytes // GIB + 5
