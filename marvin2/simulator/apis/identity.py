@@ -113,9 +113,10 @@ def _user_for_keys(ctx) -> dict:
                 raise errors.permission_denied(
                     f"The calling account [{caller_text}] is not allowed to perform this operation on users from other "
                     "accounts of the same role type within the domain")
-        if caller_rank == target_rank and caller.account_id == account["id"] and caller.user["id"] != user["id"]:
-            if str(ctx.config("allow.operations.on.users.in.same.account", "true")).lower() != "true":
-                raise errors.permission_denied("The user operations are not allowed by the users in the same account")
+        same_account_other_user = caller.account_id == account["id"] and caller.user["id"] != user["id"]
+        if caller_rank == target_rank and same_account_other_user \
+                and str(ctx.config("allow.operations.on.users.in.same.account", "true")).lower() != "true":
+            raise errors.permission_denied("The user operations are not allowed by the users in the same account")
     if not caller.is_root_admin and target_role.get("type") == "Admin":
         raise errors.permission_denied(f"Account [{caller_text}] cannot perform this operation for user account "
                                        f"[{target_text}] ")

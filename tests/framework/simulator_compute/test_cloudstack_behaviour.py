@@ -28,7 +28,7 @@ def _volume_ids(client: Client, **params) -> set[str]:
 def test_domainid_with_listall_is_not_recursive_without_isrecursive(admin, tree, deploy):
     parent_vm = deploy(tree["in_parent"])
     child_vm = deploy(tree["in_child"])
-    parent, child = tree["parent"]["id"], tree["child"]["id"]
+    parent = tree["parent"]["id"]
     flat = {v["id"] for v in admin.items("listVirtualMachines", "virtualmachine", domainid=parent, listall=True)}
     assert parent_vm["id"] in flat and child_vm["id"] not in flat
     deep = {v["id"] for v in admin.items("listVirtualMachines", "virtualmachine", domainid=parent, listall=True,
@@ -149,7 +149,7 @@ def test_offerings_limited_to_domains_and_zones(admin, tree, catalog):
     assert made["networkofferingid"] == offering["id"]
     code, text = outsider.error("createNetwork", name="n", displaytext="n", zoneid=zone, networkofferingid=offering["id"])
     assert code == 531 and text.startswith("There's no way to confirm Account [") \
-        and f'has access to NetworkOffering {{"id":' in text and offering["id"] in text
+        and 'has access to NetworkOffering {"id":' in text and offering["id"] in text
     # Opening it to everyone (domainid=public) lets the outsider in.
     opened = admin.ok("updateNetworkOffering", id=offering["id"], domainid="public")["networkoffering"]
     assert "domainid" not in opened
@@ -217,8 +217,9 @@ def test_offering_cache_mode_is_checked(admin):
     for command, extra in (("createDiskOffering", {"disksize": 1}),
                            ("createServiceOffering", {"cpunumber": 1, "cpuspeed": 100, "memory": 128})):
         code, text = admin.error(command, name=unique("c"), displaytext="c", cachemode="fast", **extra)
-        assert (code, text) == (431, "Invalid cache mode (fast). Please specify one of the following valid cache mode "
-                                     "parameters: none, writeback or writethrough")
+        expected = ("Invalid cache mode (fast). Please specify one of the following valid cache mode parameters: "
+                    "none, writeback or writethrough")
+        assert (code, text) == (431, expected)
     offering = admin.ok("createDiskOffering", name=unique("c"), displaytext="c", disksize=1,
                         cachemode="WriteBack")["diskoffering"]
     assert offering["cacheMode"] == "writeback"
@@ -244,8 +245,8 @@ def test_delete_protection_refuses_destroy(user, deploy):
     assert protected["deleteprotection"] is True
     assert user.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]["deleteprotection"] is True
     code, text = user.failed("destroyVirtualMachine", id=vm["id"])
-    assert (code, text) == (431, f"Instance [id = {vm['id']}, name = {vm['name']}] has delete protection enabled "
-                                 "and cannot be deleted.")
+    expected = f"Instance [id = {vm['id']}, name = {vm['name']}] has delete protection enabled and cannot be deleted."
+    assert (code, text) == (431, expected)
     assert user.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]["state"] == "Running"
     user.ok("updateVirtualMachine", id=vm["id"], deleteprotection=False)
     assert user.run("destroyVirtualMachine", id=vm["id"])["virtualmachine"]["state"] == "Destroyed"

@@ -28,8 +28,8 @@ def test_non_conserve_mode_gives_each_public_ip_one_service(admin, user_a, cloud
                                  privateport=8080, publicport=8080)
     assert (code, text) == (431, f"The IP {ip['ipaddress']} is already used as PortForwarding rather than Lb")
     # The source NAT address serves SourceNat only.
-    source_nat = [a for a in user_a.items("listPublicIpAddresses", "publicipaddress", associatednetworkid=network["id"])
-                  if a["issourcenat"]][0]
+    source_nat = next(a for a in user_a.items("listPublicIpAddresses", "publicipaddress",
+                                              associatednetworkid=network["id"]) if a["issourcenat"])
     code, _, text = user_a.error("createPortForwardingRule", ipaddressid=source_nat["id"], privateport=22,
                                  publicport=2222, protocol="tcp", virtualmachineid=vm["id"])
     assert (code, text) == (431, f"The IP {source_nat['ipaddress']} is already used as SourceNat rather than PortForwarding")
@@ -65,8 +65,8 @@ def test_gateway_checks(admin, user_a, cloud):
     bare = admin.ok("createNetworkOffering", name=f"bare-{uuid.uuid4().hex[:6]}", displaytext="bare",
                     guestiptype="Isolated", traffictype="Guest", supportedservices="Dhcp,Dns", enable=True)["networkoffering"]
     got = user_a.error("createNetwork", name="b", displaytext="b", zoneid=zone, networkofferingid=bare["id"])
-    assert (got[0], got[2]) == (431, "gateway/netmask are required when create network of type Isolated with service "
-                                     "SourceNat disabled")
+    expected = "gateway/netmask are required when create network of type Isolated with service SourceNat disabled"
+    assert (got[0], got[2]) == (431, expected)
 
 
 def test_source_nat_address_chosen_at_creation(admin, user_a, cloud):
