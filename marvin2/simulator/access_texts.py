@@ -85,3 +85,24 @@ def network_not_operable(store, network: dict, caller_account: dict, caller_kind
     """NetworkModelImpl.checkNonSharedNetworkOperatePermissions (``caller_kind``: "normal user", "domain admin")."""
     return errors.permission_denied(f"network {network_text(network)} cannot be operated by {caller_kind} "
                                     f"{account_text(store, caller_account)}")
+
+
+def template_text(template: dict) -> str:
+    """VMTemplateVO.toString."""
+    number = template.get("internalid", template["id"])
+    return (f'Template {{"id":{_json(number)},"uuid":"{template["id"]}","name":"{template.get("name")}",'
+            f'"uniqueName":"{template.get("uniquename") or template.get("name")}","format":"{template.get("format")}"}}')
+
+
+def no_launch_permission(store, account: dict, template: dict) -> errors.ApiError:
+    """DomainChecker.checkAccess for a private template the account neither owns nor was given."""
+    return errors.permission_denied(f"Account {account_text(store, account)} does not have permission to launch "
+                                    f"instances from template {template_text(template)}")
+
+
+def only_own_public_templates() -> errors.ApiError:
+    return errors.permission_denied("Domain Admin and regular users can modify only their own Public templates")
+
+
+def _json(value) -> str:
+    return str(value) if isinstance(value, int) else f'"{value}"'

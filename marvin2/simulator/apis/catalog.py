@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 
-from marvin2.simulator import errors, limits, tagging
+from marvin2.simulator import access_texts, errors, limits, tagging
 from marvin2.simulator.services.common import (
     GIB,
     all_projects_scope,
@@ -691,8 +691,10 @@ def _own_image(ctx, row_id: str, iso: bool, write: bool = True) -> dict:
     if row is None or row.get("removed") or is_iso(row) != iso:
         raise errors.invalid_value(f"unable to find {label} with id {row_id}")
     if write and not ctx.can_access(row):
-        raise errors.permission_denied(f"Account {ctx.caller.account['name']} does not have permission to operate with "
-                                       f"{label} {row['id']}")
+        # DomainChecker.checkAccess(caller, template, OperateEntry).
+        if row.get("ispublic"):
+            raise access_texts.only_own_public_templates()
+        raise access_texts.no_launch_permission(ctx.store, ctx.caller.account, row)
     return row
 
 

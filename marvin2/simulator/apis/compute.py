@@ -21,7 +21,7 @@ The rows, the renderer and the start/stop/destroy/expunge changes live in
 from __future__ import annotations
 
 from marvin2 import wire
-from marvin2.simulator import configs, errors, limits, tagging
+from marvin2.simulator import access_texts, configs, errors, limits, tagging
 from marvin2.simulator.context import Job
 from marvin2.simulator.declare import (
     ACCOUNT_SCOPE,
@@ -197,7 +197,7 @@ def deploy_virtual_machine(ctx):
     if template.get("removed"):
         raise errors.invalid_value(f"Unable to use template {template['id']}")
     if not can_use_template(ctx, template, owner):
-        raise errors.permission_denied(f"Account {owner['name']} does not have permission to use template {template['id']}")
+        raise access_texts.no_launch_permission(store, owner, template)
     if not template_ready_in(store, template, zone["id"], ctx.sim.profile):
         raise errors.invalid_value(f"Template {template['id']} has not been completely downloaded to zone {zone['id']}")
     from_iso = is_iso(template)

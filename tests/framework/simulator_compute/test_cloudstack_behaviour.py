@@ -250,3 +250,16 @@ def test_delete_protection_refuses_destroy(user, deploy):
     assert user.items("listVirtualMachines", "virtualmachine", id=vm["id"])[0]["state"] == "Running"
     user.ok("updateVirtualMachine", id=vm["id"], deleteprotection=False)
     assert user.run("destroyVirtualMachine", id=vm["id"])["virtualmachine"]["state"] == "Destroyed"
+
+
+def test_template_permission_texts(admin, user, other_user, catalog):
+    ostype = admin.items("listOsTypes", "ostype", description="CentOS 7")[0]
+    common = {"displaytext": "t", "format": "QCOW2", "hypervisor": "Simulator", "zoneid": catalog["zone"]["id"],
+              "url": "http://example.org/t.qcow2", "ostypeid": ostype["id"]}
+    private = user.ok("registerTemplate", name=unique("priv"), **common)["template"][0]
+    public = user.ok("registerTemplate", name=unique("pub"), ispublic=True, **common)["template"][0]
+    code, text = other_user.error("updateTemplate", id=private["id"], displaytext="x")
+    assert code == 531 and "does not have permission to launch instances from template Template {" in text \
+        and private["id"] in text
+    code, text = other_user.error("updateTemplate", id=public["id"], displaytext="x")
+    assert (code, text) == (531, "Domain Admin and regular users can modify only their own Public templates")
