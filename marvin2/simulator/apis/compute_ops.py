@@ -21,6 +21,7 @@ from marvin2.simulator.services.common import (
     lower_details,
     record_event,
 )
+from marvin2.simulator.services.offerings import check_offering_access
 from marvin2.simulator.services.vms import (
     HOSTNAME,
     check_userdata,
@@ -41,6 +42,9 @@ def _new_size(ctx, vm: dict) -> tuple[dict, int, int, int]:
         raise errors.invalid_value(f"Unable to find service offering: {offering['id']}")
     if offering.get("issystem"):
         raise errors.invalid_value(f"Cannot use system service offering {offering['name']} for a user VM")
+    # UserVmManagerImpl.upgradeVirtualMachine: the VM's owner must be allowed the new offering in its zone.
+    check_offering_access(ctx.store, "serviceoffering", offering, ctx.store.get("account", vm["accountid"]),
+                          vm["zoneid"])
     details = lower_details(ctx.get("details"))
     cpunumber, cpuspeed, memory = offering_for_vm(offering, details)
     if offering["id"] == vm.get("serviceofferingid") and not offering.get("iscustomized"):

@@ -517,6 +517,10 @@ def _is_project_network(ctx, network: dict) -> bool:
 def update_network(ctx):
     network = _owned_network(ctx)
     new_offering = ctx.store.get("networkoffering", ctx.get("networkofferingid")) if ctx.has("networkofferingid") else None
+    owner = ctx.store.get("account", network.get("accountid")) if network.get("accountid") else None
+    if new_offering is not None and owner is not None:
+        # NetworkServiceImpl.updateGuestNetwork: the network's owner must be allowed the new offering.
+        check_offering_access(ctx.store, "networkoffering", new_offering, owner, network["zoneid"])
 
     def run(jctx):
         store = jctx.store

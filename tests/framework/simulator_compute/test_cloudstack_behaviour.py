@@ -150,6 +150,11 @@ def test_offerings_limited_to_domains_and_zones(admin, tree, catalog):
     code, text = outsider.error("createNetwork", name="n", displaytext="n", zoneid=zone, networkofferingid=offering["id"])
     assert code == 531 and text.startswith("There's no way to confirm Account [") \
         and 'has access to NetworkOffering {"id":' in text and offering["id"] in text
+    # Nor may the outsider move a network of its own to it.
+    own = outsider.ok("createNetwork", name=unique("n"), displaytext="n", zoneid=zone,
+                      networkofferingid=template["id"])["network"]
+    code, text = outsider.error("updateNetwork", id=own["id"], networkofferingid=offering["id"])
+    assert code == 531 and "has access to NetworkOffering {" in text
     # Opening it to everyone (domainid=public) lets the outsider in.
     opened = admin.ok("updateNetworkOffering", id=offering["id"], domainid="public")["networkoffering"]
     assert "domainid" not in opened
@@ -263,3 +268,16 @@ def test_template_permission_texts(admin, user, other_user, catalog):
         and private["id"] in text
     code, text = other_user.error("updateTemplate", id=public["id"], displaytext="x")
     assert (code, text) == (531, "Domain Admin and regular users can modify only their own Public templates")
+
+
+def test_changing_to_an_offering_of_another_domain_is_refused(admin, tree, user, deploy):
+    vm = deploy(user)
+    user.run("stopVirtualMachine", id=vm["id"])
+    limited = admin.ok("createServiceOffering", name=unique("so"), displaytext="so", cpunumber=1, cpuspeed=200,
+                       memory=256, domainid=tree["child"]["id"])["serviceoffering"]
+    code, text = user.error("changeServiceForVirtualMachine", id=vm["id"], serviceofferingid=limited["id"])
+    assert code == 531 and "has access to Service offering {" in text
+    open_offering = admin.ok("createServiceOffering", name=unique("so"), displaytext="so", cpunumber=1, cpuspeed=200,
+                             memory=256)["serviceoffering"]
+    changed = user.ok("changeServiceForVirtualMachine", id=vm["id"], serviceofferingid=open_offering["id"])
+    assert changed["virtualmachine"]["serviceofferingid"] == open_offering["id"]
