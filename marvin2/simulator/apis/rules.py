@@ -348,7 +348,13 @@ def create_egress_firewall_rule(ctx):
         raise errors.invalid_value(f"Unable to find network by id {network['id']}")
     nc.check_owned(ctx, network, "Network")
     offering = store.get("networkoffering", network["networkofferingid"]) or {}
-    if network.get("vpcid") or network.get("type") != "Isolated" or not offering_has(offering, "Firewall"):
+    # CreateEgressFirewallRuleCmd.create / FirewallManagerImpl.createEgressFirewallRule texts.
+    if network.get("vpcid"):
+        raise errors.invalid_value(f"Unable to create firewall rule for the network id=[{network['id']}] as firewall "
+                                   "egress rule can be created only for non VPC networks.")
+    if network.get("type") == "Shared":
+        raise errors.invalid_value("Egress firewall rules are not supported for Shared  networks")
+    if network.get("type") != "Isolated" or not offering_has(offering, "Firewall"):
         raise errors.invalid_value(f"Egress firewall rules are not supported for the network id={network['id']}: it "
                                    "needs the Firewall service of an isolated network")
     # 4.20 (CreateEgressFirewallRuleCmd.validateCidrs, FirewallManagerImpl.createEgressFirewallRule): 0.0.0.0/0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from netclient import ISOLATED
+from netclient import ISOLATED, VPC_TIER
 
 
 def test_non_conserve_mode_gives_each_public_ip_one_service(admin, user_a, cloud):
@@ -118,3 +118,15 @@ def test_persistent_l2_network_with_a_vlan_is_implemented_at_creation(admin, use
                      networkofferingid=plain["id"], vlan="3998", account=user_a.account["name"],
                      domainid=user_a.account["domainid"])["network"]
     assert other["state"] == "Setup"
+
+
+def test_egress_rules_refused_on_vpc_tiers(user_a, cloud):
+    vpc = user_a.run("createVPC", name="eg", displaytext="eg", cidr="10.80.0.0/16",
+                     vpcofferingid=cloud["vpc_offering"]["id"], zoneid=cloud["zone"]["id"])["vpc"]
+    tier = user_a.ok("createNetwork", name="t", displaytext="t", zoneid=cloud["zone"]["id"], vpcid=vpc["id"],
+                     networkofferingid=cloud["offerings"][VPC_TIER]["id"], gateway="10.80.1.1",
+                     netmask="255.255.255.0")["network"]
+    got = user_a.error("createEgressFirewallRule", networkid=tier["id"], protocol="all", cidrlist="0.0.0.0/0")
+    expected = (f"Unable to create firewall rule for the network id=[{tier['id']}] as firewall egress rule can be "
+                "created only for non VPC networks.")
+    assert (got[0], got[2]) == (431, expected)
