@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from marvin2 import wire
-from marvin2.simulator import errors
+from marvin2.simulator import access_texts, errors
 from marvin2.simulator.declare import ADMIN, DOMAIN_ADMIN, RESOURCE_ADMIN, USER, Api
 # The list machinery lives below the context (listing never imports this module); ListResult and
 # domain_in_subtree are re-exported here because handlers import them from the context.
@@ -164,9 +164,9 @@ class Context:
     def check_access(self, row: dict, what: str = "resource") -> None:
         """531 PermissionDenied when the caller may not act on ``row``."""
         if not self.can_access(row):
-            raise errors.permission_denied(
-                f"Account {self.caller.account['name']} does not have permission to operate with {what} {row.get('id')}"
-            )
+            # DomainChecker.validateCallerHasAccessToEntityOwner's text, whatever the kind (``what`` is for callers
+            # that word their own refusal).
+            raise access_texts.no_access_to_resource()
 
     def require_root_admin(self) -> None:
         if self.caller is not None and not self.caller.is_root_admin:
@@ -183,10 +183,20 @@ class Context:
                 raise errors.invalid_value("Both account and domainid are needed to act on behalf of another account")
             return caller.account
         domain_id = domain_id or caller.domain_id
+        domain = self.store.get("domain", domain_id)
+        # AccountManagerImpl.finalizeOwner: a user may only name itself; an admin names an account of a domain
+        # it may work in.
+        if not caller.is_admin:
+            if name != caller.account["name"] or domain_id != caller.domain_id:
+                raise access_texts.not_for_other_account(name, domain, domain_id)
+            return caller.account
+        if domain is None:
+            raise errors.invalid_value(f"Unable to find the domain by id={domain_id}")
         account = self.store.find_one("account", name=name, domainid=domain_id, removed=None)
         if account is None:
-            raise errors.invalid_value(f"Unable to find account {name} in domain id={domain_id}")
-        self.check_access(account, "account")
+            raise errors.invalid_value(f"Unable to find account {name} in domain {access_texts.domain_text(domain)}")
+        if not domain_in_subtree(domain, caller.domain):
+            raise access_texts.outside_domain(self.store, caller.account, domain)
         return account
 
     def owner_row_fields(self, account: dict) -> dict:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from marvin2.simulator import errors
+from marvin2.simulator import access_texts, errors
 
 # ``ctx`` below is the request's ``context.Context``; this module does not import it (the context imports this
 # module for ``ctx.list`` / ``ctx.paginate``, and imports go one way).
@@ -40,15 +40,28 @@ def list_rows(ctx, kind: str, render: Callable[[dict], dict], *, filters: dict[s
               owned: bool | None = None, rows: list[dict] | None = None, resource_type: str | None = None) -> ListResult:
     """List ``kind`` rows visible to the caller; see the module docstring."""
     equal: dict[str, Any] = {}
+    # Text filters (hypervisor=simulator, type=routing, state=up ...) match whatever the case: the real server
+    # compares in MySQL's case-insensitive collation or through case-insensitive enum look-ups. Ids stay exact
+    # (they go to the store's indexed look-up).
+    folded: dict[str, str] = {}
+    declared = ctx.api.by_param
     for param, row_field in (filters or {}).items():
         if ctx.has(param):
-            equal[row_field] = ctx.get(param)
-    if ctx.has("id") and "id" in ctx.api.by_param:
+            value = ctx.get(param)
+            spec = declared.get(param)
+            if isinstance(value, str) and (spec is None or spec.type == "string"):
+                folded[row_field] = value.lower()
+            else:
+                equal[row_field] = value
+    if ctx.has("id") and "id" in declared:
         equal["id"] = ctx.get("id")
     if rows is None:
         rows = ctx.store.find(kind, **equal)
     else:
         rows = [r for r in rows if all(r.get(k) == v for k, v in equal.items())]
+    if folded:
+        rows = [r for r in rows if all(str(r.get(k) if r.get(k) is not None else "").lower() == v
+                                       for k, v in folded.items())]
     rows = [r for r in rows if not r.get("removed")]
 
     if ctx.has("ids") and "ids" in ctx.api.by_param:
@@ -109,7 +122,7 @@ def owner_filter(ctx) -> Callable[[dict], bool]:
 
     - user: its own account only (``listall`` changes nothing);
     - admins: their own account's rows unless ``listall``/``domainid``/``account``
-      widen it; ``domainid`` (with ``isrecursive`` for the subtree) and
+      widen it; ``domainid`` (with ``isrecursive`` for the subtree; ``listall`` does not widen it) and
       ``account`` (+``domainid``) narrow to what they name, which must lie in the
       caller's domain subtree (else 531). Asking by ``id`` widens like ``listall``.
     """
@@ -122,31 +135,30 @@ def owner_filter(ctx) -> Callable[[dict], bool]:
     listall = listall or (ctx.has("id") and "id" in ctx.api.by_param)
     store = ctx.store
 
-    if not caller.is_admin:
-        if account_name and account_name != caller.account["name"]:
-            raise errors.permission_denied(
-                f"Account {caller.account['name']} does not have permission to access account {account_name}")
-        if domain_id and domain_id != caller.domain_id:
-            raise errors.permission_denied(
-                f"Account {caller.account['name']} does not have permission to access domain {domain_id}")
-        own = caller.account_id
-        return lambda row: row.get("accountid") == own
-
+    # AccountManagerImpl.buildACLSearchParameters: a named domain must be one the caller may work in (a user:
+    # its own; an admin: its subtree), then a named account must exist there and be the caller's to see.
     if domain_id:
         domain = store.get("domain", domain_id)
-        if domain is None or not domain_in_subtree(domain, caller.domain):
-            raise errors.permission_denied(
-                f"Account {caller.account['name']} does not have permission to access domain {domain_id}")
+        if domain is None:
+            raise errors.invalid_value(f"Unable to find domain by id {domain_id}")
+        inside = domain["id"] == caller.domain_id if not caller.is_admin else domain_in_subtree(domain, caller.domain)
+        if not inside:
+            raise access_texts.outside_domain(store, caller.account, domain)
     if account_name:
-        target_domain = domain_id or caller.domain_id
-        account = store.find_one("account", name=account_name, domainid=target_domain, removed=None)
+        target = store.get("domain", domain_id) if domain_id else caller.domain
+        account = store.find_one("account", name=account_name, domainid=target["id"], removed=None)
         if account is None:
-            raise errors.invalid_value(f"Unable to find account by name {account_name} in domain {target_domain}")
+            raise errors.invalid_value(f"could not find account {account_name} in domain {access_texts.domain_text(target)}")
+        if account["id"] != caller.account_id and not caller.is_admin:
+            raise access_texts.no_access_to_resource()
         account_id = account["id"]
         return lambda row: row.get("accountid") == account_id
+    if not caller.is_admin:
+        own = caller.account_id
+        return lambda row: row.get("accountid") == own
     if domain_id:
-        domain = store.get("domain", domain_id)
-        if recursive or listall:
+        # 4.20 searches a named domain's subtree only with isrecursive=true; listall does not widen it.
+        if recursive:
             return in_domain_tree(store, domain)
         return lambda row: row.get("domainid") == domain_id
     if listall:

@@ -71,14 +71,14 @@ def list_affinity_groups(ctx):
         check_owned(ctx, ctx.store.get("virtualmachine", vm_id), "VM")
 
     def match(row):
-        return (not ctx.has("type") or row["type"] == ctx.get("type")) and \
+        return (not ctx.has("type") or row["type"].lower() == ctx.get("type").lower()) and \
             (vm_id is None or vm_id in row.get("virtualmachineids", []))
 
     return list_owned(ctx, "affinitygroup", lambda r: render_group(ctx, r), match=match, keyword_fields=("name",))
 
 
 @api("deleteAffinityGroup", response="success", instance_type="AffinityGroup",
-     description="Deletes an affinity group (by id, or by name for an account); it must not hold VMs.",
+     description="Deletes an affinity group (by id, or by name for an account) and its VM mappings.",
      params=[P("id", entity="affinitygroup"), P("name"), P("account"), P("domainid"),
              P("projectid", entity="project")])
 def delete_affinity_group(ctx):
@@ -98,10 +98,13 @@ def delete_affinity_group(ctx):
         current = jctx.store.get("affinitygroup", row["id"])
         if current is None:
             raise errors.invalid_value(f"Unable to find affinity group by id {row['id']}")
-        live = [v for v in current.get("virtualmachineids", [])
-                if not (jctx.store.get("virtualmachine", v) or {"removed": True}).get("removed")]
-        if live:
-            raise errors.resource_in_use("Cannot delete affinity group when it's in use by virtual machines")
+        # AffinityGroupServiceImpl.deleteAffinityGroup: no in-use check; every VM mapping goes with the group
+        # (running, stopped and destroyed-but-recoverable VMs alike), then the row is expunged.
+        for vm_id in current.get("virtualmachineids", []):
+            vm = jctx.store.get("virtualmachine", vm_id)
+            if vm is not None and current["id"] in (vm.get("affinitygroupids") or []):
+                jctx.store.update("virtualmachine", vm_id,
+                                  affinitygroupids=[g for g in vm["affinitygroupids"] if g != current["id"]])
         jctx.store.delete("affinitygroup", current["id"])
         record_event(jctx, "AG.DELETE", f"Deleting affinity group {current['name']}", resource_id=current["id"],
                      resource_type="AffinityGroup")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 
-from marvin2.simulator import errors, limits, tagging
+from marvin2.simulator import access_texts, errors, limits, tagging
 from marvin2.simulator.services.common import (
     GIB,
     all_projects_scope,
@@ -80,6 +80,17 @@ def _list_param(ctx, name: str) -> list[str]:
         return []
     items = value if isinstance(value, list) else [v.strip() for v in str(value).split(",") if v.strip()]
     return [i.lower() for i in items]
+
+
+CACHE_MODES = ("none", "writeback", "writethrough")      # DiskOffering.DiskCacheMode
+
+
+def _cache_mode(value: str) -> str:
+    """A disk cache mode, checked as ConfigurationManagerImpl.validateCacheMode does (stored lower-case)."""
+    if str(value).lower() not in CACHE_MODES:
+        raise errors.invalid_value(f"Invalid cache mode ({value}). Please specify one of the following valid cache "
+                                   "mode parameters: none, writeback or writethrough")
+    return str(value).lower()
 
 
 def _check_domains(ctx, ids: list[str]) -> list[str]:
@@ -233,7 +244,7 @@ def create_service_offering(ctx):
         "systemvmtype": ctx.get("systemvmtype"), "hosttags": ctx.get("hosttags"), "tags": ctx.get("tags"),
         "domainids": _check_domains(ctx, _list_param(ctx, "domainid")), "zonelist": _check_zones(ctx, _list_param(ctx, "zoneid")),
         "networkrate": ctx.get("networkrate"), "provisioningtype": ctx.get("provisioningtype", "thin"),
-        "cachemode": ctx.get("cachemode", "none"), "deploymentplanner": ctx.get("deploymentplanner"),
+        "cachemode": _cache_mode(ctx.get("cachemode", "none")), "deploymentplanner": ctx.get("deploymentplanner"),
         "rootdisksize": ctx.get("rootdisksize"), "dynamicscalingenabled": ctx.get("dynamicscalingenabled", True),
         "diskofferingstrictness": bool(ctx.get("diskofferingstrictness")), "encryptroot": bool(ctx.get("encryptroot")),
         "customizediops": bool(ctx.get("customizediops")), "miniops": ctx.get("miniops"), "maxiops": ctx.get("maxiops"),
@@ -388,7 +399,7 @@ def create_disk_offering(ctx):
         "iscustomized": customized, "storagetype": storagetype, "provisioningtype": ctx.get("provisioningtype", "thin"),
         "tags": ctx.get("tags"), "domainids": _check_domains(ctx, _list_param(ctx, "domainid")),
         "zonelist": _check_zones(ctx, _list_param(ctx, "zoneid")), "displayoffering": ctx.get("displayoffering", True),
-        "cachemode": ctx.get("cachemode", "none"), "encrypt": bool(ctx.get("encrypt")),
+        "cachemode": _cache_mode(ctx.get("cachemode", "none")), "encrypt": bool(ctx.get("encrypt")),
         "disksizestrictness": bool(ctx.get("disksizestrictness")), "customizediops": bool(ctx.get("customizediops")),
         "miniops": ctx.get("miniops"), "maxiops": ctx.get("maxiops"),
         "hypervisorsnapshotreserve": ctx.get("hypervisorsnapshotreserve"), "state": "Active",
@@ -409,7 +420,9 @@ def update_disk_offering(ctx):
     row = ctx.store.get("diskoffering", ctx.get("id"))
     if row.get("removed"):
         raise errors.invalid_value(f"Unable to find disk offering {row['id']}")
-    changes = {k: ctx.get(k) for k in ("name", "displaytext", "sortkey", "displayoffering", "tags", "cachemode") if ctx.has(k)}
+    changes = {k: ctx.get(k) for k in ("name", "displaytext", "sortkey", "displayoffering", "tags") if ctx.has(k)}
+    if ctx.has("cachemode"):
+        changes["cachemode"] = _cache_mode(ctx.get("cachemode"))
     changes.update(_offering_scope_changes(ctx))
     row = ctx.store.update("diskoffering", row["id"], **changes)
     record_event(ctx, "DISK.OFFERING.EDIT", f"Updating disk offering {row['name']}", resource_id=row["id"],
@@ -678,8 +691,10 @@ def _own_image(ctx, row_id: str, iso: bool, write: bool = True) -> dict:
     if row is None or row.get("removed") or is_iso(row) != iso:
         raise errors.invalid_value(f"unable to find {label} with id {row_id}")
     if write and not ctx.can_access(row):
-        raise errors.permission_denied(f"Account {ctx.caller.account['name']} does not have permission to operate with "
-                                       f"{label} {row['id']}")
+        # DomainChecker.checkAccess(caller, template, OperateEntry).
+        if row.get("ispublic"):
+            raise access_texts.only_own_public_templates()
+        raise access_texts.no_launch_permission(ctx.store, ctx.caller.account, row)
     return row
 
 

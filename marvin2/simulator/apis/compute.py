@@ -21,7 +21,7 @@ The rows, the renderer and the start/stop/destroy/expunge changes live in
 from __future__ import annotations
 
 from marvin2 import wire
-from marvin2.simulator import configs, errors, limits, tagging
+from marvin2.simulator import access_texts, configs, errors, limits, tagging
 from marvin2.simulator.context import Job
 from marvin2.simulator.declare import (
     ACCOUNT_SCOPE,
@@ -50,6 +50,7 @@ from marvin2.simulator.services.common import (
     owner_for_create,
     record_event,
 )
+from marvin2.simulator.services.offerings import check_offering_access
 from marvin2.simulator.services.vms import (
     HOSTNAME,
     affinity_groups_for,
@@ -60,6 +61,7 @@ from marvin2.simulator.services.vms import (
     get_vm,
     keypairs_for,
     render_vm,
+    root_disk_override,
     setting_true,
     start_vm,
     stop_vm_rows,
@@ -189,15 +191,19 @@ def deploy_virtual_machine(ctx):
         raise errors.invalid_value(f"Unable to find service offering: {offering['id']}")
     if offering.get("issystem"):
         raise errors.invalid_value(f"Cannot use system service offering {offering['name']} for a user VM")
+    # UserVmManagerImpl.createVirtualMachine: the owner must be allowed the offerings' domains and zones.
+    check_offering_access(store, "serviceoffering", offering, owner, zone["id"])
     template = store.get("template", ctx.get("templateid"))
     if template.get("removed"):
         raise errors.invalid_value(f"Unable to use template {template['id']}")
     if not can_use_template(ctx, template, owner):
-        raise errors.permission_denied(f"Account {owner['name']} does not have permission to use template {template['id']}")
+        raise access_texts.no_launch_permission(store, owner, template)
     if not template_ready_in(store, template, zone["id"], ctx.sim.profile):
         raise errors.invalid_value(f"Template {template['id']} has not been completely downloaded to zone {zone['id']}")
     from_iso = is_iso(template)
     disk_offering = store.get("diskoffering", ctx.get("diskofferingid")) if ctx.has("diskofferingid") else None
+    if disk_offering is not None:
+        check_offering_access(store, "diskoffering", disk_offering, owner, zone["id"])
     if from_iso:
         if not template.get("bootable", True):
             raise errors.invalid_value("Installing from ISO requires an ISO that is bootable: " + template["id"])
@@ -213,6 +219,8 @@ def deploy_virtual_machine(ctx):
                                    f"template {template['name']}")
     details = lower_details(ctx.get("details"))
     cpunumber, cpuspeed, memory = offering_for_vm(offering, details)
+    if from_iso and "rootdisksize" not in details and ctx.has("size"):
+        details["rootdisksize"] = str(ctx.get("size"))       # an ISO's root disk takes size= (UserVmManagerImpl)
 
     # Disks: the root from the template (or the ISO's disk offering), an optional data disk.
     template_gb = max(1, int((template.get("size") or 0) // GIB))
@@ -221,11 +229,9 @@ def deploy_virtual_machine(ctx):
         root_gb = int(disk_offering.get("disksize") or 0) or (ctx.get("size") or 0)
         if root_gb <= 0:
             raise errors.invalid_value("Disk offering of the ISO's root disk needs a size (size=GB for a custom offering)")
-    if ctx.has("rootdisksize"):
-        if ctx.get("rootdisksize") < template_gb:
-            raise errors.invalid_value(f"Root disk size {ctx.get('rootdisksize')}GB is less than the template size "
-                                       f"{template_gb}GB")
-        root_gb = ctx.get("rootdisksize")
+    override_gb = root_disk_override(ctx.store, details, ctx.get("rootdisksize"), hypervisor, template, from_iso)
+    if override_gb is not None and not (from_iso and disk_offering.get("disksize")):
+        root_gb = override_gb              # a sized disk offering for an ISO's root disk wins over a custom size
     data_gb = 0
     if disk_offering is not None and not from_iso:
         if disk_offering.get("removed") or disk_offering.get("state") == "Inactive":
@@ -438,6 +444,11 @@ def destroy_virtual_machine(ctx):
         current = store.get("virtualmachine", vm["id"])
         if current.get("removed"):
             raise errors.invalid_value(f"unable to find a virtual machine with id {current['internalid']}")
+        if current["state"] in ("Destroyed", "Expunging") and not expunge:
+            return render_vm(jctx, current)               # already destroyed: nothing to do (UserVmManagerImpl)
+        if current.get("deleteprotection"):
+            raise errors.invalid_value(f"Instance [id = {current['id']}, name = {current['name']}] has delete "
+                                       "protection enabled and cannot be deleted.")
         if current["state"] not in ("Destroyed", "Expunging"):
             for volume_id in volume_ids:
                 store.update("volume", volume_id, destroyedwith=current["id"])

@@ -21,6 +21,7 @@ from marvin2.simulator.services.common import (
     lower_details,
     record_event,
 )
+from marvin2.simulator.services.offerings import check_offering_access
 from marvin2.simulator.services.vms import (
     HOSTNAME,
     check_userdata,
@@ -41,6 +42,9 @@ def _new_size(ctx, vm: dict) -> tuple[dict, int, int, int]:
         raise errors.invalid_value(f"Unable to find service offering: {offering['id']}")
     if offering.get("issystem"):
         raise errors.invalid_value(f"Cannot use system service offering {offering['name']} for a user VM")
+    # UserVmManagerImpl.upgradeVirtualMachine: the VM's owner must be allowed the new offering in its zone.
+    check_offering_access(ctx.store, "serviceoffering", offering, ctx.store.get("account", vm["accountid"]),
+                          vm["zoneid"])
     details = lower_details(ctx.get("details"))
     cpunumber, cpuspeed, memory = offering_for_vm(offering, details)
     if offering["id"] == vm.get("serviceofferingid") and not offering.get("iscustomized"):
@@ -196,14 +200,15 @@ def get_vm_password(ctx):
              P("displayvm", "show to users"), P("isdynamicallyscalable", "scalable"),
              P("customid", "custom id"), P("instancename", "instance name (VMware)"),
              P("securitygroupids", "security groups"), P("securitygroupnames", "security group names"),
-             P("dhcpoptionsnetworklist", "DHCP options per network")])
+             P("dhcpoptionsnetworklist", "DHCP options per network"),
+             P("deleteprotection", "refuse destroyVirtualMachine while true (4.20)")])
 def update_virtual_machine(ctx):
     store = ctx.store
     vm = get_vm(ctx, ctx.get("id"))
     if vm["state"] in ("Destroyed", "Expunging", "Error"):
         raise errors.invalid_value(f"Unable to update VM {vm['name']} in state {vm['state']}")
     changes = {k: ctx.get(k) for k in ("displayname", "group", "haenable", "ostypeid", "displayvm", "customid",
-                                       "isdynamicallyscalable") if ctx.has(k)}
+                                       "isdynamicallyscalable", "deleteprotection") if ctx.has(k)}
     if ctx.has("name") and ctx.get("name") != vm["name"]:
         name = ctx.get("name")
         if not HOSTNAME.match(name):

@@ -1,7 +1,7 @@
 """Identity: login/logout, API keys, domains, accounts, users, roles, resource limits."""
 from __future__ import annotations
 
-from marvin2.simulator import auth, errors, model
+from marvin2.simulator import access_texts, auth, errors, model
 from marvin2.simulator.context import Raw
 from marvin2.simulator.declare import P, api, declare_object
 
@@ -109,16 +109,49 @@ def logout(ctx):
     return Raw({"description": "success"})
 
 
+# RoleType ids (org.apache.cloudstack.acl.RoleType): a smaller id is more privileged.
+_ROLE_RANK = {"Admin": 1, "ResourceAdmin": 2, "DomainAdmin": 4, "User": 8}
+
+
 def _user_for_keys(ctx) -> dict:
-    user = ctx.store.get("user", ctx.get("id"))
+    """The user whose keys getUserKeys/registerUserKeys act on, checked as AccountManagerImpl.getKeys and
+    createApiKeyAndSecretKey do: access to the user's account, then verifyCallerPrivilegeForUserOrAccountOperations
+    (role types; other users of the caller's own account are allowed while allow.operations.on.users.in.same.account
+    is true, the default)."""
+    store = ctx.store
+    user = store.get("user", ctx.get("id"))
     if user.get("removed"):
-        raise errors.invalid_value(f"Unable to find user by id {ctx.get('id')}")
+        raise errors.invalid_value("Unable to find user by id")
     caller = ctx.caller
-    if caller.is_root_admin or user["id"] == caller.user["id"]:
+    account = store.get("account", user["accountid"])
+    if not ctx.can_access(account | {"accountid": account["id"]}):
+        raise access_texts.no_access_to_resource()
+    if account.get("accounttype") == 5:          # a project's account: no role checks
         return user
-    if caller.is_domain_admin and ctx.can_access(user):
-        return user
-    raise errors.permission_denied(f"Account {caller.account['name']} does not have permission to access user {user['id']}")
+    caller_rank = _ROLE_RANK.get(caller.role_type, 8)
+    target_role = store.get("role", account.get("roleid")) or {}
+    target_rank = _ROLE_RANK.get(target_role.get("type"), 8)
+    caller_text, target_text = (f"{caller.account['name']}, {caller.account_id}", f"{account['name']}, {account['id']}")
+    default_admin = caller.account.get("accounttype") == 1 and caller.account.get("name") == "admin"
+    if not default_admin:
+        if caller_rank > target_rank:
+            raise errors.permission_denied(f"The calling account [{caller_text}] has a lower role type than the user "
+                                           f"account [{target_text}]")
+        if caller_rank == target_rank and caller.account_id != account["id"]:
+            allowed = str(ctx.config("role.types.allowed.for.operations.on.accounts.of.same.role.type",
+                                     "Admin, ResourceAdmin, DomainAdmin") or "")
+            if caller.role_type not in {r.strip() for r in allowed.split(",")}:
+                raise errors.permission_denied(
+                    f"The calling account [{caller_text}] is not allowed to perform this operation on users from other "
+                    "accounts of the same role type within the domain")
+        same_account_other_user = caller.account_id == account["id"] and caller.user["id"] != user["id"]
+        if caller_rank == target_rank and same_account_other_user \
+                and str(ctx.config("allow.operations.on.users.in.same.account", "true")).lower() != "true":
+            raise errors.permission_denied("The user operations are not allowed by the users in the same account")
+    if not caller.is_root_admin and target_role.get("type") == "Admin":
+        raise errors.permission_denied(f"Account [{caller_text}] cannot perform this operation for user account "
+                                       f"[{target_text}] ")
+    return user
 
 
 @api("registerUserKeys", response="userkeys",
@@ -548,9 +581,20 @@ def update_account(ctx):
     store = ctx.store
     account = _account_by_name_or_id(ctx)
     changes = {}
+    domain = store.get("domain", account["domainid"])
+    # AccountManagerImpl.updateAccount. The request pipeline drops empty values, but Java receives newname=""
+    # and refuses it, so the raw parameter is read here.
+    sent = {k.lower(): v for k, v in ctx.raw.items()}
+    if "newname" in sent and not str(sent["newname"]):
+        raise errors.invalid_value(f"The new account name for account '{access_texts.account_text(store, account)}' "
+                                   f"within domain '{access_texts.domain_text(domain)}' is empty string. Account will "
+                                   "be not renamed.")
     if ctx.has("newname") and ctx.get("newname") != account["name"]:
-        if store.find_one("account", name=ctx.get("newname"), domainid=account["domainid"], removed=None):
-            raise errors.invalid_value(f"The account name {ctx.get('newname')} is already in use in this domain")
+        existing = store.find_one("account", name=ctx.get("newname"), domainid=account["domainid"], removed=None)
+        if existing:
+            raise errors.invalid_value(f"The account with the proposed name '{ctx.get('newname')}' exists in the "
+                                       f"domain '{access_texts.domain_text(domain)}' with existing account "
+                                       f"{access_texts.account_text(store, existing)}")
         changes["name"] = ctx.get("newname")
     if ctx.has("roleid"):
         role = store.get("role", ctx.get("roleid"))

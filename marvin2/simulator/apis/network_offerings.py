@@ -14,6 +14,7 @@ from marvin2.simulator.services import netcommon as nc
 from marvin2.simulator.services.offerings import (
     offering_has,
     offering_services,
+    restriction_fields,
 )
 
 GUEST_TYPES = {"isolated": "Isolated", "shared": "Shared", "l2": "L2"}
@@ -52,6 +53,7 @@ def render_network_offering(ctx, row: dict) -> dict:
                internetprotocol=row.get("internetprotocol", "IPv4"), hasannotations=False,
                ispersistent=bool(row.get("ispersistent")), service=nc.service_list(offering_services(row)),
                details=row.get("details") or None)
+    out.update(restriction_fields(ctx.store, "networkoffering", row))
     return out
 
 
@@ -59,6 +61,7 @@ def render_vpc_offering(ctx, row: dict) -> dict:
     out = {k: row.get(k) for k in ("id", "name", "displaytext", "isdefault", "state", "created")}
     out.update(distributedvpcrouter=bool(row.get("distributedvpcrouter")), supportsregionLevelvpc=False,
                internetprotocol=row.get("internetprotocol", "IPv4"), service=nc.service_list(offering_services(row)))
+    out.update(restriction_fields(ctx.store, "vpcoffering", row))
     return out
 
 
@@ -67,6 +70,34 @@ def _choice(value: str, allowed: dict[str, str], text: str) -> str:
     if found is None:
         raise errors.invalid_value(text)
     return found
+
+
+def _restrictions(ctx) -> dict:
+    """``domainids``/``zoneids`` of a create call: every id must name a live domain/zone (ConfigurationManagerImpl)."""
+    domains = [str(d).lower() for d in ctx.get("domainid") or []]
+    zones = [str(z).lower() for z in ctx.get("zoneid") or []]
+    for domain_id in domains:
+        if ctx.store.get("domain", domain_id) is None:
+            raise errors.invalid_value("Please specify a valid domain id")
+    for zone_id in zones:
+        if ctx.store.get("zone", zone_id) is None:
+            raise errors.invalid_value("Please specify a valid zone id")
+    return {"domainids": domains or None, "zoneids": zones or None}
+
+
+def _restriction_changes(ctx) -> dict:
+    """``domainid`` ("public" or a comma list) and ``zoneid`` ("all" or a comma list) of an update call."""
+    changes: dict = {}
+    for param, everyone, kind, field in (("domainid", "public", "domain", "domainids"), ("zoneid", "all", "zone", "zoneids")):
+        if not ctx.has(param):
+            continue
+        text = str(ctx.get(param)).strip().lower()
+        ids = [] if text == everyone else [i.strip() for i in text.split(",") if i.strip()]
+        for row_id in ids:
+            if ctx.store.get(kind, row_id) is None:
+                raise errors.invalid_value(f"Please specify a valid {kind} id")
+        changes[field] = ids or None
+    return changes
 
 
 def _services_from(ctx, default_provider: str) -> list[dict]:
@@ -193,7 +224,7 @@ def create_network_offering(ctx):
         "conservemode": ctx.get("conservemode", True), "issystem": False, "forvpc": forvpc,
         "egressdefaultpolicy": bool(ctx.get("egressdefaultpolicy")), "ispersistent": bool(ctx.get("ispersistent")),
         "networkrate": ctx.get("networkrate"), "tags": ctx.get("tags"), "service": services,
-        "zoneids": ctx.get("zoneid"), "domainids": ctx.get("domainid"), "maxconnections": ctx.get("maxconnections"),
+        **_restrictions(ctx), "maxconnections": ctx.get("maxconnections"),
         "details": {k: v for entry in ctx.get("details") or [] for k, v in entry.items()} or None,
     })
     nc.event(ctx, "NETWORK.OFFERING.CREATE", f"Successfully created network offering {row['name']}", resource=row,
@@ -230,6 +261,7 @@ def update_network_offering(ctx):
                     raise errors.invalid_value(
                         f"Only one network offering can be of availability Required; offering {other['name']} already is")
         changes["availability"] = availability
+    changes.update(_restriction_changes(ctx))
     row = ctx.store.update("networkoffering", row["id"], **changes)
     nc.event(ctx, "NETWORK.OFFERING.EDIT", f"Successfully updated network offering {row['name']}", resource=row,
              resource_type="NetworkOffering")
@@ -274,6 +306,8 @@ def list_vpc_offerings(ctx):
             return False
         if ctx.has("supportedservices") and not nc.supports_all(offering_services(row), ctx.get("supportedservices")):
             return False
+        if ctx.has("domainid") and row.get("domainids") and ctx.get("domainid") not in row["domainids"]:
+            return False
         return not (ctx.has("zoneid") and row.get("zoneids") and ctx.get("zoneid") not in row["zoneids"])
 
     return ctx.list("vpcoffering", lambda row: render_vpc_offering(ctx, row), match=match, owned=False)
@@ -290,16 +324,10 @@ def list_vpc_offerings(ctx):
              P("serviceproviderlist", "provider of each service: [i].service, [i].provider"),
              P("zoneid", "zones where it is available")])
 def create_vpc_offering(ctx):
-    services = _services_from(ctx, "VpcVirtualRouter")
-    names = nc.service_names(services)
-    for bad in ("Firewall", "SecurityGroup"):
-        if bad in names:
-            raise errors.invalid_value(f"Service {bad} is not supported in VPC")
-    if "SourceNat" in names and "Gateway" not in names:
-        services.append({"name": "Gateway", "provider": [{"name": "VpcVirtualRouter"}]})
+    services = _vpc_services(ctx)
     row = ctx.store.insert("vpcoffering", {
         "name": ctx.get("name"), "displaytext": ctx.get("displaytext") or ctx.get("name"), "state": "Disabled", "isdefault": False,
-        "service": services, "distributedvpcrouter": False, "zoneids": ctx.get("zoneid"), "domainids": ctx.get("domainid"),
+        "service": services, "distributedvpcrouter": False, **_restrictions(ctx),
     })
     enable = bool(ctx.get("enable"))
 
@@ -310,6 +338,57 @@ def create_vpc_offering(ctx):
         return render_vpc_offering(jctx, current)
 
     return Job(run, entity_id=row["id"], instance_id=row["id"])
+
+
+NETWORK_MODES = ("NATTED", "ROUTED")
+
+
+def _vpc_services(ctx) -> list[dict]:
+    """The services of a new VPC offering as VpcManagerImpl.createVpcOffering builds them.
+
+    Every named service gets the VpcVirtualRouter (Connectivity: NiciraNvp); Firewall and SecurityGroup are
+    refused; SourceNat (unless the mode is ROUTED) and NetworkACL are added when missing; providers may be
+    given only for services the offering has; Gateway follows SourceNat's providers (ROUTED: the VPC router).
+    """
+    mode = ctx.get("networkmode")
+    if mode is not None:
+        if mode not in NETWORK_MODES:
+            raise errors.invalid_value(f"Invalid mode passed. Valid values: [{', '.join(NETWORK_MODES)}]")
+        if mode == "ROUTED" and str(ctx.config("routed.network.vpc.enabled", "false")).lower() != "true":
+            raise errors.invalid_value("Configuration routed.network.vpc.enabled needs to be enabled for Routed VPCs")
+    canonical = {name.lower(): name for name in KNOWN_SERVICES}
+    chosen: dict[str, list[str]] = {}
+    for name in ctx.get("supportedservices") or []:
+        service = canonical.get(str(name).strip().lower())
+        if service is None or service in ("SecurityGroup", "Firewall"):
+            raise errors.invalid_value(f"Service {name} is not supported in VPC")
+        chosen[service] = ["NiciraNvp"] if service == "Connectivity" else ["VpcVirtualRouter"]
+    if mode != "ROUTED" and "SourceNat" not in chosen:
+        chosen["SourceNat"] = ["VpcVirtualRouter"]
+    if "NetworkACL" not in chosen:
+        chosen["NetworkACL"] = ["VpcVirtualRouter"]
+    known_providers = {p.lower(): p for p in KNOWN_PROVIDERS}
+    given: dict[str, list[str]] = {}
+    for entry in ctx.get("serviceproviderlist") or []:
+        lowered = {k.lower(): v for k, v in entry.items()}
+        if "service" not in lowered or "provider" not in lowered:
+            raise errors.invalid_value("serviceproviderlist entries need both .service and .provider")
+        given.setdefault(lowered["service"], []).append(lowered["provider"])
+    for name, providers in given.items():
+        service = canonical.get(name.strip().lower())
+        if service not in chosen:
+            raise errors.invalid_value(f"Service {name} is not enabled for the network offering, can't add a provider to it")
+        proper = []
+        for provider in providers:
+            if provider.lower() not in known_providers:
+                raise errors.invalid_value(f"Invalid service provider: {provider}")
+            proper.append(known_providers[provider.lower()])
+        chosen[service] = proper
+    if chosen.get("SourceNat"):
+        chosen["Gateway"] = list(chosen["SourceNat"])
+    elif mode == "ROUTED":
+        chosen["Gateway"] = ["VpcVirtualRouter"]
+    return [{"name": name, "provider": [{"name": p} for p in providers]} for name, providers in chosen.items()]
 
 
 @api("updateVPCOffering", response="vpcoffering", roles=ADMIN_ONLY, instance_type="None",
@@ -325,6 +404,7 @@ def update_vpc_offering(ctx):
         if state not in ("Enabled", "Disabled"):
             raise errors.invalid_value(f"Incorrect state value: {ctx.get('state')}")
         changes["state"] = state
+    changes.update(_restriction_changes(ctx))
 
     def run(jctx):
         current = jctx.store.update("vpcoffering", row["id"], **changes)

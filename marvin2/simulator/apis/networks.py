@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from marvin2.simulator import errors, model
+from marvin2.simulator import access_texts, errors, model
 from marvin2.simulator.context import SUCCESS, Job
 from marvin2.simulator.declare import (
     ACCOUNT_SCOPE,
@@ -40,6 +40,7 @@ from marvin2.simulator.services.nics import (
     network_label,
 )
 from marvin2.simulator.services.offerings import (
+    check_offering_access,
     offering_has,
     offering_services,
 )
@@ -196,8 +197,10 @@ def _create_shared(ctx, zone: dict, offering: dict) -> dict:
     else:
         domain_id = ctx.get("domainid") or caller.domain_id
         domain = store.get("domain", domain_id)
+        if domain is None:
+            raise errors.invalid_value(f"Unable to find domain by id {domain_id}")
         if not ctx.can_access({"domainid": domain_id}) and not caller.is_root_admin:
-            raise errors.permission_denied(f"Account {caller.account['name']} does not have permission to access domain {domain_id}")
+            raise access_texts.outside_domain(store, caller.account, domain)
         owner_fields = {"domainid": domain["id"]}
         account = None
     state = "Setup" if (vlan or offering["guestiptype"] == "Shared") else "Allocated"
@@ -225,6 +228,8 @@ def _create_shared(ctx, zone: dict, offering: dict) -> dict:
         model.add_public_ips(store, store.insert("vlan", vlan_row))
     nc.event(ctx, "NETWORK.CREATE", f"Successfully created network {row['name']}", resource=row, resource_type="Network",
              account=account)
+    if offering.get("ispersistent"):
+        row = implement_network(ctx, row["id"])        # NetworkServiceImpl: persistent offerings implement at once
     return row
 
 
@@ -295,6 +300,38 @@ CREATE_PARAMS = [
 ]
 
 
+def _check_gateway(ctx, zone: dict, offering: dict) -> None:
+    """createNetwork's IPv4 gateway/netmask rules (NetworkServiceImpl.createGuestNetwork and
+    NetworkOrchestrator.createGuestNetwork)."""
+    gateway, netmask = ctx.get("gateway"), ctx.get("netmask")
+    if gateway:
+        try:
+            ipaddress.ip_address(str(gateway).strip())
+        except ValueError:
+            raise errors.invalid_value("Gateway parameter is invalid") from None
+    if ctx.get("startip") and not (gateway and netmask):
+        raise errors.invalid_value("gateway and netmask should be defined when startIP/endIP are passed in")
+    if bool(gateway) != bool(netmask):
+        raise errors.invalid_value("gateway and netmask should be defined together")
+    if gateway and netmask:
+        try:
+            network = ipaddress.IPv4Network(f"0.0.0.0/{netmask}")
+        except ValueError:
+            raise errors.invalid_value("Invalid netmask") from None
+        subnet = ipaddress.IPv4Network(f"{gateway}/{network.prefixlen}", strict=False)
+        if network.prefixlen < 31 and ipaddress.IPv4Address(gateway) in (subnet.network_address, subnet.broadcast_address):
+            raise errors.invalid_value("Invalid gateway IP provided. Either the IP is broadcast or network IP.")
+        return
+    # An advanced zone's shared networks, and isolated ones with neither SourceNat nor Gateway, need a CIDR.
+    guest = offering.get("guestiptype")
+    if zone.get("networktype") == "Advanced" and not ctx.has("vpcid") and not ctx.get("ip6cidr"):
+        if guest == "Shared":
+            raise errors.invalid_value("Gateway/netmask are required when creating Shared networks.")
+        if guest == "Isolated" and not offering_has(offering, "SourceNat") and not offering_has(offering, "Gateway"):
+            raise errors.invalid_value("gateway/netmask are required when create network of type Isolated with "
+                                       "service SourceNat disabled")
+
+
 @api("createNetwork", response="network", related="listNetworks,updateNetwork,deleteNetwork",
      description="Creates a guest network: isolated (Allocated until its first VM), shared (admins; Setup) or L2.",
      params=CREATE_PARAMS)
@@ -306,12 +343,11 @@ def create_network(ctx):
         raise errors.invalid_value("Network offering with specified id is not in Enabled state")
     if zone.get("allocationstate") == "Disabled" and not ctx.caller.is_root_admin:
         raise errors.permission_denied(f"Cannot perform this operation, Zone is currently disabled: {zone['id']}")
-    if offering.get("zoneids") and zone["id"] not in offering["zoneids"]:
-        raise errors.invalid_value(f"Network offering {offering['id']} is not available in zone {zone['id']}")
-    if bool(ctx.get("gateway")) != bool(ctx.get("netmask")):
-        raise errors.invalid_value("gateway and netmask should be defined together")
-    if ctx.get("gateway"):
-        nc.parse_ip(ctx.get("gateway"), "gateway")
+    # NetworkServiceImpl.createGuestNetwork: the owner (finalizeOwner: the caller unless account/projectid name
+    # another) must be allowed the offering's domains and zones.
+    owner = nc.owner_for_create(ctx) if ctx.has("account") or ctx.has("projectid") else ctx.caller.account
+    check_offering_access(store, "networkoffering", offering, owner, zone["id"])
+    _check_gateway(ctx, zone, offering)
     if zone.get("networktype") == "Basic":
         return render_network(ctx, _create_basic_zone_network(ctx, zone, offering))
     if ctx.get("vlan") and not offering.get("specifyvlan"):
@@ -339,8 +375,10 @@ def create_network(ctx):
                            extra={**extra, "externalid": ctx.get("externalid"), "dns1": ctx.get("dns1"),
                                   "dns2": ctx.get("dns2"), "networkdomain": ctx.get("networkdomain"),
                                   "displaynetwork": ctx.get("displaynetwork", True), "publicmtu": ctx.get("publicmtu"),
-                                  "privatemtu": ctx.get("privatemtu")})
+                                  "privatemtu": ctx.get("privatemtu")},
+                           source_nat_address=ctx.get("sourcenatipaddress"))
     return render_network(ctx, row)
+
 
 
 # --- listNetworks -----------------------------------------------------------------------------------------
@@ -449,12 +487,21 @@ def _owned_network(ctx) -> dict:
     network = ctx.store.get("network", ctx.get("id"))
     if network.get("removed"):
         raise errors.invalid_value(f"Unable to find network by id {network['id']}")
+    caller = ctx.caller
     if network.get("accountid"):
-        nc.check_owned(ctx, network, "Network")
-    elif not ctx.caller.is_admin or not ctx.can_access(network):
-        raise errors.permission_denied(
-            f"Account {ctx.caller.account['name']} does not have permission to operate with resource Network {network['id']}")
+        if not (ctx.can_access(network) or _common.is_project_member(ctx, network["accountid"])):
+            if _is_project_network(ctx, network):
+                raise access_texts.unable_to_use_network(network["id"])
+            kind = "domain admin" if caller.is_domain_admin else "normal user"
+            raise access_texts.network_not_operable(ctx.store, network, caller.account, kind)
+    elif not caller.is_admin or not ctx.can_access(network):
+        raise access_texts.no_access_to_resource()
     return network
+
+
+def _is_project_network(ctx, network: dict) -> bool:
+    owner = ctx.store.get("account", network.get("accountid")) or {}
+    return owner.get("accounttype") == 5
 
 
 @api("updateNetwork", response="network", instance_type="Network", related="listNetworks",
@@ -470,6 +517,10 @@ def _owned_network(ctx) -> dict:
 def update_network(ctx):
     network = _owned_network(ctx)
     new_offering = ctx.store.get("networkoffering", ctx.get("networkofferingid")) if ctx.has("networkofferingid") else None
+    owner = ctx.store.get("account", network.get("accountid")) if network.get("accountid") else None
+    if new_offering is not None and owner is not None:
+        # NetworkServiceImpl.updateGuestNetwork: the network's owner must be allowed the new offering.
+        check_offering_access(ctx.store, "networkoffering", new_offering, owner, network["zoneid"])
 
     def run(jctx):
         store = jctx.store

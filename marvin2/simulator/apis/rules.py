@@ -31,6 +31,7 @@ from marvin2.simulator.services.offerings import offering_has
 from marvin2.simulator.services.rules import (
     RULE_KINDS,
     active_rules,
+    check_ip_for_service,
     remove_rule,
 )
 from marvin2.simulator.services.vms import render_vm
@@ -129,6 +130,7 @@ def _rule_network(ctx, ip: dict, service: str, *, network_id: str | None = None)
     offering = store.get("networkoffering", network["networkofferingid"]) or {}
     if not offering_has(offering, service):
         raise errors.invalid_value(f"Service {service} is not supported in the network id={network['id']}")
+    check_ip_for_service(store, ip, network, offering, service)
     return network
 
 
@@ -346,12 +348,23 @@ def create_egress_firewall_rule(ctx):
         raise errors.invalid_value(f"Unable to find network by id {network['id']}")
     nc.check_owned(ctx, network, "Network")
     offering = store.get("networkoffering", network["networkofferingid"]) or {}
-    if network.get("vpcid") or network.get("type") != "Isolated" or not offering_has(offering, "Firewall"):
+    # CreateEgressFirewallRuleCmd.create / FirewallManagerImpl.createEgressFirewallRule texts.
+    if network.get("vpcid"):
+        raise errors.invalid_value(f"Unable to create firewall rule for the network id=[{network['id']}] as firewall "
+                                   "egress rule can be created only for non VPC networks.")
+    if network.get("type") == "Shared":
+        raise errors.invalid_value("Egress firewall rules are not supported for Shared  networks")
+    if network.get("type") != "Isolated" or not offering_has(offering, "Firewall"):
         raise errors.invalid_value(f"Egress firewall rules are not supported for the network id={network['id']}: it "
                                    "needs the Firewall service of an isolated network")
+    # 4.20 (CreateEgressFirewallRuleCmd.validateCidrs, FirewallManagerImpl.createEgressFirewallRule): 0.0.0.0/0
+    # means "the whole guest network" and is stored as the network CIDR; any other source must lie inside it.
+    guest_cidr = network.get("cidr")
     for cidr in cidrs:
-        if network.get("cidr") and not nc.within(cidr, network["cidr"]):
-            raise errors.invalid_value(f"Source cidrs {cidr} should be within the network cidr {network['cidr']}")
+        if cidr != ALL_CIDRS and guest_cidr and not nc.within(cidr, guest_cidr):
+            raise errors.param_error(f"[{cidr}] is not within the guest CIDR [{guest_cidr}]. ")
+    if guest_cidr:
+        cidrs = [guest_cidr if cidr == ALL_CIDRS else cidr for cidr in cidrs]
     fields = _firewall_fields(ctx, protocol=ctx.get("protocol"), start=ctx.get("startport"), end=ctx.get("endport"))
     row = _insert_rule(ctx, "firewallrule", {
         **fields, "networkid": network["id"], "cidrlist": cidrs or [network.get("cidr") or ALL_CIDRS],

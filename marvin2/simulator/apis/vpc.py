@@ -29,6 +29,7 @@ from marvin2.simulator.services.networks import (
     implement_network,
     render_network,
 )
+from marvin2.simulator.services.offerings import check_offering_access
 from marvin2.simulator.services.routers import (
     create_router,
     destroy_router,
@@ -144,6 +145,7 @@ def create_vpc(ctx):
     if not nc.is_private(cidr_text):
         raise errors.invalid_value(f"Guest Cidr {cidr_text} is not RFC1918 compliant")
     owner = nc.owner_for_create(ctx)               # projectid: the project's account owns the VPC
+    check_offering_access(store, "vpcoffering", offering, owner, zone["id"])   # VpcManagerImpl.createVpc
     limits.charge(store, owner, "vpc")
     suffix = ctx.config("guest.domain.suffix", "cloud.internal") or "cloud.internal"
     vpc = store.insert("vpc", {

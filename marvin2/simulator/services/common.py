@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from marvin2.simulator import errors
+from marvin2.simulator import access_texts, errors
 from marvin2.simulator.validation import ALL_PROJECTS
 
 GIB = 1024 ** 3
@@ -36,24 +36,14 @@ def next_number(store, sequence: str) -> int:
 
 
 def account_number(store, account: dict) -> int:
-    """A stable small number for an account (the ``2`` of ``i-2-15-VM``)."""
-    if account.get("internalid"):
-        return int(account["internalid"])
-    key = f"acctno.{account['id']}"
-    number = store.get_meta(key)
-    if number is None:
-        # On a real server 1 is the system account and 2 the first admin; others follow.
-        if account.get("accounttype") == 1 and account.get("name") == "admin":
-            number = 2
-        else:
-            number = next_number(store, "account") + 2
-        store.set_meta(key, number)
-    return int(number)
+    """A stable small number for an account (the ``2`` of ``i-2-15-VM``); kept with the texts that print it."""
+    return access_texts.account_number(store, account)
 
 
 _INDEXES = (("virtualmachine", "accountid"), ("virtualmachine", "state"), ("virtualmachine", "hostid"),
             ("volume", "virtualmachineid"), ("volume", "accountid"), ("nic", "virtualmachineid"),
-            ("nic", "networkid"), ("resourcetag", "resourceid"), ("snapshot", "volumeid"))
+            ("nic", "networkid"), ("resourcetag", "resourceid"), ("snapshot", "volumeid"),
+            ("asyncjob", "jobinstanceid"))
 
 
 def ensure_indexes(store) -> None:

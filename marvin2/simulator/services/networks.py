@@ -48,7 +48,7 @@ network Ids in Basic zone`` for a deploy into a Basic zone.
 """
 from __future__ import annotations
 
-from marvin2.simulator import errors, ipalloc, limits
+from marvin2.simulator import access_texts, errors, ipalloc, limits
 from marvin2.simulator.services import netcommon as nc
 from marvin2.simulator.services import rules
 from marvin2.simulator.services.accounts import (
@@ -198,6 +198,11 @@ def implement_network(ctx, network) -> dict:
             vlan = _allocate_vlan(store, network)
             changes.update(vlannumber=vlan, vlan=str(vlan), broadcasturi=f"vlan://{vlan}")
         changes["state"] = "Implemented"
+    elif network["state"] == "Setup" and offering.get("ispersistent") \
+            and store.get("zone", network["zoneid"]).get("networktype") == "Advanced":
+        # NetworkOrchestrator.isNetworkImplemented: a Setup network of a persistent offering is not implemented
+        # yet; implementing it (at creation) makes it Implemented.
+        changes["state"] = "Implemented"
     public_ip = None
     if network.get("type") == "Isolated" and not network.get("vpcid") and offering_has(offering, "SourceNat"):
         public_ip = source_nat_ip(store, network)
@@ -329,14 +334,13 @@ def check_network_usable(ctx, network: dict, account: dict) -> None:
         raise errors.invalid_value("Can't specify network Ids in Basic zone")
     if network is None or network.get("removed"):
         raise errors.invalid_value("Unable to find the network: it does not exist or was removed")
+    # NetworkModelImpl.checkNetworkPermissions, for the account the resource is for.
     if network.get("accountid"):
         if network["accountid"] != account["id"]:
-            raise errors.permission_denied(
-                f"Account {account['name']} does not have permission to operate with resource Network {network['id']}")
+            raise access_texts.unable_to_use_network(network["id"])
         return
     if not _domain_visible(ctx.store, network, account["domainid"]):
-        raise errors.permission_denied(
-            f"Account {account['name']} does not have permission to operate with resource Network {network['id']}")
+        raise access_texts.shared_network_not_in_domain(network["id"], account["domainid"])
 
 
 def network_visible(ctx, network: dict) -> bool:
@@ -475,7 +479,8 @@ def network_domain(ctx, account: dict | None) -> str:
 
 def insert_isolated_network(ctx, zone: dict, offering: dict, account: dict, *, name: str, displaytext: str,
                      gateway: str | None = None, netmask: str | None = None, vpc: dict | None = None,
-                     aclid: str | None = None, extra: dict | None = None) -> dict:
+                     aclid: str | None = None, extra: dict | None = None,
+                     source_nat_address: str | None = None) -> dict:
     store = ctx.store
     if vpc is None:
         limits.charge(store, account, "network")
@@ -498,9 +503,24 @@ def insert_isolated_network(ctx, zone: dict, offering: dict, account: dict, *, n
     row = store.insert("network", {k: v for k, v in row.items() if v is not None})
     nc.event(ctx, "NETWORK.CREATE", f"Successfully created network {row['name']}", resource=row, resource_type="Network",
              account=account)
+    if source_nat_address:
+        _take_source_nat_address(ctx, row, offering, account, str(source_nat_address).strip())
     if offering.get("ispersistent"):
         row = implement_network(ctx, row["id"])
     return row
+
+
+def _take_source_nat_address(ctx, network: dict, offering: dict, account: dict, address: str) -> None:
+    """createNetwork sourcenatipaddress (4.19+, NetworkServiceImpl.checkAndSetRouterSourceNatIp): that public
+    address is acquired for the owner and associated with the new network before it is implemented, so it is
+    the network's source NAT address."""
+    if network.get("type") != "Isolated" or network.get("vpcid") or not offering_has(offering, "SourceNat"):
+        raise errors.invalid_value(f"can´t use {address} as sourcenat IP address for network "
+                                   f"{network['name']}/{network['id']}: it has no SourceNat service of its own")
+    ip = ipalloc.allocate(ctx.store, network["zoneid"], account, network_id=network["id"], source_nat=True,
+                          address=address)
+    nc.event(ctx, "NET.IPASSIGN", f"Source NAT IP {ip['ipaddress']} for network {network['name']}", resource=ip,
+             resource_type="PublicIpAddress", account=account)
 
 
 def destroy_network(ctx, network: dict) -> None:

@@ -121,6 +121,7 @@ def render_vm(ctx, row: dict, *, cache: dict | None = None, password: str | None
         "rootdeviceid": 0, "rootdevicetype": "ROOT", "securitygroup": _guestnet.vm_security_groups(ctx, row["id"]),
         "nic": [render_nic(store, n, cache) for n in nics], "affinitygroup": groups,
         "displayvm": row.get("displayvm", True), "isdynamicallyscalable": bool(row.get("isdynamicallyscalable")),
+        "deleteprotection": bool(row.get("deleteprotection")),
         "keypairs": row.get("keypairs"), "details": details or None, "boottype": "BIOS", "bootmode": "LEGACY",
         "pooltype": "NetworkFilesystem", "hasannotations": False, "tags": ctx.tags_for(row["id"]),
         "publicip": static_nat["ipaddress"] if static_nat else None, "publicipid": static_nat["id"] if static_nat else None,
@@ -130,7 +131,17 @@ def render_vm(ctx, row: dict, *, cache: dict | None = None, password: str | None
     if ctx.caller is not None and not ctx.caller.is_root_admin:
         out["readonlydetails"] = "dataDiskController,rootDiskController"
     out.update(owner_fields(ctx, row))
+    out.update(pending_job_fields(store, row["id"]))
     return out
+
+
+def pending_job_fields(store, vm_id: str) -> dict:
+    """``jobid``/``jobstatus`` of a job still running on the VM (user_vm_view joins async_job with
+    job_status 0), so the deploy job's own result and lists during it name that job."""
+    for job in store.find("asyncjob", jobinstanceid=vm_id, jobstatus=0):
+        if job.get("jobinstancetype") == "VirtualMachine":
+            return {"jobid": job["id"], "jobstatus": 0}
+    return {}
 
 
 def get_vm(ctx, vm_id: str, *, allow_removed: bool = False) -> dict:
@@ -183,6 +194,40 @@ def extraconfig_details(ctx, text: str | None, account_id: str | None = None) ->
         else:
             out["extraconfig-1"] = block
     return out
+
+
+# Hypervisor.HypervisorType: the types whose Functionality includes RootDiskSizeOverride.
+ROOT_DISK_RESIZERS = ("XenServer", "KVM", "VMware", "Simulator", "Custom")
+
+
+def root_disk_override(store, details: dict[str, str], param_gb: int | None, hypervisor: str, template: dict,
+                       from_iso: bool) -> int | None:
+    """The root disk size (GB) a deploy asks for, checked as UserVmManagerImpl does, or None for the template's.
+
+    ``details[0].rootdisksize`` wins over the ``rootdisksize`` parameter (DeployVMCmd.getDetails); the value
+    ends up in the VM's details. It must be a positive number, the hypervisor must support the override, and a
+    template-based root disk may not shrink below the template; asking for exactly the template's size is no
+    override (the detail is dropped).
+    """
+    if "rootdisksize" not in details and param_gb is not None:
+        details["rootdisksize"] = str(param_gb)
+    if "rootdisksize" not in details:
+        return None
+    text = str(details["rootdisksize"]).strip()
+    size_gb = int(text) if text.lstrip("-").isdigit() else -1
+    if size_gb <= 0:
+        raise errors.invalid_value("Root disk size should be a positive number.")
+    if hypervisor not in ROOT_DISK_RESIZERS:
+        raise errors.invalid_value(f"Hypervisor {hypervisor} does not support rootdisksize override")
+    if from_iso:
+        return size_gb
+    template_bytes = int(template.get("size") or 0)
+    if size_gb * limits.GIB < template_bytes:
+        raise errors.invalid_value(f"Unsupported: rootdisksize override ({size_gb} GB) is smaller than template size "
+                                   f"{limits.human_readable(store, template_bytes)}")
+    if size_gb * limits.GIB == template_bytes:
+        details.pop("rootdisksize")
+    return size_gb
 
 
 def affinity_groups_for(ctx, owner: dict) -> list[str]:

@@ -347,7 +347,7 @@ def test_root_disk_size_and_data_disk_at_deploy(admin, catalog, deploy):
     assert vm["diskofferingid"] == catalog["disk"]["Medium"]["id"]
     code, text = tenant.error("deployVirtualMachine", zoneid=catalog["zone"]["id"], serviceofferingid=catalog["small"]["id"],
                               templateid=catalog["template"]["id"], rootdisksize=1)
-    assert code == 431 and "less than the template size" in text
+    assert code == 431 and "Unsupported: rootdisksize override (1 GB) is smaller than template size" in text
     account = tenant.items("listAccounts", "account", id=tenant.account["id"])[0]
     assert account["volumetotal"] == 2 and account["primarystoragetotal"] == 32
 

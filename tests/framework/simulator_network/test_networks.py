@@ -180,7 +180,8 @@ def test_list_networks_filters_and_scope(admin, user_a, user_b, make_network, cl
     assert user_a.items("listNetworks", "network", id=b_net["id"]) == []
     code, cs, _ = user_a.error("listNetworks", account=user_b.account["name"])
     assert (code, cs) == (531, 4365)
-    # Paging: count is the total, pages hold pagesize items.
+    # Paging: count is the total, pages hold pagesize items (a second network of its own, whatever ran before).
+    make_network(user_a, name="filter-a2")
     page = user_a.ok("listNetworks", page=1, pagesize=1)
     assert page["count"] >= 2 and len(page["network"]) == 1
 

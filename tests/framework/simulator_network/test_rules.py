@@ -92,11 +92,22 @@ def test_egress_rules(user_a, user_b, setup):
     assert code == 537 and f"conflicts with rule {rule['id']}" in text
     code, _, text = user_a.error("createEgressFirewallRule", networkid=network["id"], protocol="tcp", startport=81,
                                  cidrlist="172.16.0.0/24")
-    assert code == 431 and "should be within the network cidr" in text
+    assert code == 431 and f"[172.16.0.0/24] is not within the guest CIDR [{network['cidr']}]" in text
     assert user_b.error("createEgressFirewallRule", networkid=network["id"], protocol="tcp")[0] == 531
     assert user_b.items("listEgressFirewallRules", "firewallrule", networkid=network["id"]) == []
     assert user_a.run("deleteEgressFirewallRule", id=rule["id"]) == {"success": True}
     assert user_a.ok("listEgressFirewallRules", networkid=network["id"]) == {}
+
+
+def test_egress_rule_from_anywhere_means_the_guest_network(user_a, setup):
+    # Suites open egress with cidrlist=0.0.0.0/0; 4.20 accepts it and stores the guest network's CIDR instead.
+    network = setup["network"]
+    rule = user_a.run("createEgressFirewallRule", networkid=network["id"], protocol="all",
+                      cidrlist="0.0.0.0/0")["firewallrule"]
+    assert rule["cidrlist"] == network["cidr"] and rule["protocol"] == "all"
+    listed = user_a.items("listEgressFirewallRules", "firewallrule", id=rule["id"])
+    assert [r["cidrlist"] for r in listed] == [network["cidr"]]
+    assert user_a.run("deleteEgressFirewallRule", id=rule["id"]) == {"success": True}
 
 
 def test_port_forwarding(user_a, setup, new_ip):
