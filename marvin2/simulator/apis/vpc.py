@@ -912,7 +912,7 @@ def create_static_route(ctx):
     nc.check_owned(ctx, vpc, "Vpc")
     cidr = ctx.get("cidr")
     try:
-        network = ipaddress.IPv4Network(cidr, strict=False)
+        ipaddress.IPv4Network(cidr, strict=False)       # only its validity matters here
         if "/" not in cidr:
             raise ValueError(cidr)
     except ValueError:
