@@ -166,8 +166,6 @@ class Api:
     envelope: str | None = None        # top-level key when it is not <name lower>response
     instance_type: str | None = None   # jobinstancetype for async jobs ("VirtualMachine", ...)
     cmd_class: str | None = None       # the Java class name shown in job records
-    post_only: bool = False            # login: other methods get a plain-text 405
-    auth_exempt: bool = False          # login: callable without credentials
     check_types: bool = True           # False: only required/length checks (login takes a domain uuid in "long" domainId)
     implemented: bool = True           # False: a CloudStack API the simulator answers with an honest 530
     admin_params: tuple[Param, ...] | None = None   # the root-admin variant's checking order, where it differs

@@ -21,7 +21,7 @@ The rows, the renderer and the start/stop/destroy/expunge changes live in
 from __future__ import annotations
 
 from marvin2 import wire
-from marvin2.simulator import access_texts, configs, errors, limits, tagging
+from marvin2.simulator import access_texts, errors, limits, tagging
 from marvin2.simulator.context import Job
 from marvin2.simulator.declare import (
     ACCOUNT_SCOPE,
@@ -32,6 +32,7 @@ from marvin2.simulator.declare import (
 )
 from marvin2.simulator.services import capacity as _capacity
 from marvin2.simulator.services import guestnet as _guestnet
+from marvin2.simulator.services import instance_groups
 from marvin2.simulator.services import volumes as storage
 from marvin2.simulator.services.catalog import (
     can_use_template,
@@ -71,24 +72,6 @@ from marvin2.simulator.store import new_uuid
 
 tagging.register_taggable("UserVm", "virtualmachine")
 
-# Settings this module reads, with a real server's defaults (added to listConfigurations).
-for _setting in (
-    configs.Setting("allow.user.expunge.recover.vm", "false", "Advanced", "Boolean",
-                    "whether users may expunge or recover their destroyed VMs", configs._bool_check),
-    configs.Setting("allow.user.view.destroyed.vm", "false", "Advanced", "Boolean",
-                    "whether users see their destroyed VMs in listVirtualMachines", configs._bool_check),
-    configs.Setting("enable.additional.vm.configuration", "false", "Advanced", "Boolean",
-                    "allow extraconfig on deploy/update of VMs", configs._bool_check),
-    configs.Setting("enable.dynamic.scale.vm", "false", "Advanced", "Boolean",
-                    "allow scaling the CPU/memory of running VMs", configs._bool_check),
-    configs.Setting("cpu.overprovisioning.factor", "1", "Advanced", "Float",
-                    "CPU capacity multiplier of every host", None),
-    configs.Setting("mem.overprovisioning.factor", "1", "Advanced", "Float",
-                    "memory capacity multiplier of every host", None),
-    configs.Setting("vm.password.length", "6", "Advanced", "Integer", "length of generated VM passwords",
-                    configs._int_check),
-):
-    configs.SETTINGS.setdefault(_setting.name, _setting)
 
 
 # --- rendering ----------------------------------------------------------------------------------------
@@ -292,6 +275,7 @@ def deploy_virtual_machine(ctx):
         "isdynamicallyscalable": bool(template.get("isdynamicallyscalable")) and ctx.get("dynamicscalingenabled", True),
         "customid": ctx.get("customid"), "lastupdated": wire.now_text(),
     })
+    instance_groups.adopt_vm_group(store, vm)
     for group_id in groups:
         group = store.get("affinitygroup", group_id)
         store.update("affinitygroup", group_id, virtualmachineids=[*group.get("virtualmachineids", []), vm_id])
@@ -584,6 +568,8 @@ def list_virtual_machines(ctx):
         if in_network is not None and row["id"] not in in_network:
             return False
         if in_group is not None and row["id"] not in in_group:
+            return False
+        if ctx.has("groupid") and row.get("groupid") != ctx.get("groupid"):
             return False
         if on_pool is not None and row["id"] not in on_pool:
             return False

@@ -9,6 +9,7 @@ from marvin2.simulator.context import Job
 from marvin2.simulator.declare import ADMINS, P, api, declare_object
 from marvin2.simulator.services import capacity as _capacity
 from marvin2.simulator.services import guestnet as _guestnet
+from marvin2.simulator.services import instance_groups
 from marvin2.simulator.services import keys as _rsa
 from marvin2.simulator.services.catalog import (
     can_use_template,
@@ -227,6 +228,9 @@ def update_virtual_machine(ctx):
         details.update(extraconfig_details(ctx, ctx.get("extraconfig"), vm["accountid"]))
     changes["details"] = details
     vm = touch(store, vm["id"], **changes)
+    if "group" in changes:
+        instance_groups.adopt_vm_group(store, vm)
+        vm = store.get("virtualmachine", vm["id"])
     record_event(ctx, "VM.UPDATE", f"Updating VM {vm['instancename']}", resource_id=vm["id"], resource_type="VirtualMachine")
     return render_vm(ctx, vm)
 

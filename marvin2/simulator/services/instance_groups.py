@@ -30,14 +30,22 @@ def create(store, owner: dict, name: str) -> dict:
 def adopt_vm_groups(store) -> None:
     """Create the group rows that deployed VMs name but that do not exist yet, and point the VMs at them."""
     for vm in _live_vms(store):
-        name = vm.get("group")
-        if not name:
-            continue
-        group = store.find_one(KIND, accountid=vm["accountid"], name=name, removed=None)
-        if group is None:
-            group = store.insert(KIND, {"name": name, "accountid": vm["accountid"], "domainid": vm["domainid"]})
-        if vm.get("groupid") != group["id"]:
-            store.update("virtualmachine", vm["id"], groupid=group["id"])
+        adopt_vm_group(store, vm)
+
+
+def adopt_vm_group(store, vm: dict) -> None:
+    """The group a VM names (deploy's or updateVirtualMachine's ``group``) as a row of its account, made on first
+    use as UserVmManagerImpl.addInstanceToGroup does; no name takes the VM out of its group."""
+    name = vm.get("group")
+    if not name:
+        if vm.get("groupid"):
+            store.update("virtualmachine", vm["id"], groupid=None)
+        return
+    group = store.find_one(KIND, accountid=vm["accountid"], name=name, removed=None)
+    if group is None:
+        group = store.insert(KIND, {"name": name, "accountid": vm["accountid"], "domainid": vm["domainid"]})
+    if vm.get("groupid") != group["id"]:
+        store.update("virtualmachine", vm["id"], groupid=group["id"])
 
 
 def get(store, group_id: str, not_found: str) -> dict:

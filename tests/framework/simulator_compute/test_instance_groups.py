@@ -80,3 +80,17 @@ def test_admin_creates_for_an_account_and_missing_name_is_refused(admin, user):
     assert (code, text) == (431, "Unable to execute API command createinstancegroup due to missing parameter name")
     code, text = user.error("updateInstanceGroup", name="x")
     assert code == 431 and "missing parameter id" in text
+
+
+def test_deploy_and_update_put_a_vm_in_its_group_at_once(user, deploy):
+    # No listInstanceGroups call in between: the group row is made by the deploy itself, as CloudStack does.
+    name = unique("db")
+    grouped = deploy(user, group=name)
+    loose = deploy(user)
+    group_id = user.items("listVirtualMachines", "virtualmachine", id=grouped["id"])[0]["groupid"]
+    assert [v["id"] for v in user.items("listVirtualMachines", "virtualmachine", groupid=group_id)] == [grouped["id"]]
+
+    user.ok("updateVirtualMachine", id=loose["id"], group=name)           # joins the same group
+    members = {v["id"] for v in user.items("listVirtualMachines", "virtualmachine", groupid=group_id)}
+    assert members == {grouped["id"], loose["id"]}
+    assert list(_groups(user)).count(name) == 1
