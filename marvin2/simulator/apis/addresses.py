@@ -19,7 +19,7 @@ from marvin2.simulator import errors, ipalloc, limits
 from marvin2.simulator.context import SUCCESS, Job, ListResult
 from marvin2.simulator.declare import ACCOUNT_SCOPE, PAGING, P, api, declare_object
 from marvin2.simulator.services import netcommon as nc
-from marvin2.simulator.services import rules
+from marvin2.simulator.services import portable_ips, rules
 from marvin2.simulator.services.addresses import (
     ip_label,
     owned_ip,
@@ -62,7 +62,7 @@ def render_ip(ctx, row: dict) -> dict:
     out.update(issourcenat=bool(row.get("issourcenat")), isstaticnat=bool(row.get("isstaticnat")),
                issystem=bool(row.get("issystem")), forvirtualnetwork=bool(row.get("forvirtualnetwork", True)),
                vlanname=vlan.get("vlan"), associatednetworkname=network["name"] if network else None,
-               vpcname=vpc["name"] if vpc else None, isportable=False, fordisplay=row.get("fordisplay", True),
+               vpcname=vpc["name"] if vpc else None, isportable=bool(row.get("isportable")), fordisplay=row.get("fordisplay", True),
                hasannotations=False, tags=ctx.tags_for(row["id"]),
                virtualmachinename=vm.get("name") if vm else None,
                virtualmachinedisplayname=(vm.get("displayname") or vm.get("name")) if vm else None)
@@ -139,21 +139,24 @@ def associate_ip_address(ctx):
     store = ctx.store
     owner = _address_owner(ctx)
     network, vpc, zone_id = _target_network(ctx, owner)
-    if ctx.get("isportable"):
-        raise errors.invalid_value("Portable IP addresses are not supported by this zone (no portable IP range)")
     tier_network = network if network is not None and network.get("vpcid") else None
     if tier_network is not None:
         network, vpc = None, None          # refused in the job, as a real server does
-    source_nat = bool(network is not None and network.get("type") == "Isolated" and not network.get("vpcid")
-                      and source_nat_ip(store, network) is None
-                      and offering_has(store.get("networkoffering", network["networkofferingid"]) or {}, "SourceNat"))
-    ip = ipalloc.allocate(store, zone_id, owner, network_id=network["id"] if network else None,
-                          vpc_id=vpc["id"] if vpc else None, source_nat=source_nat, address=ctx.get("ipaddress"))
+    if ctx.get("isportable"):              # a region-wide address, provisioned in this zone
+        ip = portable_ips.acquire(store, owner, zone_id, network_id=network["id"] if network else None,
+                                  vpc_id=vpc["id"] if vpc else None)
+    else:
+        source_nat = bool(network is not None and network.get("type") == "Isolated" and not network.get("vpcid")
+                          and source_nat_ip(store, network) is None
+                          and offering_has(store.get("networkoffering", network["networkofferingid"]) or {},
+                                           "SourceNat"))
+        ip = ipalloc.allocate(store, zone_id, owner, network_id=network["id"] if network else None,
+                              vpc_id=vpc["id"] if vpc else None, source_nat=source_nat, address=ctx.get("ipaddress"))
     ip = store.update("publicipaddress", ip["id"], state="Allocating", fordisplay=ctx.get("fordisplay", True))
 
     def run(jctx):
         if tier_network is not None:
-            ipalloc.release(jctx.store, ip["id"])
+            release_address(jctx, jctx.store.get("publicipaddress", ip["id"]))
             raise nc.job_invalid("Can't assign ip to the network directly when network belongs to VPC.Specify vpcId to "
                                  "associate ip address to VPC")
         current = jctx.store.update("publicipaddress", ip["id"], state="Allocated")
@@ -162,8 +165,9 @@ def associate_ip_address(ctx):
         return render_ip(jctx, current)
 
     def failed(jctx, error):
-        if jctx.store.get("publicipaddress", ip["id"]).get("state") == "Allocating":
-            ipalloc.release(jctx.store, ip["id"])
+        current = jctx.store.get("publicipaddress", ip["id"])
+        if current is not None and current.get("state") == "Allocating":
+            release_address(jctx, current)
 
     return Job(run, entity_id=ip["id"], instance_id=ip["id"], on_failure=failed)
 

@@ -7,7 +7,7 @@ import time
 from marvin2 import wire
 from marvin2.simulator import errors, ipalloc
 from marvin2.simulator.services import netcommon as nc
-from marvin2.simulator.services import rules
+from marvin2.simulator.services import portable_ips, rules
 from marvin2.simulator.services.common import name_of
 from marvin2.simulator.tagging import delete_tags_of
 
@@ -30,7 +30,10 @@ def release_address(ctx, ip: dict) -> None:
     """Remove an address's rules and static NAT, then give it back (disassociate, deleteVPC ...)."""
     rules.remove_rules_of_ip(ctx.store, ip["id"])
     delete_tags_of(ctx.store, ip["id"])
-    ipalloc.release(ctx.store, ip["id"])
+    if ip.get("isportable"):        # back to its region; the zone's range and address row for it go
+        portable_ips.release(ctx.store, ip)
+    else:
+        ipalloc.release(ctx.store, ip["id"])
 
 
 def quarantine(ctx, ip: dict, domain_id: str | None) -> dict | None:

@@ -149,7 +149,7 @@ def addresses(store, range_id: str) -> list[dict]:
 #
 # A portable address is region-wide; to use it in a zone 4.20 provisions it there as a one-address public range
 # (a ``vlan`` row) holding one public address (a ``publicipaddress`` row, ``isportable``). associateIpAddress
-# isportable=true and disassociateIpAddress of such an address call these (apis/addresses.py does not yet).
+# isportable=true and disassociateIpAddress of such an address call these.
 
 
 def _public_physical_network(store, zone_id: str) -> str | None:

@@ -97,28 +97,25 @@ def test_region_portable_service_follows_its_ranges(admin):
     assert enabled(2) is False
 
 
-def test_portable_address_acquire_and_release(sim, admin, cloud):
-    """The service half of associateIpAddress isportable=true (the API does not call it yet): white-box."""
-    from marvin2.simulator.services import portable_ips
-
+def test_portable_address_acquire_and_release(admin, cloud, make_network):
+    """associateIpAddress isportable=true takes a region's portable address into the zone; disassociate gives it back."""
     made = admin.run("createPortableIpRange", regionid=1, startip="10.90.0.5", endip="10.90.0.5",
                      gateway="10.90.0.1", netmask="255.255.255.0", vlan="95")["portableiprange"]
     owner = new_user(admin, "portable-owner")
-    with sim.store.transaction():
-        account = sim.store.get("account", owner.account["id"])
-        public = portable_ips.acquire(sim.store, account, cloud["zone"]["id"])
-    assert public["ipaddress"] == "10.90.0.5" and public["isportable"] is True
+    network = make_network(owner)
+    public = owner.run("associateIpAddress", networkid=network["id"], isportable=True)["ipaddress"]
+    assert public["ipaddress"] == "10.90.0.5" and public["isportable"] is True and public["state"] == "Allocated"
     listed = owner.items("listPublicIpAddresses", "publicipaddress", ipaddress="10.90.0.5")
-    assert [(p["ipaddress"], p["state"]) for p in listed] == [("10.90.0.5", "Allocated")]
+    assert [(p["ipaddress"], p["state"], p["isportable"]) for p in listed] == [("10.90.0.5", "Allocated", True)]
     addresses = admin.items("listPortableIpRanges", "portableiprange", id=made["id"])[0]["portableipaddress"]
     assert addresses[0]["state"] == "Allocated" and addresses[0]["accountid"] == owner.account["name"]
     assert addresses[0]["zoneid"] == cloud["zone"]["id"]
-    with sim.store.transaction(), pytest.raises(ApiError) as refused:
-        portable_ips.acquire(sim.store, account, cloud["zone"]["id"])
-    assert refused.value.errorcode == 533 and str(refused.value) == "Unable to find available portable IP addresses"
+    code, _, text = owner.error("associateIpAddress", networkid=network["id"], isportable=True)   # in create()
+    assert (code, text) == (533, "Unable to find available portable IP addresses")
     code, text = admin.run_fails("deletePortableIpRange", id=made["id"])
     assert (code, text) == (431, "Can't delete portable IP range as there are IP's assigned.")
-    with sim.store.transaction():
-        portable_ips.release(sim.store, sim.store.get("publicipaddress", public["id"]))
+    owner.run("disassociateIpAddress", id=public["id"])
     assert owner.items("listPublicIpAddresses", "publicipaddress", ipaddress="10.90.0.5") == []
+    addresses = admin.items("listPortableIpRanges", "portableiprange", id=made["id"])[0]["portableipaddress"]
+    assert addresses[0]["state"] == "Free"
     assert admin.run("deletePortableIpRange", id=made["id"])["success"] is True
