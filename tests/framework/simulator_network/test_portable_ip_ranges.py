@@ -25,7 +25,7 @@ def test_portable_range_life_cycle(admin, sim):
     assert untagged["vlan"] == "untagged"
     assert len(admin.items("listPortableIpRanges", "portableiprange")) == 2
 
-    # A range with an address in use cannot go (white-box: acquiring portable IPs is not served yet).
+    # A range with an address in use cannot go (white-box here; test_portable_address_acquire_and_release goes through associateIpAddress).
     with sim.store.transaction():
         row = sim.store.find_one("portableip", ipaddress="10.50.0.11")
         sim.store.update("portableip", row["id"], state="Allocated")
