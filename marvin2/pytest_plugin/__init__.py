@@ -9,13 +9,15 @@ its own so that hooks and fixtures stay small and have one job each:
 - ``fixtures``:  discovery, per-worker accounts, factories with LIFO cleanup
 - ``ledger``:    record of every created resource; leak check at the end
 - ``serial``:    ``@pytest.mark.serial`` tests never overlap
+- ``sharding``:  ``--shard K/N`` across CI machines, recorded durations
+- ``flaky``:     tests that passed on a rerun (``--reruns``) reported as flaky
 - ``reporting``: allure steps/labels/environment, terminal summary
 """
 from __future__ import annotations
 
 import importlib
 
-PLUGIN_MODULES = ("options", "markers", "session", "fixtures", "ledger", "serial", "reporting")
+PLUGIN_MODULES = ("options", "markers", "session", "fixtures", "ledger", "serial", "sharding", "flaky", "reporting")
 
 
 def _load(name: str):
