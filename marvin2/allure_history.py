@@ -83,14 +83,12 @@ def updated_history(previous: dict[str, Any], results: list[dict], *, report_nam
     latest, retries = _latest_per_test(results)
     history = {key: dict(value) for key, value in previous["history.json"].items() if isinstance(value, dict)}
     counts = dict.fromkeys(STATUSES, 0)
-    started, stopped = [], []
+    # The run's duration spans every attempt, retries included.
+    timed = [r for r in results if isinstance(r.get("start"), (int, float)) and isinstance(r.get("stop"), (int, float))]
     for key, result in latest.items():
         status = result.get("status") if result.get("status") in STATUSES else "unknown"
         counts[status] += 1
         start, stop = result.get("start"), result.get("stop")
-        if isinstance(start, (int, float)) and isinstance(stop, (int, float)):
-            started.append(start)
-            stopped.append(stop)
         item = {"uid": result.get("uuid", ""), "reportUrl": "", "status": status,
                 "statusDetails": ((result.get("statusDetails") or {}).get("message") or "")[:1000],
                 "time": {"start": start, "stop": stop,
@@ -105,7 +103,7 @@ def updated_history(previous: dict[str, Any], results: list[dict], *, report_nam
     order = 1 + max((e.get("buildOrder", 0) for e in previous["history-trend.json"] if isinstance(e, dict)),
                     default=0)
     counts["total"] = len(latest)
-    duration = (max(stopped) - min(started)) if started else 0
+    duration = (max(r["stop"] for r in timed) - min(r["start"] for r in timed)) if timed else 0
     return {
         "history.json": history,
         "history-trend.json": ([{"buildOrder": order, "reportName": report_name, "reportUrl": "", "data": counts}]
