@@ -7,8 +7,9 @@ on K different CI machines). The merged folder has:
 
 - ``allure/``: every shard's allure results (one report for ``allure serve``),
   one ``environment.properties`` (values that differ between shards are
-  joined) and ``categories.json``; with ``--history-from`` the trends go on
-  from an earlier merged folder (see marvin2/allure_history.py);
+  joined), ``categories.json`` and ``history/`` (the trends; with
+  ``--history-from`` they go on from an earlier merged folder, see
+  marvin2/allure_history.py);
 - ``junit.xml``: every shard's test suites under one ``<testsuites>``, each
   suite named after its shard;
 - ``ledger/``: every shard's ledger files, prefixed with the shard;
@@ -259,6 +260,8 @@ def _leak_check_against_cloud(out: Path, config: str) -> dict:
 
 def merge(dirs: list[str], output: str, *, config: str | None = None, history_from: str | None = None) -> dict:
     shards = load_shards(dirs)
+    if history_from and not (Path(history_from).expanduser() / "allure" / "history" / "history-trend.json").is_file():
+        raise MergeError(f"--history-from {history_from}: no allure history there (allure/history/history-trend.json)")
     out = Path(output).expanduser().resolve()
     if any(out == s.path or out in s.path.parents for s in shards):
         raise MergeError(f"--output {output} is (or contains) one of the folders to merge")
@@ -276,9 +279,7 @@ def merge(dirs: list[str], output: str, *, config: str | None = None, history_fr
     if leaks["leaks"]:
         _write(out / "leaks.json", {"leaks": leaks["leaks"], "cleanup_command":
                                     f"marvin2 cleanup --results-dir {out} --run-id RUN_ID (one per run id)"})
-    history_note = None
-    if history_from:
-        history_note = _continue_history(Path(history_from).expanduser(), out, label=out.name)
+    history_note = _write_history(Path(history_from).expanduser() if history_from else None, out, label=out.name)
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for shard in shards:
         for key in totals:
@@ -302,16 +303,18 @@ def merge(dirs: list[str], output: str, *, config: str | None = None, history_fr
     return summary
 
 
-def _continue_history(source: Path, out: Path, *, label: str) -> str:
+def _write_history(source: Path | None, out: Path, *, label: str) -> str:
+    """This merge's allure history: a new one, or the one of ``source`` (an earlier merged folder) continued."""
     from marvin2 import allure_history
 
-    history_dir = source / "allure" / "history"
-    if not (history_dir / "history-trend.json").is_file():
-        raise MergeError(f"--history-from {source}: no allure history there ({history_dir})")
+    history_dir = out / "allure" / "history"  # empty: a fresh start
+    if source is not None:
+        history_dir = source / "allure" / "history"
     files = allure_history.updated_history(allure_history.read_history(history_dir),
                                            allure_history.read_results(out / "allure"), report_name=label)
     allure_history.write_history(out / "allure" / "history", files)
-    return f"{len(files['history-trend.json'])} run(s) in the allure trends (continued from {source})"
+    return f"{len(files['history-trend.json'])} run(s) in the allure trends" + (
+        f" (continued from {source})" if source is not None else "")
 
 
 def _write(path: Path, data: Any) -> None:
