@@ -10,6 +10,7 @@ its own so that hooks and fixtures stay small and have one job each:
 - ``ledger``:    record of every created resource; leak check at the end
 - ``serial``:    ``@pytest.mark.serial`` tests never overlap
 - ``sharding``:  ``--shard K/N`` across CI machines, recorded durations
+- ``scheduling``: under ``--dist loadscope``, long modules first and serial tests as one group
 - ``flaky``:     tests that passed on a rerun (``--reruns``) reported as flaky
 - ``reporting``: allure steps/labels/environment, terminal summary
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 
-PLUGIN_MODULES = ("options", "markers", "session", "fixtures", "ledger", "serial", "sharding", "flaky", "reporting")
+PLUGIN_MODULES = ("options", "markers", "session", "fixtures", "ledger", "serial", "sharding", "scheduling", "flaky", "reporting")
 
 
 def _load(name: str):

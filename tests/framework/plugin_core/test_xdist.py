@@ -77,10 +77,12 @@ def test_serial_tests_never_overlap_any_other_test(pytester, pack, monkeypatch):
     assert len(spans) == 21
     assert len({s["worker"] for s in spans}) > 1, "the run was not parallel, so it proves nothing"
     assert overlaps(spans) == []
-    # --dist loadscope: every module ran on exactly one worker
+    # --dist loadscope: every module's parallel tests ran on exactly one worker,
+    # and the serial tests, grouped (scheduling.py), on one worker too
     workers_of = {}
     for span in spans:
-        workers_of.setdefault(span["id"].split("::")[0], set()).add(span["worker"])
+        unit = "serial group" if span["serial"] else span["id"].split("::")[0]
+        workers_of.setdefault(unit, set()).add(span["worker"])
     assert all(len(workers) == 1 for workers in workers_of.values()), workers_of
 
 
