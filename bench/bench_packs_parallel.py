@@ -121,7 +121,11 @@ def main() -> int:
     args = parser.parse_args()
 
     results = Path(tempfile.mkdtemp(prefix="marvin2-bench-packs-"))
-    print(f"profile {args.profile}; results under {results}")
+    import os
+
+    bytecode = "off (PYTHONDONTWRITEBYTECODE is set: every process compiles and assertion-rewrites every module)" \
+        if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"
+    print(f"profile {args.profile}; bytecode cache {bytecode}; results under {results}")
     serial = None if args.skip_serial else run_packs("packs -n 0", results, args.profile, "0")
     parallel = run_packs(f"packs -n {args.workers}", results, args.profile, args.workers)
     quick = None if args.skip_quick else run_packs("quick-test -n 4", results, args.profile, "4", "--tags", "quick-test")

@@ -14,7 +14,7 @@ results. The parts are:
 
 Durations come from a JSON file kept in the repository (default
 ``tests/.durations.json`` under the rootdir; ``{nodeid: seconds}``, setup +
-call + teardown). ``--store-durations`` rewrites the entries of the tests
+call + teardown, less any wait for a serial test). ``--store-durations`` rewrites the entries of the tests
 that ran (others are kept); tests the file does not know count as the
 median of the known ones (1 s when the file is empty or missing), so a new
 test never upsets the balance much.
@@ -38,6 +38,7 @@ from typing import Iterable, Mapping
 
 import pytest
 
+from marvin2.pytest_plugin.serial import WAIT_PROPERTY
 from marvin2.pytest_plugin.session import RUN_CONTEXT
 
 __all__ = ["ShardSpec", "parse_shard", "plan_shards", "estimate", "load_durations", "SHARD_FILE",
@@ -227,7 +228,9 @@ class _DurationRecorder:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if getattr(report, "outcome", None) == "rerun":
             return  # a failed attempt that was retried: the passing attempt is the cost to plan with
-        self.measured[report.nodeid] += report.duration or 0.0
+        # Time spent waiting for the serial lock is the run's, not the test's.
+        waited = sum(float(value) for name, value in report.user_properties or () if name == WAIT_PROPERTY)
+        self.measured[report.nodeid] += max((report.duration or 0.0) - waited, 0.0)
 
 
 @pytest.hookimpl(trylast=True)
