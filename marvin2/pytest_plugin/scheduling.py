@@ -1,4 +1,4 @@
-"""xdist scheduling for ``--dist loadscope``: long modules first, serial tests as one group.
+"""xdist scheduling for ``--dist loadscope``: long modules first, serial tests as one group, last.
 
 pytest-xdist's loadscope hands out whole modules (so module-scoped fixtures
 are made once), by default in order of their NUMBER of tests. A module of
@@ -8,15 +8,18 @@ the other workers ran dry. marvin2 replaces that order, under loadscope only:
 - **longest first**: modules are handed out by their recorded duration
   (the durations file of ``--shard``, ``tests/.durations.json``; unknown tests
   count as the median), the classic longest-processing-time rule;
-- **serial tests as one group, first**: every ``@pytest.mark.serial`` test
-  goes into one work unit of its own, dispatched first. A serial test runs
-  alone (serial.py), so each one drains every worker; grouped, they run back
-  to back on one worker, which keeps the run lock from one to the next
-  (serial.py hands it over), and first, when no worker has anything running
-  yet: the workers drain once, for next to nothing, instead of once per serial
-  test in the middle of the run. The module a serial test comes from keeps
-  its other tests in its own unit: its module-scoped fixtures are made once
-  more (the serial modules have cheap ones).
+- **serial tests as one group, last**: every ``@pytest.mark.serial`` test
+  goes into one work unit of its own, dispatched after all others. A serial
+  test runs alone (serial.py), so each one drains every worker; grouped, they
+  run back to back on one worker, which keeps the run lock from one to the
+  next (serial.py hands it over): the workers drain once instead of once per
+  serial test. Last, because with the longest units first the tests still
+  running when the group starts are short ones (a short drain), and the group
+  runs in the tail of the run, when workers run out of work anyway. (First
+  was tried: the group then waits for the first, longest, tests to end.)
+  The module a serial test comes from keeps its other tests in its own unit:
+  its module-scoped fixtures are made once more (the serial modules have
+  cheap ones).
 
 How: workers (which collect) sort their items in that order and write the
 serial test ids to ``<shared_dir>/serial-tests.json``; the controller's
@@ -48,7 +51,7 @@ def scope_of(nodeid: str, serial: frozenset | set) -> str:
 
 
 def scope_order(nodeids: list[str], serial: set, durations: dict[str, float]) -> list[str]:
-    """Work units in dispatch order: the serial group first, then longest estimated time first."""
+    """Work units in dispatch order: longest estimated time first, the serial group last."""
     known = [durations[n] for n in nodeids if n in durations]
     fallback = max(statistics.median(known) if known else FALLBACK_SECONDS, 0.01)
     seconds: dict[str, float] = {}
@@ -57,7 +60,7 @@ def scope_order(nodeids: list[str], serial: set, durations: dict[str, float]) ->
         scope = scope_of(nodeid, serial)
         seconds[scope] = seconds.get(scope, 0.0) + max(durations.get(nodeid, fallback), 0.01)
         first_seen.setdefault(scope, index)
-    return sorted(seconds, key=lambda s: (s != SERIAL_SCOPE, -seconds[s], first_seen[s]))
+    return sorted(seconds, key=lambda s: (s == SERIAL_SCOPE, -seconds[s], first_seen[s]))
 
 
 _DIST_KEY = "marvin2_dist"

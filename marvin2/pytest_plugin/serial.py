@@ -19,7 +19,7 @@ The price: a waiting serial test holds every worker back until the tests
 already running have finished (modules with serial tests are therefore
 collected last, so that this happens near the end of a run), so a slow test (one waiting out a timeout)
 stalls the run for that long. Under ``--dist loadscope`` scheduling.py puts
-every serial test into one work unit dispatched first, and a serial test
+every serial test into one work unit dispatched last, and a serial test
 whose next test on the same worker is serial too hands the lock over to it
 instead of releasing it: the workers drain once for the whole group.
 
