@@ -89,7 +89,9 @@ def test_serial_tests_never_overlap_any_other_test(pytester, pack, monkeypatch):
 def test_the_overlap_check_sees_overlaps_without_the_lock(pytester, pack, monkeypatch):
     # Control: the same pack with the serial module disabled must overlap,
     # otherwise the test above could pass without the lock doing anything.
-    result, spans = run_pack(pytester, pack, monkeypatch, "-p", "no:marvin2.serial", "-W", "ignore::pytest.PytestUnknownMarkWarning")
+    # (scheduling.py off too: it runs the serial tests last, often after the others ended.)
+    result, spans = run_pack(pytester, pack, monkeypatch, "-p", "no:marvin2.serial", "-p", "no:marvin2.scheduling",
+                             "-W", "ignore::pytest.PytestUnknownMarkWarning")
     result.assert_outcomes(passed=21)
     assert overlaps(spans) != []
 
