@@ -12,7 +12,18 @@ What it adds to plain ``pytest``:
   module-scoped fixtures (networks, VMs) are made once (``loadgroup`` is
   broken by pytest 9.2);
 - default test paths ``tests/smoke tests/component``;
-- a closing summary saying what ran and where the results are.
+- a closing summary saying what ran and where the results are, including
+  the tests that passed only on a rerun (``--reruns N``, counted from the
+  ``marvin2_flaky`` JUnit property);
+- allure trends: the history of the newest earlier run under the same
+  results root (the parent folder of the results directory, or the results
+  directory itself when it is reused) is carried into
+  ``<results>/allure/history/`` together with this run's outcomes
+  (marvin2/allure_history.py), so ``allure serve``/``generate`` shows each
+  test's last outcomes and durations; ``--no-history`` starts afresh.
+
+``--shard K/N``, ``--store-durations`` and ``--reruns N`` are pytest
+options (marvin2's sharding plugin, pytest-rerunfailures) passed through.
 
 Every option not listed in ``marvin2 run --help`` goes to pytest unchanged.
 """
@@ -72,6 +83,8 @@ def register(subparsers) -> None:
     parser.add_argument("--account-scope", choices=["worker", "module"], help="test account per worker or module")
     parser.add_argument("--simulator-profile", choices=["instant", "fast", "realistic"],
                         help="timing profile of the embedded simulator (overrides the config)")
+    parser.add_argument("--no-history", action="store_true",
+                        help="do not carry allure history (trends) over from the previous run")
     parser.set_defaults(func=run, pytest_args=[])
 
 
@@ -145,13 +158,24 @@ def junit_counts(path: Path) -> dict[str, int] | None:
     return counts
 
 
+def junit_flaky(path: Path) -> list[str]:
+    """``classname::name`` of the test cases carrying the ``marvin2_flaky`` property (passed on a rerun)."""
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (OSError, ElementTree.ParseError):
+        return []
+    return [f"{case.get('classname')}::{case.get('name')}" for case in root.iter("testcase")
+            if any(p.get("name") == "marvin2_flaky" for p in case.iter("property"))]
+
+
 def _summary(run_id: str, results_dir: Path, exit_code: int, elapsed: float) -> list[str]:
     lines = [f"marvin2 run {run_id}: pytest exit code {exit_code} after {elapsed:.1f}s"]
     counts = junit_counts(results_dir / "junit.xml")
     if counts is not None:
         passed = counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"]
+        flaky = len(junit_flaky(results_dir / "junit.xml"))
         lines.append(f"  {passed} passed, {counts['failures']} failed, {counts['errors']} errors, "
-                     f"{counts['skipped']} skipped")
+                     f"{counts['skipped']} skipped" + (f"; {flaky} flaky (passed on a rerun)" if flaky else ""))
     leaks = results_dir / "leaks.json"           # written by the ledger only when something stayed
     summary = results_dir / "ledger-summary.json"  # written whenever the leak check ran
     if leaks.is_file():
@@ -186,13 +210,17 @@ def run(args: argparse.Namespace) -> int:
     results_dir = Path(args.results_dir).expanduser() if args.results_dir else Path(".marvin2") / "runs" / run_id
     results_dir = results_dir.resolve()
     pytest_args = build_pytest_args(args, run_id, results_dir)
+    previous = None if args.no_history else _previous_history(results_dir)  # read before the folder is cleared
     prepare_results_dir(results_dir)
     command = [sys.executable, "-m", "pytest", *pytest_args]
     print("marvin2 run: " + " ".join(command[2:]), flush=True)
     started = time.monotonic()
     outcome = run_pytest(command, env=os.environ.copy())
     exit_code = outcome.exit_code
-    for line in _summary(run_id, results_dir, exit_code, time.monotonic() - started):
+    lines = _summary(run_id, results_dir, exit_code, time.monotonic() - started)
+    if not args.no_history:
+        lines.append(_write_history(results_dir, previous, run_id))
+    for line in lines:
         print(line)
     if outcome.interrupted:
         for line in _interrupted_lines(run_id, results_dir, outcome):
@@ -215,3 +243,29 @@ def _interrupted_lines(run_id: str, results_dir: Path, outcome) -> list[str]:
         lines.append("  nothing left according to the ledger; to double-check the cloud:")
     lines.append(f"    marvin2 cleanup --run-id {run_id} --results-dir {results_dir}")
     return lines
+
+
+def _previous_history(results_dir: Path) -> tuple[Path, dict] | None:
+    """The allure history of the newest earlier run of this results root, read into memory."""
+    from marvin2 import allure_history
+
+    own = results_dir / "allure" / "history"
+    if (results_dir / RESULTS_MARKER).is_file() and (own / "history-trend.json").is_file():
+        source = own
+    else:
+        source = allure_history.find_previous_history(results_dir.parent, marker=RESULTS_MARKER, exclude=results_dir)
+    return None if source is None else (source, allure_history.read_history(source))
+
+
+def _write_history(results_dir: Path, previous: tuple[Path, dict] | None, run_id: str) -> str:
+    from marvin2 import allure_history
+
+    allure_dir = results_dir / "allure"
+    if not allure_dir.is_dir():
+        return "  history: no allure results, nothing to keep"
+    base = previous[1] if previous else allure_history.read_history(allure_dir / "history")
+    files = allure_history.updated_history(base, allure_history.read_results(allure_dir), report_name=run_id)
+    allure_history.write_history(allure_dir / "history", files)
+    runs = len(files["history-trend.json"])
+    where = f" (carried over from {previous[0]})" if previous else ""
+    return f"  history: {runs} run(s) in the allure trends{where}"

@@ -13,13 +13,17 @@ its own so that hooks and fixtures stay small and have one job each:
 - ``cloud_health``: one check of the cloud before the first test; stop when it stops answering
 - ``waiting``:   notices of calls that wait long; the per-test timeout (pytest-timeout)
 - ``workers``:   a dead xdist worker's test is reported once, not run again
+- ``sharding``:  ``--shard K/N`` across CI machines, recorded durations
+- ``scheduling``: under ``--dist loadscope``, long modules first and serial tests as one group
+- ``flaky``:     tests that passed on a rerun (``--reruns``) reported as flaky
 - ``reporting``: allure steps/labels/environment, terminal summary
 """
 from __future__ import annotations
 
 import importlib
 
-PLUGIN_MODULES = ("options", "markers", "session", "run_info", "cloud_health", "waiting", "fixtures", "ledger", "serial", "workers", "reporting")
+PLUGIN_MODULES = ("options", "markers", "session", "run_info", "cloud_health", "waiting", "fixtures", "ledger",
+                  "serial", "workers", "sharding", "scheduling", "flaky", "reporting")
 
 
 def _load(name: str):

@@ -18,7 +18,12 @@ file update per test, and only in xdist runs that contain a serial test.
 The price: a waiting serial test holds every worker back until the tests
 already running have finished (modules with serial tests are therefore
 collected last, so that this happens near the end of a run), so a slow test (one waiting out a timeout)
-stalls the run for that long. Waits of a second or more are recorded as the
+stalls the run for that long. Under ``--dist loadscope`` scheduling.py puts
+every serial test into one work unit dispatched last, and a serial test
+whose next test on the same worker is serial too hands the lock over to it
+instead of releasing it: the workers drain once for the whole group.
+
+Waits of a second or more are recorded as the
 ``marvin2_serial_wait_seconds`` property of the test (JUnit XML) and summed
 up in the terminal summary.
 
@@ -50,6 +55,7 @@ WAIT_WORTH_REPORTING = 1.0  # seconds
 
 _ENABLED = pytest.StashKey[bool]()
 _HELD = pytest.StashKey[object]()
+_CARRIED = pytest.StashKey[object]()  # an exclusive hold passed from one serial test to the next
 _LOCK = pytest.StashKey["RunLock"]()
 
 
@@ -254,8 +260,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_runtest_setup(item: pytest.Item):
     if item.config.stash.get(_ENABLED, False):
         lock = item.config.stash[_LOCK]
+        carried = item.config.stash.get(_CARRIED, None)
+        if carried is not None:
+            del item.config.stash[_CARRIED]
+            if not is_serial(item):  # cannot happen (handed over to a serial test only); be safe
+                lock.release(carried)
+                carried = None
         # Raised here, a timeout is a setup error of this test, nothing worse.
-        holder = lock.acquire(exclusive=is_serial(item), what=item.nodeid)
+        holder = carried or lock.acquire(exclusive=is_serial(item), what=item.nodeid)
         item.stash[_HELD] = holder
         if holder.waited >= WAIT_WORTH_REPORTING:
             # The wait counts in the setup time; say so (JUnit property, terminal summary).
@@ -271,4 +283,16 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem):
         holder = item.stash.get(_HELD, None)
         if holder is not None:
             del item.stash[_HELD]
-            item.config.stash[_LOCK].release(holder)
+            if holder.mode == "exclusive" and nextitem is not None and is_serial(nextitem):
+                # The next serial test runs right away on this worker: keep the
+                # workers drained rather than let them start and drain again.
+                item.config.stash[_CARRIED] = _Holder(holder.token, holder.mode)
+            else:
+                item.config.stash[_LOCK].release(holder)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    carried = session.config.stash.get(_CARRIED, None)  # the run stopped between two serial tests (-x)
+    if carried is not None:
+        del session.config.stash[_CARRIED]
+        session.config.stash[_LOCK].release(carried)

@@ -9,6 +9,8 @@ several component modules need:
 - ``module_factory``: the plugin's factories for module-scoped set-ups;
 - ``simulator_faults``: the simulator-only fault injection API, every rule
   cleared after the test (tests using it are ``serial`` and ``simulator-only``);
+- ``register_template``: a template of the test registered (and waited for),
+  deleted after it (the template copy modules);
 - ``second_zone`` / ``deploy_zone``: another enabled zone; on the simulator
   one is deployed with the datacenter layout helpers and torn down after use.
 """
@@ -19,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from marvin2.pytest_plugin.session import uses_simulator
+from marvin2 import resources as r
+from marvin2.pytest_plugin.session import hypervisor_name, uses_simulator
 from marvin2.resources.naming import unique_name
 
 from .helpers import only
@@ -165,3 +168,31 @@ def second_zone(request: pytest.FixtureRequest, cloud: Any, zone: Any, module_ma
     if not uses_simulator(request.config) and "Simulator" not in hypervisors:
         pytest.skip("needs a second zone: the cloud has one zone and no Simulator hypervisor to deploy another")
     return DeployedZone(deploy_zone(request, module_make.stack, purpose="zone2"), created=True)
+
+
+# --- templates of a test (template copy modules) ------------------------------------------------
+
+DEFAULT_TEMPLATE_URL = "http://download.cloudstack.org/templates/builtin/centos56-x86_64.vhd.bz2"
+TEMPLATE_FORMATS = {"kvm": "QCOW2", "xenserver": "VHD", "vmware": "OVA", "simulator": "VHD", "lxc": "TAR", "hyperv": "VHD"}
+
+
+@pytest.fixture
+def register_template(request, user_api, zone, template, marvin2_config, resource_tracker, run_context, job_timeout):
+    """register_template(api=user_api, zoneid=zone, wait=True) -> a template of the test, deleted after it."""
+    data = marvin2_config.test_data or {}
+    hypervisor = hypervisor_name(request.config) or "Simulator"
+
+    def make_one(*, api=None, zoneid=None, wait=True, **params):
+        api = api or user_api
+        record = r.register_template(
+            api, url=data.get("template_url") or DEFAULT_TEMPLATE_URL, zoneid=zoneid or zone.id,
+            ostypeid=template.ostypeid, hypervisor=hypervisor, format=TEMPLATE_FORMATS.get(hypervisor.lower(), "QCOW2"),
+            purpose="copy", run_id=run_context.run_id,
+            on_created=resource_tracker.on_created_by("admin" if api is request.getfixturevalue("cloud") else "user"),
+            **params)
+        record = record[0] if isinstance(record, list) else record
+        if wait:
+            record = r.wait_for_template_ready(api, record.id, zoneid=zoneid or zone.id, timeout=job_timeout)
+        return record
+
+    return make_one

@@ -86,3 +86,8 @@ def deploy_parallel(factory: Any, specs: list[dict], *, purpose: str = "par") ->
     # The root admin may poll every account's jobs: one polling loop for all of them.
     return factory.fixture("cloud").wait_for_jobs([a["jobid"] for a in answers],
                                                   timeout=factory.job_timeout("deployVirtualMachine") or 600)
+
+
+def entries(api, template_id: str, **filters) -> list:
+    """One listTemplates entry per zone the template is in."""
+    return listed(api, "listTemplates", templatefilter="self", id=template_id, **filters)

@@ -78,17 +78,21 @@ def test_serial_tests_never_overlap_any_other_test(pytester, pack, monkeypatch):
     assert len(spans) == 21
     assert len({s["worker"] for s in spans}) > 1, "the run was not parallel, so it proves nothing"
     assert overlaps(spans) == []
-    # --dist loadscope: every module ran on exactly one worker
+    # --dist loadscope: every module's parallel tests ran on exactly one worker,
+    # and the serial tests, grouped (scheduling.py), on one worker too
     workers_of = {}
     for span in spans:
-        workers_of.setdefault(span["id"].split("::")[0], set()).add(span["worker"])
+        unit = "serial group" if span["serial"] else span["id"].split("::")[0]
+        workers_of.setdefault(unit, set()).add(span["worker"])
     assert all(len(workers) == 1 for workers in workers_of.values()), workers_of
 
 
 def test_the_overlap_check_sees_overlaps_without_the_lock(pytester, pack, monkeypatch):
     # Control: the same pack with the serial module disabled must overlap,
     # otherwise the test above could pass without the lock doing anything.
-    result, spans = run_pack(pytester, pack, monkeypatch, "-p", "no:marvin2.serial", "-W", "ignore::pytest.PytestUnknownMarkWarning")
+    # (scheduling.py off too: it runs the serial tests last, often after the others ended.)
+    result, spans = run_pack(pytester, pack, monkeypatch, "-p", "no:marvin2.serial", "-p", "no:marvin2.scheduling",
+                             "-W", "ignore::pytest.PytestUnknownMarkWarning")
     result.assert_outcomes(passed=21)
     assert overlaps(spans) != []
 

@@ -1,26 +1,21 @@
-"""VPCs with several tiers, network ACL lists and the order of their rules.
+"""Network ACL rules in a VPC: the order of rules and their validation.
 
 Rule order is the ``number`` field (lowest first): given explicitly, taken
 as highest + 1 when omitted, unique within a list, changed by
 updateNetworkACLItem and by moveNetworkAclItem (which renumbers the rules
-it has to shift). Tier rules: inside the VPC CIDR, no overlap, at most
-``vpc.max.networks`` tiers, and a VPC with tiers cannot be deleted.
+it has to shift).
+
+Every test gets an ACL list of its own, in ONE VPC made for the module: the
+rules live in the lists, so the tests do not need a VPC each (a VPC is a
+router deploy on a real cloud).
 """
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 
 import pytest
 
-from .helpers import (
-    JOB_PARAM_ERROR,
-    deploy_parallel,
-    expect_error,
-    ids,
-    only,
-    setting_value,
-)
+from .helpers import JOB_PARAM_ERROR, expect_error
 
 pytestmark = [pytest.mark.tags("component", "vpc", "networks", "advanced"), pytest.mark.requires("vpc")]
 
@@ -34,80 +29,15 @@ def order(api, aclid: str) -> list[tuple[str, int]]:
     return [(rule.id, int(rule.number)) for rule in rules_by_number(api, aclid)]
 
 
-@pytest.fixture
-def vpc(create_vpc):
-    return create_vpc(cidr="10.60.0.0/16")
+@pytest.fixture(scope="module")
+def vpc(module_factory):
+    """The module's VPC (shared: tests only add ACL lists to it, each its own)."""
+    return module_factory.vpc(cidr="10.64.0.0/16")
 
 
 @pytest.fixture
 def acl(make, vpc):
     return make.acl_list(vpcid=vpc.id)
-
-
-# --- tiers -------------------------------------------------------------------------------------
-
-
-@pytest.mark.tags("deploy-vm")
-def test_three_tiers_each_with_a_vm(create_vpc, make, resource_factory, user_api, cloud):
-    vpc = create_vpc(cidr="10.61.0.0/16")
-    tiers = [make.vpc_tier(vpc, gateway=f"10.61.{n}.1") for n in (1, 2, 3)]
-    assert sorted(ids(user_api.listNetworks(vpcid=vpc.id))) == sorted(ids(tiers))
-    vms = deploy_parallel(resource_factory, [{"networkids": [tier.id]} for tier in tiers], purpose="tier")
-    for tier, vm in zip(tiers, vms):
-        assert tier.vpcid == vpc.id
-        nic = only(vm.nic, "NIC")
-        assert nic.networkid == tier.id
-        assert ipaddress.ip_address(nic.ipaddress) in ipaddress.ip_network(tier.cidr)
-        assert nic.gateway == tier.gateway
-    assert sorted(ids(user_api.listVirtualMachines(vpcid=vpc.id))) == sorted(ids(vms))
-    # One router serves every tier of the VPC.
-    router = only(cloud.listRouters(vpcid=vpc.id, listall=True), "VPC router")
-    assert router.vpcid == vpc.id
-
-
-def test_tier_must_lie_inside_the_vpc_cidr(vpc, make):
-    error = expect_error(431, make.vpc_tier, vpc, gateway="10.99.1.1")
-    assert "is not within vpc" in error.errortext
-
-
-def test_tiers_must_not_overlap(vpc, make):
-    make.vpc_tier(vpc, gateway="10.60.1.1", netmask="255.255.255.0")
-    error = expect_error(431, make.vpc_tier, vpc, gateway="10.60.1.129", netmask="255.255.255.128")
-    assert "crosses other network cidr" in error.errortext
-
-
-def test_a_tier_gateway_cannot_be_the_subnet_address(vpc, make):
-    expect_error(431, make.vpc_tier, vpc, gateway="10.60.7.0")
-
-
-def test_at_most_vpc_max_networks_tiers(vpc, make, cloud):
-    maximum = int(setting_value(cloud, "vpc.max.networks") or 3)
-    if maximum > 5:
-        pytest.skip(f"vpc.max.networks is {maximum}: too many tiers to fill for a test")
-    for n in range(maximum):
-        make.vpc_tier(vpc, gateway=f"10.60.{10 + n}.1")
-    error = expect_error(530, make.vpc_tier, vpc, gateway="10.60.99.1")
-    assert error.errortext == (f"Number of networks per VPC can't extend {maximum}; "
-                               f"increase it using global config vpc.max.networks")
-
-
-def test_a_vpc_with_tiers_cannot_be_deleted(vpc, make, user_api):
-    make.vpc_tier(vpc, gateway="10.60.1.1")
-    make.vpc_tier(vpc, gateway="10.60.2.1")
-    error = expect_error(JOB_PARAM_ERROR, user_api.deleteVPC, id=vpc.id)
-    assert "as its used by 2 networks" in error.errortext
-    assert only(user_api.listVPCs(id=vpc.id)).state == "Enabled"
-
-
-def test_deleting_the_tiers_then_the_vpc(create_vpc, make, user_api):
-    vpc = create_vpc(cidr="10.62.0.0/16")
-    tier = make.vpc_tier(vpc, gateway="10.62.1.1")
-    user_api.deleteNetwork(id=tier.id)
-    user_api.deleteVPC(id=vpc.id)
-    assert user_api.listVPCs(id=vpc.id) == []
-
-
-# --- ACL rule order ------------------------------------------------------------------------------
 
 
 @pytest.mark.tags("firewall")
@@ -204,59 +134,3 @@ def test_invalid_rules_are_refused(acl, make, user_api, rule, text):
     error = expect_error(431, make.acl_rule, aclid=acl.id, **rule)
     assert text in error.errortext
     assert user_api.listNetworkACLs(aclid=acl.id) == []
-
-
-# --- lists on tiers --------------------------------------------------------------------------------
-
-
-def default_list(api, vpc, name: str):
-    return only([a for a in api.listNetworkACLLists(vpcid=vpc.id) or [] if a.name == name], name)
-
-
-def test_a_tier_takes_the_list_it_is_created_with(vpc, acl, make, user_api):
-    tier = make.vpc_tier(vpc, gateway="10.60.1.1", aclid=acl.id)
-    assert only(user_api.listNetworks(id=tier.id)).aclid == acl.id
-    assert ids(user_api.listNetworkACLLists(networkid=tier.id)) == [acl.id]
-
-
-def test_replacing_the_list_of_a_tier(vpc, acl, make, user_api):
-    deny_all = default_list(user_api, vpc, "default_deny")
-    tier = make.vpc_tier(vpc, gateway="10.60.1.1", aclid=deny_all.id)
-    make.acl_rule(aclid=acl.id, startport=22, endport=22, number=1)
-    user_api.replaceNetworkACLList(aclid=acl.id, networkid=tier.id)
-    assert only(user_api.listNetworks(id=tier.id)).aclid == acl.id
-    # Rules listed through the tier are those of its new list.
-    assert [int(r.startport) for r in user_api.listNetworkACLs(networkid=tier.id)] == [22]
-
-
-@pytest.mark.tags("negative")
-def test_a_list_of_another_vpc_cannot_be_applied(vpc, make, create_vpc, user_api):
-    tier = make.vpc_tier(vpc, gateway="10.60.1.1")
-    other_vpc = create_vpc(cidr="10.63.0.0/16")
-    foreign = make.acl_list(vpcid=other_vpc.id)
-    error = expect_error(JOB_PARAM_ERROR, user_api.replaceNetworkACLList, aclid=foreign.id, networkid=tier.id)
-    assert "do not belong to the same VPC" in error.errortext
-
-
-@pytest.mark.tags("negative")
-def test_default_lists_cannot_be_changed(vpc, user_api):
-    allow_all = default_list(user_api, vpc, "default_allow")
-    error = expect_error(431, user_api.createNetworkACL, aclid=allow_all.id, protocol="tcp", startport=22,
-                         endport=22)
-    assert error.errortext == "Default ACL cannot be modified"
-
-
-@pytest.mark.tags("negative")
-def test_default_lists_cannot_be_deleted(vpc, user_api):
-    deny_all = default_list(user_api, vpc, "default_deny")
-    error = expect_error(JOB_PARAM_ERROR, user_api.deleteNetworkACLList, id=deny_all.id)
-    assert error.errortext == "Default ACL cannot be removed"
-    assert default_list(user_api, vpc, "default_deny").id == deny_all.id
-
-
-@pytest.mark.tags("negative")
-def test_a_list_in_use_cannot_be_deleted(vpc, acl, make, user_api):
-    make.vpc_tier(vpc, gateway="10.60.1.1", aclid=acl.id)
-    error = expect_error(530, user_api.deleteNetworkACLList, id=acl.id)
-    assert error.errortext == f"ACL is still associated with 1 tier(s). Cannot delete network ACL: {acl.id}"
-    assert ids(user_api.listNetworkACLLists(id=acl.id)) == [acl.id]

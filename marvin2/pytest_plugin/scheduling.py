@@ -1,0 +1,141 @@
+"""xdist scheduling for ``--dist loadscope``: long modules first, serial tests as one group, last.
+
+pytest-xdist's loadscope hands out whole modules (so module-scoped fixtures
+are made once), by default in order of their NUMBER of tests. A module of
+few slow tests (VPCs, zone deploys) then starts late and finishes long after
+the other workers ran dry. marvin2 replaces that order, under loadscope only:
+
+- **longest first**: modules are handed out by their recorded duration
+  (the durations file of ``--shard``, ``tests/.durations.json``; unknown tests
+  count as the median), the classic longest-processing-time rule;
+- **serial tests as one group, last**: every ``@pytest.mark.serial`` test
+  goes into one work unit of its own, dispatched after all others. A serial
+  test runs alone (serial.py), so each one drains every worker; grouped, they
+  run back to back on one worker, which keeps the run lock from one to the
+  next (serial.py hands it over): the workers drain once instead of once per
+  serial test. Last, because with the longest units first the tests still
+  running when the group starts are short ones (a short drain), and the group
+  runs in the tail of the run, when workers run out of work anyway. (First
+  was tried: the group then waits for the first, longest, tests to end.)
+  The module a serial test comes from keeps its other tests in its own unit:
+  its module-scoped fixtures are made once more (the serial modules have
+  cheap ones).
+
+How: workers (which collect) sort their items in that order and write the
+serial test ids to ``<shared_dir>/serial-tests.json``; the controller's
+scheduler (which only sees test ids) reads that file to put serial tests into
+their group, and keeps the collection order instead of re-sorting by count.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+from pathlib import Path
+
+import pytest
+
+from marvin2.pytest_plugin.serial import is_serial
+from marvin2.pytest_plugin.session import RUN_CONTEXT
+from marvin2.pytest_plugin.sharding import FALLBACK_SECONDS, durations_path, load_durations
+
+__all__ = ["SERIAL_SCOPE", "SERIAL_TESTS_FILE", "scope_of", "scope_order"]
+
+SERIAL_SCOPE = "marvin2-serial-tests"
+SERIAL_TESTS_FILE = "serial-tests.json"
+
+
+def scope_of(nodeid: str, serial: frozenset | set) -> str:
+    """The work unit of a test: the serial group, else xdist's loadscope unit (module, or class)."""
+    return SERIAL_SCOPE if nodeid in serial else nodeid.rsplit("::", 1)[0]
+
+
+def scope_order(nodeids: list[str], serial: set, durations: dict[str, float]) -> list[str]:
+    """Work units in dispatch order: longest estimated time first, the serial group last."""
+    known = [durations[n] for n in nodeids if n in durations]
+    fallback = max(statistics.median(known) if known else FALLBACK_SECONDS, 0.01)
+    seconds: dict[str, float] = {}
+    first_seen: dict[str, int] = {}
+    for index, nodeid in enumerate(nodeids):
+        scope = scope_of(nodeid, serial)
+        seconds[scope] = seconds.get(scope, 0.0) + max(durations.get(nodeid, fallback), 0.01)
+        first_seen.setdefault(scope, index)
+    return sorted(seconds, key=lambda s: (s == SERIAL_SCOPE, -seconds[s], first_seen[s]))
+
+
+_DIST_KEY = "marvin2_dist"
+
+
+def _loadscope_worker(config: pytest.Config) -> bool:
+    # xdist sets a worker's own --dist to "no": the controller passes its mode on.
+    return getattr(config, "workerinput", {}).get(_DIST_KEY) == "loadscope"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    node.workerinput[_DIST_KEY] = node.config.getoption("dist", default=None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list):
+    result = yield  # after selection, sharding and serial.py's own sort
+    if _loadscope_worker(config) and items:
+        serial = {item.nodeid for item in items if is_serial(item)}
+        order = scope_order([item.nodeid for item in items], serial, load_durations(durations_path(config)))
+        rank = {scope: index for index, scope in enumerate(order)}
+        items.sort(key=lambda item: rank[scope_of(item.nodeid, serial)])  # stable: order inside a unit kept
+    return result
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Workers tell the controller's scheduler which tests are serial (before xdist reports the collection)."""
+    config = session.config
+    context = config.stash.get(RUN_CONTEXT, None)
+    if not _loadscope_worker(config) or context is None:
+        return
+    serial = sorted(item.nodeid for item in session.items if is_serial(item))
+    path = context.shared_dir / SERIAL_TESTS_FILE
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(serial), encoding="utf-8")
+    os.replace(temporary, path)  # every worker writes the same list; a reader never sees half of it
+
+
+def _read_serial(path: Path) -> frozenset:
+    try:
+        return frozenset(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return frozenset()  # no grouping: serial tests stay in their modules (still correct, just slower)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getoption("dist", default=None) != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    context = config.stash.get(RUN_CONTEXT, None)
+    serial_file = context.shared_dir / SERIAL_TESTS_FILE if context is not None else None
+
+    class MarvinLoadScope(LoadScopeScheduling):
+        """loadscope with the serial group and the workers' (duration) order of units."""
+
+        def __init__(self, config: pytest.Config, log=None):
+            super().__init__(config, log)
+            self._serial: frozenset | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self._serial is None:  # first called once every worker has collected
+                self._serial = _read_serial(serial_file) if serial_file is not None else frozenset()
+            return scope_of(nodeid, self._serial)
+
+        def schedule(self) -> None:
+            # The workers' collection is already in dispatch order; xdist would re-sort it by test count.
+            saved = self.config.option.loadscopereorder
+            self.config.option.loadscopereorder = False
+            try:
+                super().schedule()
+            finally:
+                self.config.option.loadscopereorder = saved
+
+    return MarvinLoadScope(config, log)
