@@ -329,6 +329,23 @@ def detach_volume(ctx):
 # --- resize, delete, migrate -------------------------------------------------------------------------
 
 
+def resize_volume_rows(jctx, current: dict, new_size: int, offering_id: str | None) -> dict:
+    """A volume takes a new size (and disk offering, and the request's min/max IOPS): the owner's
+    primary_storage count and the pool's usage follow the change (resizeVolume, changeOfferingForVolume)."""
+    jstore = jctx.store
+    change = gib(new_size) - gib(current["size"])
+    if change > 0:
+        limits.charge(jstore, jstore.get("account", current["accountid"]), "primary_storage", change)
+    elif change < 0:
+        limits.release(jstore, current["accountid"], "primary_storage", -change)
+    add_pool_usage(jstore, current.get("storageid"), new_size - current["size"])
+    changes = {"size": new_size, **({"diskofferingid": offering_id} if offering_id else {})}
+    for key in ("miniops", "maxiops"):
+        if jctx.has(key):
+            changes[key] = jctx.get(key)
+    return jstore.update("volume", current["id"], **changes)
+
+
 @api("resizeVolume", response="volume", instance_type="Volume",
      description="Grows a volume (size in GB, or a new disk offering); shrinking needs shrinkok=true.",
      params=[P("id", "the volume", entity="volume"), P("size", "new size (GB)"),
@@ -371,19 +388,7 @@ def resize_volume(ctx):
         if new_size < current["size"] and not shrink_ok:
             raise errors.invalid_value(f"Going from existing size of {current['size']} to size of {new_size} would shrink "
                                        "the volume.Need to sign off by supplying the shrinkok parameter with value of true.")
-        change = gib(new_size) - gib(current["size"])
-        if change > 0:
-            limits.charge(jstore, jstore.get("account", current["accountid"]), "primary_storage", change)
-        elif change < 0:
-            limits.release(jstore, current["accountid"], "primary_storage", -change)
-        add_pool_usage(jstore, current.get("storageid"), new_size - current["size"])
-        changes = {"size": new_size}
-        if offering is not None:
-            changes["diskofferingid"] = offering["id"]
-        for key in ("miniops", "maxiops"):
-            if jctx.has(key):
-                changes[key] = jctx.get(key)
-        updated = jstore.update("volume", current["id"], **changes)
+        updated = resize_volume_rows(jctx, current, new_size, offering["id"] if offering is not None else None)
         record_event(jctx, "VOLUME.RESIZE", f"resizing volume {current['name']} to {gib(new_size)} GB",
                      resource_id=current["id"], resource_type="Volume")
         return render_volume(jctx, updated)
@@ -761,17 +766,7 @@ def change_offering_for_volume(ctx):
     def run(jctx):
         jstore = jctx.store
         current = jstore.get("volume", volume["id"])
-        change = gib(new_size) - gib(current["size"])
-        if change > 0:
-            limits.charge(jstore, jstore.get("account", current["accountid"]), "primary_storage", change)
-        elif change < 0:
-            limits.release(jstore, current["accountid"], "primary_storage", -change)
-        add_pool_usage(jstore, current.get("storageid"), new_size - current["size"])
-        changes = {"size": new_size, "diskofferingid": new["id"]}
-        for key in ("miniops", "maxiops"):
-            if jctx.has(key):
-                changes[key] = jctx.get(key)
-        updated = jstore.update("volume", current["id"], **changes)
+        updated = resize_volume_rows(jctx, current, new_size, new["id"])
         record_event(jctx, "VOLUME.CHANGE.DISK.OFFERING", f"changing disk offering of volume {updated['name']}",
                      resource_id=updated["id"], resource_type="Volume")
         return render_volume(jctx, updated)
