@@ -129,6 +129,19 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
                 self._serial = _read_serial(serial_file) if serial_file is not None else frozenset()
             return scope_of(nodeid, self._serial)
 
+        def _reschedule(self, node) -> None:
+            super()._reschedule(node)
+            # An xdist worker runs its last pending test only once it knows what follows (more tests, or
+            # shutdown). A replacement worker (an earlier one crashed) given a unit with one test left would
+            # wait for the controller, which waits for that test: give it the next unit, or say there is none.
+            if node.shutting_down or node not in self.assigned_work:
+                return
+            if self._pending_of(self.assigned_work[node]) <= 1:
+                if self.workqueue:
+                    self._assign_work_unit(node)
+                else:
+                    node.shutdown()
+
         def schedule(self) -> None:
             # The workers' collection is already in dispatch order; xdist would re-sort it by test count.
             saved = self.config.option.loadscopereorder

@@ -141,10 +141,14 @@ def test_modules_with_serial_tests_are_collected_last(pytester, pack):
     ]
 
 
-def test_a_killed_worker_does_not_hang_the_run(pytester, pack):
+@pytest.mark.parametrize("scheduling", ["off", "on"])
+def test_a_killed_worker_does_not_hang_the_run(pytester, pack, scheduling):
     # A worker SIGKILLed while it holds the run lock as a reader stays a zombie
     # (os.kill(pid, 0) still succeeds); the serial test waiting for it must go
-    # ahead at once, not after marvin_serial_timeout (120 s here).
+    # ahead at once, not after marvin_serial_timeout (120 s here). With
+    # scheduling.py off, the serial test stays in its module and waits for the
+    # victim; with it on (the serial group runs last), the replacement worker
+    # must still be given the rest of the dead worker's work.
     pack(
         test_a_victim="""
             import os, signal, time
@@ -173,8 +177,9 @@ def test_a_killed_worker_does_not_hang_the_run(pytester, pack):
         **{"pytest.ini": "[pytest]\nmarvin_serial_timeout = 120\n"},
     )
     started = time.monotonic()
+    extra = ("-p", "no:marvin2.scheduling") if scheduling == "off" else ()
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--dist", "loadscope",
-                                           "--junitxml", "junit.xml", timeout=110)
+                                           "--junitxml", "junit.xml", *extra, timeout=110)
     elapsed = time.monotonic() - started
     assert elapsed < 60, f"the run took {elapsed:.0f}s: the dead worker's lock entry was kept"
     # The crashed test is reported once (not run again by each replacement
@@ -182,4 +187,5 @@ def test_a_killed_worker_does_not_hang_the_run(pytester, pack):
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(["*worker*crashed while running*test_a_victim.py::test_dies*"])
     junit = (pytester.path / "junit.xml").read_text()
-    assert 'name="marvin2_serial_wait_seconds"' in junit, "the serial test never waited: the run proves nothing"
+    if scheduling == "off":
+        assert 'name="marvin2_serial_wait_seconds"' in junit, "the serial test never waited: the run proves nothing"
