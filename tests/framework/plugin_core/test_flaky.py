@@ -69,7 +69,8 @@ def test_pass_flaky_and_fail_are_told_apart(pytester, pack, faulty_simulator_con
                                 "--junitxml", "junit.xml", "--alluredir", "allure", "--results-dir", "res",
                                 "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, failed=1)
-    result.stdout.fnmatch_lines(["*1 failed, 3 passed, 3 rerun in*"])
+    # (an in-process run may add ", 1 warning": marvin2 is already imported, so pytest cannot rewrite it)
+    result.stdout.fnmatch_lines(["*1 failed, 3 passed, *3 rerun in*"])
     result.stdout.fnmatch_lines([
         "*marvin2: intermittent: 1 test*",
         "flaky: passed on attempt 2: test_faults.py::test_hosts_intermittent",
