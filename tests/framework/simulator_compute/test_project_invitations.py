@@ -7,24 +7,11 @@ import pytest
 from compute_client import new_user, unique
 
 
-def set_setting(admin, sim, name: str, value: str) -> None:
-    """updateConfiguration; a 4.20 setting the simulator's table lacks yet is stored as the full table stores it."""
-    status, inner = admin.call("updateConfiguration", name=name, value=value)
-    if status == 200:
-        return
-    assert "doesn't exist" in inner.get("errortext", ""), inner
-    with sim.store.transaction():
-        if sim.store.get("configuration", name):
-            sim.store.update("configuration", name, value=value)
-        else:
-            sim.store.insert("configuration", {"id": name, "name": name, "value": value})
-
-
 @pytest.fixture()
 def invites(admin, sim):
-    set_setting(admin, sim, "project.invite.required", "true")
+    admin.ok("updateConfiguration", name="project.invite.required", value="true")
     yield
-    set_setting(admin, sim, "project.invite.required", "false")
+    admin.ok("updateConfiguration", name="project.invite.required", value="false")
 
 
 def _project(client) -> dict:
@@ -118,12 +105,12 @@ def test_invitation_expires(admin, sim, user, invites):
     project = _project(user)
     invitee = new_user(admin)
     user.run("addAccountToProject", projectid=project["id"], account=invitee.account["name"])
-    set_setting(admin, sim, "project.invite.timeout", "0")
+    admin.ok("updateConfiguration", name="project.invite.timeout", value="0")
     try:
         assert invitee.items("listProjectInvitations", "projectinvitation")[0]["state"] == "Expired"
         assert invitee.error("updateProjectInvitation", projectid=project["id"])[0] == 431
     finally:
-        set_setting(admin, sim, "project.invite.timeout", "86400")
+        admin.ok("updateConfiguration", name="project.invite.timeout", value="86400")
 
 
 def test_email_invitations_and_suspended_projects(admin, user, invites):

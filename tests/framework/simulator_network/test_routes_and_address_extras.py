@@ -160,10 +160,18 @@ def test_dedicate_and_release_a_public_range(admin, user_a, user_b, cloud, publi
         f"Can't release Public IP range {public_range['id']} as it not dedicated to any domain and any account")
 
 
-def test_dedicate_to_a_domain_and_errors(admin, user_a, public_range, cloud):
+def test_dedicate_to_a_domain_and_errors(admin, user_a, cloud, make_network):
     domain = admin.ok("createDomain", name="dedicated-dom")["domain"]
-    # the first range still holds user_a's source NAT address: it cannot go to another domain
-    assert admin.error("dedicatePublicIpRange", id=public_range["id"], domainid=domain["id"])[2].endswith(
+    # A range holding an address of user_a (taken while it was dedicated to user_a) cannot go to another domain.
+    held_range = admin.ok("createVlanIpRange", zoneid=cloud["zone"]["id"], startip="198.51.100.30",
+                          endip="198.51.100.32", gateway="198.51.100.1", netmask="255.255.255.0", vlan="vlan://557",
+                          forvirtualnetwork=True)["vlan"]
+    admin.ok("dedicatePublicIpRange", id=held_range["id"], account=user_a.account["name"],
+             domainid=user_a.account["domainid"])
+    ip = user_a.run("associateIpAddress", networkid=make_network(user_a)["id"])["ipaddress"]
+    assert ip["vlanid"] == held_range["id"]
+    admin.ok("releasePublicIpRange", id=held_range["id"])
+    assert admin.error("dedicatePublicIpRange", id=held_range["id"], domainid=domain["id"])[2].endswith(
         "Public IP address in range is allocated to another domain/account ")
     public_range = admin.ok("createVlanIpRange", zoneid=cloud["zone"]["id"], startip="198.51.100.20",
                             endip="198.51.100.22", gateway="198.51.100.1", netmask="255.255.255.0", vlan="vlan://556",
@@ -220,24 +228,11 @@ def test_update_vlan_ip_range(admin, user_a, cloud, make_network):
     admin.ok("releasePublicIpRange", id=created["id"])
 
 
-def _set_setting(admin, sim, name: str, value: str) -> None:
-    """updateConfiguration; a 4.20 setting the simulator's table lacks yet is stored as the full table stores it."""
-    status, inner = admin.call("updateConfiguration", name=name, value=value)
-    if status == 200:
-        return
-    assert "doesn't exist" in inner.get("errortext", ""), inner
-    with sim.store.transaction():
-        if sim.store.get("configuration", name):
-            sim.store.update("configuration", name, value=value)
-        else:
-            sim.store.insert("configuration", {"id": name, "name": name, "value": value})
-
-
 @pytest.fixture()
 def quarantine_minutes(admin, sim):
-    _set_setting(admin, sim, "public.ip.address.quarantine.duration", "10")
+    admin.ok("updateConfiguration", name="public.ip.address.quarantine.duration", value="10")
     yield
-    _set_setting(admin, sim, "public.ip.address.quarantine.duration", "0")
+    admin.ok("updateConfiguration", name="public.ip.address.quarantine.duration", value="0")
 
 
 def test_released_address_is_quarantined_for_others(admin, user_a, user_b, make_network, quarantine_minutes):
