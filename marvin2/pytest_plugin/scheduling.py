@@ -17,6 +17,9 @@ the other workers ran dry. marvin2 replaces that order, under loadscope only:
   running when the group starts are short ones (a short drain), and the group
   runs in the tail of the run, when workers run out of work anyway. (First
   was tried: the group then waits for the first, longest, tests to end.)
+  And only once every other test has run: the group goes to the last worker
+  to finish (the others are shut down as they run dry), so no test of
+  another unit waits behind the whole group and runs after it.
   The module a serial test comes from keeps its other tests in its own unit:
   its module-scoped fixtures are made once more (the serial modules have
   cheap ones).
@@ -123,13 +126,25 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
         def __init__(self, config: pytest.Config, log=None):
             super().__init__(config, log)
             self._serial: frozenset | None = None
+            self._serial_waiter = None  # the worker that gets the serial group once the others are done
 
         def _split_scope(self, nodeid: str) -> str:
             if self._serial is None:  # first called once every worker has collected
                 self._serial = _read_serial(serial_file) if serial_file is not None else frozenset()
             return scope_of(nodeid, self._serial)
 
+        def _only_serial_group_left(self) -> bool:
+            return len(self.workqueue) == 1 and SERIAL_SCOPE in self.workqueue
+
+        def _pending_elsewhere(self, node) -> list[int]:
+            return [self._pending_of(work) for other, work in self.assigned_work.items() if other is not node]
+
         def _reschedule(self, node) -> None:
+            if node.shutting_down:
+                return
+            if self._only_serial_group_left():
+                self._serial_group_or_shutdown(node)
+                return
             super()._reschedule(node)
             # An xdist worker runs its last pending test only once it knows what follows (more tests, or
             # shutdown). A replacement worker (an earlier one crashed) given a unit with one test left would
@@ -137,10 +152,56 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             if node.shutting_down or node not in self.assigned_work:
                 return
             if self._pending_of(self.assigned_work[node]) <= 1:
-                if self.workqueue:
+                if self._only_serial_group_left():
+                    self._serial_group_or_shutdown(node)
+                elif self.workqueue:
                     self._assign_work_unit(node)
                 else:
                     node.shutdown()
+
+        def _serial_group_or_shutdown(self, node) -> None:
+            """Only the serial group is left: it starts when no other test is left to run anywhere.
+
+            Handed out earlier, its first test would take the run lock while other workers still hold
+            tests of their last units, and those would wait for the whole group (writers are preferred),
+            then run after it: the group's time added twice to the tail. So a worker down to its last
+            test waits for the others (it holds that test back until told what follows) while every
+            other worker is shut down and finishes what it has; the last to be done gets the group.
+            """
+            if self._pending_of(self.assigned_work.get(node, {})) > 1:
+                return  # asked again after each of its tests
+            elsewhere = self._pending_elsewhere(node)
+            if not any(elsewhere):
+                self._give_serial_group(node)
+            elif any(pending > 1 for pending in elsewhere) or self._serial_waiter not in (None, node):
+                node.shutdown()  # others still have work: one of them will end last and take the group
+            else:
+                self._serial_waiter = node
+
+        def _give_serial_group(self, node) -> None:
+            self._serial_waiter = None
+            self._assign_work_unit(node)
+
+        def _maybe_wake_the_waiter(self) -> None:
+            waiter = self._serial_waiter
+            if waiter is None or not self._only_serial_group_left():
+                return
+            if waiter.shutting_down or waiter not in self.assigned_work:
+                self._serial_waiter = None  # it went away (crashed): the next worker asking takes the group
+                return
+            if not any(self._pending_elsewhere(waiter)):
+                self._give_serial_group(waiter)
+
+        def mark_test_complete(self, node, item_index: int, duration: float = 0) -> None:
+            super().mark_test_complete(node, item_index, duration)
+            self._maybe_wake_the_waiter()
+
+        def remove_node(self, node):
+            if node is self._serial_waiter:
+                self._serial_waiter = None
+            crashed = super().remove_node(node)
+            self._maybe_wake_the_waiter()
+            return crashed
 
         def schedule(self) -> None:
             # The workers' collection is already in dispatch order; xdist would re-sort it by test count.

@@ -8,6 +8,10 @@ on the IP addresses.
 
 On a real management server these settings are read at start-up (``isdynamic`` false): run this pack
 against it after a restart, or against the simulator, which applies them at once.
+
+The tests that change the settings are serial: every other test waits while they run. What they only read
+(a running VM, an extractable volume and template) is made once for the module and shared, so the serial
+stretch of a run is short.
 """
 import pytest
 
@@ -33,17 +37,25 @@ def _dashed(address):
 
 @pytest.fixture
 def running_vm(deploy_vm):
+    """A VM of the test's own (it may stop it)."""
     return deploy_vm()
 
 
-@pytest.fixture
-def detached_volume(create_volume, deploy_vm, user_api):
-    """A data volume that has been on primary storage (attached once), now detached: extractable."""
-    volume = create_volume()
-    vm = deploy_vm()
-    user_api.attachVolume(id=volume.id, virtualmachineid=vm.id)
+@pytest.fixture(scope="module")
+def detached_volume(_module_resources, shared_vm, user_api):
+    """A data volume that has been on primary storage (attached once), now detached: extractable. Shared."""
+    volume = _module_resources.volume()
+    user_api.attachVolume(id=volume.id, virtualmachineid=shared_vm.id)
     user_api.detachVolume(id=volume.id)
     return volume
+
+
+@pytest.fixture(scope="module")
+def extractable_template(marvin2_config, module_make, user_api, job_timeout):
+    """A template of the test account, registered extractable and ready. Shared."""
+    skip_unless_downloadable(marvin2_config, "template_url", "templates")
+    return r.wait_for_template_ready(user_api, module_make.register_template(isextractable=True).id,
+                                     timeout=job_timeout)
 
 
 def _console_url(user_api, vm):
@@ -55,31 +67,31 @@ def _console_url(user_api, vm):
 
 @pytest.mark.serial
 @pytest.mark.tags("disruptive")
-def test_console_endpoint_is_https_on_the_proxy_name(cloud, zone, global_settings, user_api, running_vm):
+def test_console_endpoint_is_https_on_the_proxy_name(cloud, zone, global_settings, user_api, shared_vm):
     global_settings.set("consoleproxy.sslEnabled", "true")
     global_settings.set("consoleproxy.url.domain", "*.example.org")
     address = _public_ip(cloud, zone, "consoleproxy")
-    url = _console_url(user_api, running_vm)
+    url = _console_url(user_api, shared_vm)
     assert url.startswith(f"https://{_dashed(address)}.example.org{CONSOLE_PAGE}"), url
 
 
 @pytest.mark.serial
 @pytest.mark.tags("disruptive")
-def test_console_endpoint_uses_a_static_domain_as_it_is(cloud, zone, global_settings, user_api, running_vm):
+def test_console_endpoint_uses_a_static_domain_as_it_is(cloud, zone, global_settings, user_api, shared_vm):
     global_settings.set("consoleproxy.sslEnabled", "true")
     global_settings.set("consoleproxy.url.domain", "console.example.org")
-    url = _console_url(user_api, running_vm)
+    url = _console_url(user_api, shared_vm)
     assert url.startswith(f"https://console.example.org{CONSOLE_PAGE}"), url
 
 
 @pytest.mark.serial
 @pytest.mark.tags("disruptive")
 def test_console_endpoint_is_plain_http_on_the_ip_with_blank_settings(cloud, zone, global_settings, user_api,
-                                                                      running_vm):
+                                                                      shared_vm):
     global_settings.set("consoleproxy.sslEnabled", "false")
     global_settings.set("consoleproxy.url.domain", "")
     address = _public_ip(cloud, zone, "consoleproxy")
-    url = _console_url(user_api, running_vm)
+    url = _console_url(user_api, shared_vm)
     assert url.startswith(f"http://{address}{CONSOLE_PAGE}"), url
 
 
@@ -117,9 +129,8 @@ def test_extracted_volume_is_plain_http_on_the_ip_with_blank_settings(cloud, zon
 @pytest.mark.serial
 @pytest.mark.tags("disruptive", "templates")
 def test_extracted_template_downloads_over_https_on_a_static_domain(cloud, zone, global_settings, user_api,
-                                                                    marvin2_config, make, job_timeout):
-    skip_unless_downloadable(marvin2_config, "template_url", "templates")
-    template = r.wait_for_template_ready(user_api, make.register_template(isextractable=True).id, timeout=job_timeout)
+                                                                    extractable_template):
+    template = extractable_template
     global_settings.set("secstorage.encrypt.copy", "true")
     global_settings.set("secstorage.ssl.cert.domain", "downloads.example.org")
     extracted = user_api.extractTemplate(id=template.id, mode="HTTP_DOWNLOAD", zoneid=zone.id)

@@ -62,6 +62,8 @@ def test_serial_tests_run_back_to_back_on_one_worker_last_and_drain_once(pyteste
     # back to back: no other test started between the first and the last serial test
     first, last = spans.index(serial[0]), spans.index(serial[-1])
     assert all(s["serial"] for s in spans[first:last + 1])
+    # and only once every other test had started: no test of another unit waited behind the group
+    assert max(s["start"] for s in spans if not s["serial"]) < serial[0]["start"]
     # last: the serial worker ran every other unit it got before the group
     on_that_worker = [s for s in spans if s["worker"] == serial[0]["worker"]]
     assert on_that_worker[-len(serial):] == serial
@@ -83,3 +85,30 @@ def test_without_loadscope_nothing_is_reordered(pytester, pack):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q", timeout=120)
     assert [line for line in result.stdout.lines if "::" in line] == [
         "test_b.py::test_q", "test_a.py::test_s", "test_a.py::test_p"]
+
+
+def test_the_serial_group_waits_until_every_other_test_has_run(pytester, pack, monkeypatch):
+    # Two workers: one gets the long test, the other a module of many short ones. xdist tops a worker up
+    # when it has two tests or fewer left, so the serial group would go to the first worker at once and take
+    # the run lock after the long test, while the other worker still had short tests: those would wait for
+    # the whole group and run after it. The group must start only when nothing else is left.
+    pack(conftest=RECORDING_CONFTEST,
+         test_long="import time\n\ndef test_long():\n    time.sleep(0.6)\n",
+         test_many="import time\nimport pytest\n\n@pytest.mark.parametrize('i', range(8))\n"
+                   "def test_short(i):\n    time.sleep(0.15)\n",
+         test_settings="import time\nimport pytest\n\n@pytest.mark.serial\n@pytest.mark.parametrize('i', range(2))\n"
+                       "def test_global(i):\n    time.sleep(0.4)\n")
+    durations = pytester.path / "durations.json"
+    durations.write_text(json.dumps({"test_long.py::test_long": 100.0,
+                                     **{f"test_many.py::test_short[{i}]": 0.15 for i in range(8)}}))
+    spans_file = pytester.path / "spans.jsonl"
+    monkeypatch.setenv("SPANS_FILE", str(spans_file))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--dist", "loadscope",
+                                           "--durations-file", str(durations), "--results-dir", "res", timeout=120)
+    result.assert_outcomes(passed=11)
+    spans = read_spans(spans_file)
+    serial = sorted((s for s in spans if s["serial"]), key=lambda s: s["start"])
+    others = [s for s in spans if not s["serial"]]
+    assert len({s["worker"] for s in others}) == 2, "the run was not parallel, so it proves nothing"
+    assert max(s["end"] for s in others) <= serial[0]["start"], "a test ran after the serial group started"
+    assert overlaps(spans) == []
