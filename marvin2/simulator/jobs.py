@@ -184,9 +184,11 @@ class JobEngine:
 
     def _execute(self, jobid: str, ctx: Context, job: Job) -> None:
         store = self.sim.store
-        rule = self.sim.faults.rule_for(ctx.api.name)
+        # A job obeys the fault rules of the account that submitted it (see faults.py).
+        account = ctx.caller.account_id if ctx.caller is not None else None
+        rule = self.sim.faults.rule_for(ctx.api.name, account)
         failure: errors.ApiError | None = None
-        if rule is not None and self.sim.faults.roll(rule.jobfailurerate):
+        if rule is not None and self.sim.faults.roll(rule, rule.jobfailurerate):
             failure = errors.internal_error(INJECTED_TEXT)
         else:
             try:

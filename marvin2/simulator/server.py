@@ -166,7 +166,7 @@ class RequestPipeline:
     # --- running the command ---------------------------------------------------------------------
 
     def _run(self, declared: Api, raw, caller, session, cookies) -> Reply:
-        dropped = self._inject_faults(declared)
+        dropped = self._inject_faults(declared, caller)
         if dropped is not None:
             return dropped
         with self.store.transaction():
@@ -174,15 +174,16 @@ class RequestPipeline:
             check_list_paging(declared, raw)
             return self._call_handler(declared, params, raw, caller, session, cookies)
 
-    def _inject_faults(self, declared: Api) -> Reply | None:
-        rule = self.faults.rule_for(declared.name)
+    def _inject_faults(self, declared: Api, caller) -> Reply | None:
+        # A call with no caller only meets global rules; account rules are for that account's callers.
+        rule = self.faults.rule_for(declared.name, caller.account_id if caller is not None else None)
         if rule is None:
             return None
         if rule.latencyms:
             time.sleep(rule.latencyms / 1000.0)
-        if self.faults.roll(rule.droprate):
+        if self.faults.roll(rule, rule.droprate):
             return Reply(drop=True)
-        if self.faults.roll(rule.errorrate):
+        if self.faults.roll(rule, rule.errorrate):
             text = rule.errortext or f"Simulated failure of {declared.name} injected by configureSimulatorFaults"
             raise errors.ApiError(rule.errorcode, text, errors.CS_CLOUD_RUNTIME)
         return None

@@ -7,8 +7,9 @@ has no ``create_*`` fixture, ``global_settings``, ``user_api_full_spec``,
 several component modules need:
 
 - ``module_factory``: the plugin's factories for module-scoped set-ups;
-- ``simulator_faults``: the simulator-only fault injection API, every rule
-  cleared after the test (tests using it are ``serial`` and ``simulator-only``);
+- ``simulator_faults``: the simulator-only fault injection API, its rules
+  limited to the test's own account and cleared after the test (tests using
+  it are ``simulator-only``; they need not be ``serial``);
 - ``register_template``: a template of the test registered (and waited for),
   deleted after it (the template copy modules);
 - ``second_zone`` / ``deploy_zone``: another enabled zone; on the simulator
@@ -38,31 +39,47 @@ def module_factory(_module_resources: Any) -> Any:
 
 
 class SimulatorFaults:
-    """configureSimulatorFaults through the admin API; every rule is cleared after the test."""
+    """configureSimulatorFaults through the admin API, every rule limited to one account (the test's own).
 
-    def __init__(self, cloud: Any):
+    The simulator applies such a rule only to calls made by that account's users and to the async jobs
+    they submit, so tests on other workers (other accounts) run undisturbed at the same time.
+    """
+
+    def __init__(self, cloud: Any, account_id: str):
         self.cloud = cloud
+        self.account_id = account_id
 
     def set(self, apiname: str, **rule: Any) -> Any:
-        return self.cloud.configureSimulatorFaults(apiname=apiname, **rule)
+        return self.cloud.configureSimulatorFaults(apiname=apiname, account=self.account_id, **rule)
 
     def clear(self, apiname: str | None = None) -> None:
-        params = {"clear": True}
+        """Remove this account's rule of ``apiname``, or all of this account's rules (never other accounts')."""
+        params: dict[str, Any] = {"clear": True, "account": self.account_id}
         if apiname:
             params["apiname"] = apiname
         self.cloud.configureSimulatorFaults(**params)
 
     def rules(self) -> list:
-        return list(self.cloud.listSimulatorFaults() or [])
+        """This account's rules."""
+        return list(self.cloud.listSimulatorFaults(account=self.account_id) or [])
 
 
 @pytest.fixture
-def simulator_faults(request: pytest.FixtureRequest, cloud: Any, cleanup_stack: Any) -> SimulatorFaults:
-    """Fault injection of the marvin2 simulator (needs ``requires("simulator")``, ``serial``)."""
+def simulator_faults(request: pytest.FixtureRequest, cloud: Any, test_account: Any,
+                     cleanup_stack: Any) -> SimulatorFaults:
+    """Fault injection of the marvin2 simulator for the test's own account (needs ``requires("simulator")``).
+
+    The rules hit only calls of ``test_account``'s user: ``user_api``, ``deploy_vm`` and the other factories
+    (which create as that user), and the jobs they start. The admin ``cloud`` is never hit.
+    """
     if "configureSimulatorFaults" not in cloud.spec.names:
         pytest.fail("the cloud has no configureSimulatorFaults API: is it the marvin2 simulator?", pytrace=False)
-    faults = SimulatorFaults(cloud)
-    cleanup_stack.push(faults.clear, description="clear simulator fault rules")
+    faults = SimulatorFaults(cloud, test_account.id)
+    # Pushed before the test makes anything, so (LIFO) it runs after the test's resources are deleted.
+    # That is safe: the factories delete with the admin ``cloud``, whose account no rule here names, so
+    # a VM left in Error by an injected failure is still destroyed and expunged. Clearing the account's
+    # rules at the end matters because the account (per worker or module) serves the following tests.
+    cleanup_stack.push(faults.clear, description="clear the test account's simulator fault rules")
     return faults
 
 

@@ -61,6 +61,7 @@ declare_object("simulatorfault", {
     "errorcode": ("integer", "error code answered"), "errortext": "error text answered",
     "latencyms": ("integer", "added latency"), "droprate": ("float", "probability of a dropped connection"),
     "jobfailurerate": ("float", "probability that an async job fails"),
+    "account": "uuid of the account the rule is limited to (absent: a global rule)",
 })
 declare_object("apikeys", {"apikey": "the API key", "secretkey": "the secret key"})
 
@@ -310,8 +311,9 @@ def list_tags(ctx):
 
 
 @api("configureSimulatorFaults", response="simulatorfault", roles=ADMIN_ONLY, simulator_only=True,
-     description="Simulator only: make a command (or * for all) fail, slow down, drop connections or fail its jobs. "
-                 "clear=true removes the rule (all rules when no command is given).",
+     description="Simulator only: make a command (or * for all) fail, slow down, drop connections or fail its jobs, "
+                 "for every caller or only for the callers of one account. clear=true removes rules: the account's "
+                 "(of apiname if given) with account, else every rule (of apiname if given).",
      params=[P("apiname", "the command the rule applies to, or * for every command (default *)"),
              P("errorrate", "probability (0-1) that a call answers with an error", type="float"),
              P("errorcode", "error code of injected errors (default 530)", type="integer"),
@@ -319,28 +321,48 @@ def list_tags(ctx):
              P("latencyms", "milliseconds added to each call", type="integer"),
              P("droprate", "probability (0-1) that the connection is closed without an answer", type="float"),
              P("jobfailurerate", "probability (0-1) that an async job fails", type="float"),
-             P("seed", "re-seed the random generator (same seed, same fault sequence)", type="long"),
+             P("seed", "seed of this rule's random generator (same seed, same fault sequence); without account "
+                       "also the seed of later rules set without one", type="long"),
+             P("account", "limit the rule to calls (and async jobs) of this account's callers (its uuid)",
+               type="uuid", entity="account"),
              P("clear", "remove the rule(s) instead of setting one", type="boolean")])
 def configure_simulator_faults(ctx):
     faults = ctx.sim.faults
-    if ctx.has("seed"):
-        faults.reseed(ctx.get("seed"))
+    account = _fault_account(ctx)
+    seed = ctx.get("seed")
+    # A global seed becomes the simulator's fault seed, as before; an account's seed seeds only its own
+    # rule, so a test scoped to its account never changes what other tests' rules roll.
+    if seed is not None and account is None:
+        faults.reseed(seed)
     if ctx.get("clear"):
-        faults.clear(ctx.get("apiname"))
+        faults.clear(ctx.get("apiname"), account)
         return SUCCESS
     rule = FaultRule(command=ctx.get("apiname", "*"), errorrate=ctx.get("errorrate", 0.0),
                      errorcode=ctx.get("errorcode", 530), errortext=ctx.get("errortext", ""),
                      latencyms=ctx.get("latencyms", 0), droprate=ctx.get("droprate", 0.0),
-                     jobfailurerate=ctx.get("jobfailurerate", 0.0))
+                     jobfailurerate=ctx.get("jobfailurerate", 0.0), account=account)
     try:
-        faults.set(rule)
+        faults.set(rule, seed)
     except ValueError as exc:
         raise errors.invalid_value(str(exc)) from None
     return rule.describe()
 
 
+def _fault_account(ctx) -> str | None:
+    """The uuid of the ``account`` parameter's live account, or None when not given."""
+    if not ctx.has("account"):
+        return None
+    value = ctx.get("account")
+    row = ctx.store.get("account", value)
+    # Validation let "-1" and unknown numeric ids through (as for every uuid parameter); a rule needs a real account.
+    if row is None or row.get("removed"):
+        raise errors.unknown_uuid(ctx.command, "account", str(value))
+    return row["id"]
+
+
 @api("listSimulatorFaults", response="simulatorfault", roles=ADMIN_ONLY, simulator_only=True,
-     description="Simulator only: lists the fault injection rules in force.")
+     description="Simulator only: lists the fault injection rules in force (global ones without an account).",
+     params=[P("account", "only the rules limited to this account (its uuid)", type="uuid", entity="account")])
 def list_simulator_faults(ctx):
-    rules = [r.describe() for _, r in sorted(ctx.sim.faults.rules.items())]
+    rules = [r.describe() for r in ctx.sim.faults.listed(_fault_account(ctx))]
     return ListResult(rules, len(rules))

@@ -48,8 +48,8 @@ def _seed_failing_then_passing(rate: float) -> int:
 
 @pytest.fixture
 def faulty_simulator_config(pytester):
-    # Only these two rules roll the simulator's seeded dice, in test order
-    # (one process, no xdist): hosts roll 1 and 2, then clusters.
+    # Each rule rolls its own dice, seeded by fault_seed: the listHosts rule
+    # rolls its draws 1 and 2 (the test and its rerun).
     seed = _seed_failing_then_passing(0.5)
     path = pytester.path / "faulty.yaml"
     path.write_text(
