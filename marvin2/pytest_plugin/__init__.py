@@ -7,6 +7,7 @@ its own so that hooks and fixtures stay small and have one job each:
 - ``markers``:   tag vocabulary markers, capability markers, --tags selection
 - ``session``:   config loading, the embedded simulator, the admin ``cloud`` fixture, run context
 - ``fixtures``:  discovery, per-worker accounts, factories with LIFO cleanup
+- ``background_cleanup``: a test's resources deleted while the next test runs
 - ``ledger``:    record of every created resource; leak check at the end
 - ``serial``:    ``@pytest.mark.serial`` tests never overlap
 - ``run_info``:  the header naming the cloud under test; run.json for `marvin2 cleanup`
@@ -22,7 +23,8 @@ from __future__ import annotations
 
 import importlib
 
-PLUGIN_MODULES = ("options", "markers", "session", "run_info", "cloud_health", "waiting", "fixtures", "ledger",
+PLUGIN_MODULES = ("options", "markers", "session", "run_info", "cloud_health", "waiting", "fixtures",
+                  "background_cleanup", "ledger",
                   "serial", "workers", "sharding", "scheduling", "flaky", "reporting")
 
 

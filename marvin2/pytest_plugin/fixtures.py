@@ -28,7 +28,7 @@ from marvin2.pytest_plugin.fixtures_discovery import (  # noqa: F401
     basic_zone_network, disk_offering, domain, network_offering, service_offering, template, vpc_network_offering, vpc_offering, zone,
 )
 from marvin2.pytest_plugin.fixtures_factories import (  # noqa: F401
-    _module_resources, acquire_public_ip, cleanup_stack, create_firewall_rule, create_network,
+    _background_cleaner, _module_resources, acquire_public_ip, cleanup_stack, create_firewall_rule, create_network,
     create_port_forwarding_rule, create_snapshot, create_template, create_vm_snapshot, create_volume, create_vpc,
     deploy_vm, resource_factory, resource_tracker, shared_network, shared_vm,
 )

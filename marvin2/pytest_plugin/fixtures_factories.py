@@ -19,8 +19,10 @@ from typing import Any, Callable
 
 import pytest
 
+from marvin2.pytest_plugin.background_cleanup import BACKGROUND_JOB, cleaner_of
 from marvin2.pytest_plugin.fixtures_discovery import is_basic_zone
 from marvin2.pytest_plugin.fixtures_tracking import ResourceTracker, delete_timeout
+from marvin2.pytest_plugin.serial import is_serial
 from marvin2 import resources as r
 
 _PURPOSE = re.compile(r"[^A-Za-z0-9]+")
@@ -157,12 +159,32 @@ class ResourceFactory:
 # --- per-test trackers -------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def _background_cleaner(pytestconfig: pytest.Config, cloud: Any):
+    """This process's background cleaner, waited for at the end of the session while ``cloud`` still works
+    (set up after ``cloud``, so torn down before it)."""
+    cleaner = cleaner_of(pytestconfig)
+    yield cleaner
+    cleaner.wait()
+
+
 @pytest.fixture
-def resource_tracker(request: pytest.FixtureRequest, cloud: Any, marvin2_config: Any):
-    """This test's tracker: the cleanup stack every factory of the test shares, tied to the ledger."""
-    tracker = ResourceTracker(request.config, request.node.nodeid, cloud, delete_timeout=delete_timeout(marvin2_config))
+def resource_tracker(request: pytest.FixtureRequest, cloud: Any, marvin2_config: Any, _background_cleaner: Any):
+    """This test's tracker: the cleanup stack every factory of the test shares, tied to the ledger.
+
+    Its deletions run in the background while the next test runs (``--cleanup``), except for a serial test
+    and for a test that builds on its module's shared resources (``_module_resources``: shared_network,
+    shared_vm, module_make...): its tiers in the module's VPC, policies on the module's volume or addresses
+    of the module's zone must be gone before the module's next test makes its own (same CIDR, same
+    interval, the last free address).
+    """
+    background = not is_serial(request.node) and "_module_resources" not in request.fixturenames
+    tracker = ResourceTracker(request.config, request.node.nodeid, cloud, delete_timeout=delete_timeout(marvin2_config),
+                              background=background)
     yield tracker
-    tracker.finish()
+    job = tracker.finish()
+    if job is not None:
+        request.node.stash[BACKGROUND_JOB] = job  # serial.py keeps the test's run-lock hold until it is over
 
 
 @pytest.fixture

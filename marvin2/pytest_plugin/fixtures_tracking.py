@@ -4,7 +4,10 @@ A :class:`ResourceTracker` belongs to one fixture scope (a test, a module,
 a worker's account). Its ``on_created`` callback is given to every resource
 helper: the cleanup is pushed the moment an id exists, then the ledger
 records the creation. ``finish()`` runs the stack newest first (or, with
-``--keep-resources``, leaves everything and records it as kept).
+``--keep-resources``, leaves everything and records it as kept); a test's
+tracker may hand a stack of resource deletions to the process's background
+cleaner instead (background_cleanup.py), every other tracker waits for that
+cleaner before it runs its own stack.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from marvin2.pytest_plugin.background_cleanup import BackgroundJob, cleaner_of, resources_only
 from marvin2.pytest_plugin.ledger import ledger_of
 from marvin2.pytest_plugin.options import get_option
 from marvin2.resources.base import Created, OnCreated
@@ -22,8 +26,12 @@ log = logging.getLogger("marvin2.fixtures")
 
 
 class ResourceTracker:
-    def __init__(self, config: pytest.Config, node_id: str, delete_api: Any, *, delete_timeout: float | None = None):
+    def __init__(self, config: pytest.Config, node_id: str, delete_api: Any, *, delete_timeout: float | None = None,
+                 background: bool = False):
         self.node_id = node_id
+        self.cleaner = cleaner_of(config)
+        # Only a test's own tracker may defer its deletions (not module or session ones, not serial tests').
+        self.background = background and get_option(config, "marvin_cleanup") == "background"
         self.delete_api = delete_api
         self.ledger = ledger_of(config)
         self.keep = bool(get_option(config, "marvin_keep_resources"))
@@ -46,16 +54,27 @@ class ResourceTracker:
 
         return on_created
 
-    def finish(self) -> None:
-        """Run (or, with --keep-resources, skip and record) every cleanup; idempotent."""
+    def finish(self) -> BackgroundJob | None:
+        """Run (or, with --keep-resources, skip and record) every cleanup; idempotent.
+
+        Returns the background job when the deletions were handed to the background cleaner.
+        """
         if self._finished:
-            return
+            return None
         self._finished = True
         if self.keep:
             for entry in self.stack.discard():
                 self.ledger.kept(entry)
-            return
-        self.stack.run()  # raises CleanupFailed summarising every failed cleanup
+            return None
+        if self.background and resources_only(self.stack):
+            return self.cleaner.submit(self.node_id, self.stack.run)
+        if not len(self.stack):
+            return None  # nothing to undo: no reason to wait for the background cleaner here
+        try:
+            self.cleaner.wait()  # what this stack deletes may be what the earlier test's resources live in
+        finally:
+            self.stack.run()  # raises CleanupFailed summarising every failed cleanup
+        return None
 
 
 def delete_timeout(marvin2_config: Any) -> float | None:

@@ -16,6 +16,7 @@ GROUP = "marvin2"
 DEFAULT_CONFIG = "configs/simulator.yaml"
 CONFIG_ENV = "MARVIN2_CONFIG"  # the config path when no --marvin-config is given (before ini and default)
 ACCOUNT_SCOPES = ("worker", "module")
+CLEANUP_MODES = ("background", "inline")
 
 # option dest -> (ini name, default); options without an ini twin are absent.
 _INI_TWINS: dict[str, tuple[str, Any]] = {
@@ -25,6 +26,7 @@ _INI_TWINS: dict[str, tuple[str, Any]] = {
     "marvin_account_scope": ("marvin_account_scope", "worker"),
     "marvin_results_dir": ("marvin_results_dir", None),
     "marvin_keep_resources": ("marvin_keep_resources", False),
+    "marvin_cleanup": ("marvin_cleanup", "background"),
     "marvin_leak_check": ("marvin_leak_check", True),
     "marvin_serial_timeout": ("marvin_serial_timeout", 1800.0),
     "marvin_simulator_timeout": ("marvin_simulator_timeout", 60.0),
@@ -98,6 +100,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where this run writes its results (default: <rootdir>/.marvin2/runs/<run-id>).")
     group.addoption("--keep-resources", dest="marvin_keep_resources", action="store_true", default=None,
                     help="do not delete what the tests created (for debugging; see `marvin2 cleanup`).")
+    group.addoption("--cleanup", dest="marvin_cleanup", choices=CLEANUP_MODES, default=None,
+                    help="background (default): a test's resources are deleted while the next test runs; "
+                         "inline: in the test's own teardown.")
     group.addoption("--no-leak-check", dest="marvin_leak_check", action="store_false", default=None,
                     help="skip the end-of-run check for resources left behind.")
     group.addoption("--no-health-check", dest="marvin_health_check", action="store_false", default=None,
@@ -117,6 +122,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("marvin_account_scope", "worker (default) or module", default=None)
     parser.addini("marvin_results_dir", "results directory (default .marvin2/runs/<run-id>)", default=None)
     parser.addini("marvin_keep_resources", "keep created resources (debugging)", type="bool", default=None)
+    parser.addini("marvin_cleanup", "background (default) or inline: when a test's resources are deleted",
+                  default=None)
     parser.addini("marvin_leak_check", "check for leaked resources at the end (default true)", type="bool",
                   default=None)
     parser.addini("marvin_serial_timeout",
@@ -154,6 +161,8 @@ def get_option(config: pytest.Config, dest: str) -> Any:
         return default
     if dest == "marvin_account_scope" and ini_value not in ACCOUNT_SCOPES:
         raise pytest.UsageError(f"ini option marvin_account_scope = {ini_value!r}: expected worker or module")
+    if dest == "marvin_cleanup" and ini_value not in CLEANUP_MODES:
+        raise pytest.UsageError(f"ini option marvin_cleanup = {ini_value!r}: expected {' or '.join(CLEANUP_MODES)}")
     if dest == "marvin_max_transport_failures":
         try:
             return max(0, int(ini_value))

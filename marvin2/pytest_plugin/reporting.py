@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import platform
 import threading
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ import pytest
 
 from marvin2 import wire
 from marvin2.pytest_plugin import vocabulary
+from marvin2.pytest_plugin.background_cleanup import BackgroundJob, cleaner_of, current_job
 from marvin2.pytest_plugin.markers import item_tags
 from marvin2.pytest_plugin.serial import WAIT_PROPERTY
 from marvin2.pytest_plugin.session import (
@@ -97,16 +99,49 @@ class AllureApiSteps:
     def __call__(self, event: Any) -> None:
         if getattr(event, "internal", False):
             return
+        job = current_job()
+        if job is not None:
+            # A background cleanup (background_cleanup.py): the running test is another one. Kept, and written
+            # when the cleanup is waited for, under a step of its own (replay_background_job).
+            job.events.append((time.time(), event))
+            return
         listener = _allure_listener(self.config)
         if listener is None:
             return
         with self._lock:
-            if hasattr(event, "jobid") and not hasattr(event, "params_masked"):
-                self._job_step(listener.allure_logger, event)
-            else:
-                self._call_step(listener.allure_logger, event)
+            self._event_step(listener.allure_logger, event)
 
-    def _call_step(self, reporter, event) -> None:
+    def replay_background_job(self, job: BackgroundJob) -> None:
+        """Write a finished background cleanup's calls as one step of the test or fixture that waited for it."""
+        listener = _allure_listener(self.config)
+        if listener is None or not job.events:
+            return
+        from allure_commons.model2 import TestStepResult
+        from allure_commons.utils import uuid4
+
+        reporter = listener.allure_logger
+        with self._lock:
+            parent = uuid4()
+            first = min(when - getattr(event, "duration", 0.0) for when, event in job.events)
+            reporter.start_step(None, parent, TestStepResult(name=f"background cleanup of {job.node_id}",
+                                                             start=int(first * 1000)))
+            if reporter.get_item(parent) is None:
+                reporter.stop_step(parent)  # waited for outside any test or fixture: nothing to attach it to
+                return
+            for when, event in job.events:
+                self._event_step(reporter, event, stop=int(when * 1000))
+            last = max(when for when, _ in job.events)
+            # A failed call inside may be a delete of something already gone (success): the job's outcome decides.
+            failed = job.done() and job.future.exception() is not None
+            reporter.stop_step(parent, stop=int(last * 1000), status="failed" if failed else "passed")
+
+    def _event_step(self, reporter, event, stop: int | None = None) -> bool:
+        """One client event as a step; True if it stands for an error."""
+        if hasattr(event, "jobid") and not hasattr(event, "params_masked"):
+            return self._job_step(reporter, event, stop)
+        return self._call_step(reporter, event, stop)
+
+    def _call_step(self, reporter, event, stop: int | None = None) -> bool:
         params = mask_deep(dict(event.params_masked or {}))
         for name in list(params):
             if name.lower() in _WIRE_ONLY_PARAMS:
@@ -119,27 +154,28 @@ class AllureApiSteps:
         error = event.error
         if error is None and event.status is not None and event.status >= 400:
             error = _HttpErrorStatus(event.status, event.response)
-        self._step(reporter, title, parameters, event.duration, error, event.response, "response")
+        return self._step(reporter, title, parameters, event.duration, error, event.response, "response", stop)
 
-    def _job_step(self, reporter, event) -> None:
+    def _job_step(self, reporter, event, stop: int | None = None) -> bool:
         parameters = {"job id": str(event.jobid), "status": str(event.status),
                       "duration": f"{event.duration:.2f} s"}
         title = f"async job {event.command or ''} {event.jobid}: {event.status} ({event.duration:.2f} s)".replace("  ", " ")
-        self._step(reporter, title, parameters, event.duration, event.error, event.result, "job result")
+        return self._step(reporter, title, parameters, event.duration, event.error, event.result, "job result", stop)
 
-    def _step(self, reporter, title: str, parameters: dict, duration: float, error, body, body_name: str) -> None:
+    def _step(self, reporter, title: str, parameters: dict, duration: float, error, body, body_name: str,
+              stop: int | None = None) -> bool:
         from allure_commons.model2 import Parameter, StatusDetails, TestStepResult
         from allure_commons.types import AttachmentType
         from allure_commons.utils import now, uuid4
 
-        stop = now()
+        stop = now() if stop is None else stop
         step = TestStepResult(name=title, start=stop - int(duration * 1000),
                               parameters=[Parameter(name=k, value=v) for k, v in parameters.items()])
         step_uuid = uuid4()
         reporter.start_step(None, step_uuid, step)
         if reporter.get_item(step_uuid) is None:
             reporter.stop_step(step_uuid)  # no test or fixture running: allure keeps it as an orphan; drop it
-            return
+            return error is not None
         if body is not None:
             text = json.dumps(mask_deep(body), indent=2, sort_keys=True, default=str)
             if len(text) > _MAX_ATTACHMENT:
@@ -155,6 +191,7 @@ class AllureApiSteps:
             name = "" if isinstance(error, _HttpErrorStatus) else f"{type(error).__name__}: "
             details = StatusDetails(message=f"{name}{error}")
         reporter.stop_step(step_uuid, stop=stop, status=status, statusDetails=details)
+        return error is not None
 
 
 # Request plumbing rather than what the test asked for: left out of the steps.
@@ -378,7 +415,9 @@ def _is_reporting_process(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     if _alluredir(config):
-        add_api_listener(config, AllureApiSteps(config))
+        steps = AllureApiSteps(config)
+        add_api_listener(config, steps)
+        cleaner_of(config).on_waited.append(steps.replay_background_job)
         _register_tag_spelling(config)
     config.stash[_OUTCOMES] = _Outcomes()
     if not config.pluginmanager.has_plugin("marvin2.reporting.collector"):

@@ -127,6 +127,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             super().__init__(config, log)
             self._serial: frozenset | None = None
             self._serial_waiter = None  # the worker that gets the serial group once the others are done
+            self._giving_serial = False
 
         def _split_scope(self, nodeid: str) -> str:
             if self._serial is None:  # first called once every worker has collected
@@ -180,7 +181,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
         def _give_serial_group(self, node) -> None:
             self._serial_waiter = None
-            self._assign_work_unit(node)
+            self._giving_serial = True
+            try:
+                self._assign_work_unit(node)
+            finally:
+                self._giving_serial = False
+
+        def _assign_work_unit(self, node) -> None:
+            # xdist's first distribution hands one unit to every worker directly: the serial group, last in
+            # the queue, would go to a worker at once when there are as many workers as units.
+            if self._only_serial_group_left() and not self._giving_serial and any(self._pending_elsewhere(node)):
+                return  # _reschedule decides (below): this worker waits for the group or is shut down
+            super()._assign_work_unit(node)
 
         def _maybe_wake_the_waiter(self) -> None:
             waiter = self._serial_waiter

@@ -23,6 +23,10 @@ every serial test into one work unit dispatched last, and a serial test
 whose next test on the same worker is serial too hands the lock over to it
 instead of releasing it: the workers drain once for the whole group.
 
+A test whose resources are deleted in the background (background_cleanup.py)
+keeps its shared hold until they are, and a serial test first waits for its
+own worker's background cleanup: no serial test runs beside a cleanup.
+
 Waits of a second or more are recorded as the
 ``marvin2_serial_wait_seconds`` property of the test (JUnit XML) and summed
 up in the terminal summary.
@@ -45,6 +49,7 @@ from typing import Iterator
 import pytest
 from filelock import FileLock, Timeout
 
+from marvin2.pytest_plugin.background_cleanup import BACKGROUND_JOB, cleaner_of
 from marvin2.pytest_plugin.options import get_option
 from marvin2.pytest_plugin.session import run_context_of
 
@@ -258,6 +263,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item):
+    if is_serial(item):
+        # This process's own background cleanup (background_cleanup.py) must be over first; other
+        # workers' cleanups hold the run lock until they are.
+        cleaner_of(item.config).wait()
     if item.config.stash.get(_ENABLED, False):
         lock = item.config.stash[_LOCK]
         carried = item.config.stash.get(_CARRIED, None)
@@ -283,10 +292,16 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem):
         holder = item.stash.get(_HELD, None)
         if holder is not None:
             del item.stash[_HELD]
+            job = item.stash.get(BACKGROUND_JOB, None)
             if holder.mode == "exclusive" and nextitem is not None and is_serial(nextitem):
                 # The next serial test runs right away on this worker: keep the
                 # workers drained rather than let them start and drain again.
                 item.config.stash[_CARRIED] = _Holder(holder.token, holder.mode)
+            elif job is not None:
+                # Its resources are still being deleted (background_cleanup.py): the test is not over for
+                # the lock until they are, so no serial test starts beside that cleanup.
+                lock = item.config.stash[_LOCK]
+                job.when_done(lambda: lock.release(holder))
             else:
                 item.config.stash[_LOCK].release(holder)
 
