@@ -10,9 +10,11 @@ the next test at once. What keeps that safe:
 - **one at a time, in order**: a test's cleanup is handed over only once the
   previous one has finished, so at most one finished test's resources exist
   beside the running test;
-- **only resource deletions**: a stack with any other undo action (a setting
-  put back, fault rules cleared, a cleanup of the test's own) runs inline, as
-  does the cleanup of a ``serial`` test and of module and session fixtures;
+- **only resource deletions, and few**: a stack with any other undo action (a
+  setting put back, fault rules cleared, a cleanup of the test's own) or with
+  more than ``MAX_BACKGROUND_RESOURCES`` resources (account limits) runs
+  inline, as does the cleanup of a ``serial`` test, of a test that builds on
+  its module's shared resources, and of module and session fixtures;
   those first wait for the background cleanup (module networks and the
   worker's account outlive the tests that used them);
 - **the run lock**: under ``@serial`` (serial.py) a test keeps its shared hold
@@ -41,7 +43,7 @@ from typing import Any, Callable
 import pytest
 
 __all__ = ["BACKGROUND_JOB", "BackgroundCleaner", "BackgroundCleanupFailed", "BackgroundJob", "cleaner_of",
-           "current_job", "resources_only"]
+           "current_job", "deferrable"]
 
 _THREAD = threading.local()
 log = logging.getLogger("marvin2.cleanup")
@@ -82,10 +84,17 @@ def current_job() -> BackgroundJob | None:
     return getattr(_THREAD, "job", None)
 
 
-def resources_only(stack: Any) -> bool:
-    """True if every pending entry of a cleanup stack deletes a resource (nothing else may be deferred)."""
+# More than this many resources in one test's stack: cleaned up inline. While a background cleanup runs,
+# the worker's account holds both tests' resources; CloudStack's default account limits are 20 VMs,
+# volumes, public IPs, networks... A test that made many (ten deploys at once) would leave the next one
+# too little room, and the next one may make many too.
+MAX_BACKGROUND_RESOURCES = 6
+
+
+def deferrable(stack: Any) -> bool:
+    """True if a cleanup stack may run in the background: only resource deletions, and not too many."""
     entries = [entry for entry in stack.entries if not entry.cancelled]
-    return bool(entries) and all(entry.kind is not None for entry in entries)
+    return 0 < len(entries) <= MAX_BACKGROUND_RESOURCES and all(entry.kind is not None for entry in entries)
 
 
 class BackgroundCleaner:

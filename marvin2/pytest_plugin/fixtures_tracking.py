@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from marvin2.pytest_plugin.background_cleanup import BackgroundJob, cleaner_of, resources_only
+from marvin2.pytest_plugin.background_cleanup import BackgroundJob, cleaner_of, deferrable
 from marvin2.pytest_plugin.ledger import ledger_of
 from marvin2.pytest_plugin.options import get_option
 from marvin2.resources.base import Created, OnCreated
@@ -66,7 +66,7 @@ class ResourceTracker:
             for entry in self.stack.discard():
                 self.ledger.kept(entry)
             return None
-        if self.background and resources_only(self.stack):
+        if self.background and deferrable(self.stack):
             return self.cleaner.submit(self.node_id, self.stack.run)
         if not len(self.stack):
             return None  # nothing to undo: no reason to wait for the background cleaner here

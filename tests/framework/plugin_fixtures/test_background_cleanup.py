@@ -150,3 +150,17 @@ def test_its_api_calls_are_in_the_allure_report(pytester, sim_config, simulator,
     inner = [s["name"] for s in background[0].get("steps", [])]
     assert any(name.startswith("destroyVirtualMachine") for name in inner), inner
     assert background[0]["status"] == "passed"
+
+
+def test_a_test_that_made_many_resources_cleans_up_inline(pytester, sim_config, simulator, slow_vm_deletes):
+    # Seven VMs and their network: the account would hold two tests' worth against its limits.
+    first = "def test_one(deploy_vm, create_network):\n    network = create_network()\n" \
+            "    for _ in range(7):\n        deploy_vm(networkids=[network.id])\n"
+    result = run_pack(pytester, sim_config, simulator, first=first)
+    result.assert_outcomes(passed=2)
+    events = []
+    for path in (pytester.path / "res" / "ledger").glob("*.jsonl"):
+        events += [json.loads(line) for line in path.read_text().splitlines()]
+    deleted = [dt.datetime.fromisoformat(e["time"]).timestamp() for e in events
+               if e["event"] == DELETED and e["kind"] == "vm"]
+    assert len(deleted) == 7 and max(deleted) < marks(pytester)["two"]
