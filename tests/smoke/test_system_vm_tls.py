@@ -15,9 +15,7 @@ stretch of a run is short.
 """
 import pytest
 
-from marvin2 import resources as r
-
-from .helpers import only, skip_unless_downloadable
+from .helpers import only
 
 pytestmark = pytest.mark.tags("system-vms", "certificates", "smoke", "advanced")
 
@@ -51,11 +49,12 @@ def detached_volume(_module_resources, shared_vm, user_api):
 
 
 @pytest.fixture(scope="module")
-def extractable_template(marvin2_config, module_make, user_api, job_timeout):
-    """A template of the test account, registered extractable and ready. Shared."""
-    skip_unless_downloadable(marvin2_config, "template_url", "templates")
-    return r.wait_for_template_ready(user_api, module_make.register_template(isextractable=True).id,
-                                     timeout=job_timeout)
+def extractable_template(cloud, _module_resources, detached_volume):
+    """A template of the test account made from the module's data volume (ready when its job ends: no
+    download), made extractable by the root admin (updateTemplatePermissions). Shared."""
+    template = _module_resources.template(volumeid=detached_volume.id)
+    cloud.updateTemplatePermissions(id=template.id, isextractable=True)
+    return template
 
 
 def _console_url(user_api, vm):
