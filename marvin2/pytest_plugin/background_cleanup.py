@@ -34,13 +34,14 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pytest
+
+from marvin2.pytest_plugin.waiting import DEFAULT_TEST_TIMEOUT, configured_test_timeout
 
 __all__ = ["BACKGROUND_JOB", "BackgroundCleaner", "BackgroundCleanupFailed", "BackgroundJob", "cleaner_of",
            "current_job", "deferrable"]
@@ -62,7 +63,6 @@ class BackgroundCleanupFailed(Exception):
 @dataclass(eq=False)
 class BackgroundJob:
     node_id: str
-    started: float = field(default_factory=time.time)
     future: Future = field(default_factory=Future)
     # (wall-clock time, event) of the client events the cleanup caused, for the reports
     events: list[tuple[float, Any]] = field(default_factory=list)
@@ -104,7 +104,7 @@ class BackgroundCleaner:
     for it (reporting.py writes its API calls to allure then).
     """
 
-    def __init__(self, *, wait_timeout: float = 3600.0):
+    def __init__(self, *, wait_timeout: float = DEFAULT_TEST_TIMEOUT):
         self.wait_timeout = wait_timeout
         self.on_waited: list[Callable[[BackgroundJob], None]] = []
         self._executor: ThreadPoolExecutor | None = None
@@ -164,7 +164,6 @@ class BackgroundCleaner:
         return BackgroundCleanupFailed(job.node_id, error)
 
 
-
 _CLEANER = pytest.StashKey[BackgroundCleaner]()
 
 
@@ -172,7 +171,10 @@ def cleaner_of(config: pytest.Config) -> BackgroundCleaner:
     """This process's background cleaner (made on first use)."""
     cleaner = config.stash.get(_CLEANER, None)
     if cleaner is None:
-        cleaner = config.stash[_CLEANER] = BackgroundCleaner()
+        # A test's cleanup may take as long as a test may (timeouts.test); without that bound, the default one.
+        seconds = configured_test_timeout(config)
+        cleaner = BackgroundCleaner(wait_timeout=seconds if seconds > 0 else DEFAULT_TEST_TIMEOUT)
+        config.stash[_CLEANER] = cleaner
     return cleaner
 
 

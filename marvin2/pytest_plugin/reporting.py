@@ -135,13 +135,14 @@ class AllureApiSteps:
             failed = job.done() and job.future.exception() is not None
             reporter.stop_step(parent, stop=int(last * 1000), status="failed" if failed else "passed")
 
-    def _event_step(self, reporter, event, stop: int | None = None) -> bool:
-        """One client event as a step; True if it stands for an error."""
+    def _event_step(self, reporter, event, stop: int | None = None) -> None:
+        """One client event as a step (``stop``: when it ended, for events written after the fact)."""
         if hasattr(event, "jobid") and not hasattr(event, "params_masked"):
-            return self._job_step(reporter, event, stop)
-        return self._call_step(reporter, event, stop)
+            self._job_step(reporter, event, stop)
+        else:
+            self._call_step(reporter, event, stop)
 
-    def _call_step(self, reporter, event, stop: int | None = None) -> bool:
+    def _call_step(self, reporter, event, stop: int | None = None) -> None:
         params = mask_deep(dict(event.params_masked or {}))
         for name in list(params):
             if name.lower() in _WIRE_ONLY_PARAMS:
@@ -154,16 +155,16 @@ class AllureApiSteps:
         error = event.error
         if error is None and event.status is not None and event.status >= 400:
             error = _HttpErrorStatus(event.status, event.response)
-        return self._step(reporter, title, parameters, event.duration, error, event.response, "response", stop)
+        self._step(reporter, title, parameters, event.duration, error, event.response, "response", stop)
 
-    def _job_step(self, reporter, event, stop: int | None = None) -> bool:
+    def _job_step(self, reporter, event, stop: int | None = None) -> None:
         parameters = {"job id": str(event.jobid), "status": str(event.status),
                       "duration": f"{event.duration:.2f} s"}
         title = f"async job {event.command or ''} {event.jobid}: {event.status} ({event.duration:.2f} s)".replace("  ", " ")
-        return self._step(reporter, title, parameters, event.duration, event.error, event.result, "job result", stop)
+        self._step(reporter, title, parameters, event.duration, event.error, event.result, "job result", stop)
 
     def _step(self, reporter, title: str, parameters: dict, duration: float, error, body, body_name: str,
-              stop: int | None = None) -> bool:
+              stop: int | None = None) -> None:
         from allure_commons.model2 import Parameter, StatusDetails, TestStepResult
         from allure_commons.types import AttachmentType
         from allure_commons.utils import now, uuid4
@@ -175,7 +176,7 @@ class AllureApiSteps:
         reporter.start_step(None, step_uuid, step)
         if reporter.get_item(step_uuid) is None:
             reporter.stop_step(step_uuid)  # no test or fixture running: allure keeps it as an orphan; drop it
-            return error is not None
+            return
         if body is not None:
             text = json.dumps(mask_deep(body), indent=2, sort_keys=True, default=str)
             if len(text) > _MAX_ATTACHMENT:
@@ -191,7 +192,6 @@ class AllureApiSteps:
             name = "" if isinstance(error, _HttpErrorStatus) else f"{type(error).__name__}: "
             details = StatusDetails(message=f"{name}{error}")
         reporter.stop_step(step_uuid, stop=stop, status=status, statusDetails=details)
-        return error is not None
 
 
 # Request plumbing rather than what the test asked for: left out of the steps.

@@ -149,17 +149,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(trylast=True)
+def configured_test_timeout(config: pytest.Config) -> float:
+    """The config's ``timeouts.test`` in seconds (default 3600; 0 or less: no per-test timeout)."""
+    try:
+        timeouts = getattr(marvin_config_of(config), "timeouts", None) or {}
+    except MarvinSessionError:
+        timeouts = {}
+    return float(timeouts.get("test", DEFAULT_TEST_TIMEOUT))
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
     """The config's per-test timeout for tests without their own (pytest-timeout)."""
     if not config.pluginmanager.hasplugin("timeout"):
         return
     if config.getoption("timeout", default=None) is not None or config.getini("timeout"):
         return  # the user chose a timeout for all tests: theirs wins
-    try:
-        timeouts = getattr(marvin_config_of(config), "timeouts", None) or {}
-    except MarvinSessionError:
-        timeouts = {}
-    seconds = float(timeouts.get("test", DEFAULT_TEST_TIMEOUT))
+    seconds = configured_test_timeout(config)
     if seconds <= 0:
         return
     for item in items:

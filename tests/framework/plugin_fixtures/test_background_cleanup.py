@@ -62,12 +62,18 @@ def marks(pytester) -> dict[str, float]:
     return {entry["name"]: entry["t"] for entry in map(json.loads, lines)}
 
 
-def vm_deleted_at(pytester) -> float:
+def vm_deletion_times(pytester) -> list[float]:
+    """When each VM of the run was deleted (the ledger's ``deleted`` events)."""
     events = []
     for path in (pytester.path / "res" / "ledger").glob("*.jsonl"):
         events += [json.loads(line) for line in path.read_text().splitlines()]
-    (deleted,) = [e for e in events if e["event"] == DELETED and e["kind"] == "vm"]
-    return dt.datetime.fromisoformat(deleted["time"]).timestamp()
+    return [dt.datetime.fromisoformat(e["time"]).timestamp() for e in events
+            if e["event"] == DELETED and e["kind"] == "vm"]
+
+
+def vm_deleted_at(pytester) -> float:
+    (deleted,) = vm_deletion_times(pytester)
+    return deleted
 
 
 def test_the_next_test_starts_while_the_vm_is_still_being_deleted(pytester, sim_config, simulator, slow_vm_deletes):
@@ -158,9 +164,5 @@ def test_a_test_that_made_many_resources_cleans_up_inline(pytester, sim_config, 
             "    for _ in range(7):\n        deploy_vm(networkids=[network.id])\n"
     result = run_pack(pytester, sim_config, simulator, first=first)
     result.assert_outcomes(passed=2)
-    events = []
-    for path in (pytester.path / "res" / "ledger").glob("*.jsonl"):
-        events += [json.loads(line) for line in path.read_text().splitlines()]
-    deleted = [dt.datetime.fromisoformat(e["time"]).timestamp() for e in events
-               if e["event"] == DELETED and e["kind"] == "vm"]
+    deleted = vm_deletion_times(pytester)
     assert len(deleted) == 7 and max(deleted) < marks(pytester)["two"]
